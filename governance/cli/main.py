@@ -1,0 +1,87 @@
+"""The `gov` command. Thin: parses arguments, calls service functions, translates errors once.
+
+Sub-command modules import only typer at module level so `gov --help` stays fast; each command
+imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="gov",
+    help="ML governance and audit: lineage, registry, fairness evidence, policy gate, signed reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# (module, attribute, name): sub-command groups. Each module defines a typer.Typer named `app`.
+GROUPS: list[tuple[str, str]] = [
+    ("governance.cli.db", "db"),
+    ("governance.cli.lineage", "lineage"),
+    ("governance.cli.registry", "registry"),
+]
+# Modules that add top-level commands to `app` through a `register(app)` function.
+COMMAND_MODULES: list[str] = [
+]
+
+
+def _build() -> None:
+    for module_name, group in GROUPS:
+        module = importlib.import_module(module_name)
+        app.add_typer(module.app, name=group)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the tool version and exit."),
+) -> None:
+    if version:
+        from governance import __version__
+
+        typer.echo(f"gov {__version__}")
+        raise typer.Exit(0)
+
+
+def run() -> None:
+    """Console-script entry point: every user mistake is one line on stderr and exit 2; never a traceback."""
+    from governance.errors import GovernanceError
+
+    _build()
+    try:
+        rc = app(standalone_mode=False)
+    except GovernanceError as exc:
+        typer.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the edge: anything else is an internal error, exit 3
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.exceptions.UsageError) else exc.exit_code)
+        if os.environ.get("GOV_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set GOV_DEBUG=1 for a traceback)", err=True)
+        sys.exit(3)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    run()

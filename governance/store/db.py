@@ -1,0 +1,106 @@
+"""Engine and sessions. SQLite file by default; PostgreSQL via GOV_DATABASE_URL."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from governance.errors import ConfigError
+
+# Every module that declares tables. Import order does not matter; the list makes the
+# metadata complete without registration side effects scattered over the code base.
+TABLE_MODULES = [
+    "governance.store.tables",
+]
+
+DEFAULT_HOME = ".gov"
+
+
+def load_tables() -> None:
+    """Import every table module so SQLModel.metadata knows the whole schema."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+
+
+def gov_home() -> Path:
+    """Folder for the default SQLite store and keys (GOV_HOME, default ./.gov)."""
+    return Path(os.environ.get("GOV_HOME", DEFAULT_HOME))
+
+
+def database_url() -> str:
+    """GOV_DATABASE_URL, or a SQLite file under GOV_HOME."""
+    url = os.environ.get("GOV_DATABASE_URL")
+    if url:
+        return url
+    home = gov_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'gov.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for `url` (or the configured one). Callers own it."""
+    url = url or database_url()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    except Exception as exc:  # noqa: BLE001 - any driver/URL problem is a configuration error
+        raise ConfigError(f"cannot use database URL: {exc}", hint="check GOV_DATABASE_URL") from exc
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Process-wide engine per URL (the API and CLI share it)."""
+    key = url or database_url()
+    if key not in _ENGINES:
+        _ENGINES[key] = make_engine(key)
+    return _ENGINES[key]
+
+
+def reset_engines() -> None:
+    """Dispose cached engines (tests switch databases)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

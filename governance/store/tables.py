@@ -1,0 +1,174 @@
+"""Foundation tables: raw OpenLineage events, the lineage graph projected from them, the registry.
+
+Datetimes are timezone-aware UTC (sqlmodel UTCDateTime); `governance.timeutil` converts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class RawEvent(SQLModel, table=True):
+    """An accepted OpenLineage event, verbatim. Append-only; deduplicated by content digest."""
+
+    __tablename__ = "raw_event"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(max_length=16)  # RunEvent | DatasetEvent | JobEvent
+    event_type: str | None = Field(default=None, max_length=16)
+    event_time: datetime = Field(index=True)
+    run_id: str | None = Field(default=None, max_length=64, index=True)
+    job_namespace: str | None = Field(default=None, max_length=512)
+    job_name: str | None = Field(default=None, max_length=1024)
+    producer: str = Field(max_length=2048)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(max_length=1024)
+    received_at: datetime
+
+
+class RejectedEvent(SQLModel, table=True):
+    """An event that failed validation, kept with the reason so nothing is dropped silently."""
+
+    __tablename__ = "rejected_event"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, index=True)
+    source: str = Field(max_length=1024)
+    location: str | None = Field(default=None, max_length=64)  # line number or batch index
+    json_path: str | None = Field(default=None, max_length=1024)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("namespace", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    namespace: str = Field(max_length=512)
+    name: str = Field(max_length=1024)
+    node_id: str = Field(max_length=1600, unique=True)
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen: datetime
+    last_seen: datetime
+
+
+class Dataset(SQLModel, table=True):
+    __tablename__ = "dataset"
+    __table_args__ = (UniqueConstraint("namespace", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    namespace: str = Field(max_length=512)
+    name: str = Field(max_length=1024)
+    node_id: str = Field(max_length=1600, unique=True)
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen: datetime
+    last_seen: datetime
+
+
+class DatasetFacetVersion(SQLModel, table=True):
+    """Every facet value a dataset received, with its event time, so 'as of' can see old facets."""
+
+    __tablename__ = "dataset_facet_version"
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    facet: str = Field(max_length=256)
+    value: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    event_time: datetime = Field(index=True)
+    raw_event_id: int = Field(foreign_key="raw_event.id")
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "run"
+    run_id: str = Field(primary_key=True, max_length=64)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    state: str | None = Field(default=None, max_length=16)
+    state_time: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    parent_run_id: str | None = Field(default=None, max_length=64, index=True)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen: datetime
+
+
+class RunIO(SQLModel, table=True):
+    """A dataset a run read or wrote, with the dataset version it saw."""
+
+    __tablename__ = "run_io"
+    __table_args__ = (UniqueConstraint("run_id", "dataset_id", "direction"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.run_id", max_length=64, index=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    direction: str = Field(max_length=3)  # in | out
+    version: str | None = Field(default=None, max_length=512)
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    event_time: datetime
+
+
+class LineageEdge(SQLModel, table=True):
+    """A job-level edge of the graph: dataset -> job (input) or job -> dataset (output).
+
+    `first_seen` is the earliest eventTime that showed the edge, which is what "as of" reads.
+    """
+
+    __tablename__ = "lineage_edge"
+    __table_args__ = (
+        UniqueConstraint("src", "dst"),
+        Index("ix_lineage_edge_dst_src", "dst", "src", "first_seen"),
+        Index("ix_lineage_edge_src_dst", "src", "dst", "first_seen"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    src: str = Field(max_length=1600)
+    dst: str = Field(max_length=1600)
+    first_seen: datetime
+
+
+class ColumnEdge(SQLModel, table=True):
+    """Column lineage: output column <- input column, from the columnLineage dataset facet."""
+
+    __tablename__ = "column_edge"
+    __table_args__ = (
+        UniqueConstraint("src_dataset", "src_field", "dst_dataset", "dst_field"),
+        Index("ix_column_edge_dst", "dst_dataset", "dst_field"),
+        Index("ix_column_edge_src", "src_dataset", "src_field"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    src_dataset: str = Field(max_length=1600)
+    src_field: str = Field(max_length=512)
+    dst_dataset: str = Field(max_length=1600)
+    dst_field: str = Field(max_length=512)
+    transformation: str | None = Field(default=None, sa_column=Column(Text))
+    first_seen: datetime
+
+
+class RegisteredModel(SQLModel, table=True):
+    __tablename__ = "registered_model"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=512, unique=True, index=True)
+    owner: str = Field(max_length=256)
+    risk_tier: str = Field(default="medium", max_length=32)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    tags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="native", max_length=32)
+    created_at: datetime
+
+
+class ModelVersion(SQLModel, table=True):
+    __tablename__ = "model_version"
+    __table_args__ = (UniqueConstraint("model_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="registered_model.id", index=True)
+    version: str = Field(max_length=128)
+    artifact_uri: str = Field(max_length=2048)
+    artifact_digest: str = Field(max_length=80)  # "sha256:<hex>"
+    training_run_id: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(default="registered", max_length=32)
+    stage: str | None = Field(default=None, max_length=64)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=256)
+    created_at: datetime
+    tags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="native", max_length=32)
