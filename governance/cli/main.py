@@ -28,10 +28,17 @@ GROUPS: list[tuple[str, str]] = [
 ]
 # Modules that add top-level commands to `app` through a `register(app)` function.
 COMMAND_MODULES: list[str] = [
+    "governance.cli.serve",
 ]
 
 
+_BUILT: list[bool] = []
+
+
 def _build() -> None:
+    if _BUILT:
+        return
+    _BUILT.append(True)
     for module_name, group in GROUPS:
         module = importlib.import_module(module_name)
         app.add_typer(module.app, name=group)

@@ -52,6 +52,7 @@ class Job(SQLModel, table=True):
     name: str = Field(max_length=1024)
     node_id: str = Field(max_length=1600, unique=True)
     facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    facet_times: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seen: datetime
     last_seen: datetime
 
@@ -64,6 +65,8 @@ class Dataset(SQLModel, table=True):
     name: str = Field(max_length=1024)
     node_id: str = Field(max_length=1600, unique=True)
     facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # eventTime of the value held in `facets` per key: a late-arriving older event must not win.
+    facet_times: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seen: datetime
     last_seen: datetime
 

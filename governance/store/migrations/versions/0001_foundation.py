@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-27 02:54:51.985593
+Create Date: 2026-11-27 02:57:31.737508
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic import op
 
 revision = '0001_foundation'
 down_revision = None
-branch_labels = ("foundation",)
+branch_labels = ('foundation',)
 depends_on = None
 
 
@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
     sa.Column('node_id', sqlmodel.sql.sqltypes.AutoString(length=1600), nullable=False),
     sa.Column('facets', sa.JSON(), nullable=False),
+    sa.Column('facet_times', sa.JSON(), nullable=False),
     sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -52,6 +53,7 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
     sa.Column('node_id', sqlmodel.sql.sqltypes.AutoString(length=1600), nullable=False),
     sa.Column('facets', sa.JSON(), nullable=False),
+    sa.Column('facet_times', sa.JSON(), nullable=False),
     sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),

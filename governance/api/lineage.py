@@ -1,0 +1,140 @@
+"""Lineage routes: OpenLineage ingestion (single and batch) and auditors' queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session, select
+
+from governance.api.deps import PayloadTooLarge, read_body, session
+from governance.errors import InputError
+from governance.lineage.sources import MAX_EVENT_BYTES
+
+router = APIRouter(prefix="/api/v1", tags=["lineage"])
+BATCH_LIMIT = 16 * 1024 * 1024
+
+
+def _as_of(value: str | None) -> Any:
+    from governance.timeutil import parse_timestamp
+
+    return parse_timestamp(value, field="asOf") if value else None
+
+
+@router.post("/lineage", status_code=201)
+async def post_event(request: Request) -> JSONResponse:
+    """One OpenLineage event, as the stock HttpTransport sends it (optionally gzip)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from governance.lineage.ingest import ingest_items
+    from governance.lineage.sources import items_from_body
+
+    body = await read_body(request, MAX_EVENT_BYTES)
+    items = items_from_body(body, source="http", batch=False)
+    report = await run_in_threadpool(ingest_items, request.app.state.engine, items)
+    if report.rejected:
+        rejection = report.rejected[0]
+        raise InputError(rejection.reason, where=rejection.json_path)
+    status = report.results[0]["status"]
+    return JSONResponse({"status": status, "digest": report.results[0].get("digest")},
+                        status_code=201 if status == "accepted" else 200)
+
+
+@router.post("/lineage/batch")
+async def post_batch(request: Request) -> JSONResponse:
+    """A JSON array of events; answered per the OpenLineage HTTP spec with `failed_events`."""
+    from starlette.concurrency import run_in_threadpool
+
+    from governance.lineage.ingest import ingest_items
+    from governance.lineage.sources import items_from_body
+
+    body = await read_body(request, BATCH_LIMIT)
+    items = items_from_body(body, source="http-batch", batch=True)
+    oversized = [i for i, item in enumerate(items) if len(item.text) > MAX_EVENT_BYTES]
+    if oversized:
+        raise PayloadTooLarge(f"event [{oversized[0]}] larger than {MAX_EVENT_BYTES} bytes")
+    report = await run_in_threadpool(ingest_items, request.app.state.engine, items)
+    failed = [{"index": i, "reason": r["reason"], "retriable": False}
+              for i, r in enumerate(report.results) if r["status"] == "rejected"]
+    return JSONResponse({
+        "status": "partial_success" if failed else "success",
+        "summary": {"received": len(items), "successful": len(items) - len(failed), "failed": len(failed),
+                    "retriable": 0, "non_retriable": len(failed),
+                    "new": report.accepted, "duplicates": report.duplicates},
+        "failed_events": failed,
+    })
+
+
+@router.get("/lineage")
+def marquez_lineage(nodeId: str = Query(..., max_length=4096), depth: int = Query(20, ge=0, le=1000),  # noqa: N803
+                    asOf: str | None = Query(None), s: Session = Depends(session)) -> dict[str, Any]:  # noqa: N803
+    """Marquez-compatible lineage: `{"graph": [{id, type, data, inEdges, outEdges}]}`."""
+    from governance.lineage.graph import neighbourhood
+    from governance.store.tables import Dataset, Job
+
+    graph = neighbourhood(s, nodeId, depth=depth, as_of=_as_of(asOf))
+    ids = list(graph.nodes)
+    data: dict[str, dict[str, Any]] = {}
+    for model, kind in ((Dataset, "DATASET"), (Job, "JOB")):
+        for row in s.exec(select(model).where(model.node_id.in_(ids))).all():  # type: ignore[attr-defined]
+            data[row.node_id] = {"id": {"namespace": row.namespace, "name": row.name}, "type": kind,
+                                 "namespace": row.namespace, "name": row.name, "facets": row.facets}
+    nodes = []
+    for nid in sorted(ids):
+        nodes.append({
+            "id": nid, "type": nid.split(":", 1)[0].upper(), "data": data.get(nid),
+            "inEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if b == nid],
+            "outEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if a == nid],
+        })
+    return {"graph": nodes}
+
+
+@router.get("/lineage/{direction}")
+def traverse_route(direction: str, nodeId: str = Query(..., max_length=4096),  # noqa: N803
+                   depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
+                   s: Session = Depends(session)) -> dict[str, Any]:
+    """`/lineage/upstream` or `/lineage/downstream` of a node, optionally as of a time."""
+    from governance.lineage.graph import traverse
+    from governance.lineage.render import graph_to_dict
+
+    if direction not in ("upstream", "downstream"):
+        from governance.errors import NotFoundError
+
+        raise NotFoundError(f"no route /api/v1/lineage/{direction}")
+    return graph_to_dict(traverse(s, nodeId, direction, depth=depth, as_of=_as_of(asOf)))
+
+
+@router.get("/lineage-path")
+def path_route(source: str = Query(..., alias="from", max_length=4096), target: str = Query(..., alias="to", max_length=4096),
+               depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
+               s: Session = Depends(session)) -> dict[str, Any]:
+    from governance.lineage.graph import path
+
+    nodes = path(s, source, target, depth=depth, as_of=_as_of(asOf))
+    return {"path": nodes, "found": bool(nodes)}
+
+
+@router.get("/column-lineage")
+def column_route(dataset: str = Query(..., max_length=4096), field: str = Query(..., max_length=512),
+                 direction: str = Query("upstream", pattern="^(upstream|downstream)$"),
+                 depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
+                 s: Session = Depends(session)) -> dict[str, Any]:
+    import json
+
+    from governance.lineage.graph import column_lineage
+    from governance.lineage.render import render_columns
+
+    hops = column_lineage(s, dataset, field, direction, depth=depth, as_of=_as_of(asOf))
+    result: dict[str, Any] = json.loads(render_columns((dataset, field), hops, direction, "json"))
+    return result
+
+
+@router.get("/datasets/models")
+def models_route(nodeId: str = Query(..., max_length=4096), asOf: str | None = Query(None),  # noqa: N803
+                 s: Session = Depends(session)) -> dict[str, Any]:
+    """Which model versions were trained on this dataset or on data derived from it."""
+    from governance.lineage.graph import model_versions_trained_on
+
+    rows = model_versions_trained_on(s, nodeId, as_of=_as_of(asOf))
+    return {"dataset": nodeId, "model_versions": [{"model": m, "version": v, "via_dataset": d} for m, v, d in rows]}

@@ -1,0 +1,119 @@
+"""Reading OpenLineage events from files: JSON (object or array), JSON Lines, gzip, directories."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from governance.errors import InputError
+
+MAX_EVENT_BYTES = 8 * 1024 * 1024  # a single event larger than this is refused, not parsed
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One event candidate: where it came from, its verbatim text, and either its JSON or a parse error."""
+
+    source: str
+    location: str  # "line 12" or "[3]" (array index)
+    text: str
+    obj: Any = None
+    error: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.location}"
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files to read, in a stable order. Directories are walked for known suffixes."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"no such file or directory: {path}", where=str(path))
+    return files
+
+
+def _open_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"corrupt gzip file: {exc}", where=str(path)) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from exc
+
+
+def _looks_like_jsonl(path: Path, text: str) -> bool:
+    name = path.name.removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson")):
+        return True
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return False
+    # A .json file with one object per line is JSON Lines in practice.
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:2])
+
+
+def read_file(path: Path) -> Iterator[SourceItem]:
+    """Yield every event candidate in one file; a line that is not JSON is yielded with its error."""
+    source = str(path)
+    text = _open_text(path)
+    if _looks_like_jsonl(path, text):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            yield _item(source, f"line {number}", line)
+        return
+    if len(text.encode("utf-8")) > MAX_EVENT_BYTES and not text.lstrip().startswith("["):
+        yield SourceItem(source, "line 1", text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
+        return
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield SourceItem(source, f"line {exc.lineno}", text, error=f"malformed JSON: {exc.msg} (column {exc.colno})")
+        return
+    if isinstance(obj, list):
+        for index, element in enumerate(obj):
+            yield SourceItem(source, f"[{index}]", json.dumps(element, ensure_ascii=False), obj=element)
+    else:
+        yield SourceItem(source, "line 1", text, obj=obj)
+
+
+def _item(source: str, location: str, text: str) -> SourceItem:
+    if len(text) > MAX_EVENT_BYTES:
+        return SourceItem(source, location, text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
+    try:
+        return SourceItem(source, location, text, obj=json.loads(text))
+    except json.JSONDecodeError as exc:
+        return SourceItem(source, location, text, error=f"malformed JSON: {exc.msg} (column {exc.colno})")
+
+
+def items_from_body(body: bytes, *, source: str, batch: bool) -> list[SourceItem]:
+    """Event candidates from an HTTP body: one event, or (batch) a JSON array of events."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"body is not UTF-8 (byte {exc.start})", where="body") from exc
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", where="body") from exc
+    if not batch:
+        return [SourceItem(source, "body", text, obj=obj)]
+    if not isinstance(obj, list):
+        raise InputError("batch body must be a JSON array of events", where="$")
+    return [SourceItem(source, f"[{i}]", json.dumps(e, ensure_ascii=False), obj=e) for i, e in enumerate(obj)]
