@@ -87,7 +87,7 @@ def run() -> None:
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (set GOV_DEBUG=1 for a traceback)", err=True)
         sys.exit(3)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":

@@ -210,8 +210,10 @@ def datasets_of_model_version(session: Session, model: str, version: str, *, dep
         result.setdefault(ds, 1)
         up = traverse(session, ds, "upstream", depth=depth, as_of=as_of)
         for nid, hops in up.nodes.items():
-            if nid.startswith("dataset:") and (nid not in result or result[nid] > hops + 1):
-                result[nid] = hops + 1
+            # Count dataset-to-dataset steps: dataset -> job -> dataset is one step.
+            steps = hops // 2 + 1
+            if nid.startswith("dataset:") and (nid not in result or result[nid] > steps):
+                result[nid] = steps
     return dict(sorted(result.items(), key=lambda kv: (kv[1], kv[0])))
 
 
