@@ -25,6 +25,8 @@ GROUPS: list[tuple[str, str]] = [
     ("governance.cli.db", "db"),
     ("governance.cli.lineage", "lineage"),
     ("governance.cli.registry", "registry"),
+    ("governance.cli.evidence", "evidence"),
+    ("governance.cli.ledger", "ledger"),
 ]
 # Modules that add top-level commands to `app` through a `register(app)` function.
 COMMAND_MODULES: list[str] = [

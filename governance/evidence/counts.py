@@ -108,16 +108,25 @@ def encode_column(array: Any, name: str, row_offset: int) -> tuple[np.ndarray, l
         texts.append("" if value is None else value_text(value))
     if dictionary.null_count or (pa.types.is_floating(dictionary.type) and pc.any(pc.is_nan(dictionary)).as_py()):
         bad = {i for i, v in enumerate(dictionary.to_pylist()) if v is None or (isinstance(v, float) and v != v)}
-        codes = indices.to_numpy(zero_copy_only=False)
+        codes = numpy_view(indices)
         hit = np.flatnonzero(np.isin(codes, list(bad)))
         if hit.size:
             _null_error(name, row_offset + int(hit[0]))
-    codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    codes = numpy_view(indices).astype(np.intp)
     if len(set(texts)) != len(texts):  # e.g. 1 and 1.0, or an un-unified dictionary: merge codes
         first: dict[str, int] = {}
         lookup = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.intp)
         codes, texts = lookup[codes], list(first)
     return codes, texts
+
+
+def numpy_view(array: Any) -> np.ndarray:
+    """A numpy view of a null-free numeric pyarrow array (pyarrow's own to_numpy imports pandas)."""
+    import pyarrow as pa
+
+    kind = "i" if pa.types.is_signed_integer(array.type) else "u" if pa.types.is_unsigned_integer(array.type) else "f"
+    dtype = np.dtype(f"{kind}{array.type.bit_width // 8}")
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
 
 
 def _null_error(column: str, row: int) -> None:
@@ -137,7 +146,7 @@ def score_array(array: Any, name: str, row_offset: int) -> np.ndarray:
             _null_error(name, row_offset + pc.index(pc.is_null(array), True).as_py())
         if not (pa.types.is_floating(array.type) or pa.types.is_integer(array.type)):
             raise InputError(f"score column {name!r} is not numeric ({array.type})", where=name)
-        values = array.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        values = numpy_view(array).astype(np.float64, copy=False)
     else:
         values = np.asarray(array, dtype=np.float64)
     if np.isnan(values).any():

@@ -36,6 +36,8 @@ class Settings:
             raise InputError("the minimum group size must be >= 0", where="--min-group-size")
         if self.bootstrap < 0:
             raise InputError("the number of bootstrap resamples must be >= 0", where="--bootstrap")
+        if self.seed is not None and not 0 <= self.seed < 2**31:
+            raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="--seed")
         if not 0.0 < self.confidence < 1.0:
             raise InputError(f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence")
 
@@ -153,7 +155,14 @@ def _groups(table: ConfusionTable, small: np.ndarray, included: np.ndarray,
             "metrics": metrics,
             "undefined": [k for k, v in metrics.items() if v is None],
         })
+        if table.score_sum is not None and table.score_sq is not None:
+            out[-1]["score_sum"] = _sum_dict(table.score_sum[g])
+            out[-1]["score_sum_of_squares"] = _sum_dict(table.score_sq[g])
     return out
+
+
+def _sum_dict(row: np.ndarray) -> dict[str, float]:
+    return {"tp": float(row[TP]), "fp": float(row[FP]), "fn": float(row[FN]), "tn": float(row[TN])}
 
 
 def _overall(table: ConfusionTable) -> dict[str, Any]:

@@ -91,8 +91,20 @@ def demographic_parity_ratio(sample: Sample, design: Design) -> np.ndarray:
     return _min_over_max(sample, design, "selection_rate")
 
 
+# fairlearn and aif360 combine two rates with Python's max()/min(): the first argument wins unless the
+# second compares greater (smaller), so NaN propagates only from the first. Replicated, not "fixed".
+def _py_max(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(second > first, second, first)
+
+
+def _py_min(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(second < first, second, first)
+
+
 def equalized_odds_difference(sample: Sample, design: Design) -> np.ndarray:
-    return np.fmax(_spread(sample, design, "tpr"), _spread(sample, design, "fpr"))
+    return _py_max(_spread(sample, design, "tpr"), _spread(sample, design, "fpr"))
 
 
 def equalized_odds_difference_mean(sample: Sample, design: Design) -> np.ndarray:
@@ -100,7 +112,7 @@ def equalized_odds_difference_mean(sample: Sample, design: Design) -> np.ndarray
 
 
 def equalized_odds_ratio(sample: Sample, design: Design) -> np.ndarray:
-    return np.fmin(_min_over_max(sample, design, "tpr"), _min_over_max(sample, design, "fpr"))
+    return _py_min(_min_over_max(sample, design, "tpr"), _min_over_max(sample, design, "fpr"))
 
 
 def equal_opportunity_difference_fl(sample: Sample, design: Design) -> np.ndarray:
@@ -148,8 +160,7 @@ def average_abs_odds_difference(sample: Sample, design: Design) -> np.ndarray:
 
 def equalized_odds_difference_aif(sample: Sample, design: Design) -> np.ndarray:
     u, p = _pooled_rates(sample, design)
-    with np.errstate(invalid="ignore"):
-        return np.maximum(np.abs(u["fpr"] - p["fpr"]), np.abs(u["tpr"] - p["tpr"]))
+    return _py_max(np.abs(u["fpr"] - p["fpr"]), np.abs(u["tpr"] - p["tpr"]))  # aif360 uses max() too
 
 
 def generalized_equalized_odds_difference(sample: Sample, design: Design) -> np.ndarray:
@@ -157,8 +168,7 @@ def generalized_equalized_odds_difference(sample: Sample, design: Design) -> np.
     priv = design.privileged.astype(np.float64)
     u = generalized_rates(Sample(_pooled(sample.counts, 1.0 - priv), _pooled(sample.score_sum, 1.0 - priv)))
     p = generalized_rates(Sample(_pooled(sample.counts, priv), _pooled(sample.score_sum, priv)))
-    with np.errstate(invalid="ignore"):
-        return np.maximum(np.abs(u["gfpr"] - p["gfpr"]), np.abs(u["gtpr"] - p["gtpr"]))
+    return _py_max(np.abs(u["gfpr"] - p["gfpr"]), np.abs(u["gtpr"] - p["gtpr"]))
 
 
 def _theil(weights: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -136,8 +136,6 @@ def count_file(path: Path, roles: ColumnRoles, *, progress: Progress | None = No
 
 def count_arrays(columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: int | None = None) -> RawCells:
     """Count the cells of in-memory columns (numpy arrays, lists, pyarrow or pandas columns)."""
-    import numpy as np
-
     missing = [c for c in roles.all if c not in columns]
     if missing:
         raise InputError(f"no column {', '.join(repr(c) for c in missing)}", where="columns")
@@ -150,19 +148,15 @@ def count_arrays(columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: 
     acc = CellAccumulator(roles)
     for start in range(0, n, step):
         acc.add({c: a[start:start + step] for c, a in arrays.items()})
-    if n == 0:
-        acc.add({c: np.array([], dtype=np.int64) for c in arrays})
     return acc.cells
 
 
 def _as_array(values: Any) -> Any:
-    import numpy as np
     import pyarrow as pa
 
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values
-    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        values = values.to_numpy()
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        return pa.array(values.tolist())
-    return pa.array(np.asarray(values))
+    try:
+        return pa.array(values, from_pandas=True)  # NaN and None become nulls, reported as missing
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(f"cannot read a column: {exc}", where="columns") from exc

@@ -93,6 +93,7 @@ class _Projector:
         self.edges: dict[tuple[str, str], datetime] = {}
         self.columns: dict[tuple[str, str, str, str], tuple[str | None, datetime]] = {}
         self.evidence: list[tuple[str, str, Any, str, datetime]] = []
+        self.stored_facets: dict[str, dict[str, Any]] = {}
 
     # ---- collect -------------------------------------------------------------------------
     def run(self) -> None:
@@ -194,6 +195,8 @@ class _Projector:
         c = table.c
         existing = {r.node_id: r for r in self._select_in(
             c.node_id, [c.id, c.node_id, c.facets, c.facet_times, c.first_seen, c.last_seen], list(nodes))}
+        if model is Dataset:
+            self.stored_facets = {nid: dict(r.facets or {}) for nid, r in existing.items()}
         new_rows = [
             {"namespace": n["namespace"], "name": n["name"], "node_id": nid,
              "facets": {k: v for k, (_, v) in n["facets"].items()},
@@ -224,17 +227,28 @@ class _Projector:
         return ids
 
     def _write_facet_versions(self, dataset_ids: dict[str, int]) -> None:
-        if self.facet_versions:
-            rows = [{"dataset_id": dataset_ids[nid], "facet": key, "value": value, "event_time": t,
-                     "raw_event_id": raw_id} for nid, key, value, t, raw_id in self.facet_versions]
+        """Keep a facet's history as its changes: a value equal to the one before it adds no row."""
+        rows = []
+        last: dict[tuple[str, str], Any] = {}
+        for nid, key, value, t, raw_id in self.facet_versions:
+            previous = last.get((nid, key), self.stored_facets.get(nid, {}).get(key))
+            if previous == value:
+                continue
+            last[(nid, key)] = value
+            rows.append({"dataset_id": dataset_ids[nid], "facet": key, "value": value, "event_time": t,
+                         "raw_event_id": raw_id})
+        if rows:
             self.conn.execute(DatasetFacetVersion.__table__.insert(), rows)  # type: ignore[attr-defined]
 
     def _upsert_runs(self, job_ids: dict[str, int]) -> None:
         if not self.runs:
             return
+        from sqlalchemy import bindparam
+
         table = Run.__table__  # type: ignore[attr-defined]
         c = table.c
         existing = {r.run_id: r for r in self._select_in(c.run_id, [table], list(self.runs))}
+        inserts, updates = [], []
         for run_id, run in self.runs.items():
             row = existing.get(run_id)
             events = list(run["events"])
@@ -246,15 +260,20 @@ class _Projector:
             values["facets"] = facets
             parent = (facets.get("parent") or {}).get("run", {}).get("runId")
             values["parent_run_id"] = str(parent).lower() if parent else None
-            error = (facets.get("errorMessage") or {}).get("message")
-            values["error_message"] = error
+            values["error_message"] = (facets.get("errorMessage") or {}).get("message")
+            values.setdefault("state", row.state if row is not None else None)
+            values.setdefault("state_time", row.state_time if row is not None else None)
             if row is None:
                 values.update(run_id=run_id, job_id=job_ids[run["job"]], first_seen=run["first"])
-                stmt = _insert(self.conn, table).on_conflict_do_nothing(index_elements=["run_id"])
-                self.conn.execute(stmt, [values])
+                inserts.append(values)
             else:
-                values["first_seen"] = min(row.first_seen, run["first"])
-                self.conn.execute(table.update().where(c.run_id == run_id).values(**values))
+                values.update(b_run_id=run_id, first_seen=min(row.first_seen, run["first"]))
+                updates.append(values)
+        if inserts:
+            stmt = _insert(self.conn, table).on_conflict_do_nothing(index_elements=["run_id"])
+            self.conn.execute(stmt, inserts)
+        if updates:
+            self.conn.execute(table.update().where(c.run_id == bindparam("b_run_id")), updates)
 
     def _write_run_io(self, dataset_ids: dict[str, int]) -> None:
         if not self.run_io:

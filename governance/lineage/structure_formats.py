@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from uuid import UUID
 
@@ -41,7 +41,7 @@ _RFC3339 = re.compile(
     r"(?:(Z)|([+-])([01]\d|2[0-3]):([0-5]\d))$",
     re.ASCII,
 )
-_UTC = timezone.utc
+_UTC = UTC
 _OFFSETS: dict[str, timezone] = {}
 
 

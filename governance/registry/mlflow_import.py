@@ -41,6 +41,18 @@ def _client(tracking_uri: str) -> Any:
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
+def _preflight(tracking_uri: str) -> None:
+    """Fail in seconds, not after MLflow's minutes of retries, when an HTTP server is unreachable."""
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
+    import httpx
+
+    try:
+        httpx.get(tracking_uri.rstrip("/") + "/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"cannot reach MLflow at {tracking_uri}: {exc}") from exc
+
+
 def _digest(client: Any, mv: Any, tags: dict[str, str]) -> str:
     if tags.get("sha256"):
         return tags["sha256"]
@@ -64,6 +76,7 @@ def _artifact_path(source: str) -> str:
 def import_from_mlflow(session: Session, tracking_uri: str, *, default_owner: str | None = None,
                        only: list[str] | None = None) -> tuple[int, int]:
     """Upsert every (selected) MLflow registered model and its versions. Returns (models, versions)."""
+    _preflight(tracking_uri)
     client = _client(tracking_uri)
     try:
         registered = list(client.search_registered_models())

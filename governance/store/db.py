@@ -19,6 +19,9 @@ from governance.errors import ConfigError
 # metadata complete without registration side effects scattered over the code base.
 TABLE_MODULES = [
     "governance.store.tables",
+    "governance.policy.tables",
+    "governance.evidence.tables",
+    "governance.ledger.tables",
 ]
 
 DEFAULT_HOME = ".gov"

@@ -1,0 +1,183 @@
+"""Verifying the ledger: recompute every digest and link from genesis, and check the signed checkpoints.
+
+Rows are read as stored (driver values, parsed here) rather than through the ORM, so a row an
+attacker filled with garbage is reported as a problem at its seq instead of stopping the check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from governance.digest import json_sha256
+from governance.ledger import keys_adapter
+from governance.ledger.chain import GENESIS, checkpoint_statement, entry_preimage
+
+ENTRY_COLUMNS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
+                 "ci", "at", "prev_digest", "digest")
+CHECKPOINT_COLUMNS = ("seq", "head_digest", "at", "algorithm", "signature", "signer_fingerprint", "signer_pem")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One sign of tampering, at the entry (or checkpoint) `seq` where it shows."""
+
+    seq: int
+    kind: str  # edited | unreadable | missing | broken_link | truncated | checkpoint_mismatch | bad_signature ...
+    message: str
+
+    def line(self) -> str:
+        return f"seq {self.seq}: {self.kind}: {self.message}"
+
+
+@dataclass
+class ChainReport:
+    """What `verify_chain` checked and every problem it found."""
+
+    entries_checked: int = 0
+    checkpoints_checked: int = 0
+    head_seq: int = 0
+    head_digest: str = GENESIS
+    last_checkpoint_seq: int | None = None
+    trusted_signer: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line: verdict and counts."""
+        verdict = "intact" if self.ok else f"TAMPERED ({len(self.problems)} problem(s))"
+        anchored = (f"last checkpoint at seq {self.last_checkpoint_seq}" if self.last_checkpoint_seq
+                    else "no checkpoint")
+        return (f"ledger {verdict}: {self.entries_checked} entries, {self.checkpoints_checked} checkpoints "
+                f"checked; head seq {self.head_seq}; {anchored}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "entries_checked": self.entries_checked,
+            "checkpoints_checked": self.checkpoints_checked, "head_seq": self.head_seq,
+            "head_digest": self.head_digest, "last_checkpoint_seq": self.last_checkpoint_seq,
+            "trusted_signer": self.trusted_signer,
+            "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in self.problems],
+            "warnings": list(self.warnings),
+        }
+
+
+def verify_chain(session: Session, *, trust_cert: str | None = None,
+                 anchors: Sequence[Mapping[str, Any]] = ()) -> ChainReport:
+    """Check the whole ledger. `trust_cert`: PEM whose key must have signed every checkpoint.
+    `anchors`: checkpoints kept outside the database (an earlier export); each must still hold."""
+    report = ChainReport(trusted_signer=trust_cert is not None)
+    checkpoints = _checkpoints(session, anchors, report)
+    expected_head = {cp["seq"]: cp["head_digest"] for cp in checkpoints}
+    for cp in checkpoints:
+        _check_signature(cp, trust_cert, report)
+    _check_entries(session, expected_head, report)
+    for seq in sorted(s for s in expected_head if s > report.head_seq):
+        report.problems.append(Problem(seq, "truncated", (
+            f"a checkpoint covers seq {seq} but the ledger ends at seq {report.head_seq}: "
+            f"entries {report.head_seq + 1}..{seq} were removed")))
+    report.problems.sort(key=lambda p: p.seq)
+    report.checkpoints_checked = len(checkpoints)
+    report.last_checkpoint_seq = max(expected_head, default=None)
+    if not checkpoints and report.entries_checked:
+        report.warnings.append("no signed checkpoint: removing the newest entries, or rewriting the whole "
+                               "chain, would go unnoticed (run `gov keys init`, then `gov ledger checkpoint`)")
+    elif checkpoints and trust_cert is None:
+        report.warnings.append("checkpoint signatures were checked against the key stored with each "
+                               "checkpoint; pass a trusted certificate to pin the signer")
+    return report
+
+
+def _check_entries(session: Session, expected_head: dict[int, str], report: ChainReport) -> None:
+    prev_seq, prev_digest = 0, GENESIS
+    for row in _rows(session, "ledger_entry", ENTRY_COLUMNS):
+        seq = int(row["seq"])
+        report.entries_checked += 1
+        if seq > prev_seq + 1:
+            gap = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}..{seq - 1}"
+            report.problems.append(Problem(prev_seq + 1, "missing", f"entries {gap} are missing (deleted)"))
+        try:
+            recomputed = json_sha256(entry_preimage(
+                seq=seq, decision_id=row["decision_id"], model=row["model"], version=row["version"],
+                target=row["target"], failing_policies=_json(row["failing_policies"]),
+                requested_by=row["requested_by"], ci=_json(row["ci"]), at=_datetime(row["at"]),
+                prev_digest=row["prev_digest"]))
+        except (TypeError, ValueError) as exc:
+            report.problems.append(Problem(seq, "unreadable", f"row cannot be read: {exc}"))
+            recomputed = None
+        if recomputed is not None and recomputed != row["digest"]:
+            report.problems.append(Problem(seq, "edited", "content does not match its digest (row was edited)"))
+        if row["prev_digest"] != prev_digest:
+            report.problems.append(Problem(seq, "broken_link", (
+                f"prev_digest is not the digest of entry {seq - 1} "
+                "(entries before it were edited, removed or reordered)" if seq > 1 else
+                "the first entry does not start from genesis")))
+        if seq in expected_head and expected_head[seq] != row["digest"]:
+            report.problems.append(Problem(seq, "checkpoint_mismatch", (
+                "the signed checkpoint at this seq holds another head digest "
+                "(the chain up to here was rewritten)")))
+        # Link to the stored digest: an edited row is reported once, not again at every later entry.
+        prev_seq, prev_digest = seq, str(row["digest"])
+    report.head_seq, report.head_digest = prev_seq, prev_digest
+
+
+def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]],
+                 report: ChainReport) -> list[dict[str, Any]]:
+    stored = {int(r["seq"]): dict(r) for r in _rows(session, "ledger_checkpoint", CHECKPOINT_COLUMNS)}
+    for anchor in anchors:
+        seq = int(anchor["seq"])
+        mine = stored.get(seq)
+        if mine is None:
+            report.problems.append(Problem(seq, "checkpoint_missing",
+                                           "a checkpoint from the anchor file is missing from the database"))
+            stored[seq] = {k: anchor[k] for k in CHECKPOINT_COLUMNS}
+        elif mine["head_digest"] != anchor["head_digest"] or mine["signature"] != anchor["signature"]:
+            report.problems.append(Problem(seq, "checkpoint_mismatch",
+                                           "the stored checkpoint differs from the anchor file"))
+            stored[seq] = {k: anchor[k] for k in CHECKPOINT_COLUMNS}  # the copy kept outside is trusted
+    return [stored[s] for s in sorted(stored)]
+
+
+def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: ChainReport) -> None:
+    seq = int(cp["seq"])
+    try:
+        statement = checkpoint_statement(seq, str(cp["head_digest"]), _datetime(cp["at"]))
+    except (TypeError, ValueError) as exc:
+        report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
+        return
+    if trust_cert is not None and not keys_adapter.same_public_key(trust_cert, str(cp["signer_pem"])):
+        report.problems.append(Problem(seq, "untrusted_signer", (
+            f"checkpoint signed by {cp['signer_fingerprint']}, not by the trusted key")))
+        return
+    key = trust_cert if trust_cert is not None else str(cp["signer_pem"])
+    if not keys_adapter.verify(key, str(cp["algorithm"]), statement, str(cp["signature"])):
+        report.problems.append(Problem(seq, "bad_signature", "checkpoint signature does not verify"))
+
+
+def _rows(session: Session, table: str, columns: Sequence[str]) -> Iterator[Mapping[str, Any]]:
+    conn = session.connection().execution_options(stream_results=True, yield_per=2000)
+    result = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table} ORDER BY seq")
+    for row in result:
+        yield dict(zip(columns, row, strict=True))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)  # ValueError on garbage: reported as unreadable
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise TypeError(f"not a timestamp: {value!r}")

@@ -1,0 +1,416 @@
+"""Structure decoded JSON into openlineage-python's generated attrs classes, checking as the spec does.
+
+openlineage-python can serialise its models but has no JSON-to-object parser. This module walks the
+attrs fields of a generated class (types resolved once with `typing.get_type_hints`) and turns a
+JSON value into an instance, rejecting what the spec's JSON Schema rejects:
+
+- JSON types as JSON Schema sees them (`true` is not an integer, `1.0` is; `null` is never allowed,
+  because the spec has no nullable property: `X | None` in the models means "may be absent");
+- required fields: attrs fields without a default, plus fields whose default is a string, which is
+  how the generator spells the client-filled `producer`/`schemaURL`/`_producer`/`_schemaURL` and
+  JSON Schema `const` discriminators (`type: str = "binary"`);
+- `format`s: the generator turns `uuid`, `date-time` and `uri` into validators calling `UUID`,
+  `isoparse` and `urlparse`; we recognise them and apply the strict checks of structure_formats
+  instead. Any other attrs validator (e.g. `dependentRequired`) runs as generated.
+
+Instances are made with `cls.__new__` and `object.__setattr__`, not `cls(...)`: the generated
+`__attrs_post_init__` would overwrite the incoming `schemaURL`/`producer` with the client's own,
+and the lax validators would run twice. Per-class plans are built once and cached.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attr
+
+from governance.lineage.structure_formats import is_date_time, is_uri, is_uuid
+
+Converter = Callable[[Any], Any]
+# Builds the converter of a `dict[str, <facet base>]` field; `core` says whether the field belongs
+# to the core model (Run, Job, Dataset...) rather than sits inside a facet.
+FacetMapFactory = Callable[[type, bool, "Structurer"], Converter]
+
+_set = object.__setattr__
+_NO_DEFAULT = attr.NOTHING
+
+# The generator drops `minimum` and `additionalProperties: false`; these are the only two places
+# the current spec uses them, so they are listed here rather than lost.
+_MINIMUM: dict[tuple[str, str], int] = {("EmissionPattern", "windowDuration"): 1}
+_CLOSED_CLASSES = frozenset({"ExecutionParameter"})
+
+
+class StructureError(Exception):
+    """A problem at a JSON path; the path is collected innermost-first while the stack unwinds."""
+
+    def __init__(self, reason: str, *, hint: str | None = None, segment: str | int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+        self.segments: list[str | int] = [] if segment is None else [segment]
+
+    def json_path(self) -> str:
+        """`$.run.facets.parent.run.runId`, `$.inputs[0].name`, `$.job.facets['my-facet']`."""
+        parts = ["$"]
+        for seg in reversed(self.segments):
+            if isinstance(seg, int):
+                parts.append(f"[{seg}]")
+            elif seg.isidentifier():
+                parts.append(f".{seg}")
+            else:
+                parts.append(f"[{seg!r}]")
+        return "".join(parts)
+
+
+def describe(value: Any) -> str:
+    """The JSON type of a decoded value, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """A repr that keeps error messages one line long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _type_error(expected: str, value: Any) -> StructureError:
+    return StructureError(f"expected {expected}, got {describe(value)}")
+
+
+# ---- leaf converters ------------------------------------------------------------------------------
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _type_error("a string", value)
+
+
+def _to_int(value: Any) -> int:
+    # JSON Schema's "integer" is any number with a zero fractional part, and never a boolean.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise _type_error("an integer", value)
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise _type_error("a number", value)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _type_error("a boolean", value)
+
+
+def _to_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise _type_error("an object", value)
+
+
+def _to_uuid(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error("a string", value)
+    if is_uuid(value):
+        return value
+    raise StructureError(f"not a UUID: {short(value)}", hint="use the 8-4-4-4-12 hex form")
+
+
+def _to_date_time(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error("a string", value)
+    if is_date_time(value):
+        return value
+    raise StructureError(
+        f"not an RFC 3339 date-time with a timezone offset: {short(value)}",
+        hint="write it like 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00",
+    )
+
+
+def _to_uri(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error("a string", value)
+    if is_uri(value):
+        return value
+    raise StructureError(f"not a URI (RFC 3986, with a scheme): {short(value)}")
+
+
+_LEAVES: dict[Any, Converter] = {
+    str: _to_str, int: _to_int, float: _to_float, bool: _to_bool, Any: _identity, dict: _to_object,
+}
+_FORMATS: dict[str, Converter] = {"uuid": _to_uuid, "date-time": _to_date_time, "uri": _to_uri}
+
+
+def _validator_format(validator: Any) -> str | None:
+    """The JSON Schema format a generated validator stands for, read from the names its code uses."""
+    code = getattr(validator, "__code__", None)
+    if code is None:
+        return None
+    names = set(code.co_names)
+    if "UUID" in names:
+        return "uuid"
+    if "isoparse" in names:
+        return "date-time"
+    if "urlparse" in names:
+        return "uri"
+    return None
+
+
+def _validators(field: attr.Attribute) -> list[Any]:  # type: ignore[type-arg]
+    validator = field.validator
+    if validator is None:
+        return []
+    inner = getattr(validator, "_validators", None)  # attrs' and_() wrapper
+    return list(inner) if inner is not None else [validator]
+
+
+# ---- class plans ----------------------------------------------------------------------------------
+
+@attr.define
+class ClassPlan:
+    """What structuring one attrs class needs, computed once per class."""
+
+    cls: type
+    # (json key == attribute name, required, converter, default factory or None)
+    fields: tuple[tuple[str, bool, Converter, Callable[[], Any] | None], ...] = ()
+    # validators we cannot replace with a format check; they run on the finished instance
+    post: tuple[tuple[Any, Any], ...] = ()
+    allowed: frozenset[str] | None = None  # set when the schema forbids other properties
+
+
+def _default_factory(field: attr.Attribute) -> Callable[[], Any]:  # type: ignore[type-arg]
+    default = field.default
+    if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+        factory = default.factory
+        return factory  # type: ignore[no-any-return]
+    return lambda: default
+
+
+class Structurer:
+    """Builds and caches converters for generated classes; one instance serves every event."""
+
+    def __init__(self, *, facet_bases: tuple[type, ...], facet_map: FacetMapFactory) -> None:
+        """`dict[str, B]` fields with B in `facet_bases` are facet maps, converted by `facet_map`."""
+        self._facet_map = facet_map
+        self._facet_bases = facet_bases
+        self._plans: dict[type, ClassPlan] = {}
+
+    def structure(self, cls: type, value: Any) -> Any:
+        """An instance of `cls` from the JSON `value`, or StructureError at the first problem."""
+        return self._build(self.plan(cls), value)
+
+    def plan(self, cls: type) -> ClassPlan:
+        """The cached plan of `cls`; registered before its fields are built so recursion ends."""
+        plan = self._plans.get(cls)
+        if plan is None:
+            plan = ClassPlan(cls)
+            self._plans[cls] = plan
+            self._fill(plan)
+        return plan
+
+    def _fill(self, plan: ClassPlan) -> None:
+        cls = plan.cls
+        hints = typing.get_type_hints(cls)
+        core = cls.__module__.endswith(".generated.base")
+        fields = []
+        post = []
+        for field in attr.fields(cls):
+            default = field.default
+            required = default is _NO_DEFAULT or isinstance(default, str)
+            fmt = None
+            for validator in _validators(field):
+                found = _validator_format(validator)
+                if found is None:
+                    post.append((field, validator))
+                else:
+                    fmt = found
+            if fmt is not None:
+                convert = _FORMATS[fmt]
+            elif isinstance(default, str) and default and field.init and field.validator is None:
+                convert = _const(default)
+            else:
+                convert = self.converter(hints[field.name], core=core)
+            minimum = _MINIMUM.get((cls.__name__, field.name))
+            if minimum is not None:
+                convert = _at_least(convert, minimum)
+            factory = None if required else _default_factory(field)
+            fields.append((field.name, required, convert, factory))
+        plan.fields = tuple(fields)
+        plan.post = tuple(post)
+        if cls.__name__ in _CLOSED_CLASSES:
+            plan.allowed = frozenset(name for name, *_ in fields)
+
+    def converter(self, tp: Any, *, core: bool = False) -> Converter:
+        """The converter for one (resolved) type annotation."""
+        leaf = _LEAVES.get(tp)
+        if leaf is not None:
+            return leaf
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            options = [a for a in args if a is not type(None)]
+            if len(options) == 1:
+                return self.converter(options[0], core=core)
+            return _one_of([self.converter(a, core=core) for a in options], options)
+        if origin is typing.Literal:
+            return _literal(args)
+        if origin is list:
+            return _list_of(self.converter(args[0], core=core) if args else _identity)
+        if origin is dict:
+            value_tp = args[1] if args else Any
+            if value_tp in self._facet_bases:
+                return self._facet_map(value_tp, core, self)
+            return _dict_of(self.converter(value_tp, core=core))
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return _enum(tp)
+        if isinstance(tp, type) and attr.has(tp):
+            plan = self.plan(tp)
+            return lambda value: self._build(plan, value)
+        raise TypeError(f"no converter for annotation {tp!r}")
+
+    def _build(self, plan: ClassPlan, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _type_error("an object", value)
+        obj = plan.cls.__new__(plan.cls)
+        for name, required, convert, factory in plan.fields:
+            if name in value:
+                try:
+                    _set(obj, name, convert(value[name]))
+                except StructureError as exc:
+                    exc.segments.append(name)
+                    raise
+            elif required:
+                raise StructureError("missing required field", segment=name)
+            else:
+                _set(obj, name, factory())  # type: ignore[misc]
+        if plan.allowed is not None:
+            for key in value:
+                if key not in plan.allowed:
+                    raise StructureError("property not allowed here", segment=key)
+        for field, validator in plan.post:
+            try:
+                validator(obj, field, getattr(obj, field.name))
+            except (ValueError, TypeError) as exc:
+                raise StructureError(str(exc), segment=field.name) from None
+        return obj
+
+
+# ---- composite converters -------------------------------------------------------------------------
+
+def _const(expected: str) -> Converter:
+    def convert(value: Any) -> str:
+        if value == expected and isinstance(value, str):
+            return value
+        raise StructureError(f"must be {expected!r}, got {short(value)}")
+    return convert
+
+
+def _at_least(inner: Converter, minimum: int) -> Converter:
+    def convert(value: Any) -> Any:
+        result = inner(value)
+        if result < minimum:
+            raise StructureError(f"must be at least {minimum}, got {short(value)}")
+        return result
+    return convert
+
+
+def _literal(allowed: tuple[Any, ...]) -> Converter:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise StructureError(f"must be one of {', '.join(map(str, allowed))}; got {short(value)}")
+    return convert
+
+
+def _enum(enum_cls: type[enum.Enum]) -> Converter:
+    members = {member.value: member for member in enum_cls}
+    names = ", ".join(map(str, members))
+
+    def convert(value: Any) -> enum.Enum:
+        if isinstance(value, str):
+            member = members.get(value)
+            if member is not None:
+                return member
+            raise StructureError(f"must be one of {names}; got {short(value)}")
+        raise _type_error("a string", value)
+    return convert
+
+
+def _list_of(item: Converter) -> Converter:
+    def convert(value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise _type_error("an array", value)
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(item(element))
+            except StructureError as exc:
+                exc.segments.append(index)
+                raise
+        return out
+    return convert
+
+
+def _dict_of(item: Converter) -> Converter:
+    if item is _identity:
+        return _to_object
+
+    def convert(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _type_error("an object", value)
+        out = {}
+        for key, element in value.items():
+            try:
+                out[key] = item(element)
+            except StructureError as exc:
+                exc.segments.append(key)
+                raise
+        return out
+    return convert
+
+
+def _one_of(options: list[Converter], types_: list[Any]) -> Converter:
+    """JSON Schema `oneOf`: exactly one alternative must accept the value."""
+    names = " or ".join(getattr(t, "__name__", str(t)) for t in types_)
+
+    def convert(value: Any) -> Any:
+        results: list[Any] = []
+        errors: list[StructureError] = []
+        for option in options:
+            try:
+                results.append(option(value))
+            except StructureError as exc:
+                errors.append(exc)
+        if len(results) == 1:
+            return results[0]
+        if results:
+            raise StructureError(f"matches more than one of {names}")
+        # The alternative that got furthest into the value is the one the author meant.
+        raise max(errors, key=lambda e: len(e.segments))
+    return convert

@@ -1,0 +1,284 @@
+"""Facets: which generated class a facet is checked against, and what the parsed event keeps.
+
+The core spec types every facet map loosely (`additionalProperties: {$ref: RunFacet}`: an object
+with `_producer` and `_schemaURL` URIs, plus `_deleted: boolean` for job and dataset facets). What
+makes a facet *standard* is its `_schemaURL`: a facet is held to the schema that URL names, whatever
+key it sits under. So, for each facet in a core facet map (run, job, dataset, inputFacets,
+outputFacets):
+
+- `_schemaURL` names a published standard schema (`.../spec/facets/<v>/<File>.json#/$defs/<Def>`,
+  or the facet definitions of the 1-0-0/1-0-1 core, `.../spec/1-0-1/OpenLineage.json#/definitions/
+  <Def>`): the facet must structure into that generated class, and is kept as that instance.
+  Without a fragment the URL names the file, whose root schema is `{"<key>": <Def>}`: the facet is
+  checked only when it sits under that key, as the schema would see it.
+- otherwise the facet is custom: only the base facet is checked and the JSON object is kept as is
+  (a plain dict). If its key is a standard key (`schema`, `parent`...) we still try that class, so
+  older producers' facets come out typed when they fit; a facet that does not fit stays a dict.
+
+Facets nested inside a facet (ParentRunFacet's `run.facets`) get the base check only.
+The version in a URL is not matched: the client carries one class per facet, the newest it knows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from typing import Any
+
+import attr
+import openlineage.client.generated as generated_pkg
+from openlineage.client.generated import (
+    base,
+    base_subset_dataset,
+    catalog_dataset,
+    column_lineage_dataset,
+    data_quality_assertions_dataset,
+    data_quality_metrics_dataset,
+    data_quality_metrics_input_dataset,
+    dataset_type_dataset,
+    dataset_version_dataset,
+    datasource_dataset,
+    documentation_dataset,
+    documentation_job,
+    environment_variables_run,
+    error_message_run,
+    execution_parameters_run,
+    external_query_run,
+    extraction_error_run,
+    hierarchy_dataset,
+    input_statistics_input_dataset,
+    job_dependencies_run,
+    job_type_job,
+    lifecycle_state_change_dataset,
+    lineage,
+    nominal_time_run,
+    output_statistics_output_dataset,
+    ownership_dataset,
+    ownership_job,
+    parent_run,
+    processing_engine_run,
+    schema_dataset,
+    source_code_job,
+    source_code_location_job,
+    sql_job,
+    storage_dataset,
+    symlinks_dataset,
+    tags_dataset,
+    tags_job,
+    tags_run,
+    test_run,
+)
+
+from governance.lineage.structure import Converter, StructureError, Structurer, describe
+
+FACET_BASES: tuple[type, ...] = (
+    base.RunFacet, base.JobFacet, base.DatasetFacet, base.InputDatasetFacet, base.OutputDatasetFacet,
+)
+
+# The facet keys, as the published facet schemas declare them in their root `properties`
+# (spec/facets/<v>/*.json). The client has no such table. Where one key names several facets,
+# the facet map it appears in (run, job, dataset, input, output) picks the class.
+STANDARD_FACET_KEYS: dict[str, tuple[type, ...]] = {
+    "catalog": (catalog_dataset.CatalogDatasetFacet,),
+    "columnLineage": (column_lineage_dataset.ColumnLineageDatasetFacet,),
+    "dataQualityAssertions": (data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet,),
+    "dataQualityMetrics": (data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet,
+                           data_quality_metrics_dataset.DataQualityMetricsDatasetFacet),
+    "datasetType": (dataset_type_dataset.DatasetTypeDatasetFacet,),
+    "dataSource": (datasource_dataset.DatasourceDatasetFacet,),
+    "documentation": (documentation_dataset.DocumentationDatasetFacet,
+                      documentation_job.DocumentationJobFacet),
+    "environmentVariables": (environment_variables_run.EnvironmentVariablesRunFacet,),
+    "errorMessage": (error_message_run.ErrorMessageRunFacet,),
+    "executionParameters": (execution_parameters_run.ExecutionParametersRunFacet,),
+    "externalQuery": (external_query_run.ExternalQueryRunFacet,),
+    "extractionError": (extraction_error_run.ExtractionErrorRunFacet,),
+    "hierarchy": (hierarchy_dataset.HierarchyDatasetFacet,),
+    "inputStatistics": (input_statistics_input_dataset.InputStatisticsInputDatasetFacet,),
+    "jobDependencies": (job_dependencies_run.JobDependenciesRunFacet,),
+    "jobType": (job_type_job.JobTypeJobFacet,),
+    "lifecycleStateChange": (lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet,),
+    "lineage": (lineage.LineageDatasetFacet, lineage.LineageJobFacet),
+    "nominalTime": (nominal_time_run.NominalTimeRunFacet,),
+    "outputStatistics": (output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet,),
+    "ownership": (ownership_dataset.OwnershipDatasetFacet, ownership_job.OwnershipJobFacet),
+    "parent": (parent_run.ParentRunFacet,),
+    "processing_engine": (processing_engine_run.ProcessingEngineRunFacet,),
+    "schema": (schema_dataset.SchemaDatasetFacet,),
+    "sourceCode": (source_code_job.SourceCodeJobFacet,),
+    "sourceCodeLocation": (source_code_location_job.SourceCodeLocationJobFacet,),
+    "sql": (sql_job.SQLJobFacet,),
+    "storage": (storage_dataset.StorageDatasetFacet,),
+    "subset": (base_subset_dataset.InputSubsetInputDatasetFacet,
+               base_subset_dataset.OutputSubsetOutputDatasetFacet),
+    "symlinks": (symlinks_dataset.SymlinksDatasetFacet,),
+    "tags": (tags_dataset.TagsDatasetFacet, tags_job.TagsJobFacet, tags_run.TagsRunFacet),
+    "test": (test_run.TestRunFacet,),
+    "version": (dataset_version_dataset.DatasetVersionDatasetFacet,),
+}
+
+_FACET_URL = re.compile(
+    r"https://openlineage\.io/spec/facets/\d+-\d+-\d+/(\w+)\.json(?:#/\$defs/(\w+))?\Z")
+# Core 1-0-0 and 1-0-1 defined the first standard facets under `definitions`; from 1-0-2 on the
+# core has `$defs` and only the base types, so a `$defs` URL can only name a base type.
+_CORE_URL = re.compile(r"https://openlineage\.io/spec/\d+-\d+-\d+/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z")
+_SCHEMA_PATH = re.compile(r"/([^/]+)\.json#/\$defs/(\w+)\Z")
+
+
+def _generated_classes() -> list[type]:
+    """Every attrs class the client generated from the spec, each from the module defining it."""
+    found = []
+    for info in pkgutil.iter_modules(generated_pkg.__path__):
+        module = importlib.import_module(f"{generated_pkg.__name__}.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and attr.has(obj) and obj.__module__ == module.__name__:
+                found.append(obj)
+    return found
+
+
+def _schema_address(cls: type) -> tuple[str, str] | None:
+    """(file stem, def name) of the schema the class was generated from, per its `_get_schema`."""
+    getter = cls.__dict__.get("_get_schema")
+    if getter is None:
+        return None
+    match = _SCHEMA_PATH.search(getter.__func__())
+    return (match.group(1), match.group(2)) if match else None
+
+
+class FacetIndex:
+    """Lookups from a facet's `_schemaURL` (and key) to generated classes, built once."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[tuple[str, str], type] = {}
+        self.core_defs: dict[str, type] = {}
+        self.old_core_facets: dict[str, type] = {}
+        self.all_classes: tuple[type, ...] = tuple(_generated_classes())
+        for cls in self.all_classes:
+            address = _schema_address(cls)
+            if address is None:
+                continue
+            if address[0] == "OpenLineage":
+                self.core_defs[address[1]] = cls
+            else:
+                self.by_address[address] = cls
+                if issubclass(cls, base.BaseFacet):
+                    self.old_core_facets[address[1]] = cls
+        # file stem -> (the key its root schema declares, the classes of that file)
+        self.by_file: dict[str, tuple[str, tuple[type, ...]]] = {}
+        for key, classes in STANDARD_FACET_KEYS.items():
+            for cls in classes:
+                address = _schema_address(cls)
+                if address is not None:
+                    same_file = tuple(c for c in classes if _schema_address(c) == address)
+                    self.by_file[address[0]] = (key, same_file)
+        self._targets: dict[tuple[str, str, type], tuple[bool, tuple[type, ...]]] = {}
+
+    def target(self, url: str, key: str, container: type) -> tuple[bool, tuple[type, ...]]:
+        """(strict, classes): the classes to try, container-matching first; strict means must fit."""
+        cache_key = (url, key, container)
+        found = self._targets.get(cache_key)
+        if found is None:
+            found = self._resolve(url, key, container)
+            self._targets[cache_key] = found
+        return found
+
+    def _resolve(self, url: str, key: str, container: type) -> tuple[bool, tuple[type, ...]]:
+        classes: tuple[type, ...] | None = None
+        match = _FACET_URL.match(url)
+        if match is not None:
+            stem, def_name = match.groups()
+            if def_name is not None:
+                cls = self.by_address.get((stem, def_name))
+                classes = (cls,) if cls is not None else None
+            elif stem in self.by_file and self.by_file[stem][0] == key:
+                classes = self.by_file[stem][1]
+        else:
+            core = _CORE_URL.match(url)
+            if core is not None:
+                keyword, def_name = core.groups()
+                cls = self.core_defs.get(def_name)
+                if cls is None and keyword == "definitions":
+                    cls = self.old_core_facets.get(def_name)
+                classes = (cls,) if cls is not None else None
+        if classes is not None:
+            return True, _container_first(classes, container)
+        return False, _container_first(STANDARD_FACET_KEYS.get(key, ()), container)
+
+
+def _container_first(classes: tuple[type, ...], container: type) -> tuple[type, ...]:
+    return tuple(sorted(classes, key=lambda c: not issubclass(c, container)))
+
+
+def _is_standard_facet(obj: Any) -> bool:
+    # The base types themselves (a custom facet naming `#/$defs/RunFacet`) carry nothing to keep.
+    return isinstance(obj, base.BaseFacet) and type(obj) not in (*FACET_BASES, base.BaseFacet)
+
+
+class FacetMaps:
+    """Builds the converters of facet maps for a Structurer (its `facet_map` factory)."""
+
+    def __init__(self) -> None:
+        self.index = FacetIndex()
+
+    def __call__(self, container: type, core: bool, structurer: Structurer) -> Converter:
+        check_base = structurer.converter(container)
+
+        def check_only(value: Any) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise StructureError(f"expected an object, got {describe(value)}")
+            for key, facet in value.items():
+                try:
+                    check_base(facet)
+                except StructureError as exc:
+                    exc.segments.append(key)
+                    raise
+            return value
+
+        if not core:
+            return check_only
+        index = self.index
+
+        def one(key: str, facet: Any) -> Any:
+            url = facet.get("_schemaURL") if isinstance(facet, dict) else None
+            if not isinstance(url, str):
+                check_base(facet)  # raises: not an object, or _schemaURL missing / not a string
+                return facet
+            strict, classes = index.target(url, key, container)
+            if strict:
+                if not issubclass(classes[0], container):
+                    check_base(facet)
+                obj = _first_fit(structurer, classes, facet)
+                return obj if _is_standard_facet(obj) else facet
+            check_base(facet)
+            for cls in classes:
+                try:
+                    return structurer.structure(cls, facet)
+                except StructureError:
+                    continue  # a custom schema under a standard key: keep the JSON as it came
+            return facet
+
+        def convert(value: Any) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise StructureError(f"expected an object, got {describe(value)}")
+            out = {}
+            for key, facet in value.items():
+                try:
+                    out[key] = one(key, facet)
+                except StructureError as exc:
+                    exc.segments.append(key)
+                    raise
+            return out
+
+        return convert
+
+
+def _first_fit(structurer: Structurer, classes: tuple[type, ...], facet: Any) -> Any:
+    """`anyOf` over the classes: the first that accepts the facet, else the deepest error."""
+    errors = []
+    for cls in classes:
+        try:
+            return structurer.structure(cls, facet)
+        except StructureError as exc:
+            errors.append(exc)
+    raise max(errors, key=lambda e: len(e.segments))

@@ -1,0 +1,334 @@
+"""The evaluation context: everything the rules may read about ONE model version and target.
+
+`to_dict()` is the canonical JSON form: it is stored in the decision, it is what CEL sees, and
+`from_dict()` rebuilds the same typed context from it (replay, policy tests). Derived facts
+(classifications, owners, authors, deletion evidence) are computed once when the context is built
+from the store (`governance.policy.gather`) and stored, so a replay reads exactly what the check read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from governance.digest import json_sha256
+from governance.policy.model import EvidenceRef
+from governance.timeutil import iso, parse_timestamp
+
+SCHEMA = "gov.policy-context/1"
+# Policy tests may omit the evaluation time; a fixed default keeps them deterministic.
+DEFAULT_EVALUATED_AT = "2026-01-01T00:00:00Z"
+STAGES = ("data_validation", "model_performance", "operational", "ethical")
+
+
+def _ts(value: Any) -> datetime | None:
+    return None if value in (None, "") else parse_timestamp(str(value))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    owner: str = ""
+    risk_tier: str = "medium"
+    tags: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "owner": self.owner, "risk_tier": self.risk_tier, "tags": self.tags}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelInfo:
+        return cls(str(d.get("name", "model")), str(d.get("owner", "")), str(d.get("risk_tier", "medium")),
+                   dict(d.get("tags") or {}))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    artifact_digest: str
+    created_by: str
+    created_at: datetime | None = None
+    id: int | None = None
+    artifact_uri: str = ""
+    training_run_id: str | None = None
+    status: str = "registered"
+    stage: str | None = None
+    aliases: tuple[str, ...] = ()
+    tags: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "artifact_uri": self.artifact_uri,
+                "artifact_digest": self.artifact_digest, "training_run_id": self.training_run_id,
+                "status": self.status, "stage": self.stage, "aliases": list(self.aliases),
+                "created_by": self.created_by, "created_at": iso(self.created_at), "tags": self.tags}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> VersionInfo:
+        return cls(version=str(d.get("version", "1")), artifact_digest=str(d.get("artifact_digest", "")),
+                   created_by=str(d.get("created_by", "")), created_at=_ts(d.get("created_at")),
+                   id=d.get("id"), artifact_uri=str(d.get("artifact_uri", "")),
+                   training_run_id=d.get("training_run_id"), status=str(d.get("status", "registered")),
+                   stage=d.get("stage"), aliases=tuple(d.get("aliases") or ()), tags=dict(d.get("tags") or {}))
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The training run: its job, state, facets, and who wrote it (job owners, `runAuthors` facet)."""
+
+    run_id: str
+    job: str = ""
+    state: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    authors: tuple[str, ...] = ()
+    facets: dict[str, Any] = field(default_factory=dict)
+    job_facets: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "job": self.job, "state": self.state, "started_at": iso(self.started_at),
+                "ended_at": iso(self.ended_at), "authors": list(self.authors), "facets": self.facets,
+                "job_facets": self.job_facets}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunInfo:
+        return cls(str(d.get("run_id", "")), str(d.get("job", "")), d.get("state"), _ts(d.get("started_at")),
+                   _ts(d.get("ended_at")), tuple(d.get("authors") or ()), dict(d.get("facets") or {}),
+                   dict(d.get("job_facets") or {}))
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset in the training lineage closure. depth 1 = read by the training run itself."""
+
+    id: str
+    namespace: str = ""
+    name: str = ""
+    depth: int = 1
+    classifications: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    first_seen: datetime | None = None
+    deletion: str | None = None  # DROP | TRUNCATE, from a lifecycleStateChange facet
+    deleted_at: datetime | None = None
+    facets: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "namespace": self.namespace, "name": self.name, "depth": self.depth,
+                "classifications": list(self.classifications), "owners": list(self.owners),
+                "first_seen": iso(self.first_seen), "deletion": self.deletion, "deleted_at": iso(self.deleted_at),
+                "facets": self.facets}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DatasetInfo:
+        nid = str(d.get("id", ""))
+        parts = nid.split(":", 2)
+        return cls(nid, str(d.get("namespace", parts[1] if len(parts) == 3 else "")),
+                   str(d.get("name", parts[2] if len(parts) == 3 else "")), int(d.get("depth", 1)),
+                   tuple(d.get("classifications") or ()), tuple(d.get("owners") or ()), _ts(d.get("first_seen")),
+                   d.get("deletion"), _ts(d.get("deleted_at")), dict(d.get("facets") or {}))
+
+
+@dataclass(frozen=True)
+class ValidationItem:
+    """One validation result, whatever carried it: an assertion, a custom facet, stored evidence."""
+
+    stage: str
+    name: str
+    source: str
+    success: bool | None = None
+    value: float | None = None
+    baseline: float | None = None
+    column: str | None = None
+    at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "name": self.name, "source": self.source, "success": self.success,
+                "value": self.value, "baseline": self.baseline, "column": self.column, "at": iso(self.at)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ValidationItem:
+        return cls(str(d["stage"]), str(d["name"]), str(d.get("source", "")), d.get("success"),
+                   _num(d.get("value")), _num(d.get("baseline")), d.get("column"), _ts(d.get("at")))
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MetricValue:
+        ci = d.get("ci") or [d.get("ci_low"), d.get("ci_high")]
+        return cls(_num(d.get("value")), _num(ci[0]), _num(ci[1]))
+
+
+@dataclass(frozen=True)
+class GroupEvidence:
+    name: str
+    count: int
+    small: bool = False
+    included: bool = True
+    privileged: bool | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "count": self.count, "small": self.small, "included": self.included,
+                "privileged": self.privileged, "metrics": self.metrics}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GroupEvidence:
+        return cls(str(d["name"]), int(d["count"]), bool(d.get("small", False)),
+                   bool(d.get("included", d.get("included_in_aggregates", True))), d.get("privileged"),
+                   {k: _num(v) for k, v in (d.get("metrics") or {}).items()})
+
+
+@dataclass(frozen=True)
+class FairnessEvidence:
+    """The adapter over one stored fairness evaluation (table `fairness_evaluation`, its results JSON)."""
+
+    id: int
+    sensitive: tuple[str, ...]
+    evaluated_at: datetime | None
+    metrics: dict[str, MetricValue]
+    groups: tuple[GroupEvidence, ...]
+    min_group_size: int = 0
+    confidence: float | None = None
+    data_digest: str = ""
+    input_digest: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "sensitive": list(self.sensitive), "evaluated_at": iso(self.evaluated_at),
+                "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+                "groups": [g.to_dict() for g in self.groups], "min_group_size": self.min_group_size,
+                "confidence": self.confidence, "data_digest": self.data_digest, "input_digest": self.input_digest}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FairnessEvidence:
+        return cls(int(d.get("id", 0)), tuple(d.get("sensitive") or ()), _ts(d.get("evaluated_at")),
+                   {k: MetricValue.from_dict(v) for k, v in (d.get("metrics") or {}).items()},
+                   tuple(GroupEvidence.from_dict(g) for g in d.get("groups") or ()), int(d.get("min_group_size", 0)),
+                   _num(d.get("confidence")), str(d.get("data_digest", "")), str(d.get("input_digest", "")))
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    id: int
+    role: str
+    approver: str
+    artifact_digest: str
+    created_at: datetime | None
+    comment: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "role": self.role, "approver": self.approver,
+                "artifact_digest": self.artifact_digest, "created_at": iso(self.created_at), "comment": self.comment}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ApprovalRecord:
+        return cls(int(d.get("id", 0)), str(d["role"]), str(d["approver"]), str(d["artifact_digest"]),
+                   _ts(d.get("created_at")), d.get("comment"))
+
+
+@dataclass(frozen=True)
+class WaiverRecord:
+    id: int
+    policy_id: str
+    reason: str
+    ticket: str
+    approver: str
+    expires_at: datetime
+    created_at: datetime | None = None
+    model_glob: str = "*"
+    version: str | None = None
+    target: str | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "policy_id": self.policy_id, "model_glob": self.model_glob, "version": self.version,
+                "target": self.target, "reason": self.reason, "ticket": self.ticket, "approver": self.approver,
+                "expires_at": iso(self.expires_at), "created_at": iso(self.created_at),
+                "revoked_at": iso(self.revoked_at), "revoked_by": self.revoked_by}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WaiverRecord:
+        expires = _ts(d.get("expires_at"))
+        if expires is None:
+            raise ValueError(f"waiver {d.get('id')} has no expires_at")
+        return cls(int(d.get("id", 0)), str(d["policy_id"]), str(d.get("reason", "")), str(d.get("ticket", "")),
+                   str(d.get("approver", "")), expires, _ts(d.get("created_at")), str(d.get("model_glob") or "*"),
+                   d.get("version"), d.get("target"), _ts(d.get("revoked_at")), d.get("revoked_by"))
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """One model version, one target, one instant: the only input of every rule."""
+
+    evaluated_at: datetime
+    target: str
+    model: ModelInfo
+    version: VersionInfo
+    training_run: RunInfo | None = None
+    datasets: tuple[DatasetInfo, ...] = ()
+    validation: tuple[ValidationItem, ...] = ()
+    fairness: tuple[FairnessEvidence, ...] = ()
+    approvals: tuple[ApprovalRecord, ...] = ()
+    waivers: tuple[WaiverRecord, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON form (also the CEL variables: one per top-level key)."""
+        return {
+            "schema": SCHEMA, "evaluated_at": iso(self.evaluated_at), "target": self.target,
+            "model": self.model.to_dict(), "version": self.version.to_dict(),
+            "training_run": self.training_run.to_dict() if self.training_run else None,
+            "datasets": [d.to_dict() for d in self.datasets], "validation": [v.to_dict() for v in self.validation],
+            "fairness": [f.to_dict() for f in self.fairness], "approvals": [a.to_dict() for a in self.approvals],
+            "waivers": [w.to_dict() for w in self.waivers],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EvaluationContext:
+        """Rebuild from the canonical form; omitted sections default to empty (policy tests write less)."""
+        schema = d.get("schema", SCHEMA)
+        if schema != SCHEMA:
+            raise ValueError(f"unsupported context schema {schema!r} (this gov reads {SCHEMA})")
+        run = d.get("training_run")
+        return cls(
+            evaluated_at=parse_timestamp(str(d.get("evaluated_at") or DEFAULT_EVALUATED_AT)),
+            target=str(d.get("target", "production")),
+            model=ModelInfo.from_dict(d.get("model") or {}),
+            version=VersionInfo.from_dict(d.get("version") or {}),
+            training_run=RunInfo.from_dict(run) if run else None,
+            datasets=tuple(DatasetInfo.from_dict(x) for x in d.get("datasets") or ()),
+            validation=tuple(ValidationItem.from_dict(x) for x in d.get("validation") or ()),
+            fairness=tuple(FairnessEvidence.from_dict(x) for x in d.get("fairness") or ()),
+            approvals=tuple(ApprovalRecord.from_dict(x) for x in d.get("approvals") or ()),
+            waivers=tuple(WaiverRecord.from_dict(x) for x in d.get("waivers") or ()),
+        )
+
+    # ---- evidence references: what a rule read, named and digested -----------------------------
+    def ref_version(self) -> EvidenceRef:
+        return EvidenceRef("model_version", f"{self.model.name}@{self.version.version}",
+                           json_sha256(self.version.to_dict()))
+
+    def ref_run(self, run: RunInfo) -> EvidenceRef:
+        return EvidenceRef("training_run", run.run_id, json_sha256(run.to_dict()))
+
+    def ref_dataset(self, ds: DatasetInfo, note: str | None = None) -> EvidenceRef:
+        return EvidenceRef("dataset", ds.id, json_sha256(ds.to_dict()), note)
+
+    def ref_fairness(self, ev: FairnessEvidence, note: str | None = None) -> EvidenceRef:
+        return EvidenceRef("fairness_evaluation", str(ev.id), json_sha256(ev.to_dict()), note)
+
+    def ref_validation(self, item: ValidationItem) -> EvidenceRef:
+        return EvidenceRef("validation", item.source, json_sha256(item.to_dict()), f"{item.stage}: {item.name}")
+
+    def ref_approval(self, approval: ApprovalRecord, note: str | None = None) -> EvidenceRef:
+        return EvidenceRef("approval", str(approval.id), json_sha256(approval.to_dict()), note)

@@ -1,0 +1,163 @@
+"""Typed policy objects: the verdict enum, a policy and its scope, the result of one rule, one outcome.
+
+Outcomes are flat and JSON-ready: the decision stores them, renderers and replay read them back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from governance.policy.context import EvaluationContext
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    WAIVED = "waived"
+    NOT_EVALUATED = "not_evaluated"  # the evidence the rule needs is missing or stale
+    ERROR = "error"  # the rule could not be evaluated (a bug in the policy or the data)
+
+
+class Mode(StrEnum):
+    AUDIT = "audit"  # failures are reported as warnings and never block
+    ENFORCE = "enforce"  # fail, not_evaluated and error block the deployment
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which model versions and targets a policy applies to. Empty selectors match everything."""
+
+    models: tuple[str, ...] = ("*",)  # globs over the registered model name
+    tags: tuple[tuple[str, str], ...] = ()  # (key, value glob) over model tags, overridden by version tags
+    risk_tiers: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()  # globs over the target environment
+
+    def miss(self, ctx: EvaluationContext) -> str | None:
+        """Why the context is out of scope, or None when the policy applies."""
+        if not any(fnmatchcase(ctx.model.name, g) for g in self.models):
+            return f"model {ctx.model.name} matches none of {list(self.models)}"
+        if self.targets and not any(fnmatchcase(ctx.target, g) for g in self.targets):
+            return f"target {ctx.target} matches none of {list(self.targets)}"
+        if self.risk_tiers and ctx.model.risk_tier not in self.risk_tiers:
+            return f"risk tier {ctx.model.risk_tier} is not one of {list(self.risk_tiers)}"
+        tags = {**ctx.model.tags, **ctx.version.tags}
+        for key, pattern in self.tags:
+            if key not in tags or not fnmatchcase(str(tags[key]), pattern):
+                return f"tag {key}={pattern} not present"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"models": list(self.models), "tags": dict(self.tags), "risk_tiers": list(self.risk_tiers),
+                "targets": list(self.targets)}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One loaded policy document. `rule` is the kind's own typed spec."""
+
+    id: str
+    version: str
+    title: str
+    owner: str
+    rationale: str
+    remediation: str
+    controls: tuple[str, ...]
+    mode: Mode
+    severity: str
+    scope: Scope
+    kind: str
+    rule: Any
+    source: str  # path relative to the bundle root
+    line: int  # line of the document start (1-based)
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A pointer to one piece of evidence in the evaluation context, with the digest of what was read."""
+
+    kind: str  # model_version | training_run | dataset | fairness_evaluation | validation | approval
+    id: str
+    digest: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "digest": self.digest, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvidenceRef:
+        return cls(str(data["kind"]), str(data["id"]), data.get("digest"), data.get("note"))
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """What a rule kind says about one context: a verdict, a sentence, and the evidence it used."""
+
+    verdict: Verdict
+    message: str
+    evidence: tuple[EvidenceRef, ...] = ()
+    details: tuple[str, ...] = ()  # one line per check the rule made
+
+
+def summarise(parts: list[tuple[Verdict, str]], ok_message: str) -> tuple[Verdict, str, tuple[str, ...]]:
+    """Combine per-check verdicts: fail beats not_evaluated beats pass (fail-closed)."""
+    details = tuple(f"{v.value}: {text}" for v, text in parts)
+    for worst in (Verdict.ERROR, Verdict.FAIL, Verdict.NOT_EVALUATED):
+        bad = [text for v, text in parts if v is worst]
+        if bad:
+            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+            return worst, bad[0] + more, details
+    return Verdict.PASS, ok_message, details
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The gate's answer for one in-scope policy: the effective verdict and why."""
+
+    policy_id: str
+    policy_version: str
+    title: str
+    kind: str
+    mode: Mode
+    severity: str
+    controls: tuple[str, ...]
+    owner: str
+    remediation: str
+    source: str
+    line: int
+    verdict: Verdict  # effective: after audit mode and waivers
+    rule_verdict: Verdict  # what the rule itself said
+    blocking: bool
+    message: str
+    evidence: tuple[EvidenceRef, ...] = ()
+    details: tuple[str, ...] = ()
+    waiver: dict[str, Any] | None = None  # the waiver applied, if any
+    waivers: tuple[dict[str, Any], ...] = field(default=())  # every waiver matching this policy and scope
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id, "policy_version": self.policy_version, "title": self.title,
+            "kind": self.kind, "mode": self.mode.value, "severity": self.severity,
+            "controls": list(self.controls), "owner": self.owner, "remediation": self.remediation,
+            "source": self.source, "line": self.line, "verdict": self.verdict.value,
+            "rule_verdict": self.rule_verdict.value, "blocking": self.blocking, "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence], "details": list(self.details),
+            "waiver": self.waiver, "waivers": list(self.waivers),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Outcome:
+        return cls(
+            policy_id=d["policy_id"], policy_version=d["policy_version"], title=d["title"], kind=d["kind"],
+            mode=Mode(d["mode"]), severity=d["severity"], controls=tuple(d["controls"]), owner=d["owner"],
+            remediation=d["remediation"], source=d["source"], line=int(d["line"]), verdict=Verdict(d["verdict"]),
+            rule_verdict=Verdict(d["rule_verdict"]), blocking=bool(d["blocking"]), message=d["message"],
+            evidence=tuple(EvidenceRef.from_dict(e) for e in d["evidence"]), details=tuple(d["details"]),
+            waiver=d.get("waiver"), waivers=tuple(d.get("waivers") or ()),
+        )

@@ -1,0 +1,288 @@
+"""PDF/A-3b rendering with embedded machine-readable results, PAdES signing, attachment extraction.
+
+WeasyPrint and pyHanko are imported inside the functions: importing this module is cheap, the cost
+is paid only by the report and verify paths that call it.
+
+PDF/A notes (why the code below does what it does):
+
+* The results JSON is an *associated file* (PDF/A-3 AF, relationship ``Data`` by default): listed
+  in the catalog's ``/AF`` and in the EmbeddedFiles name tree, with MIME subtype and ``/ModDate``.
+  WeasyPrint 70 lists each attachment twice in ``/AF``; a finisher removes the duplicate.
+* The Info ``/Producer`` is dropped at render time. When pyHanko signs it rewrites the XMP
+  ``pdf:Producer`` to "pyHanko x.y" but *appends* to an existing Info ``/Producer``
+  ("WeasyPrint 70.0; pyHanko x.y"); the two must be equal for PDF/A. Without an Info entry pyHanko
+  writes the same value in both places. ``/Creator`` (= XMP CreatorTool) names gov and WeasyPrint.
+* pyHanko declares the ISO 32002 extension for ECDSA P-256 signatures, which bumps the document to
+  PDF 2.0; PDF/A-3 is PDF 1.7. `sign_pdf` declares only the ESIC (PAdES) extension, which keeps the
+  file at 1.7. PAdES (ETSI EN 319 142-1) permits ECDSA, and PDF/A-2/3 permit PAdES signatures.
+* Signing is an incremental update, so the signed bytes are the unsigned PDF/A file followed by one
+  revision with the signature field (invisible, zero-size widget, Print flag set).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from governance.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from governance.signing.keys import Signer
+
+PDF_VARIANT = "pdf/a-3b"
+SIGNATURE_FIELD = "GovSignature"
+Relationship = Literal["Data", "Source", "Alternative", "Supplement", "Unspecified"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF as a PDF/A-3 associated file."""
+
+    name: str
+    data: bytes
+    media_type: str = "application/json"
+    description: str = ""
+    relationship: Relationship = "Data"
+
+
+@dataclass(frozen=True)
+class PdfMetadata:
+    """Document metadata, written to both the Info dictionary and XMP (PDF/A needs them equal).
+
+    Fields left None keep what the HTML says (<title>, <meta name=author>, ...).
+    """
+
+    title: str | None = None
+    author: str | None = None
+    subject: str | None = None
+    keywords: tuple[str, ...] = ()
+    lang: str | None = None
+    created: dt.datetime | None = None  # default: now (UTC)
+    creator: str | None = None  # default: "gov <version> (WeasyPrint <version>)"
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """An attachment read back from a PDF."""
+
+    name: str
+    data: bytes
+    media_type: str | None
+    relationship: str | None
+    associated: bool  # listed in the catalog /AF array (a PDF/A-3 associated file)
+    description: str = field(default="")
+
+
+def _w3c(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | None,
+    attachments: list[Attachment],
+    metadata: PdfMetadata,
+) -> bytes:
+    """Render HTML to a PDF/A-3b document with `attachments` embedded as associated files.
+
+    Resources are fetched only from file: and data: URLs (relative to `base_url`); a report must
+    not depend on the network. Returns the PDF bytes; raises InputError if WeasyPrint fails.
+    """
+    import weasyprint
+
+    import governance
+
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"file", "data"})
+    created = (metadata.created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    # WeasyPrint formats attachment dates with a literal "Z", so hand it naive UTC values.
+    naive_created = created.replace(tzinfo=None)
+    wp_attachments = [
+        weasyprint.Attachment(
+            url=f"data:{a.media_type};base64,{base64.b64encode(a.data).decode()}",
+            url_fetcher=fetcher,
+            name=a.name,
+            description=a.description or a.name,
+            created=naive_created,
+            modified=naive_created,
+            relationship=a.relationship,
+        )
+        for a in attachments
+    ]
+    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
+    try:
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
+        meta = document.metadata
+        if metadata.title is not None:
+            meta.title = metadata.title
+        if metadata.author is not None:
+            meta.authors = [metadata.author]
+        if metadata.subject is not None:
+            meta.description = metadata.subject
+        if metadata.keywords:
+            meta.keywords = list(metadata.keywords)
+        if metadata.lang is not None:
+            meta.lang = metadata.lang
+        meta.generator = metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
+        meta.created = _w3c(created)
+        # No `modified`: pyHanko rewrites the modification date in XMP when signing, and an Info
+        # /ModDate it did not also rewrite would then disagree with it.
+        meta.modified = None
+        pdf = document.write_pdf(attachments=wp_attachments, finisher=_finish, **options)
+    except InputError:
+        raise
+    except Exception as exc:  # WeasyPrint raises assorted errors on bad HTML/CSS/resources
+        raise InputError(f"cannot render PDF: {exc}") from exc
+    embedded = {f.name for f in embedded_files(pdf)}
+    missing = [a.name for a in attachments if a.name not in embedded]
+    if missing:  # WeasyPrint only logs attachment failures; a report without its data is wrong
+        raise InputError(f"attachment(s) not embedded in the PDF: {', '.join(missing)}")
+    return pdf
+
+
+def _finish(_document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: runs after the PDF/A step, before the trailer is written."""
+    af = pdf.catalog.get("AF")
+    if af is not None:
+        unique = list(dict.fromkeys(af))  # references are strings like "12 0 R"; keep order
+        af.clear()
+        af.extend(unique)
+    pdf.info.pop("Producer", None)
+
+
+class _PdfA3Signer:
+    """Factory for a PdfSigner subclass that leaves the PDF version at 1.7 (see module docstring)."""
+
+    _cls: type | None = None
+
+    @classmethod
+    def get(cls) -> type:
+        if cls._cls is None:
+            from pyhanko.sign.signers import PdfSigner
+            from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
+
+            class PdfA3Signer(PdfSigner):  # type: ignore[misc,valid-type]
+                def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+                    pdf_out.ensure_output_version(version=(1, 7))
+                    pdf_out.register_extension(ESIC_EXTENSION_1)
+
+            cls._cls = PdfA3Signer
+        return cls._cls
+
+
+def pyhanko_signer(signer: Signer) -> Any:
+    """A pyHanko SimpleSigner over our key material (certificate and chain embedded in the CMS)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    key_der = signer.private_key.private_bytes(
+        der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cert = asn1_x509.Certificate.load(signer.certificate.public_bytes(der))
+    chain = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in signer.chain]
+    return SimpleSigner(
+        signing_cert=cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
+    )
+
+
+def sign_pdf(
+    pdf_bytes: bytes,
+    signer: Signer,
+    *,
+    reason: str,
+    location: str,
+    signer_name: str,
+) -> bytes:
+    """Add an invisible PAdES (ETSI.CAdES.detached, baseline B-B) approval signature as an
+    incremental update; the signer certificate and chain are embedded. Returns the signed PDF."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.signers import PdfSignatureMetadata
+
+    meta = PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+        name=signer_name,
+    )
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        pdf_signer = _PdfA3Signer.get()(meta, pyhanko_signer(signer))
+        out = pdf_signer.sign_pdf(writer)
+    except PdfError as exc:
+        raise InputError(f"cannot sign PDF: {exc}") from exc
+    except SigningError as exc:
+        raise ConfigError(f"signing failed: {exc}") from exc
+    return bytes(out.getbuffer())
+
+
+def _ref_key(obj: Any) -> tuple[int, int] | None:
+    """(object number, generation) of an indirect reference, None for a direct object."""
+    idnum = getattr(obj, "idnum", None)
+    return (idnum, obj.generation) if idnum is not None else None
+
+
+def _get(node: Any, key: str) -> Any:
+    """Dereferenced dictionary value or None (pyHanko's `.get` returns raw indirect references)."""
+    return node[key] if key in node else None
+
+
+def _name_tree(node: Any) -> Iterator[tuple[str, Any]]:
+    """(key, raw value) pairs of a PDF name tree, walking /Kids."""
+    names = _get(node, "/Names")
+    if names is not None:
+        for i in range(0, len(names) - 1, 2):
+            yield str(names[i]), names.raw_get(i + 1)
+    for kid in _get(node, "/Kids") or ():
+        yield from _name_tree(kid)
+
+
+def embedded_files(pdf_bytes: bytes) -> list[EmbeddedFile]:
+    """Every file in the PDF's EmbeddedFiles name tree, decoded, in name-tree order."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        root = PdfFileReader(io.BytesIO(pdf_bytes), strict=False).root
+        af = _get(root, "/AF")
+        af_keys = {_ref_key(af.raw_get(i)) for i in range(len(af))} if af is not None else set()
+        names = _get(root, "/Names")
+        tree = _get(names, "/EmbeddedFiles") if names is not None else None
+        if tree is None:
+            return []
+        found: list[EmbeddedFile] = []
+        for key, raw_spec in _name_tree(tree):
+            spec = raw_spec.get_object()
+            ef = _get(spec, "/EF")
+            if ef is None or "/F" not in ef:
+                continue
+            stream = ef["/F"]
+            subtype = _get(stream, "/Subtype")  # pyHanko decodes "#2f" to "/"
+            relationship = _get(spec, "/AFRelationship")
+            ref = _ref_key(raw_spec)
+            found.append(
+                EmbeddedFile(
+                    name=str(_get(spec, "/UF") or _get(spec, "/F") or key),
+                    data=stream.data,
+                    media_type=str(subtype)[1:] if subtype is not None else None,
+                    relationship=str(relationship)[1:] if relationship is not None else None,
+                    associated=ref is not None and ref in af_keys,
+                    description=str(_get(spec, "/Desc") or ""),
+                )
+            )
+        return found
+    except (PdfError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"cannot read PDF attachments: {exc}") from exc
