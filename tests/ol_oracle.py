@@ -106,7 +106,11 @@ class Oracle:
 
     def first_error(self, ref: str, instance: Any) -> str | None:
         error = best_match(self.validator(ref).iter_errors(instance))
-        return None if error is None else f"{error.json_path}: {error.message}"
+        if error is None:
+            return None
+        while error.context:  # a failed oneOf/anyOf: say what failed inside the likeliest branch
+            error = best_match(error.context)
+        return f"{error.json_path}: {error.message[:200]}"
 
     def facet_schema(self, key: str, facet: dict[str, Any]) -> tuple[str, Any] | None:
         """(schema ref, instance to validate) for a facet whose `_schemaURL` the spec folder defines."""

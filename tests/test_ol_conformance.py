@@ -72,8 +72,9 @@ def _bases() -> list[tuple[str, Any]]:
     out = []
     for item in CORPUS:
         candidates = [(item.name, item.event)]
-        if item.template:
-            candidates.append((f"completed {item.name}", complete(item.event, ORACLE, seed=item.name)))
+        completed = complete(item.event, ORACLE, seed=item.name) if item.template else item.event
+        if completed != item.event:
+            candidates.append((f"completed {item.name}", completed))
         if item.name.startswith("NONCONFORMING-"):
             candidates.append((f"repaired {item.name}", repair_time(item.event)))
         out += [(name, event) for name, event in candidates if ORACLE.decide(event).valid]

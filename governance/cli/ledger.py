@@ -126,4 +126,4 @@ def checkpoint(
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc.strerror}", where="--output") from exc
     state = "signed" if new else "already signed"
-    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} by {data['signer_fingerprint']}")
+    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} by key {data['signer_keyid']}")

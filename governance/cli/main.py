@@ -31,6 +31,7 @@ GROUPS: list[tuple[str, str]] = [
 # Modules that add top-level commands to `app` through a `register(app)` function.
 COMMAND_MODULES: list[str] = [
     "governance.cli.serve",
+    "governance.cli.demo",
 ]
 
 

@@ -12,7 +12,7 @@ import logging
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,9 @@ from governance.errors import ConfigError, ConflictError, InputError
 from governance.ledger import keys_adapter
 from governance.ledger.tables import LedgerCheckpoint, LedgerEntry
 from governance.timeutil import to_utc, utcnow
+
+if TYPE_CHECKING:
+    from governance.signing.keys import Signer
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +62,10 @@ def entry_digest(entry: LedgerEntry) -> str:
         ci=entry.ci, at=entry.at, prev_digest=entry.prev_digest))
 
 
-def checkpoint_statement(seq: int, head_digest: str, at: datetime) -> bytes:
+def checkpoint_statement(*, seq: int, head_digest: str, at: datetime, algorithm: str, signer_keyid: str) -> bytes:
     """The bytes a checkpoint signature covers."""
     return canonical_json({"format": CHECKPOINT_FORMAT, "seq": seq, "head_digest": head_digest,
-                           "at": format_at(at)})
+                           "at": format_at(at), "algorithm": algorithm, "signer_keyid": signer_keyid})
 
 
 def checkpoint_interval() -> int:
@@ -115,7 +118,7 @@ def append_blocked(session: Session, *, decision_id: str, model: str, version: s
     return entry
 
 
-def write_checkpoint(session: Session, signer: keys_adapter.Signer) -> tuple[LedgerCheckpoint, bool]:
+def write_checkpoint(session: Session, signer: Signer) -> tuple[LedgerCheckpoint, bool]:
     """Sign the current head now. Returns the checkpoint and whether it is new (False: head already signed)."""
     _lock_chain(session)
     seq, head = _head(session)
@@ -139,12 +142,14 @@ def _checkpoint_if_key(session: Session, entry: LedgerEntry, key_dir: Path | Non
     _sign(session, signer, entry.seq, entry.digest)
 
 
-def _sign(session: Session, signer: keys_adapter.Signer, seq: int, head: str) -> LedgerCheckpoint:
+def _sign(session: Session, signer: Signer, seq: int, head: str) -> LedgerCheckpoint:
+    # Stored to the microsecond, as format_at renders it: the statement must be rebuilt exactly.
     at = utcnow()
+    algorithm, keyid = keys_adapter.algorithm(signer), keys_adapter.keyid(signer)
+    statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm, signer_keyid=keyid)
     checkpoint = LedgerCheckpoint(
-        seq=seq, head_digest=head, at=at, algorithm=signer.algorithm,
-        signature=keys_adapter.sign(signer, checkpoint_statement(seq, head, at)),
-        signer_fingerprint=signer.fingerprint, signer_pem=signer.pem)
+        seq=seq, head_digest=head, at=at, algorithm=algorithm, signature=keys_adapter.sign(signer, statement),
+        signer_keyid=keyid, signer_pem=keys_adapter.certificate_pem(signer))
     session.add(checkpoint)
     session.flush()
     return checkpoint

@@ -48,7 +48,7 @@ def checkpoint_to_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
     """A checkpoint as exported; also the shape of an anchor file."""
     return {
         "seq": cp.seq, "head_digest": cp.head_digest, "at": format_at(cp.at), "algorithm": cp.algorithm,
-        "signature": cp.signature, "signer_fingerprint": cp.signer_fingerprint, "signer_pem": cp.signer_pem,
+        "signature": cp.signature, "signer_keyid": cp.signer_keyid, "signer_pem": cp.signer_pem,
     }
 
 

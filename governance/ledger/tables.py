@@ -39,7 +39,7 @@ class LedgerCheckpoint(SQLModel, table=True):
     seq: int = Field(unique=True)
     head_digest: str = Field(max_length=80)
     at: datetime
-    algorithm: str = Field(max_length=32)
+    algorithm: str = Field(max_length=32)  # e.g. ecdsa-p256-sha256, rsa-pkcs1v15-sha256
     signature: str = Field(sa_column=Column(Text, nullable=False))  # base64
-    signer_fingerprint: str = Field(max_length=80)  # sha256:<hex> of the certificate (or public key) DER
-    signer_pem: str = Field(sa_column=Column(Text, nullable=False))  # certificate, or public key, PEM
+    signer_keyid: str = Field(max_length=64)  # hex sha256 of the signer's DER SubjectPublicKeyInfo
+    signer_pem: str = Field(sa_column=Column(Text, nullable=False))  # the signer's certificate, PEM

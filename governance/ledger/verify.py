@@ -15,12 +15,13 @@ from typing import Any
 from sqlmodel import Session
 
 from governance.digest import json_sha256
+from governance.errors import InputError
 from governance.ledger import keys_adapter
 from governance.ledger.chain import GENESIS, checkpoint_statement, entry_preimage
 
 ENTRY_COLUMNS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
                  "ci", "at", "prev_digest", "digest")
-CHECKPOINT_COLUMNS = ("seq", "head_digest", "at", "algorithm", "signature", "signer_fingerprint", "signer_pem")
+CHECKPOINT_COLUMNS = ("seq", "head_digest", "at", "algorithm", "signature", "signer_keyid", "signer_pem")
 
 
 @dataclass(frozen=True)
@@ -150,16 +151,21 @@ def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]],
 def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: ChainReport) -> None:
     seq = int(cp["seq"])
     try:
-        statement = checkpoint_statement(seq, str(cp["head_digest"]), _datetime(cp["at"]))
-    except (TypeError, ValueError) as exc:
+        statement = checkpoint_statement(seq=seq, head_digest=str(cp["head_digest"]), at=_datetime(cp["at"]),
+                                         algorithm=str(cp["algorithm"]), signer_keyid=str(cp["signer_keyid"]))
+        pem_keyid = keys_adapter.pem_keyid(str(cp["signer_pem"]))
+    except (TypeError, ValueError, InputError) as exc:
         report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
+        return
+    if pem_keyid != cp["signer_keyid"]:
+        report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid does not name the key of signer_pem"))
         return
     if trust_cert is not None and not keys_adapter.same_public_key(trust_cert, str(cp["signer_pem"])):
         report.problems.append(Problem(seq, "untrusted_signer", (
-            f"checkpoint signed by {cp['signer_fingerprint']}, not by the trusted key")))
+            f"checkpoint signed by key {cp['signer_keyid']}, not by the trusted key")))
         return
     key = trust_cert if trust_cert is not None else str(cp["signer_pem"])
-    if not keys_adapter.verify(key, str(cp["algorithm"]), statement, str(cp["signature"])):
+    if not keys_adapter.verify(key, statement, str(cp["signature"])):
         report.problems.append(Problem(seq, "bad_signature", "checkpoint signature does not verify"))
 
 

@@ -197,19 +197,30 @@ class ClassPlan:
     """What structuring one attrs class needs, computed once per class."""
 
     cls: type
-    # (json key == attribute name, required, converter, default factory or None)
-    fields: tuple[tuple[str, bool, Converter, Callable[[], Any] | None], ...] = ()
+    # (json key == attribute name, converter, default): default is _REQUIRED, a _Fresh factory
+    # for mutable defaults, or the immutable default value itself
+    fields: tuple[tuple[str, Converter, Any], ...] = ()
     # validators we cannot replace with a format check; they run on the finished instance
     post: tuple[tuple[Any, Any], ...] = ()
     allowed: frozenset[str] | None = None  # set when the schema forbids other properties
 
 
-def _default_factory(field: attr.Attribute) -> Callable[[], Any]:  # type: ignore[type-arg]
+_REQUIRED = object()
+_ABSENT = object()
+
+
+@attr.define(frozen=True)
+class _Fresh:
+    """A default made anew for each instance (attrs' `factory=list`)."""
+
+    factory: Callable[[], Any]
+
+
+def _default_of(field: attr.Attribute) -> Any:  # type: ignore[type-arg]
     default = field.default
     if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-        factory = default.factory
-        return factory  # type: ignore[no-any-return]
-    return lambda: default
+        return _Fresh(default.factory)
+    return default
 
 
 class Structurer:
@@ -259,12 +270,11 @@ class Structurer:
             minimum = _MINIMUM.get((cls.__name__, field.name))
             if minimum is not None:
                 convert = _at_least(convert, minimum)
-            factory = None if required else _default_factory(field)
-            fields.append((field.name, required, convert, factory))
+            fields.append((field.name, convert, _REQUIRED if required else _default_of(field)))
         plan.fields = tuple(fields)
         plan.post = tuple(post)
         if cls.__name__ in _CLOSED_CLASSES:
-            plan.allowed = frozenset(name for name, *_ in fields)
+            plan.allowed = frozenset(name for name, _convert, _default in fields)
 
     def converter(self, tp: Any, *, core: bool = False) -> Converter:
         """The converter for one (resolved) type annotation."""
@@ -297,18 +307,21 @@ class Structurer:
     def _build(self, plan: ClassPlan, value: Any) -> Any:
         if not isinstance(value, dict):
             raise _type_error("an object", value)
-        obj = plan.cls.__new__(plan.cls)
-        for name, required, convert, factory in plan.fields:
-            if name in value:
+        cls = plan.cls
+        obj = cls.__new__(cls)
+        get = value.get
+        for name, convert, default in plan.fields:
+            item = get(name, _ABSENT)
+            if item is not _ABSENT:
                 try:
-                    _set(obj, name, convert(value[name]))
+                    _set(obj, name, convert(item))
                 except StructureError as exc:
                     exc.segments.append(name)
                     raise
-            elif required:
+            elif default is _REQUIRED:
                 raise StructureError("missing required field", segment=name)
             else:
-                _set(obj, name, factory())  # type: ignore[misc]
+                _set(obj, name, default.factory() if default.__class__ is _Fresh else default)
         if plan.allowed is not None:
             for key in value:
                 if key not in plan.allowed:

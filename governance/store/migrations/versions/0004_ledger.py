@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('algorithm', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('signature', sa.Text(), nullable=False),
-    sa.Column('signer_fingerprint', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('signer_keyid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('signer_pem', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('seq')
