@@ -116,7 +116,7 @@ def test_corpus_labels_hold() -> None:
             assert not ours(item.event).valid, item.name
         elif not item.template:
             assert ours(item.event).valid, item.name
-    reasons = {c.name: ours(c.event).reason for c in CORPUS if c.name.startswith("NONCONFORMING-")}
+    reasons = {c.name: ours(c.event).reason or "" for c in CORPUS if c.name.startswith("NONCONFORMING-")}
     assert reasons["NONCONFORMING-minimal-simple_run_event.json"].startswith("$.producer: not a URI")
     assert reasons["NONCONFORMING-client-python-serde_job_event.json"].startswith("$.eventTime:")
     assert reasons["NONCONFORMING-marquez-event_full.json"] == (
@@ -214,8 +214,8 @@ def _leaf_paths(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
             yield from _leaf_paths(inner, (*path, index))
 
 
-WRONG = {str: [5, None], bool: ["true", 0], int: [True, 1.0, 1.5, "1"], float: ["1.5", False],
-         list: [{}, "x"], dict: [[], "x"]}
+WRONG: dict[type, list[Any]] = {str: [5, None], bool: ["true", 0], int: [True, 1.0, 1.5, "1"],
+                                float: ["1.5", False], list: [{}, "x"], dict: [[], "x"]}
 
 
 def facet_mutations(event: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
@@ -245,13 +245,13 @@ def facet_mutations(event: dict[str, Any], kind: str) -> Iterator[tuple[str, Any
                     yield f"{label} drop {name}", with_change(event, (*here, name), DELETE)
             yield f"{label} custom URL", with_change(event, (*here, "_schemaURL"), "https://example.com/f.json")
             count = 0
-            for sub, value in _leaf_paths(facet):
-                if str(sub[-1]).startswith("_") or count > 40:
+            for leaf, value in _leaf_paths(facet):
+                if str(leaf[-1]).startswith("_") or count > 40:
                     continue
                 count += 1
-                yield f"{label}{sub} deleted", with_change(event, (*here, *sub), DELETE)
+                yield f"{label}{leaf} deleted", with_change(event, (*here, *leaf), DELETE)
                 for wrong in WRONG.get(type(value), []):
-                    yield f"{label}{sub}={wrong!r}", with_change(event, (*here, *sub), wrong)
+                    yield f"{label}{leaf}={wrong!r}", with_change(event, (*here, *leaf), wrong)
 
 
 def _to_path(json_path: str) -> Path_:

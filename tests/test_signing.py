@@ -49,11 +49,18 @@ HTML = """<!doctype html><html lang="en"><head><title>Audit</title>
 
 PDFSIG = shutil.which("pdfsig")
 CERTUTIL = shutil.which("certutil")
-needs_pdfsig = pytest.mark.skipif(PDFSIG is None, reason="pdfsig not installed (apt-get install poppler-utils)")
+needs_pdfsig = pytest.mark.skipif(
+    PDFSIG is None, reason="pdfsig not installed (apt-get install poppler-utils)"
+)
 
 
 def _results(policy_digest: str = POLICY_DIGEST, verdict: str = "pass") -> bytes:
-    doc = {"model": "credit-risk", "version": 3, "verdict": verdict, "policy_bundle": {"digest": policy_digest}}
+    doc = {
+        "model": "credit-risk",
+        "version": 3,
+        "verdict": verdict,
+        "policy_bundle": {"digest": policy_digest},
+    }
     return json.dumps(doc, indent=2).encode()
 
 
@@ -104,7 +111,9 @@ def ec_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Signer, Path]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory, unsigned_pdf: bytes, ec_keys: tuple[Signer, Path]) -> Published:
+def report(
+    tmp_path_factory: pytest.TempPathFactory, unsigned_pdf: bytes, ec_keys: tuple[Signer, Path]
+) -> Published:
     signer, cert = ec_keys
     return _publish(tmp_path_factory.mktemp("report"), signer, cert, unsigned_pdf, _results())
 
@@ -120,7 +129,9 @@ def _pdfsig(pdf: Path, nssdir: Path | None = None) -> str:
 def _nss_db(folder: Path, trusted_cert: Path | None) -> Path:
     assert CERTUTIL is not None
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([CERTUTIL, "-N", "-d", f"sql:{folder}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(
+        [CERTUTIL, "-N", "-d", f"sql:{folder}", "--empty-password"], check=True, capture_output=True
+    )
     if trusted_cert is not None:
         # ",P,": a trusted peer for email/document signing, NSS's usage for PDF signatures.
         subprocess.run(
@@ -182,6 +193,24 @@ def test_encrypted_key_and_wrong_passphrase(tmp_path: Path) -> None:
         load_signer(tmp_path / "missing.pem", paths.cert)
 
 
+def test_der_key_and_certificate_load(tmp_path: Path) -> None:
+    paths = init_keys(tmp_path, algorithm="rsa")
+    signer = load_signer(paths.key, paths.cert)
+    key_der = tmp_path / "key.der"
+    cert_der = tmp_path / "cert.der"
+    key_der.write_bytes(
+        signer.private_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_der.write_bytes(signer.certificate.public_bytes(serialization.Encoding.DER))
+    assert load_signer(key_der, cert_der).keyid == signer.keyid
+    with pytest.raises(ConfigError, match="certificate"):
+        load_signer(key_der, key_der)
+
+
 def test_key_must_match_certificate(tmp_path: Path) -> None:
     a = init_keys(tmp_path / "a")
     b = init_keys(tmp_path / "b")
@@ -197,7 +226,7 @@ def test_sign_and_verify_bytes(ec_keys: tuple[Signer, Path], tmp_path: Path) -> 
     other = load_signer(*_paths(init_keys(tmp_path, algorithm="rsa")))
     assert not verify_bytes(other.certificate, b"checkpoint 42", sig)
     rsa_sig = sign_bytes(other, b"x")
-    assert verify_bytes(other.certificate.public_key(), b"x", rsa_sig)
+    assert verify_bytes(other.private_key.public_key(), b"x", rsa_sig)
 
 
 def _paths(p: object) -> tuple[Path, Path]:
@@ -256,13 +285,21 @@ def test_attestation_subjects_are_file_digests(report: Published) -> None:
 
     assert statement["predicate"]["tool"]["version"] == governance.__version__
     sig = base64.b64decode(envelope["signatures"][0]["sig"])
-    assert verify_bytes(report.signer.certificate, pae(PAYLOAD_TYPE, base64.b64decode(envelope["payload"])), sig)
+    assert verify_bytes(
+        report.signer.certificate, pae(PAYLOAD_TYPE, base64.b64decode(envelope["payload"])), sig
+    )
 
 
 # --------------------------------------------------------------------------- PDF/A-3 and signing
 
 
 def test_results_are_a_pdfa3_associated_file(report: Published) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with report.pdf.open("rb") as fh:
+        root = PdfFileReader(fh).root
+        assert len(root["/AF"]) == 1  # WeasyPrint lists it twice; the finisher dedupes
+        assert "/Version" not in root  # still PDF 1.7 (no ISO 32002 bump to 2.0)
     [f] = embedded_files(report.pdf.read_bytes())
     assert (f.name, f.media_type, f.relationship, f.associated) == (
         "results.json",
@@ -275,7 +312,9 @@ def test_results_are_a_pdfa3_associated_file(report: Published) -> None:
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo not installed (poppler-utils)")
 def test_pdfinfo_reports_pdfa3b_metadata_after_signing(report: Published) -> None:
     info = subprocess.run(["pdfinfo", str(report.pdf)], capture_output=True, text=True, check=True).stdout
-    meta = subprocess.run(["pdfinfo", "-meta", str(report.pdf)], capture_output=True, text=True, check=True).stdout
+    meta = subprocess.run(
+        ["pdfinfo", "-meta", str(report.pdf)], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"PDF version:\s+1\.7", info)  # PDF/A-3 is PDF 1.7; signing must not bump it
     assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="B"' in meta
     # PDF/A: Info dictionary and XMP must agree.
@@ -452,7 +491,9 @@ def test_rsa_signature_verifies(tmp_path: Path, unsigned_pdf: bytes) -> None:
         assert "Signature is Valid" in _pdfsig(pub.pdf)
 
 
-def test_unsigned_pdf_fails_and_non_pdf_is_input_error(unsigned_pdf: bytes, tmp_path: Path, report: Published) -> None:
+def test_unsigned_pdf_fails_and_non_pdf_is_input_error(
+    unsigned_pdf: bytes, tmp_path: Path, report: Published
+) -> None:
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(unsigned_pdf)
     assert {"pdf_signature", "coverage", "trust"} <= _failed(verify_report(plain, trust_roots=[report.cert]))

@@ -14,7 +14,8 @@ from governance.errors import InputError
 from governance.evidence.counts import CellAccumulator, ColumnRoles, RawCells
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes (CSV) or rows (Parquet)
-CSV_BLOCK_BYTES = 16 << 20
+# pyarrow's streaming CSV reader reads ahead ~40 blocks: the block size bounds peak memory (~40 MiB).
+CSV_BLOCK_BYTES = 1 << 20
 PARQUET_BATCH_ROWS = 1 << 20
 _CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": ","}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
@@ -106,7 +107,8 @@ def iter_parquet(path: Path, roles: ColumnRoles, *, batch_rows: int = PARQUET_BA
         _missing(path, roles.all, schema.names)
         textual = [c for c in roles.keyed
                    if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
-        pf = pq.ParquetFile(str(path), read_dictionary=textual)
+        # pre_buffer (pyarrow's default) would buffer column chunks of many row groups at once.
+        pf = pq.ParquetFile(str(path), read_dictionary=textual, pre_buffer=False)
         total, done = pf.metadata.num_rows, 0
         for batch in pf.iter_batches(batch_size=batch_rows, columns=list(dict.fromkeys(roles.all))):
             done += batch.num_rows

@@ -64,12 +64,15 @@ def canonical_digest(obj: Any) -> str:
 
 def validate_item(item: SourceItem) -> Accepted | Rejection:
     """Parse one candidate with the OpenLineage models; a problem becomes a Rejection."""
+    from governance.lineage.evidence_facets import validate_run_facets
     from governance.lineage.parse import parse_event
 
     if item.error is not None:
         return Rejection(item.where, None, item.error)
     try:
         parsed = parse_event(item.obj)
+        if parsed.kind == "RunEvent":
+            validate_run_facets(item.obj)
     except InputError as exc:
         return Rejection(item.where, getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
     return Accepted(item, canonical_digest(item.obj), parsed.kind, to_utc(parsed.event_time), item.obj)

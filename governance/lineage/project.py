@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, select
 from sqlalchemy.engine import Connection, Engine
 
+from governance.lineage.evidence_facets import evidence_facets
 from governance.store.tables import (
     ColumnEdge,
     Dataset,
@@ -49,7 +50,6 @@ def _insert(conn: Connection, table: Any) -> Any:
 
 def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
     """Store new raw events and their projection atomically; return the digests that were new."""
-    load_evidence_hooks()
     unique: dict[str, Accepted] = {}
     for accepted in batch:
         unique.setdefault(accepted.digest, accepted)
@@ -94,6 +94,7 @@ class _Projector:
         self.columns: dict[tuple[str, str, str, str], tuple[str | None, datetime]] = {}
         self.evidence: list[tuple[str, str, Any, str, datetime]] = []
         self.stored_facets: dict[str, dict[str, Any]] = {}
+        self.evidence_keys = set(evidence_facets())
 
     # ---- collect -------------------------------------------------------------------------
     def run(self) -> None:
@@ -157,7 +158,7 @@ class _Projector:
         run["events"].append((obj.get("eventType") or "OTHER", t))
         self._facets(run, obj["run"].get("facets"), t)
         for key, value in (obj["run"].get("facets") or {}).items():
-            if key in EVIDENCE_FACETS:
+            if key in self.evidence_keys:
                 self.evidence.append((run_id, key, value, str(obj.get("producer", "")), t))
 
     def _io(self, run_id: str, ds_nid: str, direction: str, ds: dict[str, Any], io_key: str, t: datetime) -> None:
@@ -207,22 +208,31 @@ class _Projector:
         if new_rows:
             # Another writer may insert the same node concurrently: DO NOTHING, then read ids back.
             self.conn.execute(_insert(self.conn, table).on_conflict_do_nothing(index_elements=["node_id"]), new_rows)
-        updates = []
+        full, light = [], []
         for nid, row in existing.items():
             n = nodes[nid]
             facets, times = dict(row.facets or {}), dict(row.facet_times or {})
-            changed = False
+            value_changed = times_changed = False
             for key, (t, value) in n["facets"].items():
-                if key not in times or times[key] <= t.isoformat():
-                    facets[key], times[key], changed = value, t.isoformat(), True
+                stamp = t.isoformat()
+                if key in times and times[key] > stamp:
+                    continue  # a later event already set this facet
+                if facets.get(key) != value:
+                    facets[key], value_changed = value, True
+                if times.get(key) != stamp:
+                    times[key], times_changed = stamp, True
             first, last = min(row.first_seen, n["first"]), max(row.last_seen, n["last"])
-            if changed or first != row.first_seen or last != row.last_seen:
-                updates.append({"b_id": row.id, "facets": facets, "facet_times": times,
-                                "first_seen": first, "last_seen": last})
-        if updates:
-            from sqlalchemy import bindparam
+            params = {"b_id": row.id, "facet_times": times, "first_seen": first, "last_seen": last}
+            if value_changed:
+                full.append({**params, "facets": facets})
+            elif times_changed or first != row.first_seen or last != row.last_seen:
+                light.append(params)
+        from sqlalchemy import bindparam
 
-            self.conn.execute(table.update().where(c.id == bindparam("b_id")), updates)
+        # Facet values rarely change between runs; most updates only move times, so skip the big JSON.
+        for rows in (full, light):
+            if rows:
+                self.conn.execute(table.update().where(c.id == bindparam("b_id")), rows)
         ids = {r.node_id: r.id for r in self._select_in(c.node_id, [c.id, c.node_id], list(nodes))}
         return ids
 
@@ -318,7 +328,7 @@ class _Projector:
 
         session = Session(bind=self.conn)
         for run_id, key, facet, producer, t in self.evidence:
-            EVIDENCE_FACETS[key](session, run_id=run_id, facet=facet, producer=producer, event_time=t)
+            evidence_facets()[key].store(session, run_id=run_id, facet=facet, producer=producer, event_time=t)
         session.flush()
 
 
@@ -336,23 +346,3 @@ def _run_values(run: dict[str, Any], events: list[tuple[str, datetime]], row: An
     values["started_at"] = min([*starts, *([old_start] if old_start else [])], default=None)
     values["ended_at"] = max([*ends, *([old_end] if old_end else [])], default=None)
     return values
-
-
-def _evidence_hooks() -> dict[str, Any]:
-    """Custom run facets that carry evidence, each stored by its own module inside the event's transaction."""
-    hooks: dict[str, Any] = {}
-    try:
-        from governance.evidence.fairness_facet import FACET_KEY, ingest_fairness_facet
-    except ImportError:  # the fairness module is optional at this layer
-        return hooks
-    hooks[FACET_KEY] = ingest_fairness_facet
-    return hooks
-
-
-EVIDENCE_FACETS: dict[str, Any] = {}
-
-
-def load_evidence_hooks() -> None:
-    """Fill EVIDENCE_FACETS once (called by ingest; kept out of import time)."""
-    if not EVIDENCE_FACETS:
-        EVIDENCE_FACETS.update(_evidence_hooks())

@@ -219,7 +219,7 @@ class _Fresh:
 def _default_of(field: attr.Attribute) -> Any:  # type: ignore[type-arg]
     default = field.default
     if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-        return _Fresh(default.factory)
+        return _Fresh(default.factory)  # type: ignore[union-attr]
     return default
 
 
@@ -307,7 +307,7 @@ class Structurer:
     def _build(self, plan: ClassPlan, value: Any) -> Any:
         if not isinstance(value, dict):
             raise _type_error("an object", value)
-        cls = plan.cls
+        cls: Any = plan.cls
         obj = cls.__new__(cls)
         get = value.get
         for name, convert, default in plan.fields:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from governance.digest import json_sha256
@@ -312,6 +313,11 @@ class EvaluationContext:
             approvals=tuple(ApprovalRecord.from_dict(x) for x in d.get("approvals") or ()),
             waivers=tuple(WaiverRecord.from_dict(x) for x in d.get("waivers") or ()),
         )
+
+    @cached_property
+    def activation(self) -> dict[str, Any]:
+        """The CEL variables, computed once per context (read-only by convention)."""
+        return self.to_dict()
 
     # ---- evidence references: what a rule read, named and digested -----------------------------
     def ref_version(self) -> EvidenceRef:

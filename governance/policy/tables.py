@@ -29,6 +29,7 @@ class Decision(SQLModel, table=True):
     context_digest: str = Field(max_length=80)
     policy_documents: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     bundle_digest: str = Field(max_length=80)
+    policy_root: str = Field(max_length=1024)  # where the policies were read from (informational)
     evidence_digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tool_version: str = Field(max_length=64)
     requested_by: str = Field(max_length=256)

@@ -144,7 +144,9 @@ def verify_envelope(envelope: dict[str, Any], key: PublicKey, keyid: str | None 
         return EnvelopeCheck(False, "DSSE envelope has no signatures")
     message = pae(payload_type, payload)
     candidates = [
-        s for s in signatures if isinstance(s, dict) and (keyid is None or s.get("keyid") in (None, "", keyid))
+        s
+        for s in signatures
+        if isinstance(s, dict) and (keyid is None or s.get("keyid") in (None, "", keyid))
     ]
     if not candidates:
         return EnvelopeCheck(False, "no DSSE signature by the PDF signer's key (keyid mismatch)")

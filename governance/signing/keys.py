@@ -130,10 +130,9 @@ def init_keys(
         else rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
     )
     cert = _self_signed_certificate(key, common_name, organization, days)
+    secret = _as_bytes(passphrase)
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(_as_bytes(passphrase))
-        if passphrase
-        else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(secret) if secret else serialization.NoEncryption()
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     _write_private(paths.key, key_pem)

@@ -127,7 +127,9 @@ def render_pdf(
             meta.keywords = list(metadata.keywords)
         if metadata.lang is not None:
             meta.lang = metadata.lang
-        meta.generator = metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
+        meta.generator = (
+            metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
+        )
         meta.created = _w3c(created)
         # No `modified`: pyHanko rewrites the modification date in XMP when signing, and an Info
         # /ModDate it did not also rewrite would then disagree with it.
@@ -222,10 +224,10 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
         pdf_signer = _PdfA3Signer.get()(meta, pyhanko_signer(signer))
         out = pdf_signer.sign_pdf(writer)
+    except SigningError as exc:  # before PdfError: key/certificate problems are configuration
+        raise ConfigError(f"signing failed: {exc}") from exc
     except PdfError as exc:
         raise InputError(f"cannot sign PDF: {exc}") from exc
-    except SigningError as exc:
-        raise ConfigError(f"signing failed: {exc}") from exc
     return bytes(out.getbuffer())
 
 
@@ -237,7 +239,7 @@ def _ref_key(obj: Any) -> tuple[int, int] | None:
 
 def _get(node: Any, key: str) -> Any:
     """Dereferenced dictionary value or None (pyHanko's `.get` returns raw indirect references)."""
-    return node[key] if key in node else None
+    return node[key] if key in node else None  # noqa: SIM401 (see docstring)
 
 
 def _name_tree(node: Any) -> Iterator[tuple[str, Any]]:

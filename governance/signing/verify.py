@@ -145,8 +145,8 @@ def _check_pdf_signature(result: VerifyResult, data: bytes, roots: list[Any]) ->
     """Runs checks pdf_signature, coverage, trust; returns the signer certificate (asn1crypto) or None."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import KeyUsageConstraints, validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -162,7 +162,9 @@ def _check_pdf_signature(result: VerifyResult, data: bytes, roots: list[Any]) ->
     sig = signatures[-1]
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     # Accept either key usage: our own certificates have both, bought ones often only one.
-    usage = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
+    usage = KeyUsageConstraints(
+        key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False
+    )
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(sig, context, key_usage_settings=usage)
@@ -188,12 +190,15 @@ def _check_pdf_signature(result: VerifyResult, data: bytes, roots: list[Any]) ->
         result.add("coverage", False, f"signature does not cover the entire file (coverage {name})")
     if not roots:
         result.add("trust", False, "no trust roots given")
+    elif not (status.intact and status.valid):
+        result.add("trust", False, "trust not established: the signature itself is broken")
     elif status.trusted:
         path_ = status.validation_path
         anchor = path_.trust_anchor.authority.name.human_friendly if path_ is not None else "?"
         result.add("trust", True, f"signer certificate chains to trust root {anchor}")
     else:
-        problem = status.trust_problem_indic.name if status.trust_problem_indic else "not trusted"
+        indic = status.trust_problem_indic
+        problem = getattr(indic, "name", str(indic)) if indic is not None else "not trusted"
         result.add("trust", False, f"signer certificate does not chain to a given trust root ({problem})")
     return cert
 
@@ -265,8 +270,11 @@ def _check_attestation(result: VerifyResult, data: bytes, signer_cert: Any, path
         result.add(
             "subject_results",
             want == actual,
-            (f"embedded {results_name} matches the attestation{af}" if want == actual
-             else f"embedded {results_name} sha256 {actual[:16]}… differs from attested {str(want)[:16]}…"),
+            (
+                f"embedded {results_name} matches the attestation{af}"
+                if want == actual
+                else f"embedded {results_name} sha256 {actual[:16]}… differs from attested {str(want)[:16]}…"
+            ),
         )
         try:
             results_doc = json.loads(embedded.data)
@@ -279,7 +287,9 @@ def _check_attestation(result: VerifyResult, data: bytes, signer_cert: Any, path
     if attested is None:
         result.add("policy_bundle", False, "attestation names no policy bundle subject")
     elif recorded is None:
-        result.add("policy_bundle", False, "results JSON records no policy bundle digest (policy_bundle.digest)")
+        result.add(
+            "policy_bundle", False, "results JSON records no policy bundle digest (policy_bundle.digest)"
+        )
     else:
         result.add(
             "policy_bundle",

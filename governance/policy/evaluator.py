@@ -1,0 +1,98 @@
+"""Evaluate a bundle over one context: scope, rule, audit mode, waivers. Never raises for a rule.
+
+A rule that raises becomes verdict `error` with the exception in its message (and blocks in enforce
+mode), so one broken policy cannot crash the gate or be mistaken for a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from governance.policy.context import EvaluationContext, WaiverRecord
+from governance.policy.exitcode import blocks, exit_code
+from governance.policy.kinds import kind_module
+from governance.policy.loader import PolicyBundle
+from governance.policy.model import Mode, Outcome, Policy, RuleResult, Verdict
+from governance.timeutil import iso
+
+WAIVABLE = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.NOT_EVALUATED, Verdict.ERROR})
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    outcomes: tuple[Outcome, ...]
+    out_of_scope: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code((o.mode, o.verdict) for o in self.outcomes)
+
+
+def evaluate_bundle(bundle: PolicyBundle, ctx: EvaluationContext) -> Evaluation:
+    """Every in-scope policy's outcome, in policy-id order."""
+    outcomes, skipped = [], []
+    for policy in bundle.policies:
+        if policy.scope.miss(ctx) is not None:
+            skipped.append(policy.id)
+            continue
+        outcomes.append(evaluate_policy(policy, ctx))
+    return Evaluation(tuple(outcomes), tuple(skipped))
+
+
+def run_rule(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """The kind's verdict; an exception is verdict `error`, never a crash."""
+    try:
+        result = kind_module(policy.kind).evaluate(policy, ctx)
+        if not isinstance(result, RuleResult):
+            raise TypeError(f"rule kind {policy.kind} returned {type(result).__name__}, not a RuleResult")
+        return result
+    except Exception as exc:  # noqa: BLE001 - fail closed: any failure of a rule is its verdict
+        return RuleResult(Verdict.ERROR, f"the rule raised {type(exc).__name__}: {exc}")
+
+
+def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
+    """Rule verdict, then audit mode (fail -> warn), then the first active waiver."""
+    result = run_rule(policy, ctx)
+    verdict, message = result.verdict, result.message
+    if policy.mode is Mode.AUDIT and verdict is Verdict.FAIL:
+        verdict, message = Verdict.WARN, f"audit mode, would fail: {message}"
+    waivers = [w for w in ctx.waivers if _covers(w, policy, ctx)]
+    shown = tuple(_waiver_view(w, ctx) for w in waivers)
+    applied = None
+    if verdict in WAIVABLE:
+        applied = next((view for view in shown if view["status"] == "active"), None)
+        if applied is not None:
+            applied = {**applied, "status": "applied"}
+            shown = tuple(applied if v["id"] == applied["id"] else v for v in shown)
+            message = f"waived by waiver {applied['id']} ({applied['ticket']}, until {applied['expires_at']}): {message}"
+            verdict = Verdict.WAIVED
+    return Outcome(
+        policy_id=policy.id, policy_version=policy.version, title=policy.title, kind=policy.kind, mode=policy.mode,
+        severity=policy.severity, controls=policy.controls, owner=policy.owner, remediation=policy.remediation,
+        source=policy.source, line=policy.line, verdict=verdict, rule_verdict=result.verdict,
+        blocking=blocks(policy.mode, verdict), message=message, evidence=result.evidence, details=result.details,
+        waiver=applied, waivers=shown,
+    )
+
+
+def _covers(w: WaiverRecord, policy: Policy, ctx: EvaluationContext) -> bool:
+    """Whether the waiver names this policy and this model version and target (whatever its status)."""
+    return (w.policy_id == policy.id and fnmatchcase(ctx.model.name, w.model_glob)
+            and (w.version is None or w.version == ctx.version.version)
+            and (w.target is None or fnmatchcase(ctx.target, w.target)))
+
+
+def _waiver_view(w: WaiverRecord, ctx: EvaluationContext) -> dict[str, Any]:
+    if w.revoked_at is not None and w.revoked_at <= ctx.evaluated_at:
+        status = "revoked"
+    elif w.expires_at <= ctx.evaluated_at:
+        status = "expired"
+    elif w.created_at is not None and w.created_at > ctx.evaluated_at:
+        status = "not_yet_valid"
+    else:
+        status = "active"
+    return {"id": w.id, "status": status, "reason": w.reason, "ticket": w.ticket, "approver": w.approver,
+            "expires_at": iso(w.expires_at), "scope": {"model": w.model_glob, "version": w.version,
+                                                        "target": w.target}}

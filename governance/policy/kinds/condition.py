@@ -1,0 +1,53 @@
+"""`condition`: a CEL expression over the evaluation context, for what the typed kinds do not cover.
+
+The expression must return a boolean: true passes, false fails. Reading a key the context does not
+have is missing evidence (not_evaluated); any other runtime problem is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from governance.digest import json_sha256
+from governance.policy.cel import CelSyntaxError, Expression, compile_expression
+from governance.policy.context import EvaluationContext
+from governance.policy.kinds import Report
+from governance.policy.model import EvidenceRef, Policy, RuleResult, Verdict
+
+
+@dataclass(frozen=True)
+class Spec:
+    expression: Expression
+    message: str | None  # said when the expression is false
+
+
+def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    try:
+        expression = compile_expression(str(rule["expression"]))
+    except CelSyntaxError as exc:
+        report(("expression",), f"invalid CEL: {exc}", exc.line - 1)
+        return None
+    return Spec(expression, rule.get("message"))
+
+
+def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    spec: Spec = policy.rule
+    variables = ctx.activation
+    refs = tuple(EvidenceRef("context", name, json_sha256(variables[name])) for name in spec.expression.variables)
+    try:
+        value = spec.expression.run({name: variables[name] for name in spec.expression.variables})
+    except KeyError as exc:
+        return RuleResult(Verdict.NOT_EVALUATED, f"the expression reads {exc.args[0]!r}, which this context "
+                          "does not have", refs)
+    if not isinstance(value, bool):
+        return RuleResult(Verdict.ERROR, f"the expression returned {type(value).__name__} {value!r}, "
+                          "not a boolean", refs)
+    if value:
+        return RuleResult(Verdict.PASS, f"condition holds: {_short(spec.expression.source)}", refs)
+    return RuleResult(Verdict.FAIL, spec.message or f"condition is false: {_short(spec.expression.source)}", refs)
+
+
+def _short(source: str) -> str:
+    text = " ".join(source.split())
+    return text if len(text) <= 120 else text[:117] + "..."
