@@ -17,7 +17,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 # System tools the tests and reports use (Debian): pdfsig/pdftoppm from poppler-utils.
-if ! command -v pdfsig >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+if { ! command -v pdfsig >/dev/null 2>&1 || ! command -v certutil >/dev/null 2>&1; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools >/dev/null) \
     || echo "warning: could not install poppler-utils; signature tests needing pdfsig will skip" >&2
 fi

@@ -358,7 +358,8 @@ def _append_worker(url: str, count: int, prior_write: bool, barrier: Any, out: A
 
 def test_eight_concurrent_appenders_keep_one_chain(engine: Engine, keys: KeyPaths) -> None:
     workers, each = 8, 10
-    ctx = multiprocessing.get_context("spawn")
+    # fork: separate processes and connections, without paying every import again per worker.
+    ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(workers), ctx.Queue()
     url = engine.url.render_as_string(hide_password=False)
     procs = [ctx.Process(target=_append_worker, args=(url, each, i % 2 == 0, barrier, out))

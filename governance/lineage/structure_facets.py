@@ -16,7 +16,10 @@ outputFacets):
   older producers' facets come out typed when they fit; a facet that does not fit stays a dict.
 
 Facets nested inside a facet (ParentRunFacet's `run.facets`) get the base check only.
-The version in a URL is not matched: the client carries one class per facet, the newest it knows.
+The client carries one class per facet, the newest version it knows, and the spec only adds
+optional properties between versions, so a URL naming that version or an older one is checked
+against that class. A URL naming a newer version than the client knows is treated as custom: we
+cannot know that schema, and rejecting data written to it would be guessing.
 """
 
 from __future__ import annotations
@@ -119,11 +122,13 @@ STANDARD_FACET_KEYS: dict[str, tuple[type, ...]] = {
 }
 
 _FACET_URL = re.compile(
-    r"https://openlineage\.io/spec/facets/\d+-\d+-\d+/(\w+)\.json(?:#/\$defs/(\w+))?\Z")
+    r"https://openlineage\.io/spec/facets/(\d+)-(\d+)-(\d+)/(\w+)\.json(?:#/\$defs/(\w+))?\Z")
 # Core 1-0-0 and 1-0-1 defined the first standard facets under `definitions`; from 1-0-2 on the
 # core has `$defs` and only the base types, so a `$defs` URL can only name a base type.
-_CORE_URL = re.compile(r"https://openlineage\.io/spec/\d+-\d+-\d+/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z")
-_SCHEMA_PATH = re.compile(r"/([^/]+)\.json#/\$defs/(\w+)\Z")
+_CORE_URL = re.compile(
+    r"https://openlineage\.io/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z")
+_SCHEMA_PATH = re.compile(r"/(\d+)-(\d+)-(\d+)/([^/]+)\.json#/\$defs/(\w+)\Z")
+Version = tuple[int, int, int]
 
 
 def _generated_classes() -> list[type]:
@@ -137,41 +142,49 @@ def _generated_classes() -> list[type]:
     return found
 
 
-def _schema_address(cls: type) -> tuple[str, str] | None:
-    """(file stem, def name) of the schema the class was generated from, per its `_get_schema`."""
+def _version(major: str, minor: str, patch: str) -> Version:
+    return int(major), int(minor), int(patch)
+
+
+def _schema_address(cls: type) -> tuple[str, str, Version] | None:
+    """(file stem, def name, version) of the schema the class was generated from (its `_get_schema`)."""
     getter = cls.__dict__.get("_get_schema")
     if getter is None:
         return None
     match = _SCHEMA_PATH.search(getter.__func__())
-    return (match.group(1), match.group(2)) if match else None
+    if match is None:
+        return None
+    major, minor, patch, stem, def_name = match.groups()
+    return stem, def_name, _version(major, minor, patch)
 
 
 class FacetIndex:
     """Lookups from a facet's `_schemaURL` (and key) to generated classes, built once."""
 
     def __init__(self) -> None:
-        self.by_address: dict[tuple[str, str], type] = {}
-        self.core_defs: dict[str, type] = {}
+        self.by_address: dict[tuple[str, str], tuple[type, Version]] = {}
+        self.core_defs: dict[str, tuple[type, Version]] = {}
         self.old_core_facets: dict[str, type] = {}
         self.all_classes: tuple[type, ...] = tuple(_generated_classes())
         for cls in self.all_classes:
             address = _schema_address(cls)
             if address is None:
                 continue
-            if address[0] == "OpenLineage":
-                self.core_defs[address[1]] = cls
+            stem, def_name, version = address
+            if stem == "OpenLineage":
+                self.core_defs[def_name] = (cls, version)
             else:
-                self.by_address[address] = cls
+                self.by_address[(stem, def_name)] = (cls, version)
                 if issubclass(cls, base.BaseFacet):
-                    self.old_core_facets[address[1]] = cls
-        # file stem -> (the key its root schema declares, the classes of that file)
-        self.by_file: dict[str, tuple[str, tuple[type, ...]]] = {}
+                    self.old_core_facets[def_name] = cls
+        # file stem -> (the key its root schema declares, the classes of that file, their version)
+        self.by_file: dict[str, tuple[str, tuple[type, ...], Version]] = {}
         for key, classes in STANDARD_FACET_KEYS.items():
             for cls in classes:
                 address = _schema_address(cls)
                 if address is not None:
-                    same_file = tuple(c for c in classes if _schema_address(c) == address)
-                    self.by_file[address[0]] = (key, same_file)
+                    same_file = tuple(c for c in classes if (_schema_address(c) or ("",))[0] == address[0])
+                    self.by_file[address[0]] = (key, same_file, address[2])
         self._targets: dict[tuple[str, str, type], tuple[bool, tuple[type, ...]]] = {}
 
     def target(self, url: str, key: str, container: type) -> tuple[bool, tuple[type, ...]]:
@@ -184,26 +197,37 @@ class FacetIndex:
         return found
 
     def _resolve(self, url: str, key: str, container: type) -> tuple[bool, tuple[type, ...]]:
-        classes: tuple[type, ...] | None = None
+        named = self._named(url, key)
+        fallback = STANDARD_FACET_KEYS.get(key, ())
+        if named is None:
+            return False, _container_first(fallback, container)
+        classes, known = named
+        if not known:  # a newer schema than the client's: try its class, keep the JSON if it does not fit
+            return False, _container_first(classes + fallback, container)
+        return True, _container_first(classes, container)
+
+    def _named(self, url: str, key: str) -> tuple[tuple[type, ...], bool] | None:
+        """The classes a `_schemaURL` names, and whether the client knows that version; None if custom."""
         match = _FACET_URL.match(url)
         if match is not None:
-            stem, def_name = match.groups()
+            major, minor, patch, stem, def_name = match.groups()
+            version = _version(major, minor, patch)
             if def_name is not None:
-                cls = self.by_address.get((stem, def_name))
-                classes = (cls,) if cls is not None else None
-            elif stem in self.by_file and self.by_file[stem][0] == key:
-                classes = self.by_file[stem][1]
-        else:
-            core = _CORE_URL.match(url)
-            if core is not None:
-                keyword, def_name = core.groups()
-                cls = self.core_defs.get(def_name)
-                if cls is None and keyword == "definitions":
-                    cls = self.old_core_facets.get(def_name)
-                classes = (cls,) if cls is not None else None
-        if classes is not None:
-            return True, _container_first(classes, container)
-        return False, _container_first(STANDARD_FACET_KEYS.get(key, ()), container)
+                found = self.by_address.get((stem, def_name))
+                return None if found is None else ((found[0],), version <= found[1])
+            by_file = self.by_file.get(stem)
+            if by_file is None or by_file[0] != key:
+                return None  # the file's root schema only constrains its own key
+            return by_file[1], version <= by_file[2]
+        core = _CORE_URL.match(url)
+        if core is None:
+            return None
+        major, minor, patch, keyword, def_name = core.groups()
+        found = self.core_defs.get(def_name)
+        if found is not None:
+            return (found[0],), _version(major, minor, patch) <= found[1]
+        old_facet = self.old_core_facets.get(def_name) if keyword == "definitions" else None
+        return None if old_facet is None else ((old_facet,), True)
 
 
 def _container_first(classes: tuple[type, ...], container: type) -> tuple[type, ...]:

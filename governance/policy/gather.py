@@ -54,7 +54,7 @@ def build_context(session: Session, model: str, version: str, target: str, *,
         training_run_id=mv.training_run_id, status=mv.status, stage=mv.stage, aliases=tuple(mv.aliases),
         tags=dict(mv.tags))
     run_row = session.get(Run, mv.training_run_id) if mv.training_run_id else None
-    training_run = _run_info(session, run_row) if run_row is not None else None
+    training_run = run_info(session, run_row) if run_row is not None else None
     datasets: tuple[DatasetInfo, ...] = ()
     validation: list[ValidationItem] = []
     if run_row is not None:
@@ -102,7 +102,7 @@ def classifications(facets: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(unique.values(), key=str.casefold))
 
 
-def _run_info(session: Session, run: Run) -> RunInfo:
+def run_info(session: Session, run: Run) -> RunInfo:
     job = session.get(Job, run.job_id)
     job_facets = dict(job.facets) if job is not None else {}
     authors = _names(job_facets.get("ownership")) + _names(run.facets.get(AUTHORS_FACET), "authors")

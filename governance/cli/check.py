@@ -1,0 +1,139 @@
+"""`gov check` (the deployment gate), `gov approve` and `gov waive`. Thin: the library does the work.
+
+Exit codes of `gov check`: 0 deployable, 1 blocked, 2 usage or input error, 3 internal or
+configuration error. Only typer and the standard library are imported at module level.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+DEFAULT_POLICY_DIR = Path("policies") / "default"
+POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
+
+
+def policy_dir(option: Path | None) -> Path:
+    """--policies, else GOV_POLICY_DIR, else ./policies/default."""
+    if option is not None:
+        return option
+    env = os.environ.get("GOV_POLICY_DIR")
+    return Path(env) if env else DEFAULT_POLICY_DIR
+
+
+def check(
+    model: str = typer.Argument(..., help="Registered model name."),
+    version: str = typer.Argument(..., help="Version (or alias)."),
+    target: str = typer.Option(..., "--target", "-t", help="Target environment, e.g. staging or production."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | sarif | junit"),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
+    as_user: str = typer.Option(None, "--as", help="Who asks (default: GOV_USER or the OS user)."),
+) -> None:
+    """Evaluate every policy for MODEL VERSION deployed to --target; store the decision; exit 0 or 1."""
+    from governance.identity import current_user
+    from governance.policy.render import outputter
+    from governance.policy.service import run_check
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+
+    renderer = outputter(fmt)  # a bad --format fails before anything is evaluated or stored
+    with session_scope(open_store()) as session:
+        report = run_check(session, model, version, target, policy_dir=policy_dir(policies),
+                           requested_by=as_user or current_user(), ci_env=dict(os.environ))
+    text = renderer.render(report)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(output, text)
+        state = "deployable" if report.deployable else f"BLOCKED by {', '.join(o.policy_id for o in report.blocking)}"
+        typer.echo(f"{state}; decision {report.decision_id}; {fmt} report written to {output}", err=True)
+    raise typer.Exit(report.exit_code)
+
+
+def _write(path: Path, text: str) -> None:
+    from governance.errors import InputError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", where=str(path)) from exc
+
+
+def approve(
+    model: str = typer.Argument(..., help="Registered model name."),
+    version: str = typer.Argument(..., help="Version (or alias)."),
+    role: str = typer.Option(..., "--role", "-r", help="The role you approve in, e.g. model-risk-officer."),
+    as_user: str = typer.Option(None, "--as", help="Approver (default: GOV_USER or the OS user)."),
+    digest: str = typer.Option(None, "--digest", help="The artifact digest you reviewed; refused if it differs."),
+    comment: str = typer.Option(None, "--comment", help="Free text kept with the approval."),
+) -> None:
+    """Approve MODEL VERSION as --role: records who, when and the artifact digest approved."""
+    from governance.identity import current_user
+    from governance.policy.records import approve as record
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import iso
+
+    with session_scope(open_store()) as session:
+        receipt = record(session, model, version, role, approver=as_user or current_user(), digest=digest,
+                         comment=comment)
+    a = receipt.approval
+    typer.echo(f"approval {a.id}: {a.approver} approved {receipt.model} {receipt.version} as {a.role} "
+               f"({a.artifact_digest}) at {iso(a.created_at)}")
+    for warning in receipt.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def waive(
+    policy_id: str = typer.Argument(..., help="Id of the policy to waive."),
+    reason: str = typer.Option(..., "--reason", help="Why the risk is accepted."),
+    ticket: str = typer.Option(..., "--ticket", help="Change or risk-acceptance ticket."),
+    expires: str = typer.Option(..., "--expires", help="ISO date/time, or a duration from now such as P30D."),
+    model: str = typer.Option("*", "--model", help="Model name glob (default: every model)."),
+    version: str = typer.Option(None, "--version", help="Only this version (default: every version)."),
+    target: str = typer.Option(None, "--target", help="Target glob (default: every target)."),
+    as_user: str = typer.Option(None, "--as", help="Approver of the waiver (default: GOV_USER or the OS user)."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
+) -> None:
+    """Waive one policy for a scope until --expires; it appears in every output of every check it covers."""
+    from governance.identity import current_user
+    from governance.policy.loader import load_bundle
+    from governance.policy.records import waive as record
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import iso
+
+    known = {p.id for p in load_bundle(policy_dir(policies)).policies}
+    with session_scope(open_store()) as session:
+        row = record(session, policy_id, reason=reason, ticket=ticket, approver=as_user or current_user(),
+                     expires_at=_expiry(expires), model_glob=model, version=version, target=target,
+                     known_policies=known)
+    typer.echo(f"waiver {row.id}: {policy_id} waived for {row.model_glob}"
+               f"{' ' + row.version if row.version else ''} on {row.target or 'every target'} "
+               f"until {iso(row.expires_at)} ({row.ticket}, approved by {row.approver})")
+
+
+def _expiry(text: str):  # type: ignore[no-untyped-def]
+    from governance.errors import InputError
+    from governance.policy.durations import parse_duration
+    from governance.timeutil import parse_timestamp, utcnow
+
+    if text.strip().upper().startswith("P"):
+        try:
+            return utcnow() + parse_duration(text.strip().upper())
+        except ValueError as exc:
+            raise InputError(str(exc), where="--expires") from exc
+    try:
+        return parse_timestamp(text, field="--expires")
+    except InputError as exc:
+        raise InputError(exc.message, where="--expires", hint="e.g. 2027-03-31 or P30D") from exc
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level commands to `gov`."""
+    app.command("check")(check)
+    app.command("approve")(approve)
+    app.command("waive")(waive)

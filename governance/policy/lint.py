@@ -1,0 +1,50 @@
+"""`gov policy lint DIR`: every problem of a policy tree at once, not just the first.
+
+Errors: policies that do not load (YAML, schema, kind fields, CEL), controls that no crosswalk
+defines, malformed crosswalks and test files. Warnings: policies without a test case, and a tree
+without crosswalks (controls then go unchecked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from governance.errors import InputError
+from governance.policy.loader import Problem, load_documents, read_documents
+
+
+@dataclass(frozen=True)
+class LintReport:
+    root: str
+    policies: int
+    errors: tuple[Problem, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def lint(root: Path, frameworks_dir: Path | None = None) -> LintReport:
+    from governance.policy.frameworks import control_problems, find_frameworks, load_frameworks
+    from governance.policy.testing import run_tests
+
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder", where="DIR")
+    bundle, errors = load_documents(read_documents(root), str(root))
+    warnings: list[str] = []
+    folder = frameworks_dir or find_frameworks(root)
+    if folder is None:
+        warnings.append("no frameworks/ folder found beside or inside DIR: control ids were not checked")
+    else:
+        frameworks, found = load_frameworks(folder)
+        errors += found
+        if bundle is not None:
+            errors += control_problems(bundle, frameworks)
+    if bundle is not None:
+        run = run_tests(root, bundle)
+        errors += run.problems
+        warnings += [f"policy {pid} has no test case (*_test.yaml)" for pid in run.untested]
+    count = len(bundle.policies) if bundle is not None else 0
+    return LintReport(str(root), count, tuple(sorted(set(errors), key=lambda p: (p.file, p.line))), tuple(warnings))

@@ -1,0 +1,39 @@
+"""Renderers of a check report behind one interface: text, JSON, SARIF 2.1.0, JUnit XML.
+
+Every renderer reads the same `CheckReport`, whether it comes from a fresh check or a stored decision.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from governance.errors import InputError
+from governance.policy.report import CheckReport
+
+
+class Outputter(Protocol):
+    """Turns a report into the text of one format."""
+
+    name: str
+    media_type: str
+
+    def render(self, report: CheckReport) -> str: ...
+
+
+# format -> (module, class); imported on use so `gov check` loads only the renderer it prints.
+FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("governance.policy.render.text", "TextOutputter"),
+    "json": ("governance.policy.render.jsonfmt", "JsonOutputter"),
+    "sarif": ("governance.policy.render.sarif", "SarifOutputter"),
+    "junit": ("governance.policy.render.junit", "JunitOutputter"),
+}
+
+
+def outputter(fmt: str) -> Outputter:
+    """The renderer of `fmt`; InputError naming the formats for anything else."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", where="--format")
+    module, cls = FORMATS[fmt]
+    out: Outputter = getattr(importlib.import_module(module), cls)()
+    return out
