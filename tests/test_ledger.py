@@ -30,7 +30,6 @@ from governance.ledger.chain import GENESIS, append_blocked, checkpoint_interval
 from governance.ledger.export import export, list_entries
 from governance.ledger.keys_adapter import find_signer
 from governance.ledger.retention import purge_before
-from governance.ledger.tables import LedgerEntry
 from governance.ledger.verify import ChainReport, verify_chain
 from governance.signing.keys import KeyPaths, init_keys
 from governance.store.db import make_engine, session_scope
@@ -56,8 +55,9 @@ def append(engine: Engine, count: int, *, every: int = 100, model: str = "credit
     """`count` blocked checks, each in its own transaction as the gate makes them."""
     for i in range(count):
         with session_scope(engine) as session:
-            append_blocked(session, decision_id=f"dec-{i}", model=model, version=f"1.{i}", target="production",
-                           failing_policies=["fairness.dpd", "approval.four-eyes"], requested_by="ci-bot",
+            append_blocked(session, decision_id=f"dec-{i}", model=model, version=f"1.{i}",
+                           target="production", failing_policies=["fairness.dpd", "approval.four-eyes"],
+                           requested_by="ci-bot",
                            ci={"GITHUB_RUN_ID": str(1000 + i)}, at=utcnow(), checkpoint_every=every,
                            key_dir=key_dir)
 
@@ -74,14 +74,14 @@ def problems(report: ChainReport) -> set[tuple[int, str]]:
 def tamper(engine: Engine, *statements: str) -> None:
     """Run SQL as an attacker who can bypass the append-only triggers."""
     if engine.dialect.name == "sqlite":
-        conn = sqlite3.connect(str(engine.url.database))
+        db = sqlite3.connect(str(engine.url.database))
         for table in ("ledger_entry", "ledger_checkpoint"):
             for verb in ("update", "delete"):
-                conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+                db.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
         for sql in statements:
-            conn.execute(sql)
-        conn.commit()
-        conn.close()
+            db.execute(sql)
+        db.commit()
+        db.close()
         return
     raw = create_engine(engine.url)
     with raw.begin() as conn:
@@ -166,7 +166,8 @@ def test_checkpoint_interval_comes_from_the_environment(monkeypatch: pytest.Monk
         checkpoint_interval()
 
 
-def test_append_without_a_key_still_writes_the_entry(sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+def test_append_without_a_key_still_writes_the_entry(sqlite_engine: Engine,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     append(sqlite_engine, 4, every=2)
     assert len(rows(sqlite_engine)) == 4
     assert "skipped: no signing key" in caplog.text
@@ -346,7 +347,8 @@ def _append_worker(url: str, count: int, prior_write: bool, barrier: Any, out: A
         with session_scope(engine) as session:
             if prior_write:  # as the gate does: its decision is written before the ledger entry
                 now, name = utcnow(), uuid.uuid4().hex
-                session.add(Job(namespace="ns", name=name, node_id=f"job:ns:{name}", first_seen=now, last_seen=now))
+                session.add(Job(namespace="ns", name=name, node_id=f"job:ns:{name}", first_seen=now,
+                                last_seen=now))
                 session.flush()
             entry = append_blocked(session, decision_id=f"w{i}", model="m", version="1", target="production",
                                    failing_policies=["p"], requested_by="ci", ci={"CI_JOB_ID": str(i)},
@@ -425,7 +427,8 @@ def test_the_auditor_script_in_the_docs_verifies_an_export(sqlite_engine: Engine
         data = json.loads(export(session, "json"))
     good = tmp_path / "ledger.json"
     good.write_text(json.dumps(data))
-    run = subprocess.run([sys.executable, str(script), str(good), str(keys.cert)], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, str(script), str(good), str(keys.cert)],
+                         capture_output=True, text=True)
     assert run.returncode == 0 and "7 entries, 2 checkpoints: intact" in run.stdout, run.stdout + run.stderr
     data["entries"][3]["requested_by"] = "someone-else"
     data["checkpoints"][1]["head_digest"] = data["entries"][4]["digest"]
@@ -442,10 +445,10 @@ def test_the_auditor_script_in_the_docs_verifies_an_export(sqlite_engine: Engine
 
 def test_purge_younger_than_retention_is_refused(sqlite_engine: Engine) -> None:
     append(sqlite_engine, 2)
-    with pytest.raises(InputError, match="requires keeping 365 days"), session_scope(sqlite_engine) as session:
-        purge_before(session, utcnow() - timedelta(days=30), min_retention_days=365)
-    with pytest.raises(ConflictError, match="0 ledger entries are older"), session_scope(sqlite_engine) as session:
-        purge_before(session, utcnow() - timedelta(days=400), min_retention_days=365)
+    with pytest.raises(InputError, match="requires keeping 365 days"), session_scope(sqlite_engine) as s:
+        purge_before(s, utcnow() - timedelta(days=30), min_retention_days=365)
+    with pytest.raises(ConflictError, match="0 ledger entries are older"), session_scope(sqlite_engine) as s:
+        purge_before(s, utcnow() - timedelta(days=400), min_retention_days=365)
     assert len(rows(sqlite_engine)) == 2
 
 

@@ -580,7 +580,9 @@ def test_events_built_with_the_client_round_trip() -> None:
     from openlineage.client.serde import Serde
 
     assertion = data_quality_assertions_dataset.Assertion(assertion="not_null", success=False, column="a")
-    lineage = column_lineage_dataset.Fields(inputFields=[column_lineage_dataset.InputField("s3://b", "in", "a")])
+    source = column_lineage_dataset.InputField("s3://b", "in", "a")
+    lineage = column_lineage_dataset.Fields(inputFields=[source])
+    stats = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(rowCount=3)
     event = RunEvent(
         eventType=RunState.FAIL, eventTime="2024-05-01T12:00:00.250+02:00",
         run=Run(runId=str(uuid.uuid4()), facets={
@@ -594,8 +596,7 @@ def test_events_built_with_the_client_round_trip() -> None:
                 assertions=[assertion])})],
         outputs=[OutputDataset("s3://b", "out", facets={
             "columnLineage": column_lineage_dataset.ColumnLineageDatasetFacet(fields={"a": lineage})},
-            outputFacets={"outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=3)})])
+            outputFacets={"outputStatistics": stats})])
     sent = json.loads(Serde.to_json(event))
     parsed = parse_event(sent)
     assert json.loads(Serde.to_json(parsed.event)) == sent

@@ -7,6 +7,7 @@ configuration error. Only typer and the standard library are imported at module 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -116,7 +117,7 @@ def waive(
                f"until {iso(row.expires_at)} ({row.ticket}, approved by {row.approver})")
 
 
-def _expiry(text: str):  # type: ignore[no-untyped-def]
+def _expiry(text: str) -> datetime:
     from governance.errors import InputError
     from governance.policy.durations import parse_duration
     from governance.timeutil import parse_timestamp, utcnow

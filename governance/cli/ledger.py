@@ -31,9 +31,11 @@ def list_cmd(
     from governance.store.migrate import open_store
 
     with session_scope(open_store()) as session:
-        entries = list_entries(session, model=model, since=_when(since, "--since"), until=_when(until, "--until"))
-        rows = [(str(e.seq), format_at(e.at), e.model, e.version, e.target, ",".join(e.failing_policies),
-                 e.requested_by, " ".join(f"{k}={v}" for k, v in sorted(e.ci.items()))) for e in entries]
+        entries = list_entries(session, model=model, since=_when(since, "--since"),
+                               until=_when(until, "--until"))
+        rows: list[tuple[str, ...]] = [
+            (str(e.seq), format_at(e.at), e.model, e.version, e.target, ",".join(e.failing_policies),
+             e.requested_by, " ".join(f"{k}={v}" for k, v in sorted(e.ci.items()))) for e in entries]
     header = ("seq", "at", "model", "version", "target", "failing_policies", "requested_by", "ci")
     typer.echo(render_rows(header, rows, fmt))
 
@@ -65,10 +67,10 @@ def export(
 
 @app.command()
 def verify(
-    trust_cert: Path = typer.Option(None, "--trust-cert",
-                                    help="Certificate or public key PEM that must have signed every checkpoint."),
-    anchor: list[Path] = typer.Option([], "--anchor",
-                                      help="A ledger JSON export or checkpoint file kept elsewhere; repeatable."),
+    trust_cert: Path = typer.Option(
+        None, "--trust-cert", help="Certificate or public key PEM that must have signed every checkpoint."),
+    anchor: list[Path] = typer.Option(
+        [], "--anchor", help="A ledger JSON export or checkpoint file kept elsewhere; repeatable."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Recompute the chain from genesis and check the checkpoints. Exit 0 intact, 1 tampered."""
@@ -100,8 +102,8 @@ def verify(
 
 @app.command()
 def checkpoint(
-    key_dir: Path = typer.Option(None, "--key-dir", help="Folder of the signing key (default GOV_HOME/keys)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Also write the checkpoint as JSON (an anchor)."),
+    key_dir: Path = typer.Option(None, "--key-dir", help="Folder of the signing key (default GOV_HOME/keys)"),
+    output: Path = typer.Option(None, "--output", "-o", help="Also write the checkpoint as JSON (anchor)."),
 ) -> None:
     """Sign the current head of the ledger now."""
     import json
@@ -126,4 +128,5 @@ def checkpoint(
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc.strerror}", where="--output") from exc
     state = "signed" if new else "already signed"
-    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} by key {data['signer_keyid']}")
+    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} "
+               f"by key {data['signer_keyid']}")

@@ -27,11 +27,14 @@ GROUPS: list[tuple[str, str]] = [
     ("governance.cli.registry", "registry"),
     ("governance.cli.evidence", "evidence"),
     ("governance.cli.ledger", "ledger"),
+    ("governance.cli.policy", "policy"),
+    ("governance.cli.decision", "decision"),
 ]
 # Modules that add top-level commands to `app` through a `register(app)` function.
 COMMAND_MODULES: list[str] = [
     "governance.cli.serve",
     "governance.cli.demo",
+    "governance.cli.check",
 ]
 
 

@@ -62,7 +62,8 @@ def entry_digest(entry: LedgerEntry) -> str:
         ci=entry.ci, at=entry.at, prev_digest=entry.prev_digest))
 
 
-def checkpoint_statement(*, seq: int, head_digest: str, at: datetime, algorithm: str, signer_keyid: str) -> bytes:
+def checkpoint_statement(*, seq: int, head_digest: str, at: datetime, algorithm: str,
+                         signer_keyid: str) -> bytes:
     """The bytes a checkpoint signature covers."""
     return canonical_json({"format": CHECKPOINT_FORMAT, "seq": seq, "head_digest": head_digest,
                            "at": format_at(at), "algorithm": algorithm, "signer_keyid": signer_keyid})
@@ -92,15 +93,14 @@ def append_blocked(session: Session, *, decision_id: str, model: str, version: s
     if at.utcoffset() is None:
         raise InputError("ledger timestamps must be timezone-aware", where="at")
     every = checkpoint_every or checkpoint_interval()
-    fields = {
-        "decision_id": str(decision_id), "model": str(model), "version": str(version), "target": str(target),
-        "failing_policies": [str(p) for p in failing_policies], "requested_by": str(requested_by),
-        "ci": {str(k): str(v) for k, v in ci.items()}, "at": to_utc(at),
-    }
     for _attempt in range(APPEND_ATTEMPTS):
         _lock_chain(session)
         seq, prev = _head(session)
-        entry = LedgerEntry(seq=seq + 1, prev_digest=prev, digest="", **fields)
+        entry = LedgerEntry(
+            seq=seq + 1, decision_id=str(decision_id), model=str(model), version=str(version),
+            target=str(target), failing_policies=[str(p) for p in failing_policies],
+            requested_by=str(requested_by), ci={str(k): str(v) for k, v in ci.items()}, at=to_utc(at),
+            prev_digest=prev, digest="")
         entry.digest = entry_digest(entry)
         try:
             with session.begin_nested():
@@ -119,7 +119,7 @@ def append_blocked(session: Session, *, decision_id: str, model: str, version: s
 
 
 def write_checkpoint(session: Session, signer: Signer) -> tuple[LedgerCheckpoint, bool]:
-    """Sign the current head now. Returns the checkpoint and whether it is new (False: head already signed)."""
+    """Sign the current head now. Returns the checkpoint and whether it is new (False: already signed)."""
     _lock_chain(session)
     seq, head = _head(session)
     if seq == 0:
@@ -146,7 +146,8 @@ def _sign(session: Session, signer: Signer, seq: int, head: str) -> LedgerCheckp
     # Stored to the microsecond, as format_at renders it: the statement must be rebuilt exactly.
     at = utcnow()
     algorithm, keyid = keys_adapter.algorithm(signer), keys_adapter.keyid(signer)
-    statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm, signer_keyid=keyid)
+    statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm,
+                                     signer_keyid=keyid)
     checkpoint = LedgerCheckpoint(
         seq=seq, head_digest=head, at=at, algorithm=algorithm, signature=keys_adapter.sign(signer, statement),
         signer_keyid=keyid, signer_pem=keys_adapter.certificate_pem(signer))

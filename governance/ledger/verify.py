@@ -22,6 +22,10 @@ from governance.ledger.chain import GENESIS, checkpoint_statement, entry_preimag
 ENTRY_COLUMNS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
                  "ci", "at", "prev_digest", "digest")
 CHECKPOINT_COLUMNS = ("seq", "head_digest", "at", "algorithm", "signature", "signer_keyid", "signer_pem")
+NO_CHECKPOINT = ("no signed checkpoint: removing the newest entries, or rewriting the whole chain, would go "
+                 "unnoticed (run `gov keys init`, then `gov ledger checkpoint`)")
+UNPINNED_SIGNER = ("checkpoint signatures were checked against the key stored with each checkpoint; "
+                   "pass a trusted certificate to pin the signer")
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,9 @@ class Problem:
     """One sign of tampering, at the entry (or checkpoint) `seq` where it shows."""
 
     seq: int
-    kind: str  # edited | unreadable | missing | broken_link | truncated | checkpoint_mismatch | bad_signature ...
+    # edited | unreadable | missing | broken_link | truncated | checkpoint_mismatch | checkpoint_missing |
+    # bad_checkpoint | bad_signature | untrusted_signer
+    kind: str
     message: str
 
     def line(self) -> str:
@@ -90,11 +96,9 @@ def verify_chain(session: Session, *, trust_cert: str | None = None,
     report.checkpoints_checked = len(checkpoints)
     report.last_checkpoint_seq = max(expected_head, default=None)
     if not checkpoints and report.entries_checked:
-        report.warnings.append("no signed checkpoint: removing the newest entries, or rewriting the whole "
-                               "chain, would go unnoticed (run `gov keys init`, then `gov ledger checkpoint`)")
+        report.warnings.append(NO_CHECKPOINT)
     elif checkpoints and trust_cert is None:
-        report.warnings.append("checkpoint signatures were checked against the key stored with each "
-                               "checkpoint; pass a trusted certificate to pin the signer")
+        report.warnings.append(UNPINNED_SIGNER)
     return report
 
 
@@ -116,7 +120,7 @@ def _check_entries(session: Session, expected_head: dict[int, str], report: Chai
             report.problems.append(Problem(seq, "unreadable", f"row cannot be read: {exc}"))
             recomputed = None
         if recomputed is not None and recomputed != row["digest"]:
-            report.problems.append(Problem(seq, "edited", "content does not match its digest (row was edited)"))
+            report.problems.append(Problem(seq, "edited", "content does not match its digest (edited)"))
         if row["prev_digest"] != prev_digest:
             report.problems.append(Problem(seq, "broken_link", (
                 f"prev_digest is not the digest of entry {seq - 1} "
@@ -158,7 +162,7 @@ def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: Chai
         report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
         return
     if pem_keyid != cp["signer_keyid"]:
-        report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid does not name the key of signer_pem"))
+        report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid is not the key of signer_pem"))
         return
     if trust_cert is not None and not keys_adapter.same_public_key(trust_cert, str(cp["signer_pem"])):
         report.problems.append(Problem(seq, "untrusted_signer", (

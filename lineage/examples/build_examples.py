@@ -112,7 +112,9 @@ def pipeline() -> list[dict[str, object]]:
     transactions = ds(WAREHOUSE, "bank.card_transactions",
                       schema=schema(("card_number", "VARCHAR", ["PII", "restricted"]), ("merchant", "VARCHAR", []),
                                     ("amount", "NUMERIC", []), ("is_fraud", "BOOLEAN", [])),
-                      tags=tags(("classification", "restricted")))
+                      tags=facet("TagsDatasetFacet", "1-0-0", tags=[
+                          {"key": "classification", "value": "restricted", "source": "data-catalog"},
+                          {"key": "pii", "value": "true", "source": "data-catalog", "field": "card_number"}]))
     credit_model = ds(LAKE, "models/credit-risk/3")
     fraud_model = ds(LAKE, "models/fraud-detector/7")
     feat = "features.build_credit_features"

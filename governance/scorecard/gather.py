@@ -1,0 +1,81 @@
+"""Read each model's scorecard facts from the store, once: registry, lineage, validation evidence,
+approvals, gate decisions (replayed here, so the criteria stay pure) and waivers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sqlmodel import Session, select
+
+from governance.scorecard.context import (
+    ApprovalFact,
+    DecisionFact,
+    ModelFacts,
+    ValidationFact,
+    VersionFacts,
+    WaiverFact,
+)
+from governance.timeutil import to_utc
+
+
+def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[ModelFacts]:
+    """Facts of every registered model whose name matches `model_glob`, by name."""
+    from governance.policy.records import list_waivers
+    from governance.registry.service import list_models
+
+    waivers = list_waivers(session, include_inactive=True, now=now)
+    out = []
+    for model, versions in list_models(session):
+        if not fnmatchcase(model.name, model_glob):
+            continue
+        facts = tuple(version_facts(session, model.name, v.version, now=now) for v in versions)
+        mine = tuple(WaiverFact(int(w.id or 0), w.policy_id, w.ticket, w.reason, to_utc(w.created_at),
+                                to_utc(w.expires_at), to_utc(w.revoked_at) if w.revoked_at else None)
+                     for w in waivers if fnmatchcase(model.name, w.model_glob))
+        out.append(ModelFacts(model.name, model.owner, model.risk_tier, facts, tuple(sorted(mine, key=lambda w: w.id))))
+    return out
+
+
+def version_facts(session: Session, model: str, version: str, *, now: datetime) -> VersionFacts:
+    """One version's facts, through the policy engine's evaluation context (the gate's own reading)."""
+    from governance.policy.gather import build_context
+    from governance.store.tables import Run
+
+    ctx = build_context(session, model, version, "production", evaluated_at=now)
+    v = ctx.version
+    assert v.id is not None and v.created_at is not None
+    run = session.get(Run, v.training_run_id) if v.training_run_id else None
+    return VersionFacts(
+        version=v.version, artifact_uri=v.artifact_uri, artifact_digest=v.artifact_digest,
+        created_by=v.created_by, created_at=v.created_at, training_run_id=v.training_run_id,
+        run_seen_at=to_utc(run.first_seen) if run is not None else None,
+        training_inputs=sum(1 for d in ctx.datasets if d.depth == 1),
+        authors=ctx.training_run.authors if ctx.training_run else (),
+        validation=tuple(ValidationFact(i.stage, i.name, i.source, i.at, i.success) for i in ctx.validation),
+        approvals=tuple(ApprovalFact(a.approver, a.role, a.artifact_digest, a.created_at)
+                        for a in ctx.approvals if a.created_at is not None),
+        decisions=tuple(decision_facts(session, v.id)),
+    )
+
+
+def decision_facts(session: Session, model_version_id: int) -> list[DecisionFact]:
+    """Every stored decision of the version, each replayed from what it stored."""
+    from governance.policy.service import replay_decision
+    from governance.policy.tables import Decision
+
+    rows = session.exec(select(Decision).where(Decision.model_version_id == model_version_id)).all()
+    out = []
+    for row in rows:
+        verdicts: list[dict[str, Any]] = list(row.verdicts)
+        replay = replay_decision(session, row.id)
+        note = replay.differences[0] if replay.differences else ""
+        out.append(DecisionFact(
+            id=row.id, target=row.target, at=to_utc(row.created_at), deployable=row.deployable,
+            policies=len(verdicts), enforced=sum(1 for o in verdicts if o.get("mode") == "enforce"),
+            errors=sum(1 for o in verdicts if o.get("verdict") == "error"),
+            kinds=tuple(sorted({str(o.get("kind")) for o in verdicts})), replayed=replay.reproduced,
+            replay_note=note))
+    return out
