@@ -444,12 +444,17 @@ def test_the_auditor_script_in_the_docs_verifies_an_export(sqlite_engine: Engine
 
 
 def test_purge_younger_than_retention_is_refused(sqlite_engine: Engine) -> None:
-    append(sqlite_engine, 2)
+    now = utcnow()
+    for age in (500, 10):
+        with session_scope(sqlite_engine) as session:
+            append_blocked(session, decision_id=f"d{age}", model="m", version="1", target="t",
+                           failing_policies=["p"], requested_by="u", ci={}, at=now - timedelta(days=age))
     with pytest.raises(InputError, match="requires keeping 365 days"), session_scope(sqlite_engine) as s:
-        purge_before(s, utcnow() - timedelta(days=30), min_retention_days=365)
-    with pytest.raises(ConflictError, match="0 ledger entries are older"), session_scope(sqlite_engine) as s:
-        purge_before(s, utcnow() - timedelta(days=400), min_retention_days=365)
-    assert len(rows(sqlite_engine)) == 2
+        purge_before(s, now - timedelta(days=364, hours=23), min_retention_days=365, now=now)
+    # Old enough for the policy, yet still refused: this version never deletes ledger entries.
+    with pytest.raises(ConflictError, match="1 ledger entries are older"), session_scope(sqlite_engine) as s:
+        purge_before(s, now - timedelta(days=365), min_retention_days=365, now=now)
+    assert len(rows(sqlite_engine)) == 2 and verify(sqlite_engine).ok
 
 
 # ---------------------------------------------------------------- the CLI

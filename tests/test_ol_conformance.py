@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import hypothesis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -276,7 +277,7 @@ def test_mutations_decision_equals_oracle(name: str, event: dict[str, Any]) -> N
     mismatches = []
     for label, mutated in all_mutations(event):
         expected, got = oracle().decide(mutated), ours(mutated)
-        if expected.valid != got.valid:
+        if (expected.valid, expected.kind if expected.valid else None) != (got.valid, got.kind):
             mismatches.append(
                 f"{label}: oracle={expected.valid} ({expected.reason}) ours={got.valid} ({got.reason})")
     assert not mismatches, "\n".join(mismatches[:20])
@@ -339,7 +340,9 @@ def test_random_mutations_decision_equals_oracle(data: st.DataObject) -> None:
         else:
             event = with_change(event, path, data.draw(_json, label="value"))
     expected, got = oracle().decide(event), ours(event)
+    hypothesis.event(f"oracle valid: {expected.valid}")
     assert got.valid == expected.valid, f"ours: {got.reason}; oracle: {expected.reason}"
+    assert got.kind == (expected.kind if expected.valid else None)
 
 
 # ---- error messages and the parsed result -------------------------------------------------------

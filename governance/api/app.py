@@ -2,50 +2,121 @@
 
 from __future__ import annotations
 
-import hmac
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
 from governance import __version__
-from governance.api.errors import error_response, install
+from governance.api.errors import ErrorBody, error_response, install
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
+DESCRIPTION = ("ML governance and audit: OpenLineage ingestion, lineage queries, registry, deployment checks, "
+               "decisions, the ledger of blocked deployments, approvals, waivers and reports. Every route "
+               "under /api/ needs `Authorization: Bearer <token>` (`gov token create`); docs/api.md lists "
+               "the role each route needs. Every error has the same JSON shape (ErrorBody).")
 
 
-def create_app(engine: Engine | None = None, *, api_key: str | None = None) -> FastAPI:
-    """Build the app. `api_key` (or GOV_API_KEY) turns on bearer-key checks for every route."""
+@dataclass(frozen=True)
+class Settings:
+    """How one `gov serve` process runs. `auth=False` is for loopback experiments only."""
+
+    auth: bool = True
+    reports_dir: Path | None = None
+    policy_dir: Path | None = None
+
+    def to_env(self) -> dict[str, str]:
+        """The same settings as environment variables, for uvicorn worker processes."""
+        env = {"GOV_SERVE_AUTH": "1" if self.auth else "0"}
+        if self.reports_dir is not None:
+            env["GOV_REPORTS_DIR"] = str(self.reports_dir)
+        if self.policy_dir is not None:
+            env["GOV_POLICY_DIR"] = str(self.policy_dir)
+        return env
+
+    def policies(self) -> Path:
+        """--policies, else GOV_POLICY_DIR, else ./policies/default (as `gov check`)."""
+        env = os.environ.get("GOV_POLICY_DIR")
+        return self.policy_dir or (Path(env) if env else Path("policies") / "default")
+
+    def reports(self) -> Path:
+        """--reports-dir, else GOV_REPORTS_DIR, else $GOV_HOME/reports."""
+        from governance.store.db import gov_home
+
+        env = os.environ.get("GOV_REPORTS_DIR")
+        return self.reports_dir or (Path(env) if env else gov_home() / "reports")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        reports, policies = os.environ.get("GOV_REPORTS_DIR"), os.environ.get("GOV_POLICY_DIR")
+        return cls(auth=os.environ.get("GOV_SERVE_AUTH", "1") != "0",
+                   reports_dir=Path(reports) if reports else None, policy_dir=Path(policies) if policies else None)
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app on `engine` (default: the configured store)."""
+    from governance.api import approvals, checks, ledger, lineage, registry, reports, service
+    from governance.api.security import Gate, check_routes
     from governance.store.migrate import open_store
 
-    app = FastAPI(title="gov", version=__version__,
-                  description="ML governance and audit: OpenLineage ingestion, lineage queries, registry.")
+    settings = settings or Settings()
+    app = FastAPI(title="gov", version=__version__, description=DESCRIPTION)
     app.state.engine = engine or open_store()
-    key = api_key if api_key is not None else os.environ.get("GOV_API_KEY") or None
+    app.state.settings = settings
     install(app)
+    local = None
+    if not settings.auth:
+        from governance.auth.roles import Role
+        from governance.auth.tokens import Principal
+        from governance.identity import current_user
 
-    @app.middleware("http")
-    async def _guard(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return error_response(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        if key and request.url.path.startswith("/api/"):
-            auth = request.headers.get("authorization", "")
-            scheme, _, token = auth.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                return error_response(401, "missing bearer API key", hint="send Authorization: Bearer <key>")
-            if not hmac.compare_digest(token.strip().encode(), key.encode()):
-                return error_response(401, "invalid API key")
-        return await call_next(request)
+        local = Principal(current_user(), Role.ADMIN)
+    app.add_middleware(Gate, engine=app.state.engine, auth=settings.auth, local=local)
 
-    @app.get("/health")
-    def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__})
+    @app.get("/health", tags=["service"], responses={503: {"model": ErrorBody}})
+    async def health() -> JSONResponse:
+        """Liveness and database reachability, for load balancers (no token needed)."""
+        from starlette.concurrency import run_in_threadpool
 
-    from governance.api import lineage, registry
+        try:
+            await run_in_threadpool(_ping, app.state.engine)
+        except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+            return error_response(503, f"database unreachable: {type(exc).__name__}")
+        return JSONResponse({"status": "ok", "version": __version__, "auth": settings.auth})
 
-    app.include_router(lineage.router)
-    app.include_router(registry.router)
+    for module in (lineage, registry, checks, ledger, approvals, reports, service):
+        app.include_router(module.router)
+    check_routes(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory (`--workers N` imports the app in each worker): settings from the environment."""
+    return create_app(settings=Settings.from_env())
+
+
+def _ping(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's description, told the truth: validation errors are 400 with our shape, never 422."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    app.openapi_schema = schema
+    return schema

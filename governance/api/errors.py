@@ -1,19 +1,46 @@
-"""One error shape for every API failure: {"error": {"code", "message", "where", "hint"}}."""
+"""One error shape for every API failure: {"error": {"code", "status", "message", "where", "hint"}}."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from governance.errors import GovernanceError
 
+log = logging.getLogger("governance.api")
+
 _CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-          422: "invalid_input", 500: "internal_error"}
+          422: "invalid_input", 500: "internal_error", 503: "unavailable"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    status: int
+    message: str
+    where: str | None = None
+    hint: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+# What the OpenAPI description lists for every route (the shape is the same for all of them).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "Invalid input"), (401, "Missing, invalid or revoked token"), (403, "The token's role may not"),
+        (404, "Not found"), (413, "Body too large"), (415, "Body is not JSON"), (500, "Internal error"))
+}
 
 
 def error_body(status: int, message: str, *, code: str | None = None, where: str | None = None,
@@ -22,9 +49,15 @@ def error_body(status: int, message: str, *, code: str | None = None, where: str
                       "where": where, "hint": hint}}
 
 
-def error_response(status: int, message: str, **kw: Any) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(status, message, **kw), status_code=status, headers=headers)
+def error_response(status: int, message: str, *, headers: dict[str, str] | None = None,
+                   **kw: Any) -> JSONResponse:
+    merged = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
+    return JSONResponse(error_body(status, message, **kw), status_code=status, headers=merged or None)
+
+
+def _location(loc: Any) -> str | None:
+    parts = [str(p) for p in loc or ()]
+    return ".".join(parts) or None
 
 
 def install(app: FastAPI) -> None:
@@ -32,18 +65,33 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(GovernanceError)
     async def _gov(_: Request, exc: GovernanceError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("%s: %s", type(exc).__name__, exc.one_line())
         return error_response(exc.http_status, exc.message, code=exc.code, where=exc.where, hint=exc.hint)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(400, str(first.get("msg", "invalid request")), where=where or None)
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        message = str(first.get("msg", "invalid request"))
+        if first.get("type") == "json_invalid":
+            message = f"malformed JSON: {(first.get('ctx') or {}).get('error', 'decode error')}"
+        return error_response(400, message, where=_location(first.get("loc")))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the caller sent (a NUL character, a number out of range):
+        # the request is at fault, and the transaction was rolled back.
+        return error_response(400, "a value in the request cannot be stored or compared by the database",
+                              hint="remove NUL characters and out-of-range numbers")
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, f"internal error: {type(exc).__name__}")
+        # Starlette re-raises after answering, so the server logs the traceback for operators; the
+        # client gets the shape and no internals.
+        return error_response(500, f"internal error: {type(exc).__name__}",
+                              hint="the server log has the details; please report it")

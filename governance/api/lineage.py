@@ -8,12 +8,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
 
-from governance.api.deps import PayloadTooLarge, read_body, session
+from governance.api.deps import DB, PayloadTooLarge, read_body, retry_transient
+from governance.api.errors import ERROR_RESPONSES
+from governance.api.security import Requires
+from governance.auth.roles import Permission
 from governance.errors import InputError
 from governance.lineage.sources import MAX_EVENT_BYTES
 
-router = APIRouter(prefix="/api/v1", tags=["lineage"])
+router = APIRouter(prefix="/api/v1", tags=["lineage"], responses=ERROR_RESPONSES)
 BATCH_LIMIT = 16 * 1024 * 1024
+WRITE = [Depends(Requires(Permission.LINEAGE_WRITE))]
+READ = [Depends(Requires(Permission.LINEAGE_READ))]
+NODE = Query(..., max_length=4096, description="dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
+DEPTH = Query(None, ge=0, le=1000)
+AS_OF = Query(None, max_length=64, description="ISO 8601 time: only edges first seen at or before it")
 
 
 def _as_of(value: str | None) -> Any:
@@ -22,17 +30,19 @@ def _as_of(value: str | None) -> Any:
     return parse_timestamp(value, field="asOf") if value else None
 
 
-@router.post("/lineage", status_code=201)
+@router.post("/lineage", status_code=201, dependencies=WRITE)
 async def post_event(request: Request) -> JSONResponse:
-    """One OpenLineage event, as the stock HttpTransport sends it (optionally gzip)."""
-    from starlette.concurrency import run_in_threadpool
+    """One OpenLineage event, as the stock HttpTransport sends it (optionally gzip).
 
+    201 when stored, 200 when an identical event was already stored, 400 when invalid. A 2xx is sent
+    only after the event and its graph projection are committed.
+    """
     from governance.lineage.ingest import ingest_items
     from governance.lineage.sources import items_from_body
 
     body = await read_body(request, MAX_EVENT_BYTES)
     items = items_from_body(body, source="http", batch=False)
-    report = await run_in_threadpool(ingest_items, request.app.state.engine, items)
+    report = await retry_transient(ingest_items, request.app.state.engine, items)
     if report.rejected:
         rejection = report.rejected[0]
         raise InputError(rejection.reason, where=rejection.json_path)
@@ -41,11 +51,9 @@ async def post_event(request: Request) -> JSONResponse:
                         status_code=201 if status == "accepted" else 200)
 
 
-@router.post("/lineage/batch")
+@router.post("/lineage/batch", dependencies=WRITE)
 async def post_batch(request: Request) -> JSONResponse:
     """A JSON array of events; answered per the OpenLineage HTTP spec with `failed_events`."""
-    from starlette.concurrency import run_in_threadpool
-
     from governance.lineage.ingest import ingest_items
     from governance.lineage.sources import items_from_body
 
@@ -54,7 +62,7 @@ async def post_batch(request: Request) -> JSONResponse:
     oversized = [i for i, item in enumerate(items) if len(item.text) > MAX_EVENT_BYTES]
     if oversized:
         raise PayloadTooLarge(f"event [{oversized[0]}] larger than {MAX_EVENT_BYTES} bytes")
-    report = await run_in_threadpool(ingest_items, request.app.state.engine, items)
+    report = await retry_transient(ingest_items, request.app.state.engine, items)
     failed = [{"index": i, "reason": r["reason"], "retriable": False}
               for i, r in enumerate(report.results) if r["status"] == "rejected"]
     return JSONResponse({
@@ -66,9 +74,9 @@ async def post_batch(request: Request) -> JSONResponse:
     })
 
 
-@router.get("/lineage")
-def marquez_lineage(nodeId: str = Query(..., max_length=4096), depth: int = Query(20, ge=0, le=1000),  # noqa: N803
-                    asOf: str | None = Query(None), s: Session = Depends(session)) -> dict[str, Any]:  # noqa: N803
+@router.get("/lineage", dependencies=READ)
+def marquez_lineage(nodeId: str = NODE, depth: int = Query(20, ge=0, le=1000),  # noqa: N803
+                    asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
     """Marquez-compatible lineage: `{"graph": [{id, type, data, inEdges, outEdges}]}`."""
     from governance.lineage.graph import neighbourhood
     from governance.store.tables import Dataset, Job
@@ -90,10 +98,9 @@ def marquez_lineage(nodeId: str = Query(..., max_length=4096), depth: int = Quer
     return {"graph": nodes}
 
 
-@router.get("/lineage/{direction}")
-def traverse_route(direction: str, nodeId: str = Query(..., max_length=4096),  # noqa: N803
-                   depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
-                   s: Session = Depends(session)) -> dict[str, Any]:
+@router.get("/lineage/{direction}", dependencies=READ)
+def traverse_route(direction: str, nodeId: str = NODE, depth: int | None = DEPTH,  # noqa: N803
+                   asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
     """`/lineage/upstream` or `/lineage/downstream` of a node, optionally as of a time."""
     from governance.lineage.graph import traverse
     from governance.lineage.render import graph_to_dict
@@ -101,25 +108,27 @@ def traverse_route(direction: str, nodeId: str = Query(..., max_length=4096),  #
     if direction not in ("upstream", "downstream"):
         from governance.errors import NotFoundError
 
-        raise NotFoundError(f"no route /api/v1/lineage/{direction}")
+        raise NotFoundError(f"no route /api/v1/lineage/{direction[:64]}", hint="use upstream or downstream")
     return graph_to_dict(traverse(s, nodeId, direction, depth=depth, as_of=_as_of(asOf)))
 
 
-@router.get("/lineage-path")
-def path_route(source: str = Query(..., alias="from", max_length=4096), target: str = Query(..., alias="to", max_length=4096),
-               depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
-               s: Session = Depends(session)) -> dict[str, Any]:
+@router.get("/lineage-path", dependencies=READ)
+def path_route(source: str = Query(..., alias="from", max_length=4096),
+               target: str = Query(..., alias="to", max_length=4096), depth: int | None = DEPTH,
+               asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
+    """The shortest path between two nodes (empty when there is none)."""
     from governance.lineage.graph import path
 
     nodes = path(s, source, target, depth=depth, as_of=_as_of(asOf))
     return {"path": nodes, "found": bool(nodes)}
 
 
-@router.get("/column-lineage")
+@router.get("/column-lineage", dependencies=READ)
 def column_route(dataset: str = Query(..., max_length=4096), field: str = Query(..., max_length=512),
                  direction: str = Query("upstream", pattern="^(upstream|downstream)$"),
-                 depth: int | None = Query(None, ge=0, le=1000), asOf: str | None = Query(None),  # noqa: N803
-                 s: Session = Depends(session)) -> dict[str, Any]:
+                 depth: int | None = DEPTH, asOf: str | None = AS_OF,  # noqa: N803
+                 s: Session = DB) -> dict[str, Any]:
+    """Column lineage of one field, upstream or downstream."""
     import json
 
     from governance.lineage.graph import column_lineage
@@ -130,9 +139,9 @@ def column_route(dataset: str = Query(..., max_length=4096), field: str = Query(
     return result
 
 
-@router.get("/datasets/models")
-def models_route(nodeId: str = Query(..., max_length=4096), asOf: str | None = Query(None),  # noqa: N803
-                 s: Session = Depends(session)) -> dict[str, Any]:
+@router.get("/datasets/models", dependencies=READ)
+def models_route(nodeId: str = NODE, asOf: str | None = AS_OF,  # noqa: N803
+                 s: Session = DB) -> dict[str, Any]:
     """Which model versions were trained on this dataset or on data derived from it."""
     from governance.lineage.graph import model_versions_trained_on
 

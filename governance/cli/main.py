@@ -27,6 +27,7 @@ GROUPS: list[tuple[str, str]] = [
     ("governance.cli.registry", "registry"),
     ("governance.cli.evidence", "evidence"),
     ("governance.cli.ledger", "ledger"),
+    ("governance.cli.token", "token"),
     ("governance.cli.policy", "policy"),
     ("governance.cli.decision", "decision"),
 ]
@@ -84,11 +85,11 @@ def run() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the edge: anything else is an internal error, exit 3
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.exceptions.UsageError) else exc.exit_code)
+        # typer >= 0.16 raises its vendored click's exceptions (typer._click), not click's: match by name.
+        bases = {cls.__name__ for cls in type(exc).__mro__}
+        if "ClickException" in bases:
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2 if "UsageError" in bases else exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("GOV_DEBUG"):
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (set GOV_DEBUG=1 for a traceback)", err=True)

@@ -1,8 +1,14 @@
-"""`gov serve`: the HTTP API (FastAPI + uvicorn)."""
+"""`gov serve`: the HTTP API (FastAPI + uvicorn). Authentication is on unless --no-auth (loopback only)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from governance.api.app import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -12,19 +18,65 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
     port: int = typer.Option(8080, "--port"),
-    api_key: str = typer.Option(None, "--api-key", envvar="GOV_API_KEY",
-                                help="Require 'Authorization: Bearer KEY' on /api routes."),
-    workers: int = typer.Option(1, "--workers", help="uvicorn worker processes."),
+    no_auth: bool = typer.Option(False, "--no-auth",
+                                 help="No tokens: every caller acts as GOV_USER/the OS user with the admin "
+                                      "role. For local experiments; refused unless --host is loopback."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes."),
+    reports_dir: Path = typer.Option(None, "--reports-dir", envvar="GOV_REPORTS_DIR",
+                                     help="Folder served by GET /api/v1/reports (default: $GOV_HOME/reports)."),
+    policies: Path = typer.Option(None, "--policies", envvar="GOV_POLICY_DIR",
+                                  help="Policy folder for POST /api/v1/checks (default: ./policies/default)."),
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
-    """Serve ingestion (POST /api/v1/lineage, /lineage/batch), lineage queries and the registry."""
+    """Serve ingestion, lineage queries, registry, checks, decisions, ledger, approvals, waivers, reports."""
+    import os
+
+    from governance.api.app import Settings
+    from governance.errors import InputError
+
+    if no_auth and not is_loopback(host):
+        raise InputError(f"--no-auth serves without authentication, so it binds only to loopback, not {host!r}",
+                         where="--host", hint="drop --no-auth and use tokens (`gov token create`)")
+    settings = Settings(auth=not no_auth, reports_dir=reports_dir, policy_dir=policies)
+    _preflight(settings)
     import uvicorn
 
+    if workers > 1:
+        # Each worker imports the app itself, so the settings travel in the environment.
+        os.environ.update(settings.to_env())
+        uvicorn.run("governance.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level)
+        return
     from governance.api.app import create_app
+
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level=log_level)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (127.0.0.0/8, ::1) or the name `localhost`."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _preflight(settings: Settings) -> None:
+    """Fail fast with one clear line if the store is unusable; warn when nobody could call the API."""
+    import os
+
+    from governance.auth.tokens import active_token_count
+    from governance.store.db import session_scope
     from governance.store.migrate import open_store
 
-    open_store()  # fail fast with one clear line if the store is unusable
-    if api_key is None and host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo("warning: serving without an API key on a non-loopback address", err=True)
-    app = create_app(api_key=api_key)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1 if workers <= 1 else workers)
+    engine = open_store()
+    if settings.auth:
+        with session_scope(engine) as session:
+            if active_token_count(session) == 0:
+                typer.echo("warning: no active API tokens; create one with `gov token create --role ROLE "
+                           "--name NAME`", err=True)
+    if os.environ.get("GOV_API_KEY"):
+        typer.echo("warning: GOV_API_KEY is no longer used; API tokens replace it (`gov token create`)", err=True)

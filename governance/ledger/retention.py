@@ -19,25 +19,26 @@ from governance.ledger.tables import LedgerEntry
 from governance.timeutil import iso, to_utc, utcnow
 
 
-def earliest_allowed_cutoff(min_retention_days: int, now: datetime | None = None) -> datetime:
-    """The latest cutoff a purge may use: everything younger than this is still retained."""
+def earliest_allowed_cutoff(min_retention_days: float, now: datetime | None = None) -> datetime:
+    """The latest cutoff a purge may use: everything younger than this is still retained.
+    Days may be fractional (`governance.policy.retention.minimum_retention(...) / timedelta(days=1)`)."""
     if min_retention_days < 0:
         raise InputError(f"retention must be zero or more days, got {min_retention_days}",
                          where="min_retention_days")
     return to_utc(now or utcnow()) - timedelta(days=min_retention_days)
 
 
-def check_purge_allowed(cutoff: datetime, *, min_retention_days: int, now: datetime | None = None) -> None:
+def check_purge_allowed(cutoff: datetime, *, min_retention_days: float, now: datetime | None = None) -> None:
     """Refuse (InputError) a cutoff that would reach entries younger than the required retention."""
     limit = earliest_allowed_cutoff(min_retention_days, now)
     if to_utc(cutoff) > limit:
         raise InputError(
             f"refusing to purge ledger entries before {iso(cutoff)}: the policy requires keeping "
-            f"{min_retention_days} days, so the cutoff can be at most {iso(limit)}",
+            f"{min_retention_days:g} days, so the cutoff can be at most {iso(limit)}",
             where="cutoff", hint="choose an earlier cutoff")
 
 
-def purge_before(session: Session, cutoff: datetime, *, min_retention_days: int,
+def purge_before(session: Session, cutoff: datetime, *, min_retention_days: float,
                  now: datetime | None = None) -> NoReturn:
     """Check the retention rule, then refuse: the ledger is append-only and this version never deletes."""
     check_purge_allowed(cutoff, min_retention_days=min_retention_days, now=now)

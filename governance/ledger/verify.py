@@ -62,8 +62,10 @@ class ChainReport:
     def summary(self) -> str:
         """One line: verdict and counts."""
         verdict = "intact" if self.ok else f"TAMPERED ({len(self.problems)} problem(s))"
-        anchored = (f"last checkpoint at seq {self.last_checkpoint_seq}" if self.last_checkpoint_seq
-                    else "no checkpoint")
+        anchored = "no checkpoint"
+        if self.last_checkpoint_seq:
+            newer = max(self.head_seq - self.last_checkpoint_seq, 0)
+            anchored = f"last checkpoint at seq {self.last_checkpoint_seq} ({newer} newer entries)"
         return (f"ledger {verdict}: {self.entries_checked} entries, {self.checkpoints_checked} checkpoints "
                 f"checked; head seq {self.head_seq}; {anchored}")
 
@@ -123,7 +125,7 @@ def _check_entries(session: Session, expected_head: dict[int, str], report: Chai
             report.problems.append(Problem(seq, "edited", "content does not match its digest (edited)"))
         if row["prev_digest"] != prev_digest:
             report.problems.append(Problem(seq, "broken_link", (
-                f"prev_digest is not the digest of entry {seq - 1} "
+                "prev_digest is not the digest of the entry before it "
                 "(entries before it were edited, removed or reordered)" if seq > 1 else
                 "the first entry does not start from genesis")))
         if seq in expected_head and expected_head[seq] != row["digest"]:

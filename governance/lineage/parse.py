@@ -16,7 +16,8 @@ from typing import Any, Literal
 from openlineage.client.event_v2 import BaseEvent, DatasetEvent, JobEvent, RunEvent
 
 from governance.errors import InputError
-from governance.lineage.structure import StructureError, Structurer, describe
+from governance.lineage.structure import Structurer
+from governance.lineage.structure_convert import StructureError, describe
 from governance.lineage.structure_facets import FACET_BASES, FacetMaps
 from governance.lineage.structure_formats import parse_date_time
 
@@ -76,6 +77,9 @@ def parse_event(obj: Any) -> ParsedEvent:
         kind, event = _structure_event(structurer, obj)
     except StructureError as exc:
         raise EventValidationError(exc.json_path(), exc.reason, hint=exc.hint) from None
+    except RecursionError:
+        # json.loads nests deeper than our per-level frames allow; no real event comes close
+        raise EventValidationError("$", "nested too deeply to validate") from None
     event_time = parse_date_time(event.eventTime)
     if event_time is None:  # cannot happen: eventTime was checked as a date-time above
         raise EventValidationError("$.eventTime", f"not an RFC 3339 date-time: {event.eventTime!r}")

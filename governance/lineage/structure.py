@@ -21,6 +21,7 @@ and the lax validators would run twice. Per-class plans are built once and cache
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -28,9 +29,22 @@ from typing import Any
 
 import attr
 
-from governance.lineage.structure_formats import is_date_time, is_uri, is_uuid
+from governance.lineage.structure_convert import (
+    FORMATS,
+    LEAVES,
+    Converter,
+    StructureError,
+    at_least,
+    const,
+    dict_of,
+    enum_of,
+    identity,
+    list_of,
+    literal,
+    one_of,
+    type_error,
+)
 
-Converter = Callable[[Any], Any]
 # Builds the converter of a `dict[str, <facet base>]` field; `core` says whether the field belongs
 # to the core model (Run, Job, Dataset...) rather than sits inside a facet.
 FacetMapFactory = Callable[[type, bool, "Structurer"], Converter]
@@ -42,129 +56,6 @@ _NO_DEFAULT = attr.NOTHING
 # the current spec uses them, so they are listed here rather than lost.
 _MINIMUM: dict[tuple[str, str], int] = {("EmissionPattern", "windowDuration"): 1}
 _CLOSED_CLASSES = frozenset({"ExecutionParameter"})
-
-
-class StructureError(Exception):
-    """A problem at a JSON path; the path is collected innermost-first while the stack unwinds."""
-
-    def __init__(self, reason: str, *, hint: str | None = None, segment: str | int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.hint = hint
-        self.segments: list[str | int] = [] if segment is None else [segment]
-
-    def json_path(self) -> str:
-        """`$.run.facets.parent.run.runId`, `$.inputs[0].name`, `$.job.facets['my-facet']`."""
-        parts = ["$"]
-        for seg in reversed(self.segments):
-            if isinstance(seg, int):
-                parts.append(f"[{seg}]")
-            elif seg.isidentifier():
-                parts.append(f".{seg}")
-            else:
-                parts.append(f"[{seg!r}]")
-        return "".join(parts)
-
-
-def describe(value: Any) -> str:
-    """The JSON type of a decoded value, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
-def short(value: Any, limit: int = 80) -> str:
-    """A repr that keeps error messages one line long."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _type_error(expected: str, value: Any) -> StructureError:
-    return StructureError(f"expected {expected}, got {describe(value)}")
-
-
-# ---- leaf converters ------------------------------------------------------------------------------
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise _type_error("a string", value)
-
-
-def _to_int(value: Any) -> int:
-    # JSON Schema's "integer" is any number with a zero fractional part, and never a boolean.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise _type_error("an integer", value)
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    raise _type_error("a number", value)
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _type_error("a boolean", value)
-
-
-def _to_object(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    raise _type_error("an object", value)
-
-
-def _to_uuid(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _type_error("a string", value)
-    if is_uuid(value):
-        return value
-    raise StructureError(f"not a UUID: {short(value)}", hint="use the 8-4-4-4-12 hex form")
-
-
-def _to_date_time(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _type_error("a string", value)
-    if is_date_time(value):
-        return value
-    raise StructureError(
-        f"not an RFC 3339 date-time with a timezone offset: {short(value)}",
-        hint="write it like 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00",
-    )
-
-
-def _to_uri(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _type_error("a string", value)
-    if is_uri(value):
-        return value
-    raise StructureError(f"not a URI (RFC 3986, with a scheme): {short(value)}")
-
-
-_LEAVES: dict[Any, Converter] = {
-    str: _to_str, int: _to_int, float: _to_float, bool: _to_bool, Any: _identity, dict: _to_object,
-}
-_FORMATS: dict[str, Converter] = {"uuid": _to_uuid, "date-time": _to_date_time, "uri": _to_uri}
 
 
 def _validator_format(validator: Any) -> str | None:
@@ -262,14 +153,14 @@ class Structurer:
                 else:
                     fmt = found
             if fmt is not None:
-                convert = _FORMATS[fmt]
+                convert = FORMATS[fmt]
             elif isinstance(default, str) and default and field.init and field.validator is None:
-                convert = _const(default)
+                convert = const(default)
             else:
                 convert = self.converter(hints[field.name], core=core)
             minimum = _MINIMUM.get((cls.__name__, field.name))
             if minimum is not None:
-                convert = _at_least(convert, minimum)
+                convert = at_least(convert, minimum)
             fields.append((field.name, convert, _REQUIRED if required else _default_of(field)))
         plan.fields = tuple(fields)
         plan.post = tuple(post)
@@ -278,7 +169,7 @@ class Structurer:
 
     def converter(self, tp: Any, *, core: bool = False) -> Converter:
         """The converter for one (resolved) type annotation."""
-        leaf = _LEAVES.get(tp)
+        leaf = LEAVES.get(tp)
         if leaf is not None:
             return leaf
         origin = typing.get_origin(tp)
@@ -287,26 +178,25 @@ class Structurer:
             options = [a for a in args if a is not type(None)]
             if len(options) == 1:
                 return self.converter(options[0], core=core)
-            return _one_of([self.converter(a, core=core) for a in options], options)
+            return one_of([self.converter(a, core=core) for a in options], options)
         if origin is typing.Literal:
-            return _literal(args)
+            return literal(args)
         if origin is list:
-            return _list_of(self.converter(args[0], core=core) if args else _identity)
+            return list_of(self.converter(args[0], core=core) if args else identity)
         if origin is dict:
             value_tp = args[1] if args else Any
             if value_tp in self._facet_bases:
                 return self._facet_map(value_tp, core, self)
-            return _dict_of(self.converter(value_tp, core=core))
+            return dict_of(self.converter(value_tp, core=core))
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            return _enum(tp)
+            return enum_of(tp)
         if isinstance(tp, type) and attr.has(tp):
-            plan = self.plan(tp)
-            return lambda value: self._build(plan, value)
+            return functools.partial(self._build, self.plan(tp))
         raise TypeError(f"no converter for annotation {tp!r}")
 
     def _build(self, plan: ClassPlan, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise _type_error("an object", value)
+            raise type_error("an object", value)
         cls: Any = plan.cls
         obj = cls.__new__(cls)
         get = value.get
@@ -334,96 +224,3 @@ class Structurer:
         return obj
 
 
-# ---- composite converters -------------------------------------------------------------------------
-
-def _const(expected: str) -> Converter:
-    def convert(value: Any) -> str:
-        if value == expected and isinstance(value, str):
-            return value
-        raise StructureError(f"must be {expected!r}, got {short(value)}")
-    return convert
-
-
-def _at_least(inner: Converter, minimum: int) -> Converter:
-    def convert(value: Any) -> Any:
-        result = inner(value)
-        if result < minimum:
-            raise StructureError(f"must be at least {minimum}, got {short(value)}")
-        return result
-    return convert
-
-
-def _literal(allowed: tuple[Any, ...]) -> Converter:
-    def convert(value: Any) -> Any:
-        if isinstance(value, str) and value in allowed:
-            return value
-        raise StructureError(f"must be one of {', '.join(map(str, allowed))}; got {short(value)}")
-    return convert
-
-
-def _enum(enum_cls: type[enum.Enum]) -> Converter:
-    members = {member.value: member for member in enum_cls}
-    names = ", ".join(map(str, members))
-
-    def convert(value: Any) -> enum.Enum:
-        if isinstance(value, str):
-            member = members.get(value)
-            if member is not None:
-                return member
-            raise StructureError(f"must be one of {names}; got {short(value)}")
-        raise _type_error("a string", value)
-    return convert
-
-
-def _list_of(item: Converter) -> Converter:
-    def convert(value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise _type_error("an array", value)
-        out = []
-        for index, element in enumerate(value):
-            try:
-                out.append(item(element))
-            except StructureError as exc:
-                exc.segments.append(index)
-                raise
-        return out
-    return convert
-
-
-def _dict_of(item: Converter) -> Converter:
-    if item is _identity:
-        return _to_object
-
-    def convert(value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _type_error("an object", value)
-        out = {}
-        for key, element in value.items():
-            try:
-                out[key] = item(element)
-            except StructureError as exc:
-                exc.segments.append(key)
-                raise
-        return out
-    return convert
-
-
-def _one_of(options: list[Converter], types_: list[Any]) -> Converter:
-    """JSON Schema `oneOf`: exactly one alternative must accept the value."""
-    names = " or ".join(getattr(t, "__name__", str(t)) for t in types_)
-
-    def convert(value: Any) -> Any:
-        results: list[Any] = []
-        errors: list[StructureError] = []
-        for option in options:
-            try:
-                results.append(option(value))
-            except StructureError as exc:
-                errors.append(exc)
-        if len(results) == 1:
-            return results[0]
-        if results:
-            raise StructureError(f"matches more than one of {names}")
-        # The alternative that got furthest into the value is the one the author meant.
-        raise max(errors, key=lambda e: len(e.segments))
-    return convert

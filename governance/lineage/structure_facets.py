@@ -73,7 +73,8 @@ from openlineage.client.generated import (
     test_run,
 )
 
-from governance.lineage.structure import Converter, StructureError, Structurer, describe
+from governance.lineage.structure import Structurer
+from governance.lineage.structure_convert import Converter, StructureError, describe
 
 FACET_BASES: tuple[type, ...] = (
     base.RunFacet, base.JobFacet, base.DatasetFacet, base.InputDatasetFacet, base.OutputDatasetFacet,
@@ -129,6 +130,7 @@ _CORE_URL = re.compile(
     r"https://openlineage\.io/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z")
 _SCHEMA_PATH = re.compile(r"/(\d+)-(\d+)-(\d+)/([^/]+)\.json#/\$defs/(\w+)\Z")
 Version = tuple[int, int, int]
+_MAX_CACHED_TARGETS = 4096
 
 
 def _generated_classes() -> list[type]:
@@ -193,6 +195,8 @@ class FacetIndex:
         found = self._targets.get(cache_key)
         if found is None:
             found = self._resolve(url, key, container)
+            if len(self._targets) >= _MAX_CACHED_TARGETS:
+                self._targets.clear()  # URLs come from senders: never let them grow memory unbounded
             self._targets[cache_key] = found
         return found
 
@@ -270,16 +274,17 @@ class FacetMaps:
                 return facet
             strict, classes = index.target(url, key, container)
             if strict:
-                if not issubclass(classes[0], container):
-                    check_base(facet)
                 obj = _first_fit(structurer, classes, facet)
+                if not isinstance(obj, container):
+                    check_base(facet)  # e.g. an input facet in `facets`: `_deleted` must be boolean
                 return obj if _is_standard_facet(obj) else facet
             check_base(facet)
             for cls in classes:
                 try:
-                    return structurer.structure(cls, facet)
+                    obj = structurer.structure(cls, facet)
                 except StructureError:
                     continue  # a custom schema under a standard key: keep the JSON as it came
+                return obj if _is_standard_facet(obj) else facet
             return facet
 
         def convert(value: Any) -> dict[str, Any]:

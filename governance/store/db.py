@@ -22,6 +22,7 @@ TABLE_MODULES = [
     "governance.policy.tables",
     "governance.evidence.tables",
     "governance.ledger.tables",
+    "governance.auth.tables",
 ]
 
 DEFAULT_HOME = ".gov"

@@ -15,7 +15,8 @@ def alembic_config(engine: Engine | None = None):  # type: ignore[no-untyped-def
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        # configparser interpolates '%': escape it (URLs such as ?host=%2Ftmp carry it).
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_policy
 Revises: 0001_foundation
-Create Date: 2026-11-27 03:15:28.509020
+Create Date: 2026-11-27 03:28:56.105484
 """
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('context_digest', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('policy_documents', sa.JSON(), nullable=False),
     sa.Column('bundle_digest', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('policy_root', sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
     sa.Column('evidence_digests', sa.JSON(), nullable=False),
     sa.Column('tool_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),

@@ -1,0 +1,243 @@
+"""Benchmark: `gov check` as a whole process, on a store with 100,000 OpenLineage events and 30 policies.
+
+Builds a SQLite store: 100,000 background RunEvents (bench/synth.py) plus a credit-risk platform whose
+training run reads a 12-deep lineage chain with PII tags, validation facets and a fairness evaluation;
+registers two versions (one approved, one not). The policy folder is the default pack plus generated
+variants (30 policies, every kind). Then it times, as subprocesses (each a cold interpreter), the
+median of several runs of:
+
+- `gov check ... --format json` for the approved version (deployable, exit 0);
+- the same for the unapproved version (blocked, exit 1: also appends to the ledger);
+- `python -c "import governance.cli.main"` and `gov --help`, and the bare interpreter,
+
+and prints the biggest imports of the check (python -X importtime) and an in-process breakdown
+(load policies, build context, evaluate). Target: 300 ms for the whole `gov check` process.
+
+    /work/venv/bin/python bench/check.py [--events 100000] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TARGET_MS = 300.0
+PRODUCER = "https://github.com/gov-audit/gov/tree/0.1.0/bench"
+CORE = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
+DEPTH = 12
+
+
+def _facet(name: str, version: str = "1-0-1", **body: Any) -> dict[str, Any]:
+    return {"_producer": PRODUCER, "_schemaURL": f"https://openlineage.io/spec/facets/{version}/{name}.json", **body}
+
+
+def _run(kind: str, at: Any, job: str, run: str, ins: list[Any], outs: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"eventType": kind, "eventTime": at.isoformat(), "producer": PRODUCER, "schemaURL": CORE,
+            "run": {"runId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/{run}")),
+                    "facets": extra.get("run_facets", {})},
+            "job": {"namespace": "credit", "name": job, "facets": extra.get("job_facets", {})},
+            "inputs": ins, "outputs": outs}
+
+
+def platform_events(t0: Any) -> list[dict[str, Any]]:
+    """A chain raw_0 -> ... -> raw_{DEPTH-1} -> features -> training (two versions) -> validation."""
+    def ds(name: str, **facets: Any) -> dict[str, Any]:
+        return {"namespace": "s3://lake", "name": name, "facets": facets}
+
+    owner = _facet("OwnershipDatasetFacet", owners=[{"name": "team:data", "type": "MAINTAINER"}])
+    tags = _facet("TagsDatasetFacet", "1-0-0", tags=[{"key": "classification", "value": "PII", "source": "b"}])
+    events = []
+    for i in range(1, DEPTH):
+        events.append(_run("COMPLETE", t0 + timedelta(minutes=i), f"etl.step_{i}", f"etl-{i}",
+                           [ds(f"raw_{i - 1}", ownership=owner, tags=tags)], [ds(f"raw_{i}", ownership=owner)]))
+    checks = _facet("DataQualityAssertionsDatasetFacet", assertions=[
+        {"assertion": "schema_matches_contract", "success": True},
+        {"assertion": "psi_drift_below_0.2", "success": True, "column": "x"}])
+    features = ds("features", ownership=owner, dataQualityAssertions=checks)
+    events.append(_run("COMPLETE", t0 + timedelta(hours=1), "features.build", "features",
+                       [ds(f"raw_{DEPTH - 1}")], [features]))
+    trainer = {"ownership": _facet("OwnershipJobFacet", owners=[{"name": "dora", "type": "AUTHOR"}])}
+    results = {"_producer": PRODUCER, "_schemaURL": "https://gov-audit.dev/spec/facets/1-0-0/"
+               "ValidationResultsRunFacet.json", "results": [
+                   {"stage": "model_performance", "name": "auc", "value": 0.81, "baseline": 0.8},
+                   {"stage": "operational", "name": "latency_p95_ms", "value": 120, "baseline": 110},
+                   {"stage": "operational", "name": "memory_mb", "value": 900},
+                   {"stage": "operational", "name": "throughput_rps", "value": 400},
+                   {"stage": "ethical", "name": "explainability_coverage", "value": 0.97}]}
+    for v in ("3", "4"):
+        artifact = ds(f"models/credit-risk/{v}")
+        events.append(_run("START", t0 + timedelta(hours=2), "ml.train", f"train-{v}", [features], [],
+                           job_facets=trainer))
+        events.append(_run("COMPLETE", t0 + timedelta(hours=3), "ml.train", f"train-{v}", [features], [artifact],
+                           job_facets=trainer))
+        events.append(_run("COMPLETE", t0 + timedelta(hours=4), "ml.validate", f"validate-{v}", [artifact], [],
+                           run_facets={"validationResults": results}))
+    return events
+
+
+def variants() -> list[str]:
+    """22 generated policies (every kind) that, with the default pack, make 30."""
+    head = ("id: bench.{id}\nversion: 1.0.0\ntitle: generated {id}\nowner: bench\nrationale: bench\n"
+            "remediation: none\ncontrols: [eu-ai-act:Art. 9]\nmode: {mode}\nseverity: low\n")
+    rules = [
+        ("bias_threshold", "metric: fairlearn.demographic_parity_ratio\n  sensitive: [sex]\n  bound: {{min: 0.{n}}}\n"
+                           "  applies_to: point\n  min_group_size: 30"),
+        ("bias_threshold", "metric: group.tpr\n  sensitive: [sex]\n  bound: {{min: 0.{n}}}\n  applies_to: point"),
+        ("approval", "required: [{{role: reviewer-{n}, count: 1}}]"),
+        ("data_retention", "max_age: {{PII: P{n}0Y, internal: P{n}Y}}"),
+        ("evidence_required", "stages: {{operational: {{checks: [{{name: latency_p95_ms, max: {n}00}}]}}}}"),
+        ("lineage_requirement", "owners_required: closure\n  forbidden_namespaces: ['s3://scratch-{n}*']"),
+        ("condition", "expression: size(datasets) > {n} && version.created_by != 'nobody'"),
+    ]
+    out = []
+    for i in range(22):
+        kind, body = rules[i % len(rules)]
+        mode = "audit" if i % 3 == 0 else "enforce"
+        out.append(head.format(id=f"{kind}-{i}", mode=mode) + f"kind: {kind}\nrule:\n  {body.format(n=i % 7 + 1)}\n")
+    return out
+
+
+def build(root: Path, n_events: int) -> tuple[str, Path]:
+    from bench.synth import run_events
+    from governance.lineage.ingest import ingest_objects
+    from governance.store.db import make_engine, session_scope
+    from governance.store.migrate import upgrade
+    from governance.timeutil import utcnow
+    from tests.conftest_policy import store_fairness
+
+    url = f"sqlite:///{root / 'gov.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    start = time.perf_counter()
+    report = ingest_objects(engine, run_events(n_events), source="bench")
+    report2 = ingest_objects(engine, platform_events(utcnow() - timedelta(days=5)), source="bench-platform")
+    assert not report.rejected and not report2.rejected
+    print(f"store: {report.accepted + report2.accepted:,} events ingested in {time.perf_counter() - start:.1f} s")
+    from governance.policy.records import approve
+    from governance.registry.service import VersionSpec, register_model, register_version
+    from tests.conftest_policy import Platform
+
+    with session_scope(engine) as session:
+        register_model(session, "credit-risk", owner="team:credit", risk_tier="high",
+                       tags={"intended_use": "credit scoring"})
+        for v in ("3", "4"):
+            register_version(session, "credit-risk", VersionSpec(
+                version=v, artifact_uri=f"s3://lake/models/credit-risk/{v}", artifact_digest="sha256:" + v * 64,
+                created_by="alice", training_run_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/train-{v}"))))
+            store_fairness(session, Platform(version=v), ((1200, 300, 300, 1300), (1250, 300, 300, 1250)))
+        approve(session, "credit-risk", "3", "model-risk-officer", approver="mallory")
+        approve(session, "credit-risk", "3", "business-owner", approver="bob")
+        for i in range(1, 8):
+            approve(session, "credit-risk", "3", f"reviewer-{i}", approver=f"reviewer{i}")
+    engine.dispose()
+    policies = root / "policies"
+    shutil.copytree(REPO / "policies" / "default", policies, ignore=shutil.ignore_patterns("*_test.yaml"))
+    for i, text in enumerate(variants()):
+        (policies / f"bench-{i:02d}.yaml").write_text(text)
+    return url, policies
+
+
+def timed(cmd: list[str], env: dict[str, str], runs: int, expect: int | None = None) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO)
+        out.append((time.perf_counter() - start) * 1000)
+        if expect is not None and proc.returncode != expect:
+            raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}, expected {expect}:\n{proc.stderr[-2000:]}")
+    return out
+
+
+def importtime(cmd: list[str], env: dict[str, str]) -> list[tuple[int, str]]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True,
+                          cwd=REPO)
+    rows = []
+    for line in proc.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if match and len(match.group(3)) <= 2:  # top-level imports only
+            rows.append((int(match.group(2)), match.group(4)))
+    return sorted(rows, reverse=True)
+
+
+def breakdown(url: str, policies: Path) -> dict[str, float]:
+    """In-process (warm imports): where one check's time goes."""
+    from governance.policy.context import EvaluationContext
+    from governance.policy.evaluator import evaluate_bundle
+    from governance.policy.gather import build_context
+    from governance.policy.loader import load_bundle
+    from governance.store.db import make_engine, session_scope
+    from governance.timeutil import utcnow
+
+    engine = make_engine(url)
+    out: dict[str, list[float]] = {"load policies": [], "build context": [], "evaluate": []}
+    for _ in range(5):
+        t0 = time.perf_counter()
+        bundle = load_bundle(policies)
+        t1 = time.perf_counter()
+        with session_scope(engine) as session:
+            ctx = build_context(session, "credit-risk", "3", "production", evaluated_at=utcnow())
+        t2 = time.perf_counter()
+        evaluate_bundle(bundle, EvaluationContext.from_dict(ctx.to_dict()))
+        t3 = time.perf_counter()
+        for key, value in zip(out, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            value.append(value * 1000 if False else 0) if False else out[key].append(
+                (t1 - t0, t2 - t1, t3 - t2)[list(out).index(key)] * 1000)
+    engine.dispose()
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="gov-bench-check-"))
+    try:
+        url, policies = build(root, args.events)
+        env = {**os.environ, "GOV_DATABASE_URL": url, "GOV_HOME": str(root), "GOV_USER": "bench"}
+        for key in ("GITHUB_RUN_ID", "CI_JOB_ID"):
+            env.pop(key, None)
+        gov = str(Path(sys.executable).parent / "gov")
+        check = [gov, "check", "credit-risk", "{v}", "--target", "production", "--policies", str(policies),
+                 "--format", "json"]
+        ok = timed([c.replace("{v}", "3") for c in check], env, args.runs, expect=0)
+        blocked = timed([c.replace("{v}", "4") for c in check], env, args.runs, expect=1)
+        bare = timed([sys.executable, "-c", "pass"], env, args.runs)
+        cli_import = timed([sys.executable, "-c", "import governance.cli.main"], env, args.runs)
+        help_ = timed([gov, "--help"], env, args.runs, expect=0)
+        rows = [("gov check, deployable (exit 0)", ok), ("gov check, blocked (exit 1, ledger append)", blocked),
+                ("import governance.cli.main", cli_import), ("gov --help", help_), ("python -c pass", bare)]
+        print(f"\nwall time, median of {args.runs} cold processes (min..max), 30 policies, "
+              f"{args.events:,} background events")
+        for name, values in rows:
+            med = statistics.median(values)
+            print(f"  {name:<44} {med:>7.0f} ms  ({min(values):.0f}..{max(values):.0f})  "
+                  f"{med / TARGET_MS:>5.2f}x the {TARGET_MS:.0f} ms target")
+        print("\nbiggest top-level imports of `gov check` (python -X importtime, cumulative):")
+        script = ("import sys; sys.argv=['gov','check','credit-risk','3','--target','production','--policies',"
+                  f"{str(policies)!r},'--format','json']; import governance.cli.main as m; m.run()")
+        for micros, name in importtime(["-c", script], env)[:10]:
+            print(f"  {micros / 1000:>7.1f} ms  {name}")
+        print("\nin-process breakdown of one check (warm imports, median of 5):")
+        for name, ms in breakdown(url, policies).items():
+            print(f"  {name:<16} {ms:>7.1f} ms")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

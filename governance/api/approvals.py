@@ -1,0 +1,124 @@
+"""Approvals and waivers over HTTP, bound to the caller's identity (there is no `as` parameter)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from governance.api.deps import DB
+from governance.api.errors import ERROR_RESPONSES
+from governance.api.security import Requires
+from governance.auth.errors import PermissionDenied
+from governance.auth.roles import Permission
+from governance.auth.tokens import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["approvals and waivers"], responses=ERROR_RESPONSES)
+WAIVER_ID = Path(..., ge=1, le=2**31 - 1)
+
+
+class ApprovalIn(BaseModel):
+    model: str = Field(..., min_length=1, max_length=512)
+    version: str = Field(..., min_length=1, max_length=128)
+    role: str = Field(..., min_length=1, max_length=128, description="The role approved in, e.g. model-risk")
+    artifact_digest: str | None = Field(None, max_length=80,
+                                        description="The digest you reviewed; 409 if the version's differs")
+    comment: str | None = Field(None, max_length=10_000)
+
+
+class WaiverIn(BaseModel):
+    policy_id: str = Field(..., min_length=1, max_length=256)
+    reason: str = Field(..., min_length=1, max_length=10_000)
+    ticket: str = Field(..., min_length=1, max_length=256)
+    expires_at: datetime = Field(..., description="ISO 8601 time with offset, in the future")
+    model_glob: str = Field("*", min_length=1, max_length=512)
+    version: str | None = Field(None, max_length=128)
+    target: str | None = Field(None, max_length=128)
+
+
+def _approval_dict(row: Any, model: str, version: str) -> dict[str, Any]:
+    from governance.timeutil import iso
+
+    return {"id": row.id, "model": model, "version": version, "role": row.role, "approver": row.approver,
+            "artifact_digest": row.artifact_digest, "comment": row.comment, "created_at": iso(row.created_at)}
+
+
+def _waiver_dict(row: Any) -> dict[str, Any]:
+    from governance.policy.records import waiver_status
+    from governance.timeutil import iso, utcnow
+
+    return {"id": row.id, "policy_id": row.policy_id, "model_glob": row.model_glob, "version": row.version,
+            "target": row.target, "reason": row.reason, "ticket": row.ticket, "approver": row.approver,
+            "expires_at": iso(row.expires_at), "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at),
+            "revoked_by": row.revoked_by, "status": waiver_status(row, utcnow())}
+
+
+@router.post("/approvals", status_code=201)
+def approve(body: ApprovalIn, s: Session = DB,
+            who: Principal = Depends(Requires(Permission.APPROVAL_WRITE))) -> JSONResponse:
+    """Approve a version as the caller. Refused (403) when the caller created the version."""
+    from governance.policy.records import approve as record
+    from governance.registry.service import get_version
+
+    _, mv = get_version(s, body.model, body.version)
+    if mv.created_by == who.name:
+        raise PermissionDenied(f"{who.name} created {body.model} {mv.version} and cannot approve it",
+                               hint="separation of duties: another person must approve")
+    receipt = record(s, body.model, body.version, body.role, approver=who.name, digest=body.artifact_digest,
+                     comment=body.comment)
+    data = {**_approval_dict(receipt.approval, receipt.model, receipt.version), "warnings": list(receipt.warnings)}
+    return JSONResponse(data, status_code=201)
+
+
+@router.get("/approvals", dependencies=[Depends(Requires(Permission.APPROVAL_READ))])
+def approvals(model: str = Query(..., min_length=1, max_length=512),
+              version: str = Query(..., min_length=1, max_length=128), s: Session = DB) -> list[dict[str, Any]]:
+    """Every approval recorded for a version, oldest first (counted or not: the policy decides)."""
+    from sqlmodel import col, select
+
+    from governance.policy.tables import Approval
+    from governance.registry.service import get_version
+
+    registered, mv = get_version(s, model, version)
+    rows = s.exec(select(Approval).where(Approval.model_version_id == mv.id).order_by(col(Approval.id))).all()
+    return [_approval_dict(r, registered.name, mv.version) for r in rows]
+
+
+@router.post("/waivers", status_code=201)
+def waive(body: WaiverIn, request: Request, s: Session = DB,
+          who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> JSONResponse:
+    """Waive one policy (which must exist in the served bundle) for a scope until `expires_at`."""
+    from governance.policy.loader import load_bundle
+    from governance.policy.records import waive as record
+
+    if body.expires_at.tzinfo is None:
+        from governance.errors import InputError
+
+        raise InputError("expires_at needs a UTC offset (e.g. 2027-03-31T00:00:00Z)", where="body.expires_at")
+    known = {p.id for p in load_bundle(request.app.state.settings.policies()).policies}
+    row = record(s, body.policy_id, reason=body.reason, ticket=body.ticket, approver=who.name,
+                 expires_at=body.expires_at, model_glob=body.model_glob, version=body.version, target=body.target,
+                 known_policies=known)
+    return JSONResponse(_waiver_dict(row), status_code=201)
+
+
+@router.get("/waivers", dependencies=[Depends(Requires(Permission.WAIVER_READ))])
+def waivers(all: bool = Query(False, description="Include expired and revoked waivers"),  # noqa: A002
+            s: Session = DB) -> list[dict[str, Any]]:
+    """Waivers in force, newest first (or every waiver)."""
+    from governance.policy.records import list_waivers
+
+    return [_waiver_dict(w) for w in list_waivers(s, include_inactive=all)]
+
+
+@router.post("/waivers/{waiver_id}/revoke")
+def revoke(waiver_id: int = WAIVER_ID, s: Session = DB,
+           who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> dict[str, Any]:
+    """Revoke a waiver now, as the caller; it stays on record. 409 if it already was."""
+    from governance.policy.records import revoke_waiver
+
+    return _waiver_dict(revoke_waiver(s, waiver_id, by=who.name))

@@ -1,0 +1,81 @@
+"""The deployment gate over HTTP: run a check, read and replay decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from governance.api.deps import DB
+from governance.api.errors import ERROR_RESPONSES
+from governance.api.security import Requires
+from governance.auth.roles import Permission
+from governance.auth.tokens import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["checks"], responses=ERROR_RESPONSES)
+READ = [Depends(Requires(Permission.DECISION_READ))]
+DECISION_ID = Path(..., min_length=8, max_length=36, description="Decision id, or a unique prefix of 8+ characters")
+
+
+class CheckIn(BaseModel):
+    """What a pipeline asks. Who asks is the caller's token identity, not a field."""
+
+    model: str = Field(..., min_length=1, max_length=512)
+    version: str = Field(..., min_length=1, max_length=128)
+    target: str = Field(..., min_length=1, max_length=128)
+    ci: dict[str, str] = Field(default_factory=dict, max_length=64,
+                               description="The pipeline's CI variables (GITHUB_RUN_ID, CI_JOB_ID, ...)")
+
+
+@router.post("/checks", status_code=201)
+def run_check(body: CheckIn, request: Request, s: Session = DB,
+              who: Principal = Depends(Requires(Permission.CHECK_RUN))) -> JSONResponse:
+    """Evaluate every policy for the version and target; store the decision (and the ledger entry if it
+    blocks). `exit_code` is what `gov check` would exit with: 0 deployable, 1 blocked."""
+    from governance.policy.service import run_check as check
+
+    report = check(s, body.model, body.version, body.target, policy_dir=request.app.state.settings.policies(),
+                   requested_by=who.name, ci_env=body.ci)
+    data = {**report.to_dict(), "verdict": "deployable" if report.deployable else "blocked"}
+    return JSONResponse(data, status_code=201, headers={"Location": f"/api/v1/decisions/{report.decision_id}"})
+
+
+@router.get("/decisions", dependencies=READ)
+def list_decisions(model: str | None = Query(None, max_length=512), limit: int = Query(50, ge=1, le=1000),
+                   s: Session = DB) -> list[dict[str, Any]]:
+    """Recent decisions, newest first."""
+    from governance.policy.service import list_decisions as query
+    from governance.timeutil import iso
+
+    return [{"id": d.id, "model": d.model, "version": d.version, "target": d.target, "deployable": d.deployable,
+             "exit_code": d.exit_code, "created_at": iso(d.created_at), "requested_by": d.requested_by,
+             "bundle_digest": d.bundle_digest, "ledger": d.ledger} for d in query(s, model=model, limit=limit)]
+
+
+@router.get("/decisions/{decision_id}", dependencies=READ)
+def get_decision(decision_id: str = DECISION_ID, context: bool = Query(False), s: Session = DB) -> dict[str, Any]:
+    """A stored decision as the check reported it; `context=true` adds the evaluation context it read."""
+    from governance.policy.service import get_decision as find, report_of
+
+    row = find(s, decision_id)
+    data = report_of(row).to_dict()
+    if context:
+        data["context"] = row.context
+    return data
+
+
+@router.post("/decisions/{decision_id}/replay", dependencies=READ)
+def replay(decision_id: str = DECISION_ID, s: Session = DB) -> dict[str, Any]:
+    """Re-evaluate a decision from its stored context and policy texts (writes nothing)."""
+    from governance.policy.service import replay_decision
+
+    result = replay_decision(s, decision_id)
+    stored = result.stored
+    return {"decision_id": stored.decision_id, "reproduced": result.reproduced,
+            "differences": list(result.differences), "stored_exit_code": stored.exit_code,
+            "replayed_exit_code": result.exit_code, "stored_tool_version": stored.tool_version,
+            "tool_version": result.tool_version,
+            "verdicts": {o.policy_id: o.verdict.value for o in result.outcomes}}

@@ -1,0 +1,172 @@
+"""The gate in front of every route: body limits, content type, authentication; and per-route roles.
+
+Authentication happens in `Gate`, an ASGI middleware, so an unauthenticated caller is answered 401
+before anything else looks at the request (FastAPI would parse a JSON body before any dependency
+runs). Authorisation is `Requires(permission)`, a dependency each route declares; `check_routes`
+refuses to build an app with a route that declares none (deny by default).
+"""
+
+from __future__ import annotations
+
+import email.message
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from governance.api.errors import error_response
+from governance.auth.errors import AuthenticationError, PermissionDenied
+from governance.auth.roles import Permission, allows
+from governance.auth.tokens import Principal
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Paths anyone may read: liveness for load balancers, and the API's own description.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+API_PREFIX = "/api/"
+DEFAULT_BODY_LIMIT = 1024 * 1024
+# Wire-size limits (gzip counted compressed; the routes bound the inflated size too).
+BODY_LIMITS = {"/api/v1/lineage": 8 * 1024 * 1024, "/api/v1/lineage/batch": 16 * 1024 * 1024}
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_bearer = HTTPBearer(auto_error=False, description="An API token from `gov token create`.")
+
+
+def body_limit(path: str) -> int:
+    return BODY_LIMITS.get(path.rstrip("/") or "/", DEFAULT_BODY_LIMIT)
+
+
+def is_json_media_type(value: str) -> bool:
+    message = email.message.Message()
+    message["content-type"] = value
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def bearer_secret(headers: Headers) -> str | None:
+    scheme, _, secret = headers.get("authorization", "").partition(" ")
+    return secret.strip() or None if scheme.lower() == "bearer" else None
+
+
+class Gate:
+    """ASGI middleware: 413 on declared or streamed oversize bodies, 415 on non-JSON bodies, 401 on
+    /api/ requests without an active token. Stores the Principal in the request state."""
+
+    def __init__(self, app: ASGIApp, *, engine: Engine, auth: bool, local: Principal | None = None) -> None:
+        self.app, self.engine, self.auth, self.local = app, engine, auth, local
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        principal = await self._principal(headers)
+        if isinstance(principal, AuthenticationError):
+            await _send_error(scope, receive, send, principal.http_status, principal.message, hint=principal.hint)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        limit = body_limit(scope["path"])
+        refusal = _body_refusal(scope["method"], headers, limit)
+        if refusal is not None:
+            await _send_error(scope, receive, send, *refusal)
+            return
+        await self.app(scope, _limited(receive, limit), send)
+
+    async def _principal(self, headers: Headers) -> Principal | AuthenticationError:
+        if not self.auth:
+            assert self.local is not None
+            return self.local
+        from governance.auth.tokens import authenticate
+
+        secret = bearer_secret(headers)
+        if secret is None:
+            return AuthenticationError("missing bearer token", hint="send 'Authorization: Bearer <token>' "
+                                       "with a token from `gov token create`")
+        principal = await run_in_threadpool(authenticate, self.engine, secret)
+        if principal is None:
+            return AuthenticationError("invalid or revoked token")
+        return principal
+
+
+def _body_refusal(method: str, headers: Headers, limit: int) -> tuple[int, str] | None:
+    length = headers.get("content-length")
+    if length is not None:
+        if not length.strip().isdigit():
+            return 400, f"invalid Content-Length {length[:40]!r}"
+        if int(length) > limit:
+            return 413, f"request body larger than {limit} bytes"
+    has_body = (length is not None and int(length) > 0) or "chunked" in headers.get("transfer-encoding", "")
+    content_type = headers.get("content-type")
+    if method in _BODY_METHODS and has_body and content_type and not is_json_media_type(content_type):
+        return 415, f"unsupported Content-Type {content_type[:80]!r}; send application/json"
+    return None
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive` that refuses a body growing past `limit` (chunked uploads declare no length)."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise StarletteHTTPException(413, f"request body larger than {limit} bytes")
+        return message
+
+    return wrapped
+
+
+async def _send_error(scope: Scope, receive: Receive, send: Send, status: int, message: str,
+                      hint: str | None = None) -> None:
+    await error_response(status, message, hint=hint)(scope, receive, send)  # type: ignore[arg-type]
+
+
+class Requires:
+    """Route dependency: the caller's role must hold `permission`. Returns the Principal."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, request: Request,
+                       _credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+        principal = request.scope.get("state", {}).get("principal")
+        if not isinstance(principal, Principal):  # only if a route sits outside /api/: a programming error
+            raise AuthenticationError("not authenticated")
+        if not allows(principal.role, self.permission):
+            raise PermissionDenied(f"role {principal.role.value!r} may not {self.permission.value}",
+                                   hint="ask an administrator for a token with a role that may")
+        return principal
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, frozenset[str], Permission | None]]:
+    """(path, methods, permission) of every FastAPI route as served, routers included."""
+    from fastapi.routing import iter_route_contexts
+
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        if not isinstance(ctx.original_route, APIRoute):
+            continue
+        found = [d.call.permission for d in ctx.dependant.dependencies if isinstance(d.call, Requires)]
+        out.append((str(ctx.path), frozenset(ctx.methods or ()), found[0] if len(found) == 1 else None))
+    return out
+
+
+def check_routes(app: FastAPI) -> None:
+    """Every /api/ route requires exactly one permission; every other route is public on purpose."""
+    for path, methods, permission in api_routes(app):
+        if path.startswith(API_PREFIX):
+            if permission is None:
+                raise RuntimeError(f"route {sorted(methods)} {path} declares no permission (or several)")
+        elif path not in PUBLIC_PATHS:
+            raise RuntimeError(f"route {path} is outside {API_PREFIX} and not listed as public")

@@ -1,0 +1,147 @@
+"""The register of blocked deployments in a period: ledger entries, the chain's verification status and
+the signed checkpoints that vouch for them. Read through the ledger's public functions only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from governance.reports.model import jsonable
+from governance.reports.period import Period
+from governance.timeutil import to_utc
+
+SCHEMA = "gov.blocked-register/1"
+CSV_COLUMNS = ("seq", "at", "model", "version", "target", "failing_policies", "requested_by", "ci",
+               "decision_id", "digest", "prev_digest", "checkpointed")
+SIGNATURE_PROBLEMS = frozenset({"bad_signature", "bad_checkpoint", "untrusted_signer"})
+
+
+@dataclass(frozen=True)
+class BlockedEntry:
+    seq: int
+    at: datetime
+    model: str
+    version: str
+    target: str
+    failing_policies: tuple[str, ...]
+    requested_by: str
+    ci: dict[str, str]
+    decision_id: str
+    digest: str
+    prev_digest: str
+    checkpointed: bool  # a signed checkpoint at or after this entry covers it
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    seq: int
+    at: datetime
+    algorithm: str
+    signer_keyid: str
+    signer: str
+    head_digest: str
+    signature: str  # verified | invalid: ...
+    head: str  # matches | mismatch | beyond the chain
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    ok: bool
+    summary: str
+    entries_checked: int
+    head_seq: int
+    head_digest: str
+    last_checkpoint_seq: int | None
+    trusted_signer: str | None  # the certificate checkpoints were pinned to, if any
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlockedRegister:
+    period: Period
+    model_glob: str
+    generated_at: datetime
+    policy_bundle_digest: str | None
+    entries: tuple[BlockedEntry, ...]
+    chain: ChainStatus
+    checkpoints: tuple[CheckpointView, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import fields
+
+        body = {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
+        return {"schema": SCHEMA, **body, "policy_bundle": {"digest": self.policy_bundle_digest}}
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    def to_csv(self) -> str:
+        """One row per blocked deployment; JSON-valued cells in canonical JSON."""
+        from governance.digest import canonical_json
+        from governance.ledger.chain import format_at
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for e in self.entries:
+            writer.writerow([e.seq, format_at(e.at), e.model, e.version, e.target,
+                             canonical_json(list(e.failing_policies)).decode(), e.requested_by,
+                             canonical_json(e.ci).decode(), e.decision_id, e.digest, e.prev_digest,
+                             "yes" if e.checkpointed else "no"])
+        return out.getvalue()
+
+
+def _subject(pem: str) -> str:
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string()
+    except ValueError:
+        return "unreadable certificate"
+
+
+def build_blocked_register(session: Session, *, period: Period, model_glob: str = "*",
+                           trust_cert: Path | None = None, policy_bundle_digest: str | None = None,
+                           now: datetime) -> BlockedRegister:
+    """Blocked deployments in `period` for models matching `model_glob`, with the whole chain verified."""
+    from sqlmodel import col, select
+
+    from governance.ledger.export import list_entries
+    from governance.ledger.keys_adapter import load_trusted_pem
+    from governance.ledger.tables import LedgerCheckpoint
+    from governance.ledger.verify import verify_chain
+
+    trusted = load_trusted_pem(trust_cert) if trust_cert is not None else None
+    report = verify_chain(session, trust_cert=trusted)
+    checkpoints = session.exec(select(LedgerCheckpoint).order_by(col(LedgerCheckpoint.seq))).all()
+    last_cp = max((cp.seq for cp in checkpoints), default=0)
+    entries = tuple(
+        BlockedEntry(e.seq, to_utc(e.at), e.model, e.version, e.target, tuple(e.failing_policies), e.requested_by,
+                     dict(e.ci), e.decision_id, e.digest, e.prev_digest, e.seq <= last_cp)
+        for e in list_entries(session, since=period.start, until=period.end) if fnmatchcase(e.model, model_glob))
+    problems_at: dict[int, list[Any]] = {}
+    for p in report.problems:
+        problems_at.setdefault(p.seq, []).append(p)
+    views = []
+    for cp in checkpoints:
+        found = problems_at.get(cp.seq, [])
+        bad_sig = [p for p in found if p.kind in SIGNATURE_PROBLEMS]
+        head = ("beyond the chain" if cp.seq > report.head_seq else
+                "mismatch" if any(p.kind == "checkpoint_mismatch" for p in found) else "matches")
+        views.append(CheckpointView(cp.seq, to_utc(cp.at), cp.algorithm, cp.signer_keyid, _subject(cp.signer_pem),
+                                    cp.head_digest, f"invalid: {bad_sig[0].message}" if bad_sig else "verified",
+                                    head))
+    chain = ChainStatus(report.ok, report.summary(), report.entries_checked, report.head_seq, report.head_digest,
+                        report.last_checkpoint_seq, str(trust_cert) if trust_cert else None,
+                        tuple(p.line() for p in report.problems), tuple(report.warnings))
+    return BlockedRegister(period, model_glob, to_utc(now), policy_bundle_digest, entries, chain, tuple(views))

@@ -1,0 +1,102 @@
+"""Control crosswalk: each framework control, the policies that implement it, and their status in the period.
+
+Frameworks are `policies/frameworks/FRAMEWORK.yaml` (`framework`, `title`, `source`, `controls: {id: title}`);
+policies name controls as `FRAMEWORK:CONTROL`. A control's status is the worst status of its policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from governance.errors import ConfigError
+from governance.reports.model import CrosswalkRow, DecisionView, FrameworkCoverage
+
+# Worst first: the order in which a status dominates.
+STATUS_ORDER = ("error", "fail", "not_evaluated", "warn", "waived", "pass", "not in scope", "no decision")
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    title: str
+    source: str
+    controls: dict[str, str]
+
+
+def frameworks_dir(policy_dir: Path) -> Path | None:
+    """`frameworks/` beside the policies: in the policy folder itself or in its parent."""
+    for candidate in (policy_dir / "frameworks", policy_dir.parent / "frameworks"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def load_frameworks(policy_dir: Path) -> list[Framework]:
+    import yaml
+
+    folder = frameworks_dir(policy_dir)
+    if folder is None:
+        return []
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read framework crosswalk: {exc}", where=str(path)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("controls"), dict):
+            raise ConfigError("a framework file needs `framework` and a `controls` mapping", where=str(path))
+        out.append(Framework(str(data.get("framework", path.stem)), str(data.get("title", path.stem)),
+                             str(data.get("source", "")), {str(k): str(v) for k, v in data["controls"].items()}))
+    return out
+
+
+def worst(statuses: list[str]) -> str:
+    ranked = [s for s in statuses if s in STATUS_ORDER]
+    return min(ranked, key=STATUS_ORDER.index) if ranked else "no decision"
+
+
+def policy_statuses(policy_ids: list[str], decisions: list[DecisionView]) -> dict[str, str]:
+    """Worst effective verdict of each policy over the given (latest) decisions."""
+    seen: dict[str, list[str]] = {p: [] for p in policy_ids}
+    for d in decisions:
+        for v in d.verdicts:
+            seen.setdefault(v.policy_id, []).append(v.verdict)
+        for pid in d.out_of_scope:
+            seen.setdefault(pid, []).append("not in scope")
+    return {p: worst(v) if v else "no decision" for p, v in seen.items()}
+
+
+def build_crosswalk(policies: list[tuple[str, tuple[str, ...]]], frameworks: list[Framework],
+                    decisions: list[DecisionView]) -> tuple[tuple[CrosswalkRow, ...], tuple[FrameworkCoverage, ...]]:
+    """Rows for every control some policy implements (framework file order), and coverage per framework.
+
+    `policies` is (policy id, controls) for the bundle. Controls a policy names that no framework file
+    lists are still shown, titled "not in the framework file".
+    """
+    status = policy_statuses([p for p, _ in policies], decisions)
+    by_control: dict[tuple[str, str], list[str]] = {}
+    for pid, controls in policies:
+        for control in controls:
+            fw, _, cid = control.partition(":")
+            by_control.setdefault((fw, cid), []).append(pid)
+    rows: list[CrosswalkRow] = []
+    coverage = []
+    known = {f.id: f for f in frameworks}
+    for fw in frameworks:
+        for cid, title in fw.controls.items():
+            pids = sorted(by_control.get((fw.id, cid), []))
+            if pids:
+                rows.append(_row(fw.id, cid, title, pids, status))
+        uncovered = tuple(c for c in fw.controls if (fw.id, c) not in by_control)
+        coverage.append(FrameworkCoverage(fw.id, fw.title, len(fw.controls) - len(uncovered), len(fw.controls), uncovered))
+    for (fw_id, cid), pids in sorted(by_control.items()):
+        if fw_id not in known or cid not in known[fw_id].controls:
+            rows.append(_row(fw_id, cid, "not in the framework file", sorted(pids), status))
+    return tuple(rows), tuple(coverage)
+
+
+def _row(fw: str, cid: str, title: str, pids: list[str], status: dict[str, str]) -> CrosswalkRow:
+    pairs = tuple((p, status.get(p, "no decision")) for p in pids)
+    return CrosswalkRow(fw, cid, title, pairs, worst([s for _, s in pairs]))

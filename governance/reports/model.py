@@ -1,0 +1,310 @@
+"""The audit report as typed data. Built from the store by `build_audit_model`; `to_json()` is the
+machine-readable results document that is embedded in the PDF and attested beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from governance.timeutil import iso
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from governance.reports.blocked import BlockedRegister
+    from governance.reports.period import Period
+    from governance.scorecard.build import Scorecard
+
+SCHEMA = "gov.audit-report/1"
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON data from report objects: `to_dict()` where defined, dataclass fields otherwise."""
+    if hasattr(obj, "to_dict") and not isinstance(obj, type):
+        return jsonable(obj.to_dict())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, datetime):
+        return iso(obj)
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str
+    id: str
+    digest: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    policy_id: str
+    policy_version: str
+    title: str
+    kind: str
+    mode: str
+    severity: str
+    verdict: str
+    rule_verdict: str
+    blocking: bool
+    message: str
+    controls: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    details: tuple[str, ...]
+    waiver: str | None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: str
+    target: str
+    at: datetime
+    deployable: bool
+    exit_code: int
+    requested_by: str
+    bundle_digest: str
+    context_digest: str
+    ledger: str
+    verdicts: tuple[VerdictRow, ...]
+    out_of_scope: tuple[str, ...]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class GroupRate:
+    """A per-group rate with its interval (Wilson score interval from the group's counts)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    successes: int
+    trials: int
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    name: str
+    count: int
+    privileged: bool | None
+    small: bool
+    base_rate: float | None
+    selection: GroupRate
+    tpr: GroupRate
+    fpr: GroupRate
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    key: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    definition: str
+    ideal: float | None
+
+
+@dataclass(frozen=True)
+class FairnessView:
+    id: int
+    evaluated_at: datetime | None
+    data_source: str
+    data_digest: str
+    input_digest: str
+    rows: int
+    sensitive: tuple[str, ...]
+    privileged: tuple[str, ...]
+    confidence: float
+    resamples: int
+    groups: tuple[GroupRow, ...]
+    metrics: tuple[MetricRow, ...]
+    four_fifths_passes: bool | None
+    four_fifths_reference: str | None
+    adverse_groups: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    id: int
+    role: str
+    approver: str
+    at: datetime | None
+    artifact_digest: str
+    digest_matches: bool
+    separation_of_duties: str  # independent | violation: ...
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class WaiverView:
+    id: int
+    policy_id: str
+    scope: str
+    reason: str
+    ticket: str
+    approver: str
+    created_at: datetime | None
+    expires_at: datetime
+    status: str  # active | expired | revoked
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    id: str
+    kind: str  # dataset | job | model
+    label: str
+    layer: int
+    classifications: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    retention: str = ""
+    depth: int | None = None  # dataset steps from the training run (1 = read by it)
+
+
+@dataclass(frozen=True)
+class LineageView:
+    status: str  # known | missing | unknown_run
+    message: str
+    run_id: str | None
+    job: str | None
+    state: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    authors: tuple[str, ...]
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[tuple[str, str], ...]
+    events_digest: str | None  # over the sorted digests of the training run's raw events
+    events: int
+
+
+@dataclass(frozen=True)
+class VersionView:
+    model: str
+    version: str
+    anchor: str
+    artifact_uri: str
+    artifact_digest: str
+    created_by: str
+    created_at: datetime | None
+    stage: str | None
+    status: str
+    aliases: tuple[str, ...]
+    state: str  # deployable | blocked | not_evaluated
+    decisions: tuple[DecisionView, ...]  # the latest per target in the period
+    earlier_decisions: int
+    fairness: tuple[FairnessView, ...]
+    approvals: tuple[ApprovalView, ...]
+    waivers: tuple[WaiverView, ...]
+    lineage: LineageView
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    name: str
+    owner: str
+    risk_tier: str
+    description: str | None
+    versions: tuple[str, ...]
+    stages: tuple[str, ...]  # "3: staging"
+    cleared_for: tuple[str, ...]  # "3 → production" from deployable decisions in the period
+
+
+@dataclass(frozen=True)
+class Summary:
+    models: int
+    versions: int
+    decisions: int
+    deployable_versions: int
+    blocked_versions: int
+    unevaluated_versions: int
+    blocked_deployments: int
+    open_waivers: int
+    failing_policies: tuple[tuple[str, str, int], ...]  # (policy id, title, failing versions)
+
+
+@dataclass(frozen=True)
+class CrosswalkRow:
+    framework: str
+    control: str
+    title: str
+    policies: tuple[tuple[str, str], ...]  # (policy id, status)
+    status: str
+
+
+@dataclass(frozen=True)
+class FrameworkCoverage:
+    framework: str
+    title: str
+    covered: int
+    total: int
+    uncovered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputDigest:
+    kind: str
+    name: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    title: str
+    model_glob: str
+    period: Period
+    generated_at: datetime
+    generated_by: str
+    tool_version: str
+    policy_dir: str
+    policy_bundle_digest: str
+    policies: int
+    overall: str  # blocked | deployable | incomplete | empty
+    overall_text: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    meta: ReportMeta
+    summary: Summary
+    inventory: tuple[ModelRow, ...]
+    versions: tuple[VersionView, ...]
+    blocked: BlockedRegister
+    scorecard: Scorecard
+    crosswalk: tuple[CrosswalkRow, ...]
+    coverage: tuple[FrameworkCoverage, ...]
+    inputs: tuple[InputDigest, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        body = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {"schema": SCHEMA, "tool": {"name": "gov", "version": self.meta.tool_version},
+                "policy_bundle": {"digest": self.meta.policy_bundle_digest, "root": self.meta.policy_dir},
+                **body}
+
+    def to_json(self) -> bytes:
+        """The results document: stable key order, UTF-8, newline-terminated."""
+        return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def build_audit_model(session: Session, *, model_glob: str, period: Period, policy_dir: Path,
+                      now: datetime | None = None, generated_by: str | None = None,
+                      trust_cert: Path | None = None) -> AuditReport:
+    """Assemble the audit report from the store (pure reads): see `governance.reports.build`.
+    `trust_cert` pins the ledger checkpoints' signer in the blocked-deployments section."""
+    from governance.reports.build import build_audit
+
+    return build_audit(session, model_glob=model_glob, period=period, policy_dir=policy_dir, now=now,
+                       generated_by=generated_by, trust_cert=trust_cert)

@@ -1,0 +1,197 @@
+"""Per-version sections of the audit report, each a pure function of stored records: decisions,
+fairness evaluations, approvals with their separation-of-duties status, waivers, training lineage.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from fnmatch import fnmatchcase
+from statistics import NormalDist
+from typing import Any
+
+from governance.reports.model import (
+    ApprovalView,
+    DecisionView,
+    Evidence,
+    FairnessView,
+    GroupRate,
+    GroupRow,
+    LineageNode,
+    LineageView,
+    MetricRow,
+    VerdictRow,
+    WaiverView,
+)
+from governance.timeutil import parse_timestamp, to_utc
+
+# Between-group metrics shown in the report's table, in this order (all stored ones go to the JSON).
+HEADLINE_METRICS = (
+    "fairlearn.demographic_parity_difference", "fairlearn.demographic_parity_ratio",
+    "fairlearn.equalized_odds_difference", "fairlearn.equal_opportunity_difference",
+    "aif360.statistical_parity_difference", "aif360.disparate_impact", "aif360.average_odds_difference",
+    "four_fifths.min_impact_ratio",
+)
+
+
+def decision_view(row: Any) -> DecisionView:
+    """A stored `policy_decision` row as the report shows it."""
+    verdicts = []
+    for o in row.verdicts:
+        waiver = o.get("waiver")
+        verdicts.append(VerdictRow(
+            policy_id=o["policy_id"], policy_version=str(o.get("policy_version", "")), title=o.get("title", ""),
+            kind=o.get("kind", ""), mode=o.get("mode", ""), severity=o.get("severity", ""), verdict=o["verdict"],
+            rule_verdict=o.get("rule_verdict", o["verdict"]), blocking=bool(o.get("blocking")),
+            message=o.get("message", ""), controls=tuple(o.get("controls") or ()),
+            evidence=tuple(Evidence(e["kind"], str(e["id"]), e.get("digest"), e.get("note"))
+                           for e in o.get("evidence") or ()),
+            details=tuple(o.get("details") or ()),
+            waiver=f"waiver {waiver['id']} ({waiver.get('ticket')}, until {waiver.get('expires_at')})" if waiver
+            else None))
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    return DecisionView(row.id, row.target, to_utc(row.created_at), row.deployable, row.exit_code, row.requested_by,
+                        row.bundle_digest, row.context_digest, row.ledger, tuple(verdicts),
+                        tuple(row.out_of_scope), dict(sorted(counts.items())))
+
+
+def wilson(successes: int, trials: int, confidence: float) -> GroupRate:
+    """Wilson score interval for a binomial proportion; None values when there are no trials."""
+    if trials <= 0:
+        return GroupRate(None, None, None, successes, trials)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return GroupRate(p, max(0.0, centre - half), min(1.0, centre + half), successes, trials)
+
+
+def fairness_view(row: Any) -> FairnessView:
+    """A stored `fairness_evaluation` row: per-group rates with Wilson intervals, between-group metrics with the
+    engine's bootstrap intervals, the four-fifths rule."""
+    r: dict[str, Any] = row.results
+    conf = float(row.confidence)
+    groups = []
+    for g in r.get("groups") or []:
+        c = g.get("counts") or {}
+        tp, fp, fn, tn = (int(c.get(k, 0)) for k in ("tp", "fp", "fn", "tn"))
+        groups.append(GroupRow(
+            name=str(g["name"]), count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
+            small=bool(g.get("small")), base_rate=(g.get("metrics") or {}).get("base_rate"),
+            selection=wilson(tp + fp, tp + fp + fn + tn, conf), tpr=wilson(tp, tp + fn, conf),
+            fpr=wilson(fp, fp + tn, conf)))
+    stored = r.get("metrics") or {}
+    keys = [k for k in HEADLINE_METRICS if k in stored] + sorted(k for k in stored if k not in HEADLINE_METRICS)
+    metrics = []
+    for key in keys:
+        m = stored[key]
+        ci = m.get("ci") or [None, None]
+        metrics.append(MetricRow(key, m.get("value"), ci[0], ci[1], str(m.get("definition", "")), m.get("ideal")))
+    ff = r.get("four_fifths") or {}
+    priv = r.get("privileged") or {}
+    boot = r.get("bootstrap") or {}
+    data = r.get("data") or {}
+    return FairnessView(
+        id=int(row.id), evaluated_at=to_utc(row.evaluated_at), data_source=str(data.get("source", row.data_source)),
+        data_digest=row.data_digest, input_digest=row.input_digest, rows=int(row.row_count),
+        sensitive=tuple(row.sensitive_columns), privileged=tuple(priv.get("groups") or ()), confidence=conf,
+        resamples=int(boot.get("resamples", row.bootstrap_resamples)), groups=tuple(groups), metrics=tuple(metrics),
+        four_fifths_passes=ff.get("passes"), four_fifths_reference=ff.get("reference_group"),
+        adverse_groups=tuple(ff.get("adverse_impact") or ()), notes=tuple(r.get("notes") or ()))
+
+
+def separation_of_duties(approver: str, digest: str, *, created_by: str, authors: tuple[str, ...],
+                         artifact_digest: str) -> str:
+    """`independent`, or why the approval violates separation of duties or approves another artifact."""
+    if digest != artifact_digest:
+        return "not this artifact: approved " + digest[:19] + "…"
+    if approver == created_by:
+        return "violation: the approver created the version"
+    if approver in authors:
+        return "violation: the approver authored the training run"
+    return "independent"
+
+
+def approval_view(row: Any, *, created_by: str, authors: tuple[str, ...], artifact_digest: str) -> ApprovalView:
+    return ApprovalView(
+        int(row.id or 0), row.role, row.approver, to_utc(row.created_at), row.artifact_digest,
+        row.artifact_digest == artifact_digest,
+        separation_of_duties(row.approver, row.artifact_digest, created_by=created_by, authors=authors,
+                             artifact_digest=artifact_digest), row.comment)
+
+
+def waiver_applies(row: Any, model: str, version: str) -> bool:
+    return fnmatchcase(model, row.model_glob) and (row.version is None or row.version == version)
+
+
+def waiver_view(row: Any, as_of: datetime) -> WaiverView:
+    if row.revoked_at is not None and to_utc(row.revoked_at) <= as_of:
+        status = f"revoked by {row.revoked_by}"
+    elif to_utc(row.expires_at) <= as_of:
+        status = "expired"
+    else:
+        status = "active"
+    scope = f"{row.model_glob} version {row.version or 'any'}, target {row.target or 'any'}"
+    return WaiverView(int(row.id or 0), row.policy_id, scope, row.reason, row.ticket, row.approver,
+                      to_utc(row.created_at), to_utc(row.expires_at), status)
+
+
+def retention_notes(decisions: list[DecisionView]) -> dict[str, str]:
+    """dataset id -> the data-retention verdict line about it, from the latest decision that has one."""
+    out: dict[str, str] = {}
+    for d in decisions:
+        for v in d.verdicts:
+            if v.kind != "data_retention":
+                continue
+            for line in v.details:
+                verdict, _, text = line.partition(": ")
+                ds = text.split(" ", 1)[0]
+                if ds.startswith("dataset:"):
+                    out.setdefault(ds, f"{verdict}: {text[len(ds):].strip()}")
+    return out
+
+
+def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retention: dict[str, str],
+                 events: tuple[int, str | None]) -> LineageView:
+    """The training lineage closure of a version (policy evaluation context + graph edges), laid out in layers."""
+    from governance.reports.diagram import layers
+
+    if ctx.training_run is None:
+        status = "missing" if ctx.version.training_run_id is None else "unknown_run"
+        message = ("no training run recorded for this version" if status == "missing"
+                   else f"training run {ctx.version.training_run_id} is not in the lineage store")
+        return LineageView(status, message, ctx.version.training_run_id, None, None, None, None, (), (), (), None, 0)
+    run = ctx.training_run
+    job = run.job or f"job:?:{run.run_id}"
+    all_edges = set(edges) | {(d.id, job) for d in ctx.datasets if d.depth == 1} | {(job, model_node)}
+    layer = layers(all_edges)
+    info = {d.id: d for d in ctx.datasets}
+    nodes = []
+    for nid in sorted(layer, key=lambda n: (layer[n], n)):
+        d = info.get(nid)
+        if nid == model_node:
+            nodes.append(LineageNode(nid, "model", f"{ctx.model.name} {ctx.version.version}", layer[nid]))
+        elif d is not None:
+            classes = tuple(c for c in d.classifications if not c.startswith("owner:"))
+            note = retention.get(nid) or _retention_fallback(d)
+            nodes.append(LineageNode(nid, "dataset", d.name or nid, layer[nid], classes, d.owners, note, d.depth))
+        else:
+            kind = "job" if nid.startswith("job:") else "dataset"
+            nodes.append(LineageNode(nid, kind, nid.split(":", 2)[-1], layer[nid]))
+    count, digest = events
+    return LineageView("known", f"trained by run {run.run_id}", run.run_id, job, run.state, run.started_at,
+                       run.ended_at, tuple(run.authors), tuple(nodes), tuple(sorted(all_edges)), digest, count)
+
+
+def _retention_fallback(d: Any) -> str:
+    if d.deletion:
+        return f"deleted ({d.deletion} at {d.deleted_at:%Y-%m-%d})" if d.deleted_at else f"deleted ({d.deletion})"
+    first = f"first seen {d.first_seen:%Y-%m-%d}" if d.first_seen else "age unknown"
+    return f"retained, {first}; no retention verdict recorded"
+
+
+def parse_iso(value: Any) -> datetime | None:
+    return parse_timestamp(str(value)) if value else None
