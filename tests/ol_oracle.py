@@ -33,6 +33,9 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 CORE_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+# a published standard schema: a facet file (with or without a $def) or a definition in a core file
+_STANDARD_URL = re.compile(
+    r"https://openlineage\.io/spec/(?:facets/)?[\d-]+/(\w+)\.json(?:#/(?:\$defs|definitions)/(\w+))?$")
 KINDS = ("RunEvent", "DatasetEvent", "JobEvent")
 FACET_BASE_NAMES = ("RunFacet", "JobFacet", "DatasetFacet", "InputDatasetFacet", "OutputDatasetFacet")
 
@@ -164,6 +167,57 @@ class Oracle:
                 if current is None or current[0] < version:
                     found[key][base] = (version, url)
         return {key: {base: url for base, (_v, url) in by_base.items()} for key, by_base in found.items()}
+
+    @cached_property
+    def client_schema_urls(self) -> dict[str, str]:
+        """Facet file stem and `file#def` -> the schema URL of openlineage-python's class for it."""
+        import importlib
+        import pkgutil
+
+        import openlineage.client.generated as generated
+
+        found: dict[str, str] = {}
+        for info in pkgutil.iter_modules(generated.__path__):
+            module = importlib.import_module(f"{generated.__name__}.{info.name}")
+            for obj in vars(module).values():
+                getter = getattr(obj, "__dict__", {}).get("_get_schema")
+                url = getter.__func__() if getter else ""
+                match = _STANDARD_URL.match(url)
+                if match and "/facets/" in url and urldefrag(url)[0] in self.registry:
+                    found[f"{match[1]}#{match[2]}"] = found[match[1]] = url
+        return found
+
+    def at_client_versions(self, event: Any) -> Any:
+        """`event` with each facet `_schemaURL` moved to the version openlineage-python implements.
+
+        The client has one class per facet, its newest; where an older version's schema differs
+        (a property added later, with a type), the parser follows the class. Deciding on this
+        copy is what the parser is expected to agree with then.
+        """
+        event = copy.deepcopy(event)
+        for kind in KINDS:
+            if self.validator(f"{CORE_URL}#/$defs/{kind}").is_valid(event):
+                break
+        else:
+            return event
+        for _path, _base, facets in facet_maps(event, kind):
+            for facet in facets.values():
+                match = _STANDARD_URL.match(facet["_schemaURL"])
+                if not match:
+                    continue
+                stem, def_name = match[1], match[2]
+                newer: str | None
+                if stem == "OpenLineage" and def_name:
+                    urls = self.client_schema_urls.items()
+                    newer = next((u for k, u in urls if k.endswith(f"#{def_name}")), None)
+                elif def_name:
+                    newer = self.client_schema_urls.get(f"{stem}#{def_name}")
+                else:
+                    newer = self.client_schema_urls.get(stem)
+                    newer = newer and urldefrag(newer)[0]
+                if newer:
+                    facet["_schemaURL"] = newer
+        return event
 
     def required_properties(self, url: str) -> list[str]:
         """The non-base required properties of the facet definition a fragment URL names."""

@@ -11,7 +11,8 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade() -> None:
     """Create or migrate the schema of GOV_DATABASE_URL (default: SQLite under GOV_HOME)."""
     from governance.store.db import get_engine
-    from governance.store.migrate import current_heads, upgrade as run_upgrade
+    from governance.store.migrate import current_heads
+    from governance.store.migrate import upgrade as run_upgrade
 
     engine = get_engine()
     run_upgrade(engine)

@@ -91,7 +91,8 @@ def path(source: str = typer.Argument(..., metavar="FROM"), target: str = typer.
 
 @app.command()
 def column(dataset: str = typer.Argument(..., help="dataset:NS:NAME"), field: str = typer.Argument(...),
-           downstream: bool = typer.Option(False, "--downstream", help="Where the column flows (default: where it came from)."),
+           downstream: bool = typer.Option(
+               False, "--downstream", help="Where the column flows (default: where it came from)."),
            depth: int = DEPTH, as_of: str = AS_OF, fmt: str = FORMAT) -> None:
     """Column lineage from the columnLineage facet."""
     from governance.lineage.graph import column_lineage
@@ -107,7 +108,8 @@ def column(dataset: str = typer.Argument(..., help="dataset:NS:NAME"), field: st
 
 @app.command("models")
 def models_trained_on(dataset: str = typer.Argument(..., help="dataset:NS:NAME"),
-                      as_of: str = AS_OF, fmt: str = typer.Option("table", "--format", "-f", help="table | json")) -> None:
+                      as_of: str = AS_OF,
+                      fmt: str = typer.Option("table", "--format", "-f", help="table | json")) -> None:
     """Which model versions were trained on this dataset (directly or on data derived from it)."""
     from governance.lineage.graph import model_versions_trained_on
     from governance.lineage.render import render_rows

@@ -68,7 +68,8 @@ def list_models(fmt: str = typer.Option("table", "--format", "-f", help="table |
     import json
 
     from governance.lineage.render import render_rows
-    from governance.registry.service import list_models as list_all, model_to_dict, version_to_dict
+    from governance.registry.service import list_models as list_all
+    from governance.registry.service import model_to_dict, version_to_dict
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 

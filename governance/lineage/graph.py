@@ -14,7 +14,15 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from governance.errors import InputError, NotFoundError
-from governance.store.tables import ColumnEdge, Dataset, Job, LineageEdge, ModelVersion, RegisteredModel, RunIO
+from governance.store.tables import (
+    ColumnEdge,
+    Dataset,
+    Job,
+    LineageEdge,
+    ModelVersion,
+    RegisteredModel,
+    RunIO,
+)
 from governance.store.tables import Run as RunRow
 
 CHUNK = 500

@@ -6,7 +6,6 @@ edge's `first_seen` is the minimum eventTime that showed it, so "as of" answers 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 

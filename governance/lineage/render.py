@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from governance.errors import InputError
@@ -87,7 +88,7 @@ def render_columns(root: tuple[str, str], hops: list[ColumnHop], direction: str,
     return render_graph(Graph(root=root[0], direction=direction, nodes=nodes, edges=edges), fmt)
 
 
-def render_rows(header: tuple[str, ...], rows: list[tuple[str, ...]], fmt: str) -> str:
+def render_rows(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([dict(zip(header, r, strict=True)) for r in rows], indent=2)
     if fmt != "table":
@@ -95,6 +96,6 @@ def render_rows(header: tuple[str, ...], rows: list[tuple[str, ...]], fmt: str) 
     return _table([tuple(h.upper() for h in header), *rows])
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)

@@ -135,7 +135,7 @@ def list_models(session: Session) -> list[tuple[RegisteredModel, list[ModelVersi
     out = []
     for model in models:
         versions = session.exec(
-            select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.created_at)
+            select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.created_at)  # type: ignore[arg-type]
         ).all()
         out.append((model, list(versions)))
     return out

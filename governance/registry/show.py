@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from governance.errors import NotFoundError
 from governance.registry.service import get_model, get_version, model_to_dict, version_to_dict
 from governance.store.tables import Job, ModelVersion, Run
 from governance.timeutil import iso
