@@ -122,8 +122,8 @@ def store_fairness(session: Any, version: str) -> None:
     from governance.registry.service import get_version
 
     registered, mv = get_version(session, "credit-risk", version)
-    table = ConfusionTable(("sex",), (("female",), ("male",)), np.array([[1200, 300, 300, 1300], [1250, 300, 300, 1250]]),
-                           "1", ("1",), ("0", "1"))
+    counts = np.array([[1200, 300, 300, 1300], [1250, 300, 300, 1250]])
+    table = ConfusionTable(("sex",), (("female",), ("male",)), counts, "1", ("1",), ("0", "1"))
     store_evaluation(session, registered, mv, table, Settings(bootstrap=200, seed=1),
                      DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
                      ColumnRoles("label", "prediction", ("sex",), None), producer="bench")

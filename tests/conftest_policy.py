@@ -6,12 +6,15 @@ Times are relative to now, so max-age rules behave the same whenever the suite r
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from governance.timeutil import utcnow
@@ -154,3 +157,37 @@ def approve_all(engine: Engine, platform: Platform) -> None:
     with session_scope(engine) as session:
         approve(session, platform.model, platform.version, "model-risk-officer", approver="mallory")
         approve(session, platform.model, platform.version, "business-owner", approver="bob")
+
+
+# ---- fixtures (import them into a test module to use them) ----------------------------------------
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store with the platform seeded (no approvals), built once per module and copied per test."""
+    from governance.store.db import make_engine
+    from governance.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("policy-store") / "gov.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    seed_platform(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A private copy of the seeded store; GOV_DATABASE_URL points the CLI at it, GOV_USER is `ci`."""
+    from governance.store.db import make_engine
+
+    path = tmp_path / "gov.db"
+    shutil.copyfile(seeded_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("GOV_DATABASE_URL", url)
+    monkeypatch.setenv("GOV_USER", "ci")
+    monkeypatch.setenv("GOV_POLICY_DIR", str(DEFAULT_POLICIES))
+    for name in ("GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_ACTOR", "CI_JOB_ID", "CI_PIPELINE_ID",
+                 "CI_PROJECT_PATH", "BUILD_ID", "BUILD_URL", "JENKINS_URL", "GOV_PIPELINE_ID"):
+        monkeypatch.delenv(name, raising=False)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()

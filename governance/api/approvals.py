@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from governance.api.deps import DB
@@ -22,6 +22,7 @@ WAIVER_ID = Path(..., ge=1, le=2**31 - 1)
 
 
 class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     model: str = Field(..., min_length=1, max_length=512)
     version: str = Field(..., min_length=1, max_length=128)
     role: str = Field(..., min_length=1, max_length=128, description="The role approved in, e.g. model-risk")
@@ -31,6 +32,7 @@ class ApprovalIn(BaseModel):
 
 
 class WaiverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     policy_id: str = Field(..., min_length=1, max_length=256)
     reason: str = Field(..., min_length=1, max_length=10_000)
     ticket: str = Field(..., min_length=1, max_length=256)

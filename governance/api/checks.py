@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from governance.api.deps import DB
@@ -23,6 +23,7 @@ DECISION_ID = Path(..., min_length=8, max_length=36, description="Decision id, o
 class CheckIn(BaseModel):
     """What a pipeline asks. Who asks is the caller's token identity, not a field."""
 
+    model_config = ConfigDict(extra="forbid")
     model: str = Field(..., min_length=1, max_length=512)
     version: str = Field(..., min_length=1, max_length=128)
     target: str = Field(..., min_length=1, max_length=128)
@@ -58,7 +59,8 @@ def list_decisions(model: str | None = Query(None, max_length=512), limit: int =
 @router.get("/decisions/{decision_id}", dependencies=READ)
 def get_decision(decision_id: str = DECISION_ID, context: bool = Query(False), s: Session = DB) -> dict[str, Any]:
     """A stored decision as the check reported it; `context=true` adds the evaluation context it read."""
-    from governance.policy.service import get_decision as find, report_of
+    from governance.policy.service import get_decision as find
+    from governance.policy.service import report_of
 
     row = find(s, decision_id)
     data = report_of(row).to_dict()

@@ -84,8 +84,9 @@ def marquez_lineage(nodeId: str = NODE, depth: int = Query(20, ge=0, le=1000),  
     graph = neighbourhood(s, nodeId, depth=depth, as_of=_as_of(asOf))
     ids = list(graph.nodes)
     data: dict[str, dict[str, Any]] = {}
-    for model, kind in ((Dataset, "DATASET"), (Job, "JOB")):
-        for row in s.exec(select(model).where(model.node_id.in_(ids))).all():  # type: ignore[attr-defined]
+    tables: tuple[tuple[Any, str], ...] = ((Dataset, "DATASET"), (Job, "JOB"))
+    for model, kind in tables:
+        for row in s.exec(select(model).where(model.node_id.in_(ids))).all():
             data[row.node_id] = {"id": {"namespace": row.namespace, "name": row.name}, "type": kind,
                                  "namespace": row.namespace, "name": row.name, "facets": row.facets}
     nodes = []

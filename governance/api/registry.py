@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from governance.api.deps import DB
@@ -21,6 +21,7 @@ VERSION = Path(..., max_length=128)
 
 
 class ModelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(..., min_length=1, max_length=512)
     owner: str = Field(..., min_length=1, max_length=256)
     risk_tier: str = Field("medium", max_length=32)
@@ -31,6 +32,7 @@ class ModelIn(BaseModel):
 class VersionIn(BaseModel):
     """A model version. `created_by` is not accepted: it is the identity of the caller's token."""
 
+    model_config = ConfigDict(extra="forbid")
     version: str = Field(..., min_length=1, max_length=128)
     artifact_uri: str = Field(..., min_length=1, max_length=2048)
     artifact_digest: str = Field(..., max_length=80, description="sha256:<64 hex digits>")
@@ -44,7 +46,8 @@ class VersionIn(BaseModel):
 @router.get("/models", dependencies=READ)
 def list_models(s: Session = DB) -> list[dict[str, Any]]:
     """Every registered model with its versions."""
-    from governance.registry.service import list_models as list_all, model_to_dict, version_to_dict
+    from governance.registry.service import list_models as list_all
+    from governance.registry.service import model_to_dict, version_to_dict
 
     return [{**model_to_dict(m), "versions": [version_to_dict(v) for v in vs]} for m, vs in list_all(s)]
 
@@ -53,7 +56,8 @@ def list_models(s: Session = DB) -> list[dict[str, Any]]:
 def register_model(body: ModelIn, s: Session = DB,
                    _: Principal = Depends(Requires(Permission.REGISTRY_WRITE))) -> dict[str, Any]:
     """Create a model, or update its owner, risk tier, description and tags."""
-    from governance.registry.service import model_to_dict, register_model as register
+    from governance.registry.service import model_to_dict
+    from governance.registry.service import register_model as register
 
     model = register(s, body.name, owner=body.owner, risk_tier=body.risk_tier, description=body.description,
                      tags=body.tags)
@@ -72,7 +76,8 @@ def get_model(model: str = MODEL, s: Session = DB) -> dict[str, Any]:
 def register_version(body: VersionIn, model: str = MODEL, s: Session = DB,
                      who: Principal = Depends(Requires(Permission.REGISTRY_WRITE))) -> dict[str, Any]:
     """Register a version, created by the caller. The same digest again is a no-op; another is 409."""
-    from governance.registry.service import VersionSpec, register_version as register, version_to_dict
+    from governance.registry.service import VersionSpec, version_to_dict
+    from governance.registry.service import register_version as register
 
     spec = VersionSpec(version=body.version, artifact_uri=body.artifact_uri, artifact_digest=body.artifact_digest,
                        created_by=who.name, training_run_id=body.training_run_id, status=body.status,

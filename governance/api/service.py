@@ -37,7 +37,8 @@ def stats(s: Session = DB) -> dict[str, Any]:
     def count(column: Any, *where: Any) -> int:
         return int(s.execute(select(func.count(column)).where(*where)).scalar_one())
 
-    last = s.execute(select(RawEvent.received_at).order_by(RawEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+    received_at: Any = RawEvent.received_at
+    last = s.execute(select(received_at).order_by(RawEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
     return {
         "raw_events": count(RawEvent.id), "rejected_events": count(RejectedEvent.id),
         "last_event_received_at": iso(last) if last else None,

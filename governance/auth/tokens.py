@@ -100,6 +100,7 @@ def authenticate(engine: Engine, secret: str) -> Principal | None:
     if row is None:
         return None
     token_id, name, role, last_used = row
+    assert token_id is not None
     now = utcnow()
     if last_used is None or now - _aware(last_used) > TOUCH_INTERVAL:
         _touch(engine, token_id, now)

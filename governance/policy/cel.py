@@ -19,6 +19,8 @@ from typing import Any
 VARIABLES = frozenset({"schema", "evaluated_at", "target", "model", "version", "training_run", "datasets",
                        "validation", "fairness", "approvals", "waivers"})
 _POSITION = re.compile(r"<input>:(\d+):(\d+)")
+# Comprehension macros bind their first argument: `datasets.all(d, ...)` reads `d`, not a context variable.
+_BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
 
 def native() -> ModuleType:
@@ -77,8 +79,9 @@ def compile_expression(source: str) -> Expression:
         match = _POSITION.search(text)
         line = int(match.group(1)) if match else 1
         raise CelSyntaxError(text.split("\n", 1)[0], line) from exc
-    variables = tuple(sorted(program.variables()))
-    unknown = [v for v in variables if v not in VARIABLES]
+    bound = set(_BOUND.findall(source))
+    variables = tuple(sorted(v for v in program.variables() if v in VARIABLES))
+    unknown = sorted(v for v in program.variables() if v not in VARIABLES and v not in bound)
     if unknown:
         raise CelSyntaxError(f"unknown variable(s) {', '.join(unknown)}; the context has "
                              f"{', '.join(sorted(VARIABLES))}")

@@ -66,7 +66,8 @@ def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
         if applied is not None:
             applied = {**applied, "status": "applied"}
             shown = tuple(applied if v["id"] == applied["id"] else v for v in shown)
-            message = f"waived by waiver {applied['id']} ({applied['ticket']}, until {applied['expires_at']}): {message}"
+            message = (f"waived by waiver {applied['id']} ({applied['ticket']}, until {applied['expires_at']}): "
+                       f"{message}")
             verdict = Verdict.WAIVED
     return Outcome(
         policy_id=policy.id, policy_version=policy.version, title=policy.title, kind=policy.kind, mode=policy.mode,

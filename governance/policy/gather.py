@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.policy.context import (
     STAGES,
@@ -183,7 +183,7 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     if outputs:
         run_ids |= {r[0] for r in session.execute(select(io.c.run_id).where(
             and_(io.c.dataset_id.in_(outputs), io.c.direction == "in"))).all()}
-    runs = session.execute(select(Run).where(Run.run_id.in_(sorted(run_ids)))).scalars().all()  # type: ignore[attr-defined]
+    runs = session.execute(select(Run).where(col(Run.run_id).in_(sorted(run_ids)))).scalars().all()
     for run in runs:
         at = run.ended_at or run.state_time or run.started_at
         items += _results(run.facets.get(VALIDATION_FACET), f"run:{run.run_id}#{VALIDATION_FACET}",
@@ -229,7 +229,7 @@ def _fairness(session: Session, model_version_id: int) -> tuple[FairnessEvidence
     from governance.evidence.tables import FairnessEvaluation
 
     rows = session.execute(select(FairnessEvaluation).where(
-        FairnessEvaluation.model_version_id == model_version_id)).scalars().all()  # type: ignore[arg-type]
+        col(FairnessEvaluation.model_version_id) == model_version_id)).scalars().all()
     return tuple(sorted((fairness_evidence(r.id, r.results, r.sensitive_columns, r.min_group_size,
                                            r.confidence, r.data_digest, r.input_digest, r.evaluated_at)
                          for r in rows), key=lambda f: f.id))
@@ -248,8 +248,8 @@ def fairness_evidence(ident: Any, results: dict[str, Any], sensitive: list[str],
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:
     from governance.policy.tables import Approval
 
-    rows = session.execute(select(Approval).where(Approval.model_version_id == model_version_id)
-                           .order_by(Approval.id)).scalars().all()  # type: ignore[arg-type]
+    rows = session.execute(select(Approval).where(col(Approval.model_version_id) == model_version_id)
+                           .order_by(col(Approval.id))).scalars().all()
     return tuple(ApprovalRecord(int(r.id or 0), r.role, r.approver, r.artifact_digest, to_utc(r.created_at),
                                 r.comment) for r in rows)
 
@@ -257,7 +257,7 @@ def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord,
 def _waivers(session: Session, model: str) -> tuple[WaiverRecord, ...]:
     from governance.policy.tables import Waiver
 
-    rows = session.execute(select(Waiver).order_by(Waiver.id)).scalars().all()  # type: ignore[arg-type]
+    rows = session.execute(select(Waiver).order_by(col(Waiver.id))).scalars().all()
     return tuple(WaiverRecord(
         int(r.id or 0), r.policy_id, r.reason, r.ticket, r.approver, to_utc(r.expires_at), to_utc(r.created_at),
         r.model_glob, r.version, r.target, to_utc(r.revoked_at) if r.revoked_at else None, r.revoked_by)

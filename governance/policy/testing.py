@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from governance.policy.loader import PolicyBundle, Problem, TEST_SUFFIX
+from governance.policy.loader import TEST_SUFFIX, PolicyBundle, Problem
 from governance.policy.model import Verdict
 from governance.policy.yamldoc import YamlProblem, load_yaml
 

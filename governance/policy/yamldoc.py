@@ -58,7 +58,9 @@ def load_yaml(text: str) -> YamlDoc:
         data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark is not None:
+            problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         raise YamlProblem(mark.line + 1 if mark else 1, problem) from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(1, str(exc)) from exc

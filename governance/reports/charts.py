@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from governance.reports.model import GroupRate, GroupRow
 
 WIDTH = 660.0
-LABEL_W = 130.0
+LABEL_W = 120.0
 ROW_H = 15.0
 HEAD_H = 26.0
 FOOT_H = 16.0
@@ -41,8 +41,8 @@ def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
         y = HEAD_H + ROW_H * i + ROW_H / 2
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{y - ROW_H / 2:.1f}" width="{WIDTH:.0f}" height="{ROW_H:.1f}" fill="#f5f6f8"/>')
-        mark = " (privileged)" if g.privileged else (" (small)" if g.small else "")
-        out.append(f'<text x="2" y="{y + 3:.1f}" font-size="7.5">{escape(_label(g.name))}'
+        mark = (" †" if g.privileged else "") + (" *" if g.small else "")
+        out.append(f'<text x="2" y="{y + 3:.1f}" font-size="7.5">{escape(_label(g.label))}'
                    f'<tspan fill="#666666" font-size="6.5">{escape(mark)}</tspan></text>')
     reference = next((g for g in groups if g.privileged), None)
     for p, (key, title) in enumerate(PANELS):
@@ -57,7 +57,8 @@ def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
             out.append(_point(_rate(g, key), x0, panel_w, HEAD_H + ROW_H * i + ROW_H / 2, g.small))
     legend_y = HEAD_H + ROW_H * len(groups) + FOOT_H + 6
     note = (f"Dots: observed rate; whiskers: {confidence:.0%} Wilson score interval from the group's counts"
-            + ("; dashed line: privileged group" if reference is not None else "") + "; hollow dot: small group.")
+            + ("; † and dashed line: privileged group" if reference is not None else "")
+            + ("; * hollow dot: small group" if any(g.small for g in groups) else "") + ".")
     out.append(f'<text x="{LABEL_W:.1f}" y="{legend_y:.1f}" font-size="6.5" fill="#555555">{escape(note)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -99,6 +99,7 @@ class GroupRate:
 @dataclass(frozen=True)
 class GroupRow:
     name: str
+    label: str  # the group's values only ("female, 18-25"), for charts
     count: int
     privileged: bool | None
     small: bool
@@ -116,6 +117,7 @@ class MetricRow:
     ci_high: float | None
     definition: str
     ideal: float | None
+    headline: bool  # shown in the PDF; every metric is in the results JSON
 
 
 @dataclass(frozen=True)

@@ -56,17 +56,23 @@ def _bound(text: str, *, end: bool) -> datetime:
     return moment + timedelta(days=1) if end and _DATE_ONLY.match(value) else moment
 
 
+def _end_of_today(now: datetime) -> datetime:
+    return datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
+
+
 def parse_period(text: str | None, *, now: datetime) -> Period:
     """`FROM..TO` (ISO dates or timestamps; a date as TO includes that day). Either side may be empty:
-    FROM defaults to DEFAULT_DAYS before TO, TO to `now`. None means the last DEFAULT_DAYS days."""
+    TO defaults to today (inclusive), FROM to DEFAULT_DAYS days before TO. None: the last DEFAULT_DAYS days,
+    today included."""
     now = to_utc(now)
     if text is None or not text.strip():
-        return Period(now - timedelta(days=DEFAULT_DAYS), now)
+        end = _end_of_today(now)
+        return Period(end - timedelta(days=DEFAULT_DAYS), end)
     if ".." not in text:
         raise InputError(f"period must be FROM..TO, got {text!r}", where="--period",
                          hint="e.g. 2026-10-01..2026-12-31 (dates or ISO timestamps; either side may be empty)")
     left, right = text.split("..", 1)
-    end = _bound(right, end=True) if right.strip() else now
+    end = _bound(right, end=True) if right.strip() else _end_of_today(now)
     start = _bound(left, end=False) if left.strip() else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise InputError(f"period {text!r} is empty: it must start before it ends", where="--period")

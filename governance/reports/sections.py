@@ -23,7 +23,7 @@ from governance.reports.model import (
     VerdictRow,
     WaiverView,
 )
-from governance.timeutil import parse_timestamp, to_utc
+from governance.timeutil import to_utc
 
 # Between-group metrics shown in the report's table, in this order (all stored ones go to the JSON).
 HEADLINE_METRICS = (
@@ -78,8 +78,9 @@ def fairness_view(row: Any) -> FairnessView:
     for g in r.get("groups") or []:
         c = g.get("counts") or {}
         tp, fp, fn, tn = (int(c.get(k, 0)) for k in ("tp", "fp", "fn", "tn"))
+        values = g.get("values") or {}
         groups.append(GroupRow(
-            name=str(g["name"]), count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
+            name=str(g["name"]), label=", ".join(str(x) for x in values.values()) or str(g["name"]), count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
             small=bool(g.get("small")), base_rate=(g.get("metrics") or {}).get("base_rate"),
             selection=wilson(tp + fp, tp + fp + fn + tn, conf), tpr=wilson(tp, tp + fn, conf),
             fpr=wilson(fp, fp + tn, conf)))
@@ -89,7 +90,8 @@ def fairness_view(row: Any) -> FairnessView:
     for key in keys:
         m = stored[key]
         ci = m.get("ci") or [None, None]
-        metrics.append(MetricRow(key, m.get("value"), ci[0], ci[1], str(m.get("definition", "")), m.get("ideal")))
+        metrics.append(MetricRow(key, m.get("value"), ci[0], ci[1], str(m.get("definition", "")), m.get("ideal"),
+                                 key in HEADLINE_METRICS))
     ff = r.get("four_fifths") or {}
     priv = r.get("privileged") or {}
     boot = r.get("bootstrap") or {}
@@ -139,22 +141,25 @@ def waiver_view(row: Any, as_of: datetime) -> WaiverView:
                       to_utc(row.created_at), to_utc(row.expires_at), status)
 
 
-def retention_notes(decisions: list[DecisionView]) -> dict[str, str]:
-    """dataset id -> the data-retention verdict line about it, from the latest decision that has one."""
+def retention_notes(decisions: list[DecisionView]) -> dict[str, str] | None:
+    """dataset id -> the data-retention verdict line about it, from the latest decisions; None when no decision
+    evaluated a data-retention policy."""
     out: dict[str, str] = {}
+    evaluated = False
     for d in decisions:
         for v in d.verdicts:
             if v.kind != "data_retention":
                 continue
+            evaluated = True
             for line in v.details:
                 verdict, _, text = line.partition(": ")
                 ds = text.split(" ", 1)[0]
                 if ds.startswith("dataset:"):
                     out.setdefault(ds, f"{verdict}: {text[len(ds):].strip()}")
-    return out
+    return out if evaluated else None
 
 
-def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retention: dict[str, str],
+def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retention: dict[str, str] | None,
                  events: tuple[int, str | None]) -> LineageView:
     """The training lineage closure of a version (policy evaluation context + graph edges), laid out in layers."""
     from governance.reports.diagram import layers
@@ -176,7 +181,7 @@ def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retenti
             nodes.append(LineageNode(nid, "model", f"{ctx.model.name} {ctx.version.version}", layer[nid]))
         elif d is not None:
             classes = tuple(c for c in d.classifications if not c.startswith("owner:"))
-            note = retention.get(nid) or _retention_fallback(d)
+            note = (retention or {}).get(nid) or _retention_fallback(d, retention is not None)
             nodes.append(LineageNode(nid, "dataset", d.name or nid, layer[nid], classes, d.owners, note, d.depth))
         else:
             kind = "job" if nid.startswith("job:") else "dataset"
@@ -186,12 +191,11 @@ def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retenti
                        run.ended_at, tuple(run.authors), tuple(nodes), tuple(sorted(all_edges)), digest, count)
 
 
-def _retention_fallback(d: Any) -> str:
+def _retention_fallback(d: Any, evaluated: bool) -> str:
     if d.deletion:
         return f"deleted ({d.deletion} at {d.deleted_at:%Y-%m-%d})" if d.deleted_at else f"deleted ({d.deletion})"
     first = f"first seen {d.first_seen:%Y-%m-%d}" if d.first_seen else "age unknown"
-    return f"retained, {first}; no retention verdict recorded"
+    if evaluated:
+        return f"no retention limit applies to its classifications; {first}"
+    return f"retained, {first}; no data-retention policy was evaluated"
 
-
-def parse_iso(value: Any) -> datetime | None:
-    return parse_timestamp(str(value)) if value else None

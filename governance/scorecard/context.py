@@ -35,7 +35,7 @@ def before(moment: datetime | None, as_of: datetime) -> bool:
 class Settings:
     """Thresholds the criteria use; docs/scorecard.md states them."""
 
-    drift_window: timedelta = timedelta(days=30)
+    drift_window: timedelta = timedelta(days=90)
     max_waiver_lifetime: timedelta = timedelta(days=90)
 
 

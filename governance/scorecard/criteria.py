@@ -149,21 +149,24 @@ def policy_gate(ctx: ScorecardContext) -> CriterionResult:
 
 
 def approvals_sod(ctx: ScorecardContext) -> CriterionResult:
-    """F: an approval of the current artifact by someone who neither created it nor wrote its training run."""
+    """F: the current artifact is approved by someone who neither created it nor wrote its training run, and
+    nobody who did approved it (a recorded self-approval is a separation-of-duties breach, counted or not)."""
     cur = ctx.current
     if cur is None:
         return _no_version("F", ctx)
     approvals = ctx.approvals(cur)
     if not approvals:
         return CriterionResult("F", False, (f"no approval recorded for {_label(cur)}",))
-    lines, independent = [], 0
+    lines, independent, violations = [], 0, 0
     for a in approvals:
         if a.artifact_digest != cur.artifact_digest:
             why = f"approved another artifact ({_short(a.artifact_digest)})"
         elif a.approver == cur.created_by:
             why = "violates separation of duties: created the version"
+            violations += 1
         elif a.approver in cur.authors:
             why = "violates separation of duties: authored the training run"
+            violations += 1
         else:
             why = "independent"
             independent += 1
@@ -171,7 +174,9 @@ def approvals_sod(ctx: ScorecardContext) -> CriterionResult:
     if cur.training_run_id is not None and not cur.authors:
         lines.append("the training run records no author, so independence from it cannot be shown")
         return CriterionResult("F", False, _cap(lines))
-    return CriterionResult("F", independent > 0, _cap(lines))
+    if violations:
+        lines.insert(0, f"{violations} approval(s) by the version's own creator or training-run author were recorded")
+    return CriterionResult("F", independent > 0 and not violations, _cap(lines))
 
 
 def waiver_hygiene(ctx: ScorecardContext) -> CriterionResult:

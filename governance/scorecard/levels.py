@@ -40,16 +40,17 @@ CRITERIA: tuple[Criterion, ...] = (
               "Validation evidence for the current version in all four stages: data validation, model "
               "performance, operational, ethical.", c.validation_gates),
     Criterion("D", "monitoring", "Monitoring evidence",
-              "A drift check on the current version's data within the drift window (30 days).", c.monitoring),
+              "A drift check on the current version's data within the drift window (default 90 days).", c.monitoring),
     Criterion("E", "policy_gate", "Policy coverage at the gate",
               "The current version has a gate decision with at least one enforce-mode policy in scope and "
               "no policy evaluation in error.", c.policy_gate),
     Criterion("F", "approvals_sod", "Approvals with separation of duties",
               "The current artifact is approved by someone who neither created it nor authored its "
-              "training run.", c.approvals_sod),
+              "training run, and no approval by its creator or a training-run author was recorded.",
+              c.approvals_sod),
     Criterion("G", "waiver_hygiene", "Waiver hygiene",
-              "Every waiver of the model has a ticket and a reason and expires within 90 days of its "
-              "creation.", c.waiver_hygiene),
+              "Every waiver of the model has a ticket and a reason and expires within the maximum lifetime "
+              "(default 90 days) of its creation.", c.waiver_hygiene),
     Criterion("H", "reproducible_decisions", "Decision reproducibility",
               "The current version's latest decision replays from its stored context and policy texts to "
               "the same verdicts.", c.reproducible_decisions),

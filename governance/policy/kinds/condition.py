@@ -26,7 +26,8 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     try:
         expression = compile_expression(str(rule["expression"]))
     except CelSyntaxError as exc:
-        report(("expression",), f"invalid CEL: {exc}", exc.line - 1)
+        last = str(rule["expression"]).rstrip("\n").count("\n") + 1  # an error at the very end is on the last line
+        report(("expression",), f"invalid CEL: {exc}", min(exc.line, last) - 1)
         return None
     return Spec(expression, rule.get("message"))
 

@@ -112,9 +112,8 @@ def _bound(check: Check, item: ValidationItem) -> str | None:
     """'' / None when within bounds, 'unknown' when the value is missing, else what is wrong."""
     if item.value is None:
         return "unknown"
-    if check.low is not None or check.high is not None:
-        if (check.low is not None and item.value < check.low) or (check.high is not None and item.value > check.high):
-            return f"= {item.value:g}, not {bound_text(check.low, check.high)}"
+    if (check.low is not None and item.value < check.low) or (check.high is not None and item.value > check.high):
+        return f"= {item.value:g}, not {bound_text(check.low, check.high)}"
     if check.max_regression is not None:
         if item.baseline is None:
             return "unknown"
