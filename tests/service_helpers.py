@@ -180,7 +180,7 @@ def register_version(client: Any, admin: str, model: str = "credit", version: st
     return dict(r.json())
 
 
-def assert_error_shape(response: httpx.Response, status: int) -> dict[str, Any]:
+def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
     """The one error shape, with the status it claims, and nothing that looks like a traceback."""
     assert response.status_code == status, response.text
     body = response.json()

@@ -17,10 +17,16 @@ from governance.evidence.evaluation import Settings, evaluate
 from governance.evidence.readers import count_arrays
 
 B = 3000
-CHECKED = ["fairlearn.demographic_parity_difference", "fairlearn.equalized_odds_difference",
-           "aif360.disparate_impact", "aif360.average_odds_difference", "aif360.theil_index",
-           "aif360.between_group_theil_index", "aif360.generalized_equalized_odds_difference",
-           "four_fifths.min_impact_ratio"]
+CHECKED = [
+    "fairlearn.demographic_parity_difference",
+    "fairlearn.equalized_odds_difference",
+    "aif360.disparate_impact",
+    "aif360.average_odds_difference",
+    "aif360.theil_index",
+    "aif360.between_group_theil_index",
+    "aif360.generalized_equalized_odds_difference",
+    "four_fifths.min_impact_ratio",
+]
 
 
 def _data(n: int = 2400, seed: int = 7) -> dict[str, np.ndarray]:
@@ -54,12 +60,17 @@ def replicates() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], m.Design
     data = _data()
     roles = ColumnRoles("y", "p", ("g",), "s")
     table = binarise(count_arrays(data, roles))
-    design = m.Design(included=np.ones(len(table.groups), dtype=bool), privileged=np.array([True, False, False]))
+    design = m.Design(
+        included=np.ones(len(table.groups), dtype=bool), privileged=np.array([True, False, False])
+    )
     cells = resample(table.counts, B, 11, table.score_sum, table.score_sq)
     rows = _row_bootstrap(data, B, 12)
     specs = {s.key: s for s in METRICS}
-    return ({k: specs[k].compute(cells, design) for k in CHECKED},
-            {k: specs[k].compute(rows, design) for k in CHECKED}, design)
+    return (
+        {k: specs[k].compute(cells, design) for k in CHECKED},
+        {k: specs[k].compute(rows, design) for k in CHECKED},
+        design,
+    )
 
 
 @pytest.mark.parametrize("key", CHECKED)
@@ -77,7 +88,7 @@ def test_cell_bootstrap_matches_row_bootstrap(key: str, replicates: tuple) -> No
 
 
 def test_the_agreement_test_detects_a_wrong_bootstrap(replicates: tuple) -> None:
-    """Negative control: resampling each group's cells at half the size doubles the variance; the checks see it."""
+    """Negative control: resampling at half the size doubles the variance, and the checks see it."""
     _, rows, design = replicates
     data = _data()
     table = binarise(count_arrays(data, ColumnRoles("y", "p", ("g",))))
@@ -100,12 +111,16 @@ def test_intervals_are_reproducible_and_cover_the_estimate() -> None:
         assert low <= entry["value"] <= high, key
     narrow = evaluate(table, Settings(privileged="0", bootstrap=500, seed=5, confidence=0.5))
     for key, entry in narrow["metrics"].items():
-        assert entry["ci"][1] - entry["ci"][0] <= first["metrics"][key]["ci"][1] - first["metrics"][key]["ci"][0]
+        assert (
+            entry["ci"][1] - entry["ci"][0] <= first["metrics"][key]["ci"][1] - first["metrics"][key]["ci"][0]
+        )
 
 
 def test_undefined_resamples_are_counted_not_hidden() -> None:
     counts = np.array([[1, 0, 0, 0], [0, 0, 0, 50]])  # group 0: one row; often absent from a resample
-    values = m.aif360_difference("tpr")(resample(counts, 400, 1), m.Design(np.ones(2, bool), np.array([True, False])))
+    values = m.aif360_difference("tpr")(
+        resample(counts, 400, 1), m.Design(np.ones(2, bool), np.array([True, False]))
+    )
     (interval,) = percentile_interval(values, 0.95)
     assert interval.undefined == 400  # group 1 has no positives: TPR undefined in every resample
     assert interval.low is None

@@ -23,8 +23,16 @@ def _frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
     race = rng.choice(["a", "b", "c"], size=n, p=[0.55, 0.4, 0.05])
     y = (rng.random(n) < 0.4).astype(int)
     p = np.where(rng.random(n) < 0.8, y, 1 - y)
-    return pd.DataFrame({"race": race, "sex": rng.choice(["f", "m"], size=n), "y": y, "p": p,
-                         "s": rng.random(n), "multi": rng.integers(0, 3, n)})
+    return pd.DataFrame(
+        {
+            "race": race,
+            "sex": rng.choice(["f", "m"], size=n),
+            "y": y,
+            "p": p,
+            "s": rng.random(n),
+            "multi": rng.integers(0, 3, n),
+        }
+    )
 
 
 @pytest.fixture
@@ -49,8 +57,19 @@ def stored(engine: Engine) -> int:
 
 
 def test_text_output_has_the_tables_and_flags_small_groups(store: Engine, csv_file: Path) -> None:
-    result = gov("evidence", "fairness", "credit", "1", "--data", str(csv_file), *ARGS, "--privileged", "a",
-                 "--bootstrap", "100")
+    result = gov(
+        "evidence",
+        "fairness",
+        "credit",
+        "1",
+        "--data",
+        str(csv_file),
+        *ARGS,
+        "--privileged",
+        "a",
+        "--bootstrap",
+        "100",
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Per-group metrics" in out and "Between-group metrics" in out
@@ -63,8 +82,27 @@ def test_text_output_has_the_tables_and_flags_small_groups(store: Engine, csv_fi
 
 
 def test_json_output_is_stored_listed_and_shown(store: Engine, csv_file: Path) -> None:
-    result = gov("evidence", "fairness", "credit", "2", "--data", str(csv_file), *ARGS, "--sensitive", "race,sex",
-                 "--privileged", "race=a", "--score", "s", "--format", "json", "--bootstrap", "50", "--seed", "3")
+    result = gov(
+        "evidence",
+        "fairness",
+        "credit",
+        "2",
+        "--data",
+        str(csv_file),
+        *ARGS,
+        "--sensitive",
+        "race,sex",
+        "--privileged",
+        "race=a",
+        "--score",
+        "s",
+        "--format",
+        "json",
+        "--bootstrap",
+        "50",
+        "--seed",
+        "3",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["model"] == {"name": "credit", "version": "2", "artifact_digest": "sha256:" + "ef" * 32}
@@ -84,13 +122,28 @@ def test_json_output_is_stored_listed_and_shown(store: Engine, csv_file: Path) -
 def test_include_small_groups_changes_the_aggregates(store: Engine, csv_file: Path) -> None:
     docs = []
     for flag in ("--exclude-small-groups", "--include-small-groups"):
-        result = gov("evidence", "fairness", "credit", "1", "--data", str(csv_file), *ARGS, flag,
-                     "--bootstrap", "0", "--format", "json")
+        result = gov(
+            "evidence",
+            "fairness",
+            "credit",
+            "1",
+            "--data",
+            str(csv_file),
+            *ARGS,
+            flag,
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
         assert result.exit_code == 0, result.output
         docs.append(json.loads(result.stdout))
     excluded, included = docs
     assert excluded["small_groups"] == "excluded" and included["small_groups"] == "included"
-    assert "c" not in excluded["four_fifths"]["impact_ratios"] and "c" in included["four_fifths"]["impact_ratios"]
+    assert (
+        "c" not in excluded["four_fifths"]["impact_ratios"]
+        and "c" in included["four_fifths"]["impact_ratios"]
+    )
     assert excluded["metrics"]["aif360.theil_index"] == included["metrics"]["aif360.theil_index"]
     assert excluded["metrics"]["fairlearn.demographic_parity_difference"]["ci"] is None
 
@@ -115,31 +168,76 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     good = _write(tmp_path, "good.csv", frame)
     base = ["evidence", "fairness", "credit", "1"]
     return {
-        "missing column": ([*base, "--data", str(good), "--label", "nope", "--prediction", "p", "--sensitive",
-                            "race"], "no column 'nope'"),
-        "non-binary label": ([*base, "--data", str(_write(tmp_path, "multi.csv", three_labels)), *ARGS],
-                             "not binary"),
-        "NaN in sensitive column (CSV)": ([*base, "--data", str(_write(tmp_path, "nan.csv", nan_sensitive)), *ARGS],
-                                          "missing value"),
-        "NaN in sensitive column (Parquet)": ([*base, "--data", str(_write(tmp_path, "nan.parquet", nan_sensitive)),
-                                               *ARGS], "missing value"),
+        "missing column": (
+            [*base, "--data", str(good), "--label", "nope", "--prediction", "p", "--sensitive", "race"],
+            "no column 'nope'",
+        ),
+        "non-binary label": (
+            [*base, "--data", str(_write(tmp_path, "multi.csv", three_labels)), *ARGS],
+            "not binary",
+        ),
+        "NaN in sensitive column (CSV)": (
+            [*base, "--data", str(_write(tmp_path, "nan.csv", nan_sensitive)), *ARGS],
+            "missing value",
+        ),
+        "NaN in sensitive column (Parquet)": (
+            [*base, "--data", str(_write(tmp_path, "nan.parquet", nan_sensitive)), *ARGS],
+            "missing value",
+        ),
         "empty privileged group": ([*base, "--data", str(good), *ARGS, "--privileged", "zz"], "is empty"),
-        "empty unprivileged group": ([*base, "--data", str(_write(tmp_path, "one.csv", frame.assign(race="a"))),
-                                      *ARGS, "--privileged", "a"], "unprivileged group is empty"),
+        "empty unprivileged group": (
+            [
+                *base,
+                "--data",
+                str(_write(tmp_path, "one.csv", frame.assign(race="a"))),
+                *ARGS,
+                "--privileged",
+                "a",
+            ],
+            "unprivileged group is empty",
+        ),
         "JSON file": ([*base, "--data", str(tmp_path / "events.json"), *ARGS], "not a CSV or Parquet file"),
-        "binary file named .csv": ([*base, "--data", str(tmp_path / "image.csv"), *ARGS], "not a CSV or Parquet"),
-        "text file named .parquet": ([*base, "--data", str(tmp_path / "fake.parquet"), *ARGS], "not a Parquet file"),
+        "binary file named .csv": (
+            [*base, "--data", str(tmp_path / "image.csv"), *ARGS],
+            "not a CSV or Parquet",
+        ),
+        "text file named .parquet": (
+            [*base, "--data", str(tmp_path / "fake.parquet"), *ARGS],
+            "not a Parquet file",
+        ),
         "no such file": ([*base, "--data", str(tmp_path / "absent.csv"), *ARGS], "no such file"),
-        "unknown model": (["evidence", "fairness", "nope", "1", "--data", str(good), *ARGS], "no registered model"),
-        "unknown version": ([*"evidence fairness credit 9".split(), "--data", str(good), *ARGS], "no version '9'"),
-        "favorable not a label value": ([*base, "--data", str(good), *ARGS, "--favorable", "yes"],
-                                        "not a value of label column"),
-        "query without database": ([*base, "--data", str(good), *ARGS, "--query", "SELECT 1"], "database URL"),
+        "unknown model": (
+            ["evidence", "fairness", "nope", "1", "--data", str(good), *ARGS],
+            "no registered model",
+        ),
+        "unknown version": (
+            ["evidence", "fairness", "credit", "9", "--data", str(good), *ARGS],
+            "no version '9'",
+        ),
+        "favorable not a label value": (
+            [*base, "--data", str(good), *ARGS, "--favorable", "yes"],
+            "not a value of label column",
+        ),
+        "query without database": (
+            [*base, "--data", str(good), *ARGS, "--query", "SELECT 1"],
+            "database URL",
+        ),
         "bad confidence": ([*base, "--data", str(good), *ARGS, "--confidence", "1.5"], "confidence"),
-        "score out of range": ([*base, "--data", str(_write(tmp_path, "score.csv", frame.assign(s=frame["s"] + 1))),
-                                *ARGS, "--score", "s"], "outside [0, 1]"),
-        "prediction values not labels": ([*base, "--data", str(_write(tmp_path, "pv.csv", frame.assign(p="x"))),
-                                          *ARGS], "predictions must take the label's two values"),
+        "score out of range": (
+            [
+                *base,
+                "--data",
+                str(_write(tmp_path, "score.csv", frame.assign(s=frame["s"] + 1))),
+                *ARGS,
+                "--score",
+                "s",
+            ],
+            "outside [0, 1]",
+        ),
+        "prediction values not labels": (
+            [*base, "--data", str(_write(tmp_path, "pv.csv", frame.assign(p="x"))), *ARGS],
+            "predictions must take the label's two values",
+        ),
     }
 
 

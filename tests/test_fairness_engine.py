@@ -26,8 +26,16 @@ def _table(n: int, seed: int = 0) -> pa.Table:
     rng = np.random.default_rng(seed)
     races = np.array(["African-American", "Caucasian", "Hispanic", "Other"])
     y = rng.integers(0, 2, n)
-    return pa.table({"race": races[rng.integers(0, 4, n)], "sex": rng.integers(0, 2, n), "y": y,
-                     "p": np.where(rng.random(n) < 0.7, y, 1 - y), "s": rng.random(n), "id": np.arange(n)})
+    return pa.table(
+        {
+            "race": races[rng.integers(0, 4, n)],
+            "sex": rng.integers(0, 2, n),
+            "y": y,
+            "p": np.where(rng.random(n) < 0.7, y, 1 - y),
+            "s": rng.random(n),
+            "id": np.arange(n),
+        }
+    )
 
 
 def test_formats_and_chunk_sizes_give_identical_counts(tmp_path: Path) -> None:
@@ -57,7 +65,11 @@ def test_progress_reports_the_whole_file(tmp_path: Path) -> None:
     pq.write_table(data, tmp_path / "d.parquet", row_group_size=5_000)
     for name, kwargs in (("d.csv", {"block_bytes": 128 << 10}), ("d.parquet", {"batch_rows": 4_000})):
         seen: list[tuple[int, int]] = []
-        count_file(tmp_path / name, ROLES, progress=lambda done, total: seen.append((done, total)), **kwargs)
+
+        def record(done: int, total: int, seen: list[tuple[int, int]] = seen) -> None:
+            seen.append((done, total))
+
+        count_file(tmp_path / name, ROLES, progress=record, **kwargs)
         assert len(seen) > 3, name
         assert [d for d, _ in seen] == sorted(d for d, _ in seen)
         assert seen[-1][0] == seen[-1][1], name
@@ -72,13 +84,16 @@ def test_a_non_binary_label_fails_on_the_first_batch() -> None:
 def test_an_identifier_as_sensitive_column_is_refused() -> None:
     n = MAX_GROUPS + 5
     with pytest.raises(InputError, match="more than"):
-        count_arrays({"id": np.arange(n), "y": np.zeros(n, int), "p": np.zeros(n, int)},
-                     ColumnRoles("y", "p", ("id",)))
+        count_arrays(
+            {"id": np.arange(n), "y": np.zeros(n, int), "p": np.zeros(n, int)}, ColumnRoles("y", "p", ("id",))
+        )
 
 
 def test_equal_values_of_different_spelling_are_one_label() -> None:
-    cells = count_arrays({"g": ["a", "a", "b", "b"], "y": ["1", "1.0", "0", "0.0"], "p": [1, 0, 1, 0]},
-                         ColumnRoles("y", "p", ("g",)))
+    cells = count_arrays(
+        {"g": ["a", "a", "b", "b"], "y": ["1", "1.0", "0", "0.0"], "p": [1, 0, 1, 0]},
+        ColumnRoles("y", "p", ("g",)),
+    )
     table = binarise(cells)
     assert table.favorable == "1" and table.counts.tolist() == [[1, 0, 1, 0], [0, 1, 0, 1]]
 
@@ -98,7 +113,9 @@ _MEASURE = textwrap.dedent("""
 
 
 def _peak(path: Path) -> dict[str, int]:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True
+    )
     return dict(json.loads(out.stdout))
 
 

@@ -55,13 +55,39 @@ def evaluated(store: Engine, tmp_path: Path) -> dict[str, Any]:
     rng = np.random.default_rng(4)
     n = 500
     y = rng.integers(0, 2, n)
-    frame = pd.DataFrame({"race": rng.choice(["a", "b", "c"], n), "sex": rng.choice(["f", "m"], n), "y": y,
-                          "p": np.where(rng.random(n) < 0.75, y, 1 - y), "s": rng.random(n)})
+    frame = pd.DataFrame(
+        {
+            "race": rng.choice(["a", "b", "c"], n),
+            "sex": rng.choice(["f", "m"], n),
+            "y": y,
+            "p": np.where(rng.random(n) < 0.75, y, 1 - y),
+            "s": rng.random(n),
+        }
+    )
     path = tmp_path / "d.parquet"
     frame.to_parquet(path)
-    result = gov("evidence", "fairness", "credit", "1", "--data", str(path), "--label", "y", "--prediction", "p",
-                 "--sensitive", "race,sex", "--privileged", "race=a", "--score", "s", "--bootstrap", "200",
-                 "--format", "json")
+    result = gov(
+        "evidence",
+        "fairness",
+        "credit",
+        "1",
+        "--data",
+        str(path),
+        "--label",
+        "y",
+        "--prediction",
+        "p",
+        "--sensitive",
+        "race,sex",
+        "--privileged",
+        "race=a",
+        "--score",
+        "s",
+        "--bootstrap",
+        "200",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     return {"doc": doc, "facet": to_facet(doc, PRODUCER)}
@@ -119,8 +145,9 @@ def _mutations(facet: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
 def test_offline_validation_agrees_with_the_published_spec(evaluated: dict[str, Any]) -> None:
     schema = facet_schema()
     registry = published_registry().with_resource(schema["$id"], Resource.from_contents(schema))
-    oracle = Draft202012Validator({"$ref": SCHEMA_URL}, registry=registry,
-                                  format_checker=Draft202012Validator.FORMAT_CHECKER)
+    oracle = Draft202012Validator(
+        {"$ref": SCHEMA_URL}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     facet = evaluated["facet"]
     assert oracle.is_valid(facet)
     validate_fairness_facet(facet)
@@ -134,15 +161,19 @@ def test_the_first_problem_is_named_by_its_json_path(evaluated: dict[str, Any]) 
     for name, (bad, path) in _mutations(evaluated["facet"]).items():
         with pytest.raises(InputError) as caught:
             validate_fairness_facet(bad)
-        assert caught.value.where == ROOT + path, name
+        assert isinstance(caught.value, InputError) and caught.value.where == ROOT + path, name
         assert caught.value.one_line().startswith(ROOT + path + ": "), name
 
 
 def test_ingested_facet_is_stored_like_the_cli_evaluation(store: Engine, evaluated: dict[str, Any]) -> None:
     run_id = str(uuid.uuid4())
     with session_scope(store) as session:
-        ingest_fairness_facet(session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN)
-        ingest_fairness_facet(session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN)
+        ingest_fairness_facet(
+            session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN
+        )
+        ingest_fairness_facet(
+            session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN
+        )
     with session_scope(store) as session:
         rows = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).all()
         assert len(rows) == 1  # the same facet twice in one run (START and COMPLETE) is one evaluation
@@ -158,21 +189,27 @@ def test_ingested_facet_is_stored_like_the_cli_evaluation(store: Engine, evaluat
     assert sorted(e["producer"] for e in json.loads(listed.stdout)) == sorted([PRODUCER, "gov-cli"])
 
 
-@pytest.mark.parametrize(("edit", "path", "error"), [
-    (lambda f: f["model"].update(name="nope"), ".model", NotFoundError),
-    (lambda f: f["model"].update(version="7"), ".model", NotFoundError),
-    (lambda f: f.update(privilegedGroup="race=zz"), ".privilegedGroup", InputError),
-    (lambda f: f["groups"][1]["values"].pop("sex"), ".groups[1].values", InputError),
-    (lambda f: f["groups"][1]["values"].update(f["groups"][0]["values"]), ".groups[1]", InputError),
-    (lambda f: f["groups"][0].pop("scoreSum"), ".groups[0]", InputError),
-])
-def test_semantic_problems_name_their_path_and_store_nothing(store: Engine, evaluated: dict[str, Any],
-                                                             edit: Any, path: str, error: type) -> None:
+@pytest.mark.parametrize(
+    ("edit", "path", "error"),
+    [
+        (lambda f: f["model"].update(name="nope"), ".model", NotFoundError),
+        (lambda f: f["model"].update(version="7"), ".model", NotFoundError),
+        (lambda f: f.update(privilegedGroup="race=zz"), ".privilegedGroup", InputError),
+        (lambda f: f["groups"][1]["values"].pop("sex"), ".groups[1].values", InputError),
+        (lambda f: f["groups"][1]["values"].update(f["groups"][0]["values"]), ".groups[1]", InputError),
+        (lambda f: f["groups"][0].pop("scoreSum"), ".groups[0]", InputError),
+    ],
+)
+def test_semantic_problems_name_their_path_and_store_nothing(
+    store: Engine, evaluated: dict[str, Any], edit: Any, path: str, error: type
+) -> None:
     facet = copy.deepcopy(evaluated["facet"])
     edit(facet)
     with pytest.raises(error) as caught, session_scope(store) as session:
-        ingest_fairness_facet(session, run_id=str(uuid.uuid4()), facet=facet, producer=PRODUCER, event_time=WHEN)
-    assert caught.value.where == ROOT + path
+        ingest_fairness_facet(
+            session, run_id=str(uuid.uuid4()), facet=facet, producer=PRODUCER, event_time=WHEN
+        )
+    assert isinstance(caught.value, InputError) and caught.value.where == ROOT + path
     with session_scope(store) as session:
         assert len(session.exec(select(FairnessEvaluation)).all()) == 1  # only the fixture's CLI evaluation
 
@@ -181,10 +218,14 @@ def test_facet_in_an_openlineage_event_is_ingested(store: Engine, evaluated: dic
     ingest = pytest.importorskip("governance.lineage.ingest")
     run_id = str(uuid.uuid4())
     event = {
-        "eventType": "COMPLETE", "eventTime": "2026-11-27T12:00:00Z",
+        "eventType": "COMPLETE",
+        "eventTime": "2026-11-27T12:00:00Z",
         "run": {"runId": run_id, "facets": {FACET_KEY: evaluated["facet"]}},
-        "job": {"namespace": "pipelines", "name": "fairness-check"}, "inputs": [], "outputs": [],
-        "producer": PRODUCER, "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "job": {"namespace": "pipelines", "name": "fairness-check"},
+        "inputs": [],
+        "outputs": [],
+        "producer": PRODUCER,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
     }
     report = ingest.ingest_objects(store, [event], source="test")
     assert report.accepted == 1, report.rejected

@@ -20,10 +20,29 @@ SHARED = Path(os.environ.get("GOV_SHARED_DIR") or Path(__file__).resolve().paren
 COMPAS = SHARED / "data" / "compas" / "compas-scores-two-years.csv"
 GERMAN = SHARED / "data" / "german_credit" / "german.data"
 COMPAS_SHA256 = "sha256:c451db85908b2f7fef1d83203bedf6b71ecda0d5af468d82ae62178f91d0cc7d"
-GERMAN_COLUMNS = ["status", "month", "credit_history", "purpose", "credit_amount", "savings", "employment",
-                  "investment_as_income_percentage", "personal_status", "other_debtors", "residence_since",
-                  "property", "age", "installment_plans", "housing", "number_of_credits", "skill_level",
-                  "people_liable_for", "telephone", "foreign_worker", "credit"]
+GERMAN_COLUMNS = [
+    "status",
+    "month",
+    "credit_history",
+    "purpose",
+    "credit_amount",
+    "savings",
+    "employment",
+    "investment_as_income_percentage",
+    "personal_status",
+    "other_debtors",
+    "residence_since",
+    "property",
+    "age",
+    "installment_plans",
+    "housing",
+    "number_of_credits",
+    "skill_level",
+    "people_liable_for",
+    "telephone",
+    "foreign_worker",
+    "credit",
+]
 
 pytestmark = pytest.mark.skipif(not COMPAS.exists(), reason=f"shared data not found at {SHARED}")
 
@@ -47,8 +66,21 @@ def by_name(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_compas_false_positive_rates_match_propublica(model: str) -> None:
-    results = evaluate(model, "--data", str(COMPAS), "--label", "two_year_recid", "--prediction", "score_text",
-                       "--predicted-favorable", "Medium,High", "--sensitive", "race", "--privileged", "Caucasian")
+    results = evaluate(
+        model,
+        "--data",
+        str(COMPAS),
+        "--label",
+        "two_year_recid",
+        "--prediction",
+        "score_text",
+        "--predicted-favorable",
+        "Medium,High",
+        "--sensitive",
+        "race",
+        "--privileged",
+        "Caucasian",
+    )
     assert results["rows"] == 7214
     assert results["data"]["digest"] == COMPAS_SHA256
     groups = by_name(results)
@@ -72,10 +104,34 @@ def test_compas_explicit_prediction_column_gives_the_same_counts(model: str, tmp
     frame["high_risk"] = (frame["score_text"] != "Low").astype(int)
     path = tmp_path / "compas.csv"
     frame[["race", "two_year_recid", "high_risk"]].to_csv(path, index=False)
-    derived = evaluate(model, "--data", str(path), "--label", "two_year_recid", "--prediction", "high_risk",
-                       "--sensitive", "race", "--privileged", "Caucasian")
-    original = evaluate(model, "--data", str(COMPAS), "--label", "two_year_recid", "--prediction", "score_text",
-                        "--predicted-favorable", "Medium,High", "--sensitive", "race", "--privileged", "Caucasian")
+    derived = evaluate(
+        model,
+        "--data",
+        str(path),
+        "--label",
+        "two_year_recid",
+        "--prediction",
+        "high_risk",
+        "--sensitive",
+        "race",
+        "--privileged",
+        "Caucasian",
+    )
+    original = evaluate(
+        model,
+        "--data",
+        str(COMPAS),
+        "--label",
+        "two_year_recid",
+        "--prediction",
+        "score_text",
+        "--predicted-favorable",
+        "Medium,High",
+        "--sensitive",
+        "race",
+        "--privileged",
+        "Caucasian",
+    )
     assert [g["counts"] for g in derived["groups"]] == [g["counts"] for g in original["groups"]]
     assert derived["metrics"] == original["metrics"]
 
@@ -90,11 +146,20 @@ def _aif360_german_disparate_impact() -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dataset = StandardDataset(
-            frame, label_name="credit", favorable_classes=[1], protected_attribute_names=["sex"],
-            privileged_classes=[["male"]], categorical_features=[], features_to_keep=["credit"],
-            features_to_drop=["personal_status"], custom_preprocessing=default_preprocessing,
-            metadata=default_mappings)
-        metric = BinaryLabelDatasetMetric(dataset, unprivileged_groups=[{"sex": 0}], privileged_groups=[{"sex": 1}])
+            frame,
+            label_name="credit",
+            favorable_classes=[1],
+            protected_attribute_names=["sex"],
+            privileged_classes=[["male"]],
+            categorical_features=[],
+            features_to_keep=["credit"],
+            features_to_drop=["personal_status"],
+            custom_preprocessing=default_preprocessing,
+            metadata=default_mappings,
+        )
+        metric = BinaryLabelDatasetMetric(
+            dataset, unprivileged_groups=[{"sex": 0}], privileged_groups=[{"sex": 1}]
+        )
         return float(metric.disparate_impact()), float(metric.statistical_parity_difference())
 
 
@@ -106,12 +171,28 @@ def test_german_credit_disparate_impact_matches_aif360(model: str, tmp_path: Pat
     frame.to_csv(path, index=False)
     # credit: 1 good, 2 bad; favorable = 1 (a non-default favorable label). The data set has no model
     # predictions, so the label stands in for them and the two disparate impacts coincide.
-    results = evaluate(model, "--data", str(path), "--label", "credit", "--prediction", "credit",
-                       "--favorable", "1", "--sensitive", "sex", "--privileged", "male")
+    results = evaluate(
+        model,
+        "--data",
+        str(path),
+        "--label",
+        "credit",
+        "--prediction",
+        "credit",
+        "--favorable",
+        "1",
+        "--sensitive",
+        "sex",
+        "--privileged",
+        "male",
+    )
     reference_di, reference_spd = _aif360_german_disparate_impact()
-    assert results["metrics"]["aif360.base_rate_disparate_impact"]["value"] == pytest.approx(reference_di, abs=1e-12)
+    assert results["metrics"]["aif360.base_rate_disparate_impact"]["value"] == pytest.approx(
+        reference_di, abs=1e-12
+    )
     assert results["metrics"]["aif360.disparate_impact"]["value"] == pytest.approx(reference_di, abs=1e-12)
     assert results["metrics"]["aif360.statistical_parity_difference"]["value"] == pytest.approx(
-        reference_spd, abs=1e-12)
+        reference_spd, abs=1e-12
+    )
     assert round(reference_di, 4) == 0.8966  # the widely quoted figure for sex on German credit
     assert results["favorable_label"] == "1" and results["rows"] == 1000

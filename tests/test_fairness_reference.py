@@ -25,7 +25,10 @@ from governance.evidence.readers import count_arrays
 
 TOL = 1e-9
 LABELINGS = [  # (unfavorable, favorable) as stored in the data
-    (0, 1), (1, 0), (1, 2), (2.0, 1.0),
+    (0, 1),
+    (1, 0),
+    (1, 2),
+    (2.0, 1.0),
 ]
 
 
@@ -70,11 +73,16 @@ def cases(draw: st.DrawFn) -> Case:
 
 def ours(case: Case, *, privileged: bool = True) -> dict[str, Any]:
     roles = ColumnRoles("y", "p", case.sensitive, "score")
-    cells = count_arrays({"s1": case.s1, "s2": case.s2, "y": case.y, "p": case.p, "score": case.score}, roles,
-                         batch_rows=37)  # several batches: the chunked path is the one under test
+    cells = count_arrays(
+        {"s1": case.s1, "s2": case.s2, "y": case.y, "p": case.p, "score": case.score}, roles, batch_rows=37
+    )  # several batches: the chunked path is the one under test
     table = binarise(cells, str(case.favorable))
-    return evaluate(table, Settings(privileged=f"s1={case.privileged_value}" if privileged else None,
-                                    min_group_size=0, bootstrap=0))
+    return evaluate(
+        table,
+        Settings(
+            privileged=f"s1={case.privileged_value}" if privileged else None, min_group_size=0, bootstrap=0
+        ),
+    )
 
 
 def close(mine: float | None, ref: float) -> bool:
@@ -102,9 +110,17 @@ def test_fairlearn_metrics_equal(case: Case) -> None:
     result = ours(case)
     fav = case.favorable
     frame = MetricFrame(
-        metrics={"sr": partial(selection_rate, pos_label=fav), "tpr": partial(true_positive_rate, pos_label=fav),
-                 "fpr": partial(false_positive_rate, pos_label=fav), "count": count, "acc": accuracy_score},
-        y_true=case.y, y_pred=case.p, sensitive_features=sensitive_frame(case))
+        metrics={
+            "sr": partial(selection_rate, pos_label=fav),
+            "tpr": partial(true_positive_rate, pos_label=fav),
+            "fpr": partial(false_positive_rate, pos_label=fav),
+            "count": count,
+            "acc": accuracy_score,
+        },
+        y_true=case.y,
+        y_pred=case.p,
+        sensitive_features=sensitive_frame(case),
+    )
     diff, ratio = frame.difference(), frame.ratio()
     expected = {
         "fairlearn.demographic_parity_difference": diff["sr"],
@@ -145,7 +161,9 @@ def test_fairlearn_convenience_functions_equal(case: Case) -> None:
         "fairlearn.demographic_parity_difference": demographic_parity_difference(case.y, case.p, **kw),
         "fairlearn.demographic_parity_ratio": demographic_parity_ratio(case.y, case.p, **kw),
         "fairlearn.equalized_odds_difference": equalized_odds_difference(case.y, case.p, **kw),
-        "fairlearn.equalized_odds_difference_mean": equalized_odds_difference(case.y, case.p, agg="mean", **kw),
+        "fairlearn.equalized_odds_difference_mean": equalized_odds_difference(
+            case.y, case.p, agg="mean", **kw
+        ),
         "fairlearn.equal_opportunity_difference": equal_opportunity_difference(case.y, case.p, **kw),
     }
     for key, value in expected.items():
@@ -158,14 +176,23 @@ def _aif360(case: Case, unprivileged: list[dict[str, float]]) -> tuple[Any, Any]
 
     frame = pd.DataFrame({c: getattr(case, c).astype(float) for c in case.sensitive})
     frame["y"] = case.y.astype(float)
-    truth = BinaryLabelDataset(df=frame, label_names=["y"], protected_attribute_names=list(case.sensitive),
-                               favorable_label=float(case.favorable), unfavorable_label=float(case.unfavorable))
+    truth = BinaryLabelDataset(
+        df=frame,
+        label_names=["y"],
+        protected_attribute_names=list(case.sensitive),
+        favorable_label=float(case.favorable),
+        unfavorable_label=float(case.unfavorable),
+    )
     predicted = truth.copy(deepcopy=True)
     predicted.labels = case.p.astype(float).reshape(-1, 1)
     predicted.scores = case.score.reshape(-1, 1)
     privileged = [{"s1": float(case.privileged_value)}]
-    return (ClassificationMetric(truth, predicted, unprivileged_groups=unprivileged, privileged_groups=privileged),
-            BinaryLabelDatasetMetric(truth, unprivileged_groups=unprivileged, privileged_groups=privileged))
+    return (
+        ClassificationMetric(
+            truth, predicted, unprivileged_groups=unprivileged, privileged_groups=privileged
+        ),
+        BinaryLabelDatasetMetric(truth, unprivileged_groups=unprivileged, privileged_groups=privileged),
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -190,9 +217,14 @@ def test_aif360_metrics_equal(case: Case) -> None:
             "aif360.base_rate_disparate_impact": dm.disparate_impact(),
         }
     for key, value in expected.items():
-        assert close(result["metrics"][key]["value"], float(value)), (key, result["metrics"][key]["value"], value)
-    assert result["metrics"]["aif360.theil_index"]["value"] == pytest.approx(ours(case, privileged=False)[
-        "metrics"]["aif360.theil_index"]["value"])
+        assert close(result["metrics"][key]["value"], float(value)), (
+            key,
+            result["metrics"][key]["value"],
+            value,
+        )
+    assert result["metrics"]["aif360.theil_index"]["value"] == pytest.approx(
+        ours(case, privileged=False)["metrics"]["aif360.theil_index"]["value"]
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,8 +232,13 @@ def test_aif360_metrics_equal(case: Case) -> None:
 def test_aif360_pairwise_equal(case: Case) -> None:
     """Each non-privileged group alone against the privileged group, as aif360 computes it."""
     result = ours(case)
-    names = {"statistical_parity_difference", "disparate_impact", "equal_opportunity_difference",
-             "average_odds_difference", "average_abs_odds_difference"}
+    names = {
+        "statistical_parity_difference",
+        "disparate_impact",
+        "equal_opportunity_difference",
+        "average_odds_difference",
+        "average_abs_odds_difference",
+    }
     for group in result["groups"]:
         if group["privileged"]:
             continue
@@ -220,7 +257,9 @@ def test_aif360_pairwise_equal(case: Case) -> None:
             if group["metrics"]["ppv"] is not None:  # aif360 says 0 where nothing was predicted favorable
                 assert close(group["metrics"]["ppv"], float(cm.positive_predictive_value(privileged=False)))
             assert close(group["metrics"]["gtpr"], float(cm.generalized_true_positive_rate(privileged=False)))
-            assert close(group["metrics"]["gfpr"], float(cm.generalized_false_positive_rate(privileged=False)))
+            assert close(
+                group["metrics"]["gfpr"], float(cm.generalized_false_positive_rate(privileged=False))
+            )
 
 
 def test_sign_conventions_on_a_known_case() -> None:

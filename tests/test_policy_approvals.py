@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -16,7 +17,7 @@ from tests.helpers import gov
 CHECK = ["check", "credit-risk", "3", "--target", "production", "--format", "json"]
 
 
-def _approval_outcome() -> dict[str, object]:
+def _approval_outcome() -> dict[str, Any]:
     report = json.loads(gov(*CHECK).stdout)
     return next(o for o in report["outcomes"] if o["policy_id"] == "approval.two-person")
 
@@ -73,7 +74,7 @@ def test_an_approval_for_a_different_artifact_digest_does_not_count(seeded: Engi
     outcome = _approval_outcome()
     assert outcome["verdict"] == "fail"
     assert f"approved {OTHER_DIGEST[:19]}…, not this version's {DIGEST[:19]}…" in str(outcome["message"])
-    refs = [e for e in outcome["evidence"] if e["kind"] == "approval"]  # type: ignore[union-attr]
+    refs = [e for e in outcome["evidence"] if e["kind"] == "approval"]
     assert [r["note"].startswith("not counted") for r in refs] == [True, False]
 
 

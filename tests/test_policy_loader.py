@@ -63,7 +63,8 @@ def test_unknown_kind_names_line_and_field() -> None:
 
 
 def test_invalid_cel_names_the_line_inside_a_block_expression() -> None:
-    text = HEAD.format(id="x", mode="enforce") + "kind: condition\nrule:\n  expression: |\n    size(datasets) > 0\n    && (\n"
+    text = (HEAD.format(id="x", mode="enforce")
+            + "kind: condition\nrule:\n  expression: |\n    size(datasets) > 0\n    && (\n")
     found = problems_of(text)
     assert len(found) == 1
     assert found[0].startswith("p.yaml:14: rule.expression: invalid CEL:"), found
@@ -97,7 +98,8 @@ def test_schema_violations_are_reported_at_their_field() -> None:
 
 
 def test_a_bad_duration_is_reported() -> None:
-    text = BIAS.format(id="x", mode="enforce", metric="fairlearn.demographic_parity_difference") + "  max_age: 90 days\n"
+    text = BIAS.format(id="x", mode="enforce", metric="fairlearn.demographic_parity_difference")
+    text += "  max_age: 90 days\n"
     assert any(f.startswith("p.yaml:16: rule.max_age:") for f in problems_of(text))
 
 
@@ -137,10 +139,15 @@ def test_bundle_digest_ignores_formatting_but_not_meaning() -> None:
     text = CONDITION.format(id="p", mode="enforce", expr="'size(datasets) > 0'")
     reformatted = "# a comment\n" + text.replace("controls: [eu-ai-act:Art. 9]", "controls:\n  - 'eu-ai-act:Art. 9'")
     changed = text.replace("> 0", "> 1")
-    digest = lambda t: load_documents({"p.yaml": t}, "mem")[0].digest  # noqa: E731
+
+    def digest(text: str, name: str = "p.yaml") -> str:
+        bundle, _ = load_documents({name: text}, "mem")
+        assert bundle is not None
+        return bundle.digest
+
     assert digest(text) == digest(reformatted)
     assert digest(text) != digest(changed)
-    assert digest(text) == load_documents({"elsewhere/renamed.yaml": text}, "mem")[0].digest  # type: ignore[union-attr]
+    assert digest(text) == digest(text, "elsewhere/renamed.yaml")
 
 
 @pytest.mark.parametrize(("mode", "verdict", "code"), [("enforce", Verdict.ERROR, BLOCKED),
@@ -174,8 +181,8 @@ def test_a_kind_that_raises_a_python_exception_is_contained(monkeypatch: pytest.
 def test_lint_reports_every_problem_of_every_file(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(BIAS.format(id="a", mode="enforce", metric="nope"))
     (tmp_path / "b.yaml").write_text(CONDITION.format(id="b", mode="enforce", expr="'('"))
-    (tmp_path / "c.yaml").write_text(HEAD.format(id="c", mode="enforce").replace("eu-ai-act:Art. 9", "eu-ai-act:Art. 999")
-                                     + "kind: condition\nrule: {expression: 'true'}\n")
+    head = HEAD.format(id="c", mode="enforce").replace("eu-ai-act:Art. 9", "eu-ai-act:Art. 999")
+    (tmp_path / "c.yaml").write_text(head + "kind: condition\nrule: {expression: 'true'}\n")
     (tmp_path / "frameworks").mkdir()
     (tmp_path / "frameworks" / "eu-ai-act.yaml").write_text(
         "framework: eu-ai-act\ntitle: AI Act\ncontrols:\n  'Art. 9': Risk management system\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -21,13 +22,13 @@ WAIVE = ["waive", "approval.two-person", "--reason", "hotfix for incident 12", "
          "--as", "cro"]
 
 
-def _report() -> tuple[int, dict[str, object]]:
+def _report() -> tuple[int, dict[str, Any]]:
     result = gov(*CHECK, "--format", "json")
     return result.exit_code, json.loads(result.stdout)
 
 
-def _outcome(report: dict[str, object]) -> dict[str, object]:
-    return next(o for o in report["outcomes"] if o["policy_id"] == "approval.two-person")  # type: ignore[union-attr]
+def _outcome(report: dict[str, Any]) -> dict[str, Any]:
+    return next(o for o in report["outcomes"] if o["policy_id"] == "approval.two-person")
 
 
 def test_an_active_waiver_waives_and_unblocks(seeded: Engine) -> None:  # noqa: F811
@@ -37,7 +38,7 @@ def test_an_active_waiver_waives_and_unblocks(seeded: Engine) -> None:  # noqa: 
     code, report = _report()
     outcome = _outcome(report)
     assert code == 0 and outcome["verdict"] == "waived" and outcome["rule_verdict"] == "fail"
-    assert outcome["waiver"]["ticket"] == "CHG-981" and outcome["waiver"]["status"] == "applied"  # type: ignore[index]
+    assert outcome["waiver"]["ticket"] == "CHG-981" and outcome["waiver"]["status"] == "applied"
     assert str(outcome["message"]).startswith("waived by waiver 1 (CHG-981, until ")
 
 
@@ -48,8 +49,8 @@ def test_an_expired_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F
     code, report = _report()
     outcome = _outcome(report)
     assert code == 1 and outcome["verdict"] == "fail" and outcome["waiver"] is None
-    assert outcome["waivers"][0]["status"] == "expired"  # type: ignore[index]
-    assert report["waivers"][0]["ticket"] == "CHG-1"  # type: ignore[index]
+    assert outcome["waivers"][0]["status"] == "expired"
+    assert report["waivers"][0]["ticket"] == "CHG-1"
 
 
 def test_a_revoked_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F811
@@ -57,7 +58,7 @@ def test_a_revoked_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F8
     assert _report()[0] == 0
     assert gov("policy", "revoke-waiver", "1", "--as", "cro").exit_code == 0
     code, report = _report()
-    assert code == 1 and _outcome(report)["waivers"][0]["status"] == "revoked"  # type: ignore[index]
+    assert code == 1 and _outcome(report)["waivers"][0]["status"] == "revoked"
     assert gov("policy", "revoke-waiver", "1").exit_code == 2  # already revoked: a conflict
 
 

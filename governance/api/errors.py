@@ -82,12 +82,23 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
-    @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
-        # The database refused a value the caller sent (a NUL character, a number out of range):
-        # the request is at fault, and the transaction was rolled back.
+    from psycopg import DataError as PgDataError
+
+    async def _data(_: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value the caller sent (a NUL character in PostgreSQL text, a number
+        # out of range): the request is at fault, and its transaction was rolled back.
         return error_response(400, "a value in the request cannot be stored or compared by the database",
                               hint="remove NUL characters and out-of-range numbers")
+
+    app.add_exception_handler(DataError, _data)
+    app.add_exception_handler(PgDataError, _data)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _encoding(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        if "surrogate" in str(exc):  # JSON can spell a lone surrogate (\ud800) that no database stores
+            return error_response(400, "text contains a lone UTF-16 surrogate, which is not Unicode text",
+                                  hint="send valid Unicode")
+        return error_response(500, f"internal error: {type(exc).__name__}")
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

@@ -43,20 +43,31 @@ def fairness(
     data: str = typer.Option(..., "--data", help="CSV or Parquet file, or a database URL (with --query)."),
     label: str = typer.Option(..., "--label", help="Ground-truth label column (binary)."),
     prediction: str = typer.Option(..., "--prediction", help="Prediction column."),
-    sensitive: str = typer.Option(..., "--sensitive", help="Sensitive column(s), COL[,COL...]; several make "
-                                                           "intersectional groups."),
-    favorable: str = typer.Option(None, "--favorable", help="Favorable (positive) label value; default 1 or true."),
-    predicted_favorable: str = typer.Option(None, "--predicted-favorable",
-                                            help="Prediction values counted as favorable, V[,V...]; default: "
-                                                 "the favorable label."),
-    privileged: str = typer.Option(None, "--privileged", help="Privileged group for aif360 metrics: VALUE, or "
-                                                              "COL=VALUE[,COL=VALUE]."),
+    sensitive: str = typer.Option(
+        ..., "--sensitive", help="Sensitive column(s), COL[,COL...]; several make intersectional groups."
+    ),
+    favorable: str = typer.Option(
+        None, "--favorable", help="Favorable (positive) label value; default 1 or true."
+    ),
+    predicted_favorable: str = typer.Option(
+        None,
+        "--predicted-favorable",
+        help="Prediction values counted as favorable, V[,V...]; default: the favorable label.",
+    ),
+    privileged: str = typer.Option(
+        None, "--privileged", help="Privileged group for aif360 metrics: VALUE, or COL=VALUE[,COL=VALUE]."
+    ),
     score: str = typer.Option(None, "--score", help="Score column (probability of the favorable label)."),
     query: str = typer.Option(None, "--query", help="SQL query when --data is a database URL."),
     min_group_size: int = typer.Option(30, "--min-group-size", help="Smaller groups are flagged."),
-    include_small: bool = typer.Option(False, "--include-small-groups/--exclude-small-groups",
-                                       help="Whether small groups enter max-min aggregates."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the intervals (0: none)."),
+    include_small: bool = typer.Option(
+        False,
+        "--include-small-groups/--exclude-small-groups",
+        help="Whether small groups enter max-min aggregates.",
+    ),
+    bootstrap: int = typer.Option(
+        1000, "--bootstrap", help="Bootstrap resamples for the intervals (0: none)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
@@ -74,10 +85,20 @@ def fairness(
     if fmt not in ("text", "json"):
         raise InputError(f"unknown format {fmt!r}", where="--format", hint="text or json")
     request = FairnessRequest(
-        label=label, prediction=prediction, sensitive=_split(sensitive) or (), favorable=favorable,
-        predicted_favorable=_split(predicted_favorable), score=score,
-        settings=Settings(privileged=privileged, min_group_size=min_group_size, include_small_groups=include_small,
-                          bootstrap=bootstrap, seed=seed, confidence=confidence),
+        label=label,
+        prediction=prediction,
+        sensitive=_split(sensitive) or (),
+        favorable=favorable,
+        predicted_favorable=_split(predicted_favorable),
+        score=score,
+        settings=Settings(
+            privileged=privileged,
+            min_group_size=min_group_size,
+            include_small_groups=include_small,
+            bootstrap=bootstrap,
+            seed=seed,
+            confidence=confidence,
+        ),
     )
     with session_scope(open_store()) as session, _progress(data, fmt) as progress:
         stored = evaluate_fairness(session, model, version, data, request, query=query, progress=progress)
@@ -124,4 +145,6 @@ def show(
 
     with session_scope(open_store()) as session:
         stored = get_evaluation(session, evaluation_id)
-    typer.echo(json.dumps(stored.to_dict(), indent=2) if fmt == "json" else render_text(stored.results, stored.id))
+    typer.echo(
+        json.dumps(stored.to_dict(), indent=2) if fmt == "json" else render_text(stored.results, stored.id)
+    )

@@ -30,12 +30,15 @@ GROUPS: list[tuple[str, str]] = [
     ("governance.cli.token", "token"),
     ("governance.cli.policy", "policy"),
     ("governance.cli.decision", "decision"),
+    ("governance.cli.report", "report"),
+    ("governance.cli.keys", "keys"),
 ]
 # Modules that add top-level commands to `app` through a `register(app)` function.
 COMMAND_MODULES: list[str] = [
     "governance.cli.serve",
     "governance.cli.demo",
     "governance.cli.check",
+    "governance.cli.verify",
 ]
 
 

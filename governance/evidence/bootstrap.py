@@ -14,8 +14,10 @@ import numpy as np
 
 from governance.evidence.metrics import Sample
 
-METHOD = ("multinomial resampling of the group x label x prediction cell counts (distributed exactly as "
-          "counting a row bootstrap); percentile intervals")
+METHOD = (
+    "multinomial resampling of the group x label x prediction cell counts (distributed exactly as "
+    "counting a row bootstrap); percentile intervals"
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,13 @@ class Interval:
     undefined: int
 
 
-def resample(counts: np.ndarray, resamples: int, seed: int | None,
-             score_sum: np.ndarray | None = None, score_sq: np.ndarray | None = None) -> Sample:
+def resample(
+    counts: np.ndarray,
+    resamples: int,
+    seed: int | None,
+    score_sum: np.ndarray | None = None,
+    score_sq: np.ndarray | None = None,
+) -> Sample:
     """`resamples` bootstrap replicates of a (G, 4) count table: a Sample of shape (B, G, 4)."""
     rng = np.random.default_rng(seed)
     flat = counts.reshape(-1).astype(np.int64)

@@ -54,6 +54,10 @@ def group_name(sensitive: Sequence[str], values: Sequence[str]) -> str:
     return ", ".join(f"{c}={v}" for c, v in zip(sensitive, values, strict=True))
 
 
+def _listed(values: set[str]) -> str:
+    return ", ".join(repr(v) for v in sorted(values))
+
+
 def natural_key(values: tuple[str, ...]) -> tuple[tuple[int, float, str], ...]:
     """Sort numbers by value and text alphabetically, so groups come out in a stable, readable order."""
     out = []
@@ -72,37 +76,48 @@ def resolve_favorable(label_tokens: set[str], favorable: str | None, *, label: s
     if favorable is not None:
         token = label_token(favorable)
         if token not in label_tokens and len(label_tokens) >= 2:
-            raise InputError(f"favorable value {favorable!r} is not a value of label column {label!r} "
-                             f"(values: {values})", where="--favorable")
+            raise InputError(
+                f"favorable value {favorable!r} is not a value of label column {label!r} (values: {values})",
+                where="--favorable",
+            )
         return token
     for allowed, default in _DEFAULT_FAVORABLE:
         if label_tokens <= allowed:
             return default
-    raise InputError(f"label column {label!r} has values {values}: which one is favorable?",
-                     where="--favorable", hint="pass --favorable VALUE")
+    raise InputError(
+        f"label column {label!r} has values {values}: which one is favorable?",
+        where="--favorable",
+        hint="pass --favorable VALUE",
+    )
 
 
-def binarise(raw: RawCells, favorable: str | None = None,
-             predicted_favorable: Sequence[str] | None = None) -> ConfusionTable:
-    """Map labels and predictions to favorable/unfavorable and sum the cells into groups x [TP, FP, FN, TN]."""
+def binarise(
+    raw: RawCells, favorable: str | None = None, predicted_favorable: Sequence[str] | None = None
+) -> ConfusionTable:
+    """Map labels and predictions to favorable/unfavorable; sum the cells into groups x [TP, FP, FN, TN]."""
     roles = raw.roles
     if not raw.sums or raw.rows == 0:
         raise InputError("the data has no rows", where="--data")
     k = len(roles.sensitive)
     label_tokens = {label_token(key[k]) for key in raw.sums}
     if len(label_tokens) > 2:
-        raise InputError(f"label column {roles.label!r} is not binary: values "
-                         f"{', '.join(repr(v) for v in sorted(label_tokens))}", where=roles.label)
+        raise InputError(
+            f"label column {roles.label!r} is not binary: values "
+            f"{', '.join(repr(v) for v in sorted(label_tokens))}",
+            where=roles.label,
+        )
     pred_texts = {key[k + 1] for key in raw.sums}
     if predicted_favorable is None:
         pred_tokens = {label_token(t) for t in pred_texts}
         union = label_tokens | pred_tokens
         if len(union) > 2:
             raise InputError(
-                f"prediction column {roles.prediction!r} has values {', '.join(repr(v) for v in sorted(pred_tokens))} "
+                f"prediction column {roles.prediction!r} has values {_listed(pred_tokens)} "
                 f"and label column {roles.label!r} has {', '.join(repr(v) for v in sorted(label_tokens))}: "
-                "predictions must take the label's two values", where=roles.prediction,
-                hint="or name the favorable predictions with --predicted-favorable")
+                "predictions must take the label's two values",
+                where=roles.prediction,
+                hint="or name the favorable predictions with --predicted-favorable",
+            )
         fav = resolve_favorable(union, favorable, label=roles.label)
         pred_fav_tokens = {fav}
         shown_pred_fav: tuple[str, ...] = (fav,)
@@ -110,9 +125,11 @@ def binarise(raw: RawCells, favorable: str | None = None,
         fav = resolve_favorable(label_tokens, favorable, label=roles.label)
         pred_fav_tokens = {label_token(v) for v in predicted_favorable}
         if not any(label_token(t) in pred_fav_tokens for t in pred_texts):
-            raise InputError(f"none of {', '.join(repr(v) for v in predicted_favorable)} occurs in prediction "
-                             f"column {roles.prediction!r} (values: {', '.join(sorted(pred_texts)[:10])})",
-                             where="--predicted-favorable")
+            raise InputError(
+                f"none of {', '.join(repr(v) for v in predicted_favorable)} occurs in prediction "
+                f"column {roles.prediction!r} (values: {', '.join(sorted(pred_texts)[:10])})",
+                where="--predicted-favorable",
+            )
         shown_pred_fav = tuple(predicted_favorable)
     groups = sorted({key[:k] for key in raw.sums}, key=natural_key)
     index = {g: i for i, g in enumerate(groups)}
@@ -129,7 +146,12 @@ def binarise(raw: RawCells, favorable: str | None = None,
         score_sq[g, cell] += sq
     has_score = roles.score is not None
     return ConfusionTable(
-        sensitive=roles.sensitive, groups=tuple(groups), counts=counts, favorable=fav,
-        predicted_favorable=shown_pred_fav, label_values=tuple(sorted(label_tokens)),
-        score_sum=score_sum if has_score else None, score_sq=score_sq if has_score else None,
+        sensitive=roles.sensitive,
+        groups=tuple(groups),
+        counts=counts,
+        favorable=fav,
+        predicted_favorable=shown_pred_fav,
+        label_values=tuple(sorted(label_tokens)),
+        score_sum=score_sum if has_score else None,
+        score_sq=score_sq if has_score else None,
     )

@@ -21,6 +21,7 @@ TP, FP, FN, TN = 0, 1, 2, 3
 MAX_GROUPS = 10_000
 MAX_PREDICTION_VALUES = 1_000
 _DENSE_LIMIT = 1 << 24  # above this many possible cells per batch, count with np.unique instead
+_SMALL_INT_RANGE = 1 << 12
 
 
 def value_text(value: Any) -> str:
@@ -98,6 +99,11 @@ def encode_column(array: Any, name: str, row_offset: int) -> tuple[np.ndarray, l
         array = pa.array(np.asarray(array) if not isinstance(array, list) else array)
     if pa.types.is_floating(array.type) and pc.any(pc.is_nan(array)).as_py():
         _null_error(name, row_offset + pc.index(pc.is_nan(array), True).as_py())
+    if pa.types.is_integer(array.type) and array.null_count == 0 and len(array):
+        low, high = (v.as_py() for v in pc.min_max(array).values())
+        if high - low < _SMALL_INT_RANGE:  # codes are value - min: cheaper than hashing
+            codes = np.subtract(numpy_view(array), low, dtype=np.intp)
+            return codes, [str(v) for v in range(low, high + 1)]
     if not pa.types.is_dictionary(array.type):
         array = pc.dictionary_encode(array)
     indices, dictionary = array.indices, array.dictionary
@@ -106,8 +112,12 @@ def encode_column(array: Any, name: str, row_offset: int) -> tuple[np.ndarray, l
     texts = []
     for value in dictionary.to_pylist():
         texts.append("" if value is None else value_text(value))
-    if dictionary.null_count or (pa.types.is_floating(dictionary.type) and pc.any(pc.is_nan(dictionary)).as_py()):
-        bad = {i for i, v in enumerate(dictionary.to_pylist()) if v is None or (isinstance(v, float) and v != v)}
+    if dictionary.null_count or (
+        pa.types.is_floating(dictionary.type) and pc.any(pc.is_nan(dictionary)).as_py()
+    ):
+        bad = {
+            i for i, v in enumerate(dictionary.to_pylist()) if v is None or (isinstance(v, float) and v != v)
+        }
         codes = numpy_view(indices)
         hit = np.flatnonzero(np.isin(codes, list(bad)))
         if hit.size:
@@ -124,14 +134,25 @@ def numpy_view(array: Any) -> np.ndarray:
     """A numpy view of a null-free numeric pyarrow array (pyarrow's own to_numpy imports pandas)."""
     import pyarrow as pa
 
-    kind = "i" if pa.types.is_signed_integer(array.type) else "u" if pa.types.is_unsigned_integer(array.type) else "f"
+    kind = (
+        "i"
+        if pa.types.is_signed_integer(array.type)
+        else "u"
+        if pa.types.is_unsigned_integer(array.type)
+        else "f"
+    )
     dtype = np.dtype(f"{kind}{array.type.bit_width // 8}")
-    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
 
 
 def _null_error(column: str, row: int) -> None:
-    raise InputError(f"column {column!r} has a missing value (null or NaN) at data row {row + 1}",
-                     where=column, hint="drop or fill missing values before the evaluation")
+    raise InputError(
+        f"column {column!r} has a missing value (null or NaN) at data row {row + 1}",
+        where=column,
+        hint="drop or fill missing values before the evaluation",
+    )
 
 
 def score_array(array: Any, name: str, row_offset: int) -> np.ndarray:
@@ -152,8 +173,11 @@ def score_array(array: Any, name: str, row_offset: int) -> np.ndarray:
     if np.isnan(values).any():
         _null_error(name, row_offset + int(np.flatnonzero(np.isnan(values))[0]))
     if values.size and (values.min() < 0.0 or values.max() > 1.0):
-        raise InputError(f"score column {name!r} has values outside [0, 1]", where=name,
-                         hint="the score is the predicted probability of the favorable label")
+        raise InputError(
+            f"score column {name!r} has values outside [0, 1]",
+            where=name,
+            hint="the score is the predicted probability of the favorable label",
+        )
     return values
 
 
@@ -177,7 +201,7 @@ class CellAccumulator:
         self._check_labels(encoded[-2][1], encoded[-1][1])
         sizes = [len(texts) for _, texts in encoded]
         space = math.prod(sizes)
-        code = encoded[0][0].copy() if len(encoded) > 1 else encoded[0][0]
+        code = encoded[0][0].copy() if len(encoded) > 1 else encoded[0][0]  # codes may be a view
         for (codes, _), size in zip(encoded[1:], sizes[1:], strict=True):
             code *= size
             code += codes
@@ -193,8 +217,11 @@ class CellAccumulator:
             self.cells.add(key, float(counts[0][row]), float(counts[1][row]), float(counts[2][row]))
         self.rows_seen += n
         if len({key[: len(roles.sensitive)] for key in self.cells.sums}) > MAX_GROUPS:
-            raise InputError(f"the sensitive columns {', '.join(roles.sensitive)} make more than {MAX_GROUPS} groups",
-                             where="--sensitive", hint="is one of them an identifier or a continuous value?")
+            raise InputError(
+                f"the sensitive columns {', '.join(roles.sensitive)} make more than {MAX_GROUPS} groups",
+                where="--sensitive",
+                hint="is one of them an identifier or a continuous value?",
+            )
 
     def _check_labels(self, labels: Sequence[str], predictions: Sequence[str]) -> None:
         # Fail on the first batch that shows a non-binary label, not after reading the whole file.
@@ -202,15 +229,23 @@ class CellAccumulator:
         self._predictions.update(predictions)
         roles = self.cells.roles
         if len(self._labels) > 2:
-            raise InputError(f"label column {roles.label!r} is not binary: values include "
-                             f"{_sample(self._labels)}", where=roles.label,
-                             hint="map the label to two values before the evaluation")
+            raise InputError(
+                f"label column {roles.label!r} is not binary: values include {_sample(self._labels)}",
+                where=roles.label,
+                hint="map the label to two values before the evaluation",
+            )
         if len(self._predictions) > MAX_PREDICTION_VALUES:
-            raise InputError(f"prediction column {roles.prediction!r} has more than {MAX_PREDICTION_VALUES} "
-                             "distinct values", where=roles.prediction, hint="is it a score? pass it with --score")
+            raise InputError(
+                f"prediction column {roles.prediction!r} has more than {MAX_PREDICTION_VALUES} "
+                "distinct values",
+                where=roles.prediction,
+                hint="is it a score? pass it with --score",
+            )
 
 
-def _dense_counts(code: np.ndarray, space: int, score: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray]]:
+def _dense_counts(
+    code: np.ndarray, space: int, score: np.ndarray | None
+) -> tuple[np.ndarray, list[np.ndarray]]:
     rows = np.bincount(code, minlength=space)
     present = np.flatnonzero(rows)
     if score is None:
@@ -225,8 +260,11 @@ def _weighted_counts(inverse: np.ndarray, size: int, score: np.ndarray | None) -
     rows = np.bincount(inverse, minlength=size)
     if score is None:
         return [rows, np.zeros(size), np.zeros(size)]
-    return [rows, np.bincount(inverse, weights=score, minlength=size),
-            np.bincount(inverse, weights=score * score, minlength=size)]
+    return [
+        rows,
+        np.bincount(inverse, weights=score, minlength=size),
+        np.bincount(inverse, weights=score * score, minlength=size),
+    ]
 
 
 def _sample(values: set[str], limit: int = 5) -> str:

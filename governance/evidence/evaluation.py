@@ -39,23 +39,29 @@ class Settings:
         if self.seed is not None and not 0 <= self.seed < 2**31:
             raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="--seed")
         if not 0.0 < self.confidence < 1.0:
-            raise InputError(f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence")
+            raise InputError(
+                f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence"
+            )
 
 
 def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
     """'Caucasian' (one sensitive column) or 'race=Caucasian,sex=Male' -> {column: value}."""
     if "=" not in text:
         if len(sensitive) != 1:
-            raise InputError(f"with several sensitive columns name the privileged group as COL=VALUE[,COL=VALUE], "
-                             f"got {text!r}", where="--privileged")
+            raise InputError(
+                f"with several sensitive columns name the privileged group as COL=VALUE[,COL=VALUE], "
+                f"got {text!r}",
+                where="--privileged",
+            )
         return {sensitive[0]: text}
     selector: dict[str, str] = {}
     for part in text.split(","):
         column, sep, value = part.partition("=")
         column = column.strip()
         if not sep or column not in sensitive:
-            raise InputError(f"{part!r} does not name a sensitive column ({', '.join(sensitive)})",
-                             where="--privileged")
+            raise InputError(
+                f"{part!r} does not name a sensitive column ({', '.join(sensitive)})", where="--privileged"
+            )
         selector[column] = value
     return selector
 
@@ -63,17 +69,21 @@ def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
 def privileged_mask(table: ConfusionTable, selector: dict[str, str]) -> np.ndarray:
     """Groups matching the selector. Both the privileged and the unprivileged group must have rows."""
     positions = [table.sensitive.index(c) for c in selector]
-    mask = np.array([all(g[p] == selector[c] for p, c in zip(positions, selector, strict=True))
-                     for g in table.groups])
+    mask = np.array(
+        [all(g[p] == selector[c] for p, c in zip(positions, selector, strict=True)) for g in table.groups]
+    )
     shown = ",".join(f"{c}={v}" for c, v in selector.items())
     if not mask.any():
         values = {c: sorted({g[p] for g in table.groups}) for p, c in zip(positions, selector, strict=True)}
         known = "; ".join(f"{c}: {', '.join(v[:20])}" for c, v in values.items())
-        raise InputError(f"the privileged group {shown} is empty: no row matches it ({known})",
-                         where="--privileged")
+        raise InputError(
+            f"the privileged group {shown} is empty: no row matches it ({known})", where="--privileged"
+        )
     if mask.all():
-        raise InputError(f"the unprivileged group is empty: every row is in the privileged group {shown}",
-                         where="--privileged")
+        raise InputError(
+            f"the unprivileged group is empty: every row is in the privileged group {shown}",
+            where="--privileged",
+        )
     return mask
 
 
@@ -104,8 +114,10 @@ def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
     notes = []
     if not included.any():
         included = np.ones_like(small)
-        notes.append(f"every group is below the minimum size {settings.min_group_size}; "
-                     "all groups were included in max-min aggregates")
+        notes.append(
+            f"every group is below the minimum size {settings.min_group_size}; "
+            "all groups were included in max-min aggregates"
+        )
     design = m.Design(included=included, privileged=priv)
     sample = m.Sample(table.counts, table.score_sum)
     boot = None
@@ -119,8 +131,7 @@ def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
         "favorable_label": table.favorable,
         "predicted_favorable": list(table.predicted_favorable),
         "label_values": list(table.label_values),
-        "privileged": None if selector is None else {
-            "selector": selector, "groups": [table.group_name(i) for i in np.flatnonzero(priv)]},
+        "privileged": _privileged(table, selector, priv),
         "min_group_size": settings.min_group_size,
         "small_groups": "included" if settings.include_small_groups or notes else "excluded",
         "groups": _groups(table, small, included, priv),
@@ -128,33 +139,48 @@ def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
         "metrics": {spec.key: _metric(spec, sample, design, boot, settings.confidence) for spec in specs},
         "pairwise": _pairwise(table, sample, design, boot, settings.confidence) if priv is not None else None,
         "four_fifths": _four_fifths(table, sample, design, boot, settings.confidence),
-        "bootstrap": {"method": METHOD if boot is not None else "none", "resamples": settings.bootstrap,
-                      "seed": settings.seed, "confidence": settings.confidence},
+        "bootstrap": {
+            "method": METHOD if boot is not None else "none",
+            "resamples": settings.bootstrap,
+            "seed": settings.seed,
+            "confidence": settings.confidence,
+        },
         "conventions": dict(CONVENTIONS),
         "notes": notes + _notes(table, small, included, priv is not None),
     }
     return results
 
 
-def _groups(table: ConfusionTable, small: np.ndarray, included: np.ndarray,
-            priv: np.ndarray | None) -> list[dict[str, Any]]:
+def _privileged(
+    table: ConfusionTable, selector: dict[str, str] | None, priv: np.ndarray | None
+) -> dict[str, Any] | None:
+    if selector is None or priv is None:
+        return None
+    return {"selector": selector, "groups": [table.group_name(int(i)) for i in np.flatnonzero(priv)]}
+
+
+def _groups(
+    table: ConfusionTable, small: np.ndarray, included: np.ndarray, priv: np.ndarray | None
+) -> list[dict[str, Any]]:
     per = m.rates(table.counts)
     gen = m.generalized_rates(m.Sample(table.counts, table.score_sum)) if table.score_sum is not None else {}
     out = []
     for g, values in enumerate(table.groups):
         metrics = {name: _num(per[name][g]) for name in GROUP_RATES}
         metrics.update({name: _num(v[g]) for name, v in gen.items()})
-        out.append({
-            "name": table.group_name(g),
-            "values": dict(zip(table.sensitive, values, strict=True)),
-            "count": int(per["count"][g]),
-            "counts": _count_dict(table.counts[g]),
-            "small": bool(small[g]),
-            "included_in_aggregates": bool(included[g]),
-            "privileged": None if priv is None else bool(priv[g]),
-            "metrics": metrics,
-            "undefined": [k for k, v in metrics.items() if v is None],
-        })
+        out.append(
+            {
+                "name": table.group_name(g),
+                "values": dict(zip(table.sensitive, values, strict=True)),
+                "count": int(per["count"][g]),
+                "counts": _count_dict(table.counts[g]),
+                "small": bool(small[g]),
+                "included_in_aggregates": bool(included[g]),
+                "privileged": None if priv is None else bool(priv[g]),
+                "metrics": metrics,
+                "undefined": [k for k, v in metrics.items() if v is None],
+            }
+        )
         if table.score_sum is not None and table.score_sq is not None:
             out[-1]["score_sum"] = _sum_dict(table.score_sum[g])
             out[-1]["score_sum_of_squares"] = _sum_dict(table.score_sq[g])
@@ -171,16 +197,24 @@ def _overall(table: ConfusionTable) -> dict[str, Any]:
     return {"counts": _count_dict(total), "metrics": {name: _num(per[name]) for name in GROUP_RATES}}
 
 
-def _metric(spec: MetricSpec, sample: m.Sample, design: m.Design, boot: m.Sample | None,
-            confidence: float) -> dict[str, Any]:
+def _metric(
+    spec: MetricSpec, sample: m.Sample, design: m.Design, boot: m.Sample | None, confidence: float
+) -> dict[str, Any]:
     value = spec.compute(sample, design)
     interval = percentile_interval(spec.compute(boot, design), confidence)[0] if boot is not None else None
-    return {"value": _num(value), **_interval(interval), "convention": spec.convention,
-            "definition": spec.definition, "reference": spec.reference, "ideal": spec.ideal}
+    return {
+        "value": _num(value),
+        **_interval(interval),
+        "convention": spec.convention,
+        "definition": spec.definition,
+        "reference": spec.reference,
+        "ideal": spec.ideal,
+    }
 
 
-def _pairwise(table: ConfusionTable, sample: m.Sample, design: m.Design, boot: m.Sample | None,
-              confidence: float) -> dict[str, Any]:
+def _pairwise(
+    table: ConfusionTable, sample: m.Sample, design: m.Design, boot: m.Sample | None, confidence: float
+) -> dict[str, Any]:
     assert design.privileged is not None
     point = m.pairwise_aif360(sample, design)
     replicas = m.pairwise_aif360(boot, design) if boot is not None else None
@@ -191,12 +225,17 @@ def _pairwise(table: ConfusionTable, sample: m.Sample, design: m.Design, boot: m
             iv = percentile_interval(replicas[name][:, g], confidence)[0] if replicas is not None else None
             entry[name] = {"value": _num(values[g]), **_interval(iv)}
         groups[table.group_name(int(g))] = entry
-    return {"convention": "aif360", "reference": "the privileged group",
-            "definitions": dict(PAIRWISE_DEFINITIONS), "groups": groups}
+    return {
+        "convention": "aif360",
+        "reference": "the privileged group",
+        "definitions": dict(PAIRWISE_DEFINITIONS),
+        "groups": groups,
+    }
 
 
-def _four_fifths(table: ConfusionTable, sample: m.Sample, design: m.Design, boot: m.Sample | None,
-                 confidence: float) -> dict[str, Any]:
+def _four_fifths(
+    table: ConfusionTable, sample: m.Sample, design: m.Design, boot: m.Sample | None, confidence: float
+) -> dict[str, Any]:
     ratios = m.impact_ratios(sample, design)
     replicas = m.impact_ratios(boot, design) if boot is not None else None
     selection = m.rates(table.counts)["selection_rate"]
@@ -210,8 +249,13 @@ def _four_fifths(table: ConfusionTable, sample: m.Sample, design: m.Design, boot
         if value is not None and value < m.FOUR_FIFTHS:
             adverse.append(table.group_name(int(g)))
     defined = [e["value"] for e in entries.values() if e["value"] is not None]
-    return {"threshold": m.FOUR_FIFTHS, "reference_group": table.group_name(reference),
-            "passes": (not adverse) if defined else None, "adverse_impact": adverse, "impact_ratios": entries}
+    return {
+        "threshold": m.FOUR_FIFTHS,
+        "reference_group": table.group_name(reference),
+        "passes": (not adverse) if defined else None,
+        "adverse_impact": adverse,
+        "impact_ratios": entries,
+    }
 
 
 def _notes(table: ConfusionTable, small: np.ndarray, included: np.ndarray, has_priv: bool) -> list[str]:
@@ -219,9 +263,13 @@ def _notes(table: ConfusionTable, small: np.ndarray, included: np.ndarray, has_p
     if small.any():
         names = ", ".join(table.group_name(int(g)) for g in np.flatnonzero(small))
         fate = "included in" if included[small].all() else "excluded from"
-        notes.append(f"{int(small.sum())} group(s) below the minimum size: {names}; reported, flagged and "
-                     f"{fate} max-min aggregates (fairlearn.*, four_fifths.*)")
+        notes.append(
+            f"{int(small.sum())} group(s) below the minimum size: {names}; reported, flagged and "
+            f"{fate} max-min aggregates (fairlearn.*, four_fifths.*)"
+        )
     if not has_priv:
-        notes.append("no privileged group given (--privileged): aif360 group metrics were not computed, "
-                     "except the theil index")
+        notes.append(
+            "no privileged group given (--privileged): aif360 group metrics were not computed, "
+            "except the theil index"
+        )
     return notes

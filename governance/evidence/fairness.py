@@ -1,4 +1,4 @@
-"""Fairness evidence service: count a data source, evaluate, store bound to a model version and the data digest.
+"""Fairness evidence service: count a data source, evaluate, store bound to a model version and a data digest.
 
 The CLI, the API and the OpenLineage facet ingestion all end in `store_evaluation`, so an evaluation
 looks the same in the store whichever way it arrived.
@@ -42,11 +42,16 @@ class FairnessRequest:
         if not sensitive:
             raise InputError("name at least one sensitive column", where="--sensitive")
         if len(set(sensitive)) != len(sensitive):
-            raise InputError(f"a sensitive column is named twice: {', '.join(sensitive)}", where="--sensitive")
+            raise InputError(
+                f"a sensitive column is named twice: {', '.join(sensitive)}", where="--sensitive"
+            )
         clash = {self.label, self.prediction, self.score} & set(sensitive)
         if clash:
-            raise InputError(f"{', '.join(sorted(c for c in clash if c))} cannot be both sensitive and "
-                             "label, prediction or score", where="--sensitive")
+            raise InputError(
+                f"{', '.join(sorted(c for c in clash if c))} cannot be both sensitive and "
+                "label, prediction or score",
+                where="--sensitive",
+            )
         return ColumnRoles(self.label, self.prediction, sensitive, self.score)
 
 
@@ -73,8 +78,9 @@ class StoredEvaluation:
         return {"id": self.id, **self.results}
 
 
-def count_source(location: str, query: str | None, roles: ColumnRoles,
-                 progress: Progress | None = None) -> tuple[RawCells, DataInfo]:
+def count_source(
+    location: str, query: str | None, roles: ColumnRoles, progress: Progress | None = None
+) -> tuple[RawCells, DataInfo]:
     """Count the cells of a CSV/Parquet file, or of a SQL query pushed down to its database."""
     from governance.evidence.sql_source import count_query, is_database_url, open_source, redact
 
@@ -104,9 +110,17 @@ def resolve_version(session: Session, model: str, version: str) -> tuple[Registe
     return get_version(session, model, version)
 
 
-def evaluate_fairness(session: Session, model: str, version: str, location: str, request: FairnessRequest,
-                      *, query: str | None = None, producer: str = CLI_PRODUCER,
-                      progress: Progress | None = None) -> StoredEvaluation:
+def evaluate_fairness(
+    session: Session,
+    model: str,
+    version: str,
+    location: str,
+    request: FairnessRequest,
+    *,
+    query: str | None = None,
+    producer: str = CLI_PRODUCER,
+    progress: Progress | None = None,
+) -> StoredEvaluation:
     """Validate, count the data once, compute every metric with intervals, and store the evaluation."""
     registered, model_version = resolve_version(session, model, version)
     roles = request.roles()
@@ -115,15 +129,26 @@ def evaluate_fairness(session: Session, model: str, version: str, location: str,
         parse_privileged(request.settings.privileged, roles.sensitive)  # fail before reading the data
     cells, info = count_source(location, query, roles, progress)
     table = binarise(cells, request.favorable, request.predicted_favorable)
-    return store_evaluation(session, registered, model_version, table, request.settings, info, roles,
-                            producer=producer)
+    return store_evaluation(
+        session, registered, model_version, table, request.settings, info, roles, producer=producer
+    )
 
 
-def store_evaluation(session: Session, registered: RegisteredModel, model_version: ModelVersion,
-                     table: ConfusionTable, settings: Settings, info: DataInfo, roles: ColumnRoles, *,
-                     producer: str, run_id: str | None = None, evaluated_at: datetime | None = None,
-                     extra: dict[str, Any] | None = None) -> StoredEvaluation:
-    """Evaluate a confusion table and add the row (flushed, not committed: the caller owns the transaction)."""
+def store_evaluation(
+    session: Session,
+    registered: RegisteredModel,
+    model_version: ModelVersion,
+    table: ConfusionTable,
+    settings: Settings,
+    info: DataInfo,
+    roles: ColumnRoles,
+    *,
+    producer: str,
+    run_id: str | None = None,
+    evaluated_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> StoredEvaluation:
+    """Evaluate a confusion table and add the row (flushed, not committed: the caller's transaction)."""
     from governance import __version__
 
     results = evaluate(table, settings)
@@ -131,12 +156,23 @@ def store_evaluation(session: Session, registered: RegisteredModel, model_versio
     when = evaluated_at or now
     results = {
         **results,
-        "model": {"name": registered.name, "version": model_version.version,
-                  "artifact_digest": model_version.artifact_digest},
-        "data": {"digest": info.digest, "digest_scope": info.digest_scope, "source": info.source,
-                 "format": info.format},
-        "columns": {"label": roles.label, "prediction": roles.prediction, "sensitive": list(roles.sensitive),
-                    "score": roles.score},
+        "model": {
+            "name": registered.name,
+            "version": model_version.version,
+            "artifact_digest": model_version.artifact_digest,
+        },
+        "data": {
+            "digest": info.digest,
+            "digest_scope": info.digest_scope,
+            "source": info.source,
+            "format": info.format,
+        },
+        "columns": {
+            "label": roles.label,
+            "prediction": roles.prediction,
+            "sensitive": list(roles.sensitive),
+            "score": roles.score,
+        },
         "tool": {"name": "gov", "version": __version__},
         "producer": producer,
         "run_id": run_id,
@@ -145,14 +181,30 @@ def store_evaluation(session: Session, registered: RegisteredModel, model_versio
     }
     assert model_version.id is not None
     row = FairnessEvaluation(
-        model_version_id=model_version.id, data_digest=info.digest, digest_scope=info.digest_scope,
-        data_source=info.source[:4096], data_format=info.format, row_count=table.rows,
-        label_column=roles.label, prediction_column=roles.prediction, sensitive_columns=list(roles.sensitive),
-        score_column=roles.score, favorable_label=table.favorable, privileged_group=settings.privileged,
-        min_group_size=settings.min_group_size, small_groups=results["small_groups"],
-        bootstrap_resamples=settings.bootstrap, bootstrap_seed=settings.seed, confidence=settings.confidence,
-        results=results, input_digest=input_digest(table, settings), tool_version=__version__,
-        producer=producer[:2048], run_id=run_id, evaluated_at=when, created_at=now,
+        model_version_id=model_version.id,
+        data_digest=info.digest,
+        digest_scope=info.digest_scope,
+        data_source=info.source[:4096],
+        data_format=info.format,
+        row_count=table.rows,
+        label_column=roles.label,
+        prediction_column=roles.prediction,
+        sensitive_columns=list(roles.sensitive),
+        score_column=roles.score,
+        favorable_label=table.favorable,
+        privileged_group=settings.privileged,
+        min_group_size=settings.min_group_size,
+        small_groups=results["small_groups"],
+        bootstrap_resamples=settings.bootstrap,
+        bootstrap_seed=settings.seed,
+        confidence=settings.confidence,
+        results=results,
+        input_digest=input_digest(table, settings),
+        tool_version=__version__,
+        producer=producer[:2048],
+        run_id=run_id,
+        evaluated_at=when,
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -164,12 +216,17 @@ def input_digest(table: ConfusionTable, settings: Settings) -> str:
     """Digest of what determines the results: counts, labels and settings."""
     from governance.digest import json_sha256
 
-    return json_sha256({
-        "sensitive": table.sensitive, "groups": table.groups, "counts": table.counts.tolist(),
-        "favorable": table.favorable, "predicted_favorable": table.predicted_favorable,
-        "score_sum": None if table.score_sum is None else table.score_sum.tolist(),
-        "settings": asdict(settings),
-    })
+    return json_sha256(
+        {
+            "sensitive": table.sensitive,
+            "groups": table.groups,
+            "counts": table.counts.tolist(),
+            "favorable": table.favorable,
+            "predicted_favorable": table.predicted_favorable,
+            "score_sum": None if table.score_sum is None else table.score_sum.tolist(),
+            "settings": asdict(settings),
+        }
+    )
 
 
 def list_evaluations(session: Session, model: str, version: str | None = None) -> list[StoredEvaluation]:
@@ -177,14 +234,19 @@ def list_evaluations(session: Session, model: str, version: str | None = None) -
     from governance.registry.service import get_model
 
     registered = get_model(session, model)
-    stmt = (select(FairnessEvaluation, ModelVersion)
-            .where(FairnessEvaluation.model_version_id == ModelVersion.id)
-            .where(ModelVersion.model_id == registered.id))
+    stmt = (
+        select(FairnessEvaluation, ModelVersion)
+        .where(FairnessEvaluation.model_version_id == ModelVersion.id)
+        .where(ModelVersion.model_id == registered.id)
+    )
     if version is not None:
         _, model_version = resolve_version(session, model, version)
         stmt = stmt.where(ModelVersion.id == model_version.id)
-    rows = session.exec(stmt.order_by(FairnessEvaluation.created_at.desc(),  # type: ignore[attr-defined]
-                                      FairnessEvaluation.id.desc())).all()  # type: ignore[union-attr]
+    newest_first = (
+        FairnessEvaluation.created_at.desc(),  # type: ignore[attr-defined]
+        FairnessEvaluation.id.desc(),  # type: ignore[union-attr]
+    )
+    rows = session.exec(stmt.order_by(*newest_first)).all()
     return [StoredEvaluation(int(ev.id or 0), registered.name, mv.version, ev.results) for ev, mv in rows]
 
 
@@ -192,8 +254,14 @@ def get_evaluation(session: Session, evaluation_id: int) -> StoredEvaluation:
     """One stored evaluation by id."""
     row = session.get(FairnessEvaluation, evaluation_id)
     if row is None:
-        raise NotFoundError(f"no fairness evaluation with id {evaluation_id}", hint="see `gov evidence list MODEL`")
+        raise NotFoundError(
+            f"no fairness evaluation with id {evaluation_id}", hint="see `gov evidence list MODEL`"
+        )
     model_version = session.get(ModelVersion, row.model_version_id)
     registered = session.get(RegisteredModel, model_version.model_id) if model_version else None
-    return StoredEvaluation(evaluation_id, registered.name if registered else "?",
-                            model_version.version if model_version else "?", row.results)
+    return StoredEvaluation(
+        evaluation_id,
+        registered.name if registered else "?",
+        model_version.version if model_version else "?",
+        row.results,
+    )

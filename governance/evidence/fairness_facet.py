@@ -36,8 +36,10 @@ OPENLINEAGE_BASE: dict[str, Any] = {
     "$defs": {
         "BaseFacet": {
             "type": "object",
-            "properties": {"_producer": {"type": "string", "format": "uri"},
-                           "_schemaURL": {"type": "string", "format": "uri"}},
+            "properties": {
+                "_producer": {"type": "string", "format": "uri"},
+                "_schemaURL": {"type": "string", "format": "uri"},
+            },
             "additionalProperties": True,
             "required": ["_producer", "_schemaURL"],
         },
@@ -58,7 +60,9 @@ def facet_schema() -> dict[str, Any]:
     try:
         return dict(json.loads(schema_path().read_text(encoding="utf-8")))
     except OSError as exc:
-        raise ConfigError(f"facet schema missing: {schema_path()}", hint="reinstall gov from its repository") from exc
+        raise ConfigError(
+            f"facet schema missing: {schema_path()}", hint="reinstall gov from its repository"
+        ) from exc
 
 
 @lru_cache(maxsize=1)
@@ -67,12 +71,15 @@ def _validator() -> Any:
     from referencing import Registry, Resource
 
     schema = facet_schema()
-    registry = Registry().with_resources([
-        (SCHEMA_ID, Resource.from_contents(schema)),
-        (OPENLINEAGE_SPEC, Resource.from_contents(OPENLINEAGE_BASE, default_specification=_draft())),
-    ])
-    return Draft202012Validator({"$ref": SCHEMA_URL}, registry=registry,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    registry = Registry().with_resources(
+        [
+            (SCHEMA_ID, Resource.from_contents(schema)),
+            (OPENLINEAGE_SPEC, Resource.from_contents(OPENLINEAGE_BASE, default_specification=_draft())),
+        ]
+    )
+    return Draft202012Validator(
+        {"$ref": SCHEMA_URL}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _draft() -> Any:
@@ -110,28 +117,44 @@ def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles
     rows: dict[tuple[str, ...], dict[str, Any]] = {}
     for i, group in enumerate(facet["groups"]):
         if set(group["values"]) != set(sensitive):
-            raise _error(f"group values name {sorted(group['values'])}, not the sensitive columns "
-                         f"{list(sensitive)}", f".groups[{i}].values")
+            raise _error(
+                f"group values name {sorted(group['values'])}, not the sensitive columns {list(sensitive)}",
+                f".groups[{i}].values",
+            )
         key = tuple(group["values"][c] for c in sensitive)
         if key in rows:
             raise _error(f"group {dict(zip(sensitive, key, strict=True))} appears twice", f".groups[{i}]")
         if score and ("scoreSum" not in group or "scoreSumOfSquares" not in group):
-            raise _error("with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]")
+            raise _error(
+                "with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]"
+            )
         rows[key] = group
     groups = sorted(rows, key=natural_key)
     counts = np.array([[rows[g][c] for c in CELLS] for g in groups], dtype=np.int64)
     if counts.sum() == 0:
         raise _error("the groups hold no rows", ".groups")
-    sums = np.array([[rows[g]["scoreSum"][c] for c in CELLS] for g in groups], dtype=np.float64) if score else None
-    squares = (np.array([[rows[g]["scoreSumOfSquares"][c] for c in CELLS] for g in groups], dtype=np.float64)
-               if score else None)
+    sums = (
+        np.array([[rows[g]["scoreSum"][c] for c in CELLS] for g in groups], dtype=np.float64)
+        if score
+        else None
+    )
+    squares = (
+        np.array([[rows[g]["scoreSumOfSquares"][c] for c in CELLS] for g in groups], dtype=np.float64)
+        if score
+        else None
+    )
     favorable = facet["favorableLabel"]
-    table = ConfusionTable(sensitive, tuple(groups), counts, favorable, (favorable,), (favorable,), sums, squares)
+    table = ConfusionTable(
+        sensitive, tuple(groups), counts, favorable, (favorable,), (favorable,), sums, squares
+    )
     boot = facet.get("bootstrap", {})
     settings = Settings(
-        privileged=facet.get("privilegedGroup"), min_group_size=facet.get("minGroupSize", 30),
-        include_small_groups=facet.get("includeSmallGroups", False), bootstrap=boot.get("resamples", 1000),
-        seed=boot.get("seed", 0), confidence=boot.get("confidence", 0.95),
+        privileged=facet.get("privilegedGroup"),
+        min_group_size=facet.get("minGroupSize", 30),
+        include_small_groups=facet.get("includeSmallGroups", False),
+        bootstrap=boot.get("resamples", 1000),
+        seed=boot.get("seed", 0),
+        confidence=boot.get("confidence", 0.95),
     )
     if settings.privileged:
         try:
@@ -141,8 +164,9 @@ def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles
     return table, ColumnRoles(facet["label"], facet["prediction"], sensitive, score), settings
 
 
-def ingest_fairness_facet(session: Session, *, run_id: str, facet: dict[str, Any], producer: str,
-                          event_time: datetime) -> None:
+def ingest_fairness_facet(
+    session: Session, *, run_id: str, facet: dict[str, Any], producer: str, event_time: datetime
+) -> None:
     """Validate a facet and store its evaluation in the caller's transaction (idempotent per run)."""
     from governance.evidence.fairness import DataInfo, input_digest, resolve_version, store_evaluation
     from governance.evidence.tables import FairnessEvaluation
@@ -150,23 +174,45 @@ def ingest_fairness_facet(session: Session, *, run_id: str, facet: dict[str, Any
     validate_fairness_facet(facet)
     table, roles, settings = table_from_facet(facet)
     try:
-        registered, model_version = resolve_version(session, facet["model"]["name"], facet["model"]["version"])
+        registered, model_version = resolve_version(
+            session, facet["model"]["name"], facet["model"]["version"]
+        )
     except NotFoundError as exc:
-        raise NotFoundError(exc.message, where=ROOT + ".model", hint="register the model version first") from exc
+        raise NotFoundError(
+            exc.message, where=ROOT + ".model", hint="register the model version first"
+        ) from exc
     digest = input_digest(table, settings)
-    seen = session.exec(select(FairnessEvaluation.id).where(
-        FairnessEvaluation.run_id == run_id, FairnessEvaluation.model_version_id == model_version.id,
-        FairnessEvaluation.input_digest == digest)).first()
+    seen = session.exec(
+        select(FairnessEvaluation.id).where(
+            FairnessEvaluation.run_id == run_id,
+            FairnessEvaluation.model_version_id == model_version.id,
+            FairnessEvaluation.input_digest == digest,
+        )
+    ).first()
     if seen is not None:
         return
     data = facet["data"]
-    info = DataInfo(data["digest"], "reported", data.get("source") or f"OpenLineage run {run_id}",
-                    data.get("format") or "lineage")
+    info = DataInfo(
+        data["digest"],
+        "reported",
+        data.get("source") or f"OpenLineage run {run_id}",
+        data.get("format") or "lineage",
+    )
     extra = {"reported_metrics": facet.get("reportedMetrics")} if facet.get("reportedMetrics") else None
     try:
-        store_evaluation(session, registered, model_version, table, settings, info, roles,
-                         producer=producer or facet["_producer"], run_id=run_id, evaluated_at=event_time,
-                         extra=extra)
+        store_evaluation(
+            session,
+            registered,
+            model_version,
+            table,
+            settings,
+            info,
+            roles,
+            producer=producer or facet["_producer"],
+            run_id=run_id,
+            evaluated_at=event_time,
+            extra=extra,
+        )
     except GovernanceError as exc:
         raise _error(exc.message) from exc
 
@@ -182,14 +228,20 @@ def to_facet(results: dict[str, Any], producer: str) -> dict[str, Any]:
         groups.append(entry)
     boot = results["bootstrap"]
     facet: dict[str, Any] = {
-        "_producer": producer, "_schemaURL": SCHEMA_URL,
+        "_producer": producer,
+        "_schemaURL": SCHEMA_URL,
         "model": {"name": results["model"]["name"], "version": results["model"]["version"]},
         "data": {k: results["data"][k] for k in ("digest", "source", "format")},
-        "label": results["columns"]["label"], "prediction": results["columns"]["prediction"],
-        "sensitive": results["columns"]["sensitive"], "score": results["columns"]["score"],
+        "label": results["columns"]["label"],
+        "prediction": results["columns"]["prediction"],
+        "sensitive": results["columns"]["sensitive"],
+        "score": results["columns"]["score"],
         "favorableLabel": results["favorable_label"],
-        "privilegedGroup": ",".join(f"{c}={v}" for c, v in privileged["selector"].items()) if privileged else None,
-        "minGroupSize": results["min_group_size"], "includeSmallGroups": results["small_groups"] == "included",
+        "privilegedGroup": ",".join(f"{c}={v}" for c, v in privileged["selector"].items())
+        if privileged
+        else None,
+        "minGroupSize": results["min_group_size"],
+        "includeSmallGroups": results["small_groups"] == "included",
         "bootstrap": {"resamples": boot["resamples"], "seed": boot["seed"], "confidence": boot["confidence"]},
         "groups": groups,
         "reportedMetrics": {k: v["value"] for k, v in results["metrics"].items()},

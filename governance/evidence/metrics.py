@@ -45,9 +45,15 @@ def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
     tp, fp, fn, tn = (counts[..., i].astype(np.float64) for i in (TP, FP, FN, TN))
     n, pos, neg, pred = tp + fp + fn + tn, tp + fn, fp + tn, tp + fp
     return {
-        "count": n, "base_rate": _div(pos, n), "selection_rate": _div(pred, n),
-        "tpr": _div(tp, pos), "fpr": _div(fp, neg), "tnr": _div(tn, neg), "fnr": _div(fn, pos),
-        "ppv": _div(tp, pred), "accuracy": _div(tp + tn, n),
+        "count": n,
+        "base_rate": _div(pos, n),
+        "selection_rate": _div(pred, n),
+        "tpr": _div(tp, pos),
+        "fpr": _div(fp, neg),
+        "tnr": _div(tn, neg),
+        "fnr": _div(fn, pos),
+        "ppv": _div(tp, pred),
+        "accuracy": _div(tp + tn, n),
     }
 
 
@@ -132,9 +138,11 @@ def _pooled_rates(sample: Sample, design: Design) -> tuple[dict[str, np.ndarray]
 
 def aif360_difference(name: str) -> Callable[[Sample, Design], np.ndarray]:
     """aif360 `difference(rate)`: the rate of the unprivileged group minus that of the privileged group."""
+
     def metric(sample: Sample, design: Design) -> np.ndarray:
         unpriv, priv = _pooled_rates(sample, design)
         return unpriv[name] - priv[name]
+
     return metric
 
 

@@ -45,8 +45,11 @@ def detect_format(path: Path) -> str:
     if suffix in _PARQUET_SUFFIXES:
         raise InputError(f"{path} is not a Parquet file (no PAR1 magic bytes)", where="--data")
     if suffix not in _CSV_SUFFIXES or b"\x00" in head:
-        raise InputError(f"{path} is not a CSV or Parquet file", where="--data",
-                         hint="give a .csv/.tsv file with a header row or a .parquet file")
+        raise InputError(
+            f"{path} is not a CSV or Parquet file",
+            where="--data",
+            hint="give a .csv/.tsv file with a header row or a .parquet file",
+        )
     return "tsv" if suffix == ".tsv" else "csv"
 
 
@@ -54,8 +57,9 @@ def _missing(path: Path, wanted: tuple[str, ...], available: list[str]) -> None:
     missing = [c for c in wanted if c not in available]
     if missing:
         shown = ", ".join(available[:30]) + (", ..." if len(available) > 30 else "")
-        raise InputError(f"{path} has no column {', '.join(repr(c) for c in missing)} (columns: {shown})",
-                         where="--data")
+        raise InputError(
+            f"{path} has no column {', '.join(repr(c) for c in missing)} (columns: {shown})", where="--data"
+        )
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
@@ -66,8 +70,14 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
         raise InputError(f"{path} is not a CSV file (not UTF-8 text)", where="--data") from exc
 
 
-def iter_csv(path: Path, roles: ColumnRoles, delimiter: str = ",", *,
-             block_bytes: int = CSV_BLOCK_BYTES, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
+def iter_csv(
+    path: Path,
+    roles: ColumnRoles,
+    delimiter: str = ",",
+    *,
+    block_bytes: int = CSV_BLOCK_BYTES,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any]]:
     """Column batches of a CSV file; the keyed columns arrive dictionary-encoded."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -82,22 +92,28 @@ def iter_csv(path: Path, roles: ColumnRoles, delimiter: str = ",", *,
     source = pa.OSFile(str(path))
     try:
         reader = pcsv.open_csv(
-            source, read_options=pcsv.ReadOptions(block_size=block_bytes),
+            source,
+            read_options=pcsv.ReadOptions(block_size=block_bytes),
             parse_options=pcsv.ParseOptions(delimiter=delimiter),
-            convert_options=pcsv.ConvertOptions(include_columns=list(dict.fromkeys(roles.all)),
-                                                column_types=types, strings_can_be_null=True))
+            convert_options=pcsv.ConvertOptions(
+                include_columns=list(dict.fromkeys(roles.all)), column_types=types, strings_can_be_null=True
+            ),
+        )
         for batch in reader:
             if progress:
                 progress(min(source.tell(), total), total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowTypeError) as exc:
-        raise InputError(f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="--data") from exc
+        raise InputError(
+            f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="--data"
+        ) from exc
     finally:
         source.close()
 
 
-def iter_parquet(path: Path, roles: ColumnRoles, *, batch_rows: int = PARQUET_BATCH_ROWS,
-                 progress: Progress | None = None) -> Iterator[dict[str, Any]]:
+def iter_parquet(
+    path: Path, roles: ColumnRoles, *, batch_rows: int = PARQUET_BATCH_ROWS, progress: Progress | None = None
+) -> Iterator[dict[str, Any]]:
     """Column batches of a Parquet file, row group by row group; text columns stay dictionary-encoded."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -105,8 +121,11 @@ def iter_parquet(path: Path, roles: ColumnRoles, *, batch_rows: int = PARQUET_BA
     try:
         schema = pq.read_schema(str(path))
         _missing(path, roles.all, schema.names)
-        textual = [c for c in roles.keyed
-                   if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
+        textual = [
+            c
+            for c in roles.keyed
+            if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)
+        ]
         # pre_buffer (pyarrow's default) would buffer column chunks of many row groups at once.
         pf = pq.ParquetFile(str(path), read_dictionary=textual, pre_buffer=False)
         total, done = pf.metadata.num_rows, 0
@@ -116,12 +135,19 @@ def iter_parquet(path: Path, roles: ColumnRoles, *, batch_rows: int = PARQUET_BA
                 progress(done, total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise InputError(f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}",
-                         where="--data") from exc
+        raise InputError(
+            f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}", where="--data"
+        ) from exc
 
 
-def count_file(path: Path, roles: ColumnRoles, *, progress: Progress | None = None,
-               block_bytes: int = CSV_BLOCK_BYTES, batch_rows: int = PARQUET_BATCH_ROWS) -> FileCounts:
+def count_file(
+    path: Path,
+    roles: ColumnRoles,
+    *,
+    progress: Progress | None = None,
+    block_bytes: int = CSV_BLOCK_BYTES,
+    batch_rows: int = PARQUET_BATCH_ROWS,
+) -> FileCounts:
     """Count the cells of a CSV or Parquet file in one streaming pass, and digest the file."""
     from governance.digest import file_sha256
 
@@ -130,13 +156,19 @@ def count_file(path: Path, roles: ColumnRoles, *, progress: Progress | None = No
     if fmt == "parquet":
         batches = iter_parquet(path, roles, batch_rows=batch_rows, progress=progress)
     else:
-        batches = iter_csv(path, roles, "\t" if fmt == "tsv" else ",", block_bytes=block_bytes, progress=progress)
+        batches = iter_csv(
+            path, roles, "\t" if fmt == "tsv" else ",", block_bytes=block_bytes, progress=progress
+        )
     for batch in batches:
         acc.add(batch)
-    return FileCounts(acc.cells, "parquet" if fmt == "parquet" else "csv", file_sha256(path), path.stat().st_size)
+    return FileCounts(
+        acc.cells, "parquet" if fmt == "parquet" else "csv", file_sha256(path), path.stat().st_size
+    )
 
 
-def count_arrays(columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: int | None = None) -> RawCells:
+def count_arrays(
+    columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: int = PARQUET_BATCH_ROWS
+) -> RawCells:
     """Count the cells of in-memory columns (numpy arrays, lists, pyarrow or pandas columns)."""
     missing = [c for c in roles.all if c not in columns]
     if missing:
@@ -146,10 +178,10 @@ def count_arrays(columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: 
     if len(lengths) != 1:
         raise InputError("columns differ in length", where="columns")
     n = lengths.pop()
-    step = batch_rows or max(n, 1)
+    step = max(batch_rows, 1)
     acc = CellAccumulator(roles)
     for start in range(0, n, step):
-        acc.add({c: a[start:start + step] for c, a in arrays.items()})
+        acc.add({c: a[start : start + step] for c, a in arrays.items()})
     return acc.cells
 
 

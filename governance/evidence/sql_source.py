@@ -48,7 +48,7 @@ def open_source(url: str) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     try:
         return create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
@@ -68,8 +68,10 @@ def grouped_statement(conn: Connection, query: str, roles: ColumnRoles) -> str:
         raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
     missing = [c for c in roles.all if c not in columns]
     if missing:
-        raise InputError(f"the query has no column {', '.join(repr(c) for c in missing)} "
-                         f"(columns: {', '.join(columns)})", where="--query")
+        raise InputError(
+            f"the query has no column {', '.join(repr(c) for c in missing)} (columns: {', '.join(columns)})",
+            where="--query",
+        )
     quote = conn.dialect.identifier_preparer.quote
     keyed = ", ".join(f"gov_q.{quote(c)}" for c in roles.keyed)
     aggregates = "COUNT(*)"
@@ -92,8 +94,9 @@ def count_query(engine: Engine, query: str, roles: ColumnRoles) -> QueryCounts:
     except OperationalError as exc:
         if "gov_q" in str(exc.statement or ""):
             raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
-        raise ConfigError(f"cannot reach the data source: {str(exc.orig).splitlines()[0]}",
-                          where="--data") from exc
+        raise ConfigError(
+            f"cannot reach the data source: {str(exc.orig).splitlines()[0]}", where="--data"
+        ) from exc
     except DBAPIError as exc:
         raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
     cells = RawCells(roles)
@@ -110,15 +113,23 @@ def count_query(engine: Engine, query: str, roles: ColumnRoles) -> QueryCounts:
         shown.append([*key, n, score_sum, score_sq])
     if len({key[: len(roles.sensitive)] for key in cells.sums}) > MAX_GROUPS:
         raise InputError(f"the sensitive columns make more than {MAX_GROUPS} groups", where="--sensitive")
-    digest = json_sha256({"source": redact(str(engine.url.render_as_string(hide_password=False))),
-                          "query": query, "cells": sorted(shown)})
+    digest = json_sha256(
+        {
+            "source": redact(str(engine.url.render_as_string(hide_password=False))),
+            "query": query,
+            "cells": sorted(shown),
+        }
+    )
     return QueryCounts(cells, statement, digest)
 
 
 def _text(value: Any, column: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
-        raise InputError(f"column {column!r} has missing values (NULL or NaN)", where="--query",
-                         hint="filter or fill them in the query")
+        raise InputError(
+            f"column {column!r} has missing values (NULL or NaN)",
+            where="--query",
+            hint="filter or fill them in the query",
+        )
     return value_text(value)
 
 

@@ -2,49 +2,32 @@
 
 The projection is order-independent: states and facets follow eventTime, not arrival, and an
 edge's `first_seen` is the minimum eventTime that showed it, so "as of" answers are stable.
+
+A batch is collected in memory first (`Collected`), then each table is written once through
+`BatchSQL` (pre-serialised rows on the DBAPI cursor: see batch_sql.py for why). Rows that exist are
+read and merged under a lock (SQLite: the write lock, PostgreSQL: FOR UPDATE in key order), so
+concurrent writers never lose each other's updates; a row is rewritten only when a value changed.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
+from governance.lineage.batch_sql import BatchSQL, dumps
+from governance.lineage.collect import TERMINAL, Collected, Node, node_id
 from governance.lineage.evidence_facets import evidence_facets
-from governance.store.tables import (
-    ColumnEdge,
-    Dataset,
-    DatasetFacetVersion,
-    Job,
-    LineageEdge,
-    RawEvent,
-    Run,
-    RunIO,
-)
 from governance.timeutil import utcnow
 
 if TYPE_CHECKING:
     from governance.lineage.ingest import Accepted
 
-TERMINAL = ("COMPLETE", "FAIL", "ABORT")
-CHUNK = 500
+__all__ = ["TERMINAL", "node_id", "write_batch"]
 
-
-def node_id(kind: str, namespace: str, name: str) -> str:
-    """Marquez-style node id: `dataset:NS:NAME` or `job:NS:NAME`."""
-    return f"{kind}:{namespace}:{name}"
-
-
-def _insert(conn: Connection, table: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
+_EMPTY = "{}"
 
 
 def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
@@ -53,166 +36,101 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
     for accepted in batch:
         unique.setdefault(accepted.digest, accepted)
     with engine.begin() as conn:
-        inserted = _insert_raw(conn, list(unique.values()))
+        db = BatchSQL(conn)
+        db.lock()
+        inserted = _insert_raw(db, list(unique.values()))
         if inserted:
             events = sorted((unique[d] for d in inserted), key=lambda a: a.event_time)
-            _Projector(conn, events, inserted).run()
+            collected = Collected(inserted, set(evidence_facets()))
+            for event in events:
+                collected.add(event)
+            _write(db, collected)
     return set(inserted)
 
 
-def _insert_raw(conn: Connection, events: list[Accepted]) -> dict[str, int]:
-    table = RawEvent.__table__  # type: ignore[attr-defined]
-    now = utcnow()
+def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
+    """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
+    now = db.ts(utcnow())
+    if db.pg:
+        # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
+        events = sorted(events, key=lambda a: a.digest)
+    else:
+        stored = {r[0] for r in db.select_in("SELECT digest FROM raw_event", "digest", [a.digest for a in events])}
+        events = [a for a in events if a.digest not in stored]
+        if not events:
+            return {}
     rows = []
     for a in events:
-        job = a.obj.get("job") or {}
-        run = a.obj.get("run") or {}
-        rows.append({
-            "digest": a.digest, "kind": a.kind, "event_type": a.obj.get("eventType"),
-            "event_time": a.event_time, "run_id": (run.get("runId") or None) and str(run["runId"]).lower(),
-            "job_namespace": job.get("namespace"), "job_name": job.get("name"),
-            "producer": str(a.obj.get("producer", ""))[:2048], "payload": a.item.text,
-            "source": a.item.source[:1024], "received_at": now,
-        })
-    stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=["digest"])
-    result = conn.execute(stmt.returning(table.c.id, table.c.digest), rows)
-    return {digest: ident for ident, digest in result.all()}
+        obj = a.obj
+        job = obj.get("job") or {}
+        run = obj.get("run") or {}
+        run_id = run.get("runId")
+        rows.append((a.digest, a.kind, obj.get("eventType"), db.ts(a.event_time), run_id and str(run_id).lower(),
+                     job.get("namespace"), job.get("name"), str(obj.get("producer", ""))[:2048], a.item.text,
+                     a.item.source[:1024], now))
+    columns = "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, " \
+              "received_at"
+    if db.pg:
+        returned = db.insert_returning(f"INSERT INTO raw_event ({columns})", rows,
+                                       "ON CONFLICT (digest) DO NOTHING RETURNING digest, id")
+        return dict(returned)
+    # Under SQLite's write lock nobody else inserts: ids are ours to assign (as SQLite would: max + 1).
+    base = db.scalar("SELECT coalesce(max(id), 0) FROM raw_event")
+    db.many(f"INSERT INTO raw_event (id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(base + i, *row) for i, row in enumerate(rows, start=1)])
+    return {row[0]: base + i for i, row in enumerate(rows, start=1)}
 
 
-class _Projector:
-    """Accumulates one batch's graph changes in memory, then writes each table once."""
+def _write(db: BatchSQL, c: Collected) -> None:
+    job_ids = _upsert_nodes(db, "job", c.jobs, None)
+    stored_facets: dict[str, dict[str, Any]] = {}
+    dataset_ids = _upsert_nodes(db, "dataset", c.datasets, stored_facets)
+    _write_facet_versions(db, c, dataset_ids, stored_facets)
+    _upsert_runs(db, c, job_ids)
+    _write_run_io(db, c, dataset_ids)
+    _write_edges(db, c)
+    _write_columns(db, c)
+    _write_evidence(db, c)
 
-    def __init__(self, conn: Connection, events: list[Accepted], raw_ids: dict[str, int]) -> None:
-        self.conn, self.events, self.raw_ids = conn, events, raw_ids
-        self.jobs: dict[str, dict[str, Any]] = {}
-        self.datasets: dict[str, dict[str, Any]] = {}
-        self.facet_versions: list[tuple[str, str, Any, datetime, int]] = []
-        self.runs: dict[str, dict[str, Any]] = {}
-        self.run_io: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.edges: dict[tuple[str, str], datetime] = {}
-        self.columns: dict[tuple[str, str, str, str], tuple[str | None, datetime]] = {}
-        self.evidence: list[tuple[str, str, Any, str, datetime]] = []
-        self.stored_facets: dict[str, dict[str, Any]] = {}
-        self.evidence_keys = set(evidence_facets())
 
-    # ---- collect -------------------------------------------------------------------------
-    def run(self) -> None:
-        for event in self.events:
-            self._collect(event)
-        job_ids = self._upsert_nodes(Job, self.jobs)
-        dataset_ids = self._upsert_nodes(Dataset, self.datasets)
-        self._write_facet_versions(dataset_ids)
-        self._upsert_runs(job_ids)
-        self._write_run_io(dataset_ids)
-        self._write_edges()
-        self._write_columns()
-        self._write_evidence()
+# ---- nodes ----------------------------------------------------------------------------------------
 
-    def _node(self, store: dict[str, dict[str, Any]], kind: str, ns: str, name: str, t: datetime) -> str:
-        nid = node_id(kind, ns, name)
-        node = store.get(nid)
-        if node is None:
-            node = store[nid] = {"namespace": ns, "name": name, "first": t, "last": t, "facets": {}}
-        node["first"], node["last"] = min(node["first"], t), max(node["last"], t)
-        return nid
-
-    def _facets(self, node: dict[str, Any], facets: dict[str, Any] | None, t: datetime) -> None:
-        for key, value in (facets or {}).items():
-            held = node["facets"].get(key)
-            if held is None or held[0] <= t:
-                node["facets"][key] = (t, value)
-
-    def _collect(self, event: Accepted) -> None:
-        obj, t, raw_id = event.obj, event.event_time, self.raw_ids[event.digest]
-        if event.kind == "DatasetEvent":
-            self._dataset(obj["dataset"], t, raw_id)
-            return
-        job = obj["job"]
-        job_nid = self._node(self.jobs, "job", job["namespace"], job["name"], t)
-        self._facets(self.jobs[job_nid], job.get("facets"), t)
-        run_id = str(obj["run"]["runId"]).lower() if event.kind == "RunEvent" else None
-        if run_id is not None:
-            self._run(run_id, job_nid, obj, t)
-        for direction, key, io_key in (("in", "inputs", "inputFacets"), ("out", "outputs", "outputFacets")):
-            for ds in obj.get(key) or []:
-                ds_nid = self._dataset(ds, t, raw_id)
-                edge = (ds_nid, job_nid) if direction == "in" else (job_nid, ds_nid)
-                self.edges[edge] = min(self.edges.get(edge, t), t)
-                if run_id is not None:
-                    self._io(run_id, ds_nid, direction, ds, io_key, t)
-                if direction == "out":
-                    self._column_lineage(ds_nid, ds, t)
-
-    def _dataset(self, ds: dict[str, Any], t: datetime, raw_id: int) -> str:
-        nid = self._node(self.datasets, "dataset", ds["namespace"], ds["name"], t)
-        facets = ds.get("facets") or {}
-        self._facets(self.datasets[nid], facets, t)
-        for key, value in facets.items():
-            self.facet_versions.append((nid, key, value, t, raw_id))
-        return nid
-
-    def _run(self, run_id: str, job_nid: str, obj: dict[str, Any], t: datetime) -> None:
-        run = self.runs.setdefault(run_id, {"job": job_nid, "first": t, "events": [], "facets": {}})
-        run["first"] = min(run["first"], t)
-        run["events"].append((obj.get("eventType") or "OTHER", t))
-        self._facets(run, obj["run"].get("facets"), t)
-        for key, value in (obj["run"].get("facets") or {}).items():
-            if key in self.evidence_keys:
-                self.evidence.append((run_id, key, value, str(obj.get("producer", "")), t))
-
-    def _io(self, run_id: str, ds_nid: str, direction: str, ds: dict[str, Any], io_key: str, t: datetime) -> None:
-        facets = ds.get("facets") or {}
-        version = (facets.get("version") or {}).get("datasetVersion")
-        entry = self.run_io.setdefault((run_id, ds_nid, direction), {"version": None, "facets": {}, "time": t})
-        entry["version"] = version or entry["version"]
-        entry["facets"].update(ds.get(io_key) or {})
-        entry["time"] = min(entry["time"], t)
-
-    def _column_lineage(self, ds_nid: str, ds: dict[str, Any], t: datetime) -> None:
-        facet = (ds.get("facets") or {}).get("columnLineage") or {}
-        for out_field, spec in (facet.get("fields") or {}).items():
-            description = spec.get("transformationDescription")
-            for src in spec.get("inputFields") or []:
-                src_nid = node_id("dataset", src["namespace"], src["name"])
-                transforms = src.get("transformations") or []
-                text = description or ", ".join(
-                    f"{x.get('type', '')}/{x.get('subtype', '')}".strip("/") for x in transforms) or None
-                key = (src_nid, src["field"], ds_nid, out_field)
-                held = self.columns.get(key)
-                self.columns[key] = (text, min(held[1], t) if held else t)
-
-    # ---- write ---------------------------------------------------------------------------
-    def _select_in(self, column: Any, columns: list[Any], keys: list[Any]) -> list[Any]:
-        rows: list[Any] = []
-        for start in range(0, len(keys), CHUNK):
-            rows.extend(self.conn.execute(select(*columns).where(column.in_(keys[start:start + CHUNK]))).all())
-        return rows
-
-    def _upsert_nodes(self, model: Any, nodes: dict[str, dict[str, Any]]) -> dict[str, int]:
-        if not nodes:
-            return {}
-        table = model.__table__
-        c = table.c
-        existing = {r.node_id: r for r in self._select_in(
-            c.node_id, [c.id, c.node_id, c.facets, c.facet_times, c.first_seen, c.last_seen], list(nodes))}
-        if model is Dataset:
-            self.stored_facets = {nid: dict(r.facets or {}) for nid, r in existing.items()}
-        new_rows = [
-            {"namespace": n["namespace"], "name": n["name"], "node_id": nid,
-             "facets": {k: v for k, (_, v) in n["facets"].items()},
-             "facet_times": {k: t.isoformat() for k, (t, _) in n["facets"].items()},
-             "first_seen": n["first"], "last_seen": n["last"]}
-            for nid, n in nodes.items() if nid not in existing
-        ]
-        if new_rows:
-            # Another writer may insert the same node concurrently: DO NOTHING, then read ids back.
-            self.conn.execute(_insert(self.conn, table).on_conflict_do_nothing(index_elements=["node_id"]), new_rows)
-        full, light = [], []
-        for nid, row in existing.items():
+def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
+                  stored_facets: dict[str, dict[str, Any]] | None) -> dict[str, int]:
+    """Insert new nodes, merge into existing ones; node_id -> id. `stored_facets` gets the facets
+    held before this batch of every existing node the batch brings facets for."""
+    if not nodes:
+        return {}
+    head = f"SELECT id, node_id, {db.json_column('facets')}, {db.json_column('facet_times')}, first_seen, " \
+           f"last_seen FROM {table}"
+    existing = db.select_in(head, "node_id", sorted(nodes), lock=True)
+    ids = {row[1]: row[0] for row in existing}
+    new = [nid for nid in nodes if nid not in ids]
+    if new:
+        rows = []
+        for nid in sorted(new) if db.pg else new:  # key order on PostgreSQL: see select_in
             n = nodes[nid]
-            facets, times = dict(row.facets or {}), dict(row.facet_times or {})
-            value_changed = times_changed = False
-            for key, (t, value) in n["facets"].items():
+            rows.append((n.namespace, n.name, nid, dumps({k: v for k, (_, v) in n.facets.items()}),
+                         dumps({k: t.isoformat() for k, (t, _) in n.facets.items()}), db.ts(n.first), db.ts(n.last)))
+        returned = dict(db.insert_returning(
+            f"INSERT INTO {table} (namespace, name, node_id, facets, facet_times, first_seen, last_seen)", rows,
+            "ON CONFLICT (node_id) DO NOTHING RETURNING node_id, id"))
+        ids.update(returned)
+        raced = [nid for nid in new if nid not in returned]
+        if raced:  # another writer inserted them since we looked (PostgreSQL only): merge into its rows
+            existing += db.select_in(head, "node_id", sorted(raced), lock=True)
+            ids.update((row[1], row[0]) for row in existing)
+    full, times_only, seen_only = [], [], []
+    for ident, nid, facets_text, times_text, first_seen, last_seen in existing:
+        n = nodes[nid]
+        first, last = min(db.dt(first_seen), n.first), max(db.dt(last_seen), n.last)  # type: ignore[type-var]
+        facets = times = None
+        value_changed = times_changed = False
+        if n.facets:
+            facets, times = json.loads(facets_text), json.loads(times_text)
+            if stored_facets is not None:
+                stored_facets[nid] = dict(facets)
+            for key, (t, value) in n.facets.items():
                 stamp = t.isoformat()
                 if key in times and times[key] > stamp:
                     continue  # a later event already set this facet
@@ -220,128 +138,127 @@ class _Projector:
                     facets[key], value_changed = value, True
                 if times.get(key) != stamp:
                     times[key], times_changed = stamp, True
-            first, last = min(row.first_seen, n["first"]), max(row.last_seen, n["last"])
-            params = {"b_id": row.id, "facet_times": times, "first_seen": first, "last_seen": last}
-            if value_changed:
-                full.append({**params, "facets": facets})
-            elif times_changed or first != row.first_seen or last != row.last_seen:
-                light.append(params)
-        from sqlalchemy import bindparam
-
-        # Facet values rarely change between runs; most updates only move times, so skip the big JSON.
-        for rows in (full, light):
-            if rows:
-                self.conn.execute(table.update().where(c.id == bindparam("b_id")), rows)
-        ids = {r.node_id: r.id for r in self._select_in(c.node_id, [c.id, c.node_id], list(nodes))}
-        return ids
-
-    def _write_facet_versions(self, dataset_ids: dict[str, int]) -> None:
-        """Keep a facet's history as its changes: a value equal to the one before it adds no row."""
-        rows = []
-        last: dict[tuple[str, str], Any] = {}
-        for nid, key, value, t, raw_id in self.facet_versions:
-            previous = last.get((nid, key), self.stored_facets.get(nid, {}).get(key))
-            if previous == value:
-                continue
-            last[(nid, key)] = value
-            rows.append({"dataset_id": dataset_ids[nid], "facet": key, "value": value, "event_time": t,
-                         "raw_event_id": raw_id})
-        if rows:
-            self.conn.execute(DatasetFacetVersion.__table__.insert(), rows)  # type: ignore[attr-defined]
-
-    def _upsert_runs(self, job_ids: dict[str, int]) -> None:
-        if not self.runs:
-            return
-        from sqlalchemy import bindparam
-
-        table = Run.__table__  # type: ignore[attr-defined]
-        c = table.c
-        existing = {r.run_id: r for r in self._select_in(c.run_id, [table], list(self.runs))}
-        inserts, updates = [], []
-        for run_id, run in self.runs.items():
-            row = existing.get(run_id)
-            events = list(run["events"])
-            if row is not None and row.state is not None and row.state_time is not None:
-                events.append((row.state, row.state_time))
-            values = _run_values(run, events, row)
-            facets = dict(row.facets) if row is not None else {}
-            facets.update({k: v for k, (_, v) in sorted(run["facets"].items(), key=lambda kv: kv[1][0])})
-            values["facets"] = facets
-            parent = (facets.get("parent") or {}).get("run", {}).get("runId")
-            values["parent_run_id"] = str(parent).lower() if parent else None
-            values["error_message"] = (facets.get("errorMessage") or {}).get("message")
-            values.setdefault("state", row.state if row is not None else None)
-            values.setdefault("state_time", row.state_time if row is not None else None)
-            if row is None:
-                values.update(run_id=run_id, job_id=job_ids[run["job"]], first_seen=run["first"])
-                inserts.append(values)
-            else:
-                values.update(b_run_id=run_id, first_seen=min(row.first_seen, run["first"]))
-                updates.append(values)
-        if inserts:
-            stmt = _insert(self.conn, table).on_conflict_do_nothing(index_elements=["run_id"])
-            self.conn.execute(stmt, inserts)
-        if updates:
-            self.conn.execute(table.update().where(c.run_id == bindparam("b_run_id")), updates)
-
-    def _write_run_io(self, dataset_ids: dict[str, int]) -> None:
-        if not self.run_io:
-            return
-        rows = [{"run_id": run_id, "dataset_id": dataset_ids[nid], "direction": d, "version": e["version"],
-                 "facets": e["facets"], "event_time": e["time"]} for (run_id, nid, d), e in self.run_io.items()]
-        stmt = _insert(self.conn, RunIO.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-            index_elements=["run_id", "dataset_id", "direction"])
-        self.conn.execute(stmt, rows)
-
-    def _write_edges(self) -> None:
-        if not self.edges:
-            return
-        table = LineageEdge.__table__  # type: ignore[attr-defined]
-        stmt = _insert(self.conn, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["src", "dst"],
-            set_={"first_seen": case((stmt.excluded.first_seen < table.c.first_seen, stmt.excluded.first_seen),
-                                     else_=table.c.first_seen)},
-        )
-        rows = [{"src": s, "dst": d, "first_seen": t} for (s, d), t in sorted(self.edges.items())]
-        self.conn.execute(stmt, rows)
-
-    def _write_columns(self) -> None:
-        if not self.columns:
-            return
-        table = ColumnEdge.__table__  # type: ignore[attr-defined]
-        stmt = _insert(self.conn, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["src_dataset", "src_field", "dst_dataset", "dst_field"],
-            set_={"first_seen": case((stmt.excluded.first_seen < table.c.first_seen, stmt.excluded.first_seen),
-                                     else_=table.c.first_seen)},
-        )
-        rows = [{"src_dataset": s, "src_field": sf, "dst_dataset": d, "dst_field": df, "transformation": text,
-                 "first_seen": t} for (s, sf, d, df), (text, t) in sorted(self.columns.items())]
-        self.conn.execute(stmt, rows)
-
-    def _write_evidence(self) -> None:
-        if not self.evidence:
-            return
-        from sqlmodel import Session
-
-        session = Session(bind=self.conn)
-        for run_id, key, facet, producer, t in self.evidence:
-            evidence_facets()[key].store(session, run_id=run_id, facet=facet, producer=producer, event_time=t)
-        session.flush()
+        seen = (db.ts(first), db.ts(last), ident)
+        if value_changed:
+            full.append((dumps(facets), dumps(times), *seen))
+        elif times_changed:
+            times_only.append((dumps(times), *seen))
+        elif first != db.dt(first_seen) or last != db.dt(last_seen):
+            seen_only.append(seen)  # most batches only move last_seen: no JSON rewritten
+    db.many(f"UPDATE {table} SET facets = ?, facet_times = ?, first_seen = ?, last_seen = ? WHERE id = ?", full)
+    db.many(f"UPDATE {table} SET facet_times = ?, first_seen = ?, last_seen = ? WHERE id = ?", times_only)
+    db.many(f"UPDATE {table} SET first_seen = ?, last_seen = ? WHERE id = ?", seen_only)
+    return ids
 
 
-def _run_values(run: dict[str, Any], events: list[tuple[str, datetime]], row: Any) -> dict[str, Any]:
-    """State = latest non-OTHER transition by eventTime (a terminal one wins a tie)."""
+def _write_facet_versions(db: BatchSQL, c: Collected, dataset_ids: dict[str, int],
+                          stored_facets: dict[str, dict[str, Any]]) -> None:
+    """Keep a facet's history as its changes: a value equal to the one before it adds no row."""
+    rows = []
+    last: dict[tuple[str, str], Any] = {}
+    for nid, key, value, t, raw_id in c.facet_versions:
+        previous = last.get((nid, key), stored_facets.get(nid, {}).get(key))
+        if previous == value:
+            continue
+        last[(nid, key)] = value
+        rows.append((dataset_ids[nid], key, dumps(value), db.ts(t), raw_id))
+    db.many("INSERT INTO dataset_facet_version (dataset_id, facet, value, event_time, raw_event_id) "
+            "VALUES (?,?,?,?,?)", rows)
+
+
+# ---- runs -----------------------------------------------------------------------------------------
+
+_RUN_COLUMNS = "state, state_time, started_at, ended_at, facets, parent_run_id, error_message, first_seen"
+
+
+def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
+    if not c.runs:
+        return
+    head = f"SELECT run_id, {_RUN_COLUMNS.replace('facets', db.json_column('facets'))} FROM run"
+    existing = {r[0]: r[1:] for r in db.select_in(head, "run_id", sorted(c.runs), lock=True)}
+    inserts = [(run_id, job_ids[run["job"]], *_run_row(db, run, None)) for run_id, run in c.runs.items()
+               if run_id not in existing]
+    if inserts:
+        statement = f"INSERT INTO run (run_id, job_id, {_RUN_COLUMNS})"
+        if db.pg:
+            inserts.sort()
+            returned = {r[0] for r in db.insert_returning(statement, inserts,
+                                                          "ON CONFLICT (run_id) DO NOTHING RETURNING run_id")}
+            raced = sorted(row[0] for row in inserts if row[0] not in returned)
+            if raced:  # inserted by another writer since we looked: merge into its row instead
+                existing.update((r[0], r[1:]) for r in db.select_in(head, "run_id", raced, lock=True))
+        else:
+            db.many(f"{statement} VALUES (?,?,?,?,?,?,?,?,?,?)", inserts)  # the write lock excludes races
+    updates = []
+    for run_id, row in existing.items():
+        values = _run_row(db, c.runs[run_id], row)
+        if values != row:
+            updates.append((*values, run_id))
+    db.many(f"UPDATE run SET {' = ?, '.join(_RUN_COLUMNS.split(', '))} = ? WHERE run_id = ?", updates)
+
+
+def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    """The run's columns (_RUN_COLUMNS order) after merging the batch's events into the stored `row`.
+
+    State = latest non-OTHER transition by eventTime (a terminal one wins a tie).
+    """
+    events = list(run["events"])
+    old_state = old_state_time = old_start = old_end = None
+    facets: dict[str, Any] = {}
+    first = run["first"]
+    if row is not None:
+        old_state, old_state_time, old_start, old_end = row[0], db.dt(row[1]), db.dt(row[2]), db.dt(row[3])
+        facets = json.loads(row[4])
+        first = min(db.dt(row[7]), first)  # type: ignore[type-var]
+        if old_state is not None and old_state_time is not None:
+            events.append((old_state, old_state_time))
     transitions = [(t, e in TERMINAL, e) for e, t in events if e != "OTHER"]
-    values: dict[str, Any] = {}
+    state, state_time = old_state, old_state_time
     if transitions:
-        t, _, state = max(transitions)
-        values["state"], values["state_time"] = state, t
+        state_time, _, state = max(transitions)
     starts = [t for e, t in events if e == "START"]
     ends = [t for e, t in events if e in TERMINAL]
-    old_start = row.started_at if row is not None else None
-    old_end = row.ended_at if row is not None else None
-    values["started_at"] = min([*starts, *([old_start] if old_start else [])], default=None)
-    values["ended_at"] = max([*ends, *([old_end] if old_end else [])], default=None)
-    return values
+    started = min([*starts, *([old_start] if old_start else [])], default=None)
+    ended = max([*ends, *([old_end] if old_end else [])], default=None)
+    facets_text = row[4] if row is not None else _EMPTY
+    if run["facets"]:
+        facets.update({k: v for k, (_, v) in sorted(run["facets"].items(), key=lambda kv: kv[1][0])})
+        facets_text = dumps(facets)
+    parent = (facets.get("parent") or {}).get("run", {}).get("runId")
+    error = (facets.get("errorMessage") or {}).get("message")
+    return (state, db.ts(state_time), db.ts(started), db.ts(ended), facets_text,
+            str(parent).lower() if parent else None, error, db.ts(first))
+
+
+# ---- run inputs/outputs, edges, columns, evidence --------------------------------------------------
+
+def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
+    rows = [(run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY,
+             db.ts(e["time"])) for (run_id, nid, d), e in sorted(c.run_io.items())]
+    db.many("INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING", rows)
+
+
+def _write_edges(db: BatchSQL, c: Collected) -> None:
+    # Rewrite an edge only when this batch saw it earlier than stored: re-seen edges cost a lookup, no write.
+    db.many("INSERT INTO lineage_edge (src, dst, first_seen) VALUES (?,?,?) ON CONFLICT (src, dst) "
+            "DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < lineage_edge.first_seen",
+            [(s, d, db.ts(t)) for (s, d), t in sorted(c.edges.items())])
+
+
+def _write_columns(db: BatchSQL, c: Collected) -> None:
+    db.many("INSERT INTO column_edge (src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (src_dataset, src_field, dst_dataset, dst_field) "
+            "DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < column_edge.first_seen",
+            [(s, sf, d, df, text, db.ts(t)) for (s, sf, d, df), (text, t) in sorted(c.columns.items())])
+
+
+def _write_evidence(db: BatchSQL, c: Collected) -> None:
+    if not c.evidence:
+        return
+    from sqlmodel import Session
+
+    session = Session(bind=db.conn)
+    for run_id, key, facet, producer, t in c.evidence:
+        evidence_facets()[key].store(session, run_id=run_id, facet=facet, producer=producer, event_time=t)
+    session.flush()

@@ -63,20 +63,23 @@ def _looks_like_jsonl(path: Path, text: str) -> bool:
     stripped = text.lstrip()
     if stripped.startswith("["):
         return False
-    # A .json file with one object per line is JSON Lines in practice.
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:2])
+    # A .json file with one object per line is JSON Lines in practice (look at its first two lines only).
+    lines = []
+    for line in _split(text):
+        if line.strip():
+            lines.append(line)
+            if len(lines) == 2:
+                break
+    return len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines)
 
 
 def read_file(path: Path) -> Iterator[SourceItem]:
-    """Yield every event candidate in one file; a line that is not JSON is yielded with its error."""
+    """Yield every event candidate in one file. JSON Lines lines come undecoded (`obj` None): whoever
+    validates them decodes them (possibly another process: see pipeline.py); a bad line is then rejected."""
     source = str(path)
     text = _open_text(path)
     if _looks_like_jsonl(path, text):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            yield _item(source, f"line {number}", line)
+        yield from _lines(source, text)
         return
     if len(text.encode("utf-8")) > MAX_EVENT_BYTES and not text.lstrip().startswith("["):
         yield SourceItem(source, "line 1", text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
@@ -93,13 +96,29 @@ def read_file(path: Path) -> Iterator[SourceItem]:
         yield SourceItem(source, "line 1", text, obj=obj)
 
 
-def _item(source: str, location: str, text: str) -> SourceItem:
-    if len(text) > MAX_EVENT_BYTES:
-        return SourceItem(source, location, text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
-    try:
-        return SourceItem(source, location, text, obj=json.loads(text))
-    except json.JSONDecodeError as exc:
-        return SourceItem(source, location, text, error=f"malformed JSON: {exc.msg} (column {exc.colno})")
+def _split(text: str) -> Iterator[str]:
+    """Lines split at "\\n" only, a "\\r" before it dropped, lazily (no list of a whole file's lines).
+
+    Not str.splitlines(): it also splits at U+2028, U+2029 and U+0085, which JSON allows unescaped
+    inside strings, and so would cut valid events in two."""
+    start, end_of_text = 0, len(text)
+    while start < end_of_text:
+        end = text.find("\n", start)
+        if end < 0:
+            end = end_of_text
+        line = text[start:end]
+        start = end + 1
+        yield line[:-1] if line.endswith("\r") else line
+
+
+def _lines(source: str, text: str) -> Iterator[SourceItem]:
+    for number, line in enumerate(_split(text), start=1):
+        if not line or line.isspace():
+            continue
+        if len(line) > MAX_EVENT_BYTES:
+            yield SourceItem(source, f"line {number}", line[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
+        else:
+            yield SourceItem(source, f"line {number}", line)
 
 
 def items_from_body(body: bytes, *, source: str, batch: bool) -> list[SourceItem]:

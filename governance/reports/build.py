@@ -47,7 +47,8 @@ def build_audit(session: Session, *, model_glob: str, period: Period, policy_dir
     now = to_utc(now or utcnow())
     as_of = min(period.end, now)
     bundle = load_bundle(policy_dir)
-    models = [(m, vs) for m, vs in list_models(session) if fnmatchcase(m.name, model_glob)]
+    models = [(m, vs) for m, vs in list_models(session)
+              if fnmatchcase(m.name, model_glob) and to_utc(m.created_at) < period.end]
     versions: list[VersionView] = []
     inventory = []
     for model, model_versions in models:

@@ -51,7 +51,11 @@ def _midnight(moment: datetime) -> bool:
 
 def _bound(text: str, *, end: bool) -> datetime:
     value = text.strip()
-    moment = parse_timestamp(value, field="--period")
+    try:
+        moment = parse_timestamp(value, field="period")
+    except InputError as exc:
+        raise InputError(exc.message, where="--period", hint="FROM..TO with ISO dates, e.g. 2026-10-01..2026-12-31"
+                         ) from exc
     # A date as the end means "up to and including that day".
     return moment + timedelta(days=1) if end and _DATE_ONLY.match(value) else moment
 

@@ -66,7 +66,9 @@ def wilson(successes: int, trials: int, confidence: float) -> GroupRate:
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return GroupRate(p, max(0.0, centre - half), min(1.0, centre + half), successes, trials)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends, not rounding noise
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return GroupRate(p, low, high, successes, trials)
 
 
 def fairness_view(row: Any) -> FairnessView:

@@ -141,18 +141,19 @@ def compute_scorecard(facts: list[ModelFacts], period: Period, *, now: datetime,
     settings = settings or Settings()
     now = to_utc(now)
     as_of = min(period.end, now)
-    scores = [score_model(f, as_of, settings) for f in facts]
+    scores = [score_model(f, as_of, settings) for f in facts if f.exists(as_of)]
     teams, org = aggregate(scores)
     trend = []
     for bucket in period.months():
         if bucket.start >= now:
             break
         moment = min(bucket.end, now)
-        points = [score_model(f, moment, settings) for f in facts]
+        points = [score_model(f, moment, settings) for f in facts if f.exists(moment)]
         bucket_teams, bucket_org = aggregate(points)
         trend.append(TrendPoint(f"{bucket.start:%Y-%m}", moment, bucket_org.level,
                                 {t.name: t.level for t in bucket_teams},
-                                {p.model: p.level if p.counted else None for p in points}))
+                                {f.name: None for f in facts} | {p.model: p.level if p.counted else None
+                                                                 for p in points}))
     return Scorecard(period, as_of, settings, tuple(scores), teams, org, tuple(trend))
 
 

@@ -164,16 +164,22 @@ class ModelFacts:
     risk_tier: str = "medium"
     versions: tuple[VersionFacts, ...] = ()
     waivers: tuple[WaiverFact, ...] = ()
+    created_at: datetime | None = None  # registration of the model; None: unknown (always present)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "owner": self.owner, "risk_tier": self.risk_tier,
-                "versions": [v.to_dict() for v in self.versions], "waivers": [w.to_dict() for w in self.waivers]}
+                "created_at": iso(self.created_at), "versions": [v.to_dict() for v in self.versions],
+                "waivers": [w.to_dict() for w in self.waivers]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelFacts:
         return cls(str(d["name"]), str(d.get("owner", "")), str(d.get("risk_tier", "medium")),
                    tuple(VersionFacts.from_dict(v) for v in d.get("versions") or ()),
-                   tuple(WaiverFact.from_dict(w) for w in d.get("waivers") or ()))
+                   tuple(WaiverFact.from_dict(w) for w in d.get("waivers") or ()), _ts(d.get("created_at")))
+
+    def exists(self, as_of: datetime) -> bool:
+        """Registered before `as_of` (a model of unknown registration time always exists)."""
+        return self.created_at is None or self.created_at < as_of
 
 
 @dataclass(frozen=True)

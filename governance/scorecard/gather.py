@@ -35,7 +35,8 @@ def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[M
         mine = tuple(WaiverFact(int(w.id or 0), w.policy_id, w.ticket, w.reason, to_utc(w.created_at),
                                 to_utc(w.expires_at), to_utc(w.revoked_at) if w.revoked_at else None)
                      for w in waivers if fnmatchcase(model.name, w.model_glob))
-        out.append(ModelFacts(model.name, model.owner, model.risk_tier, facts, tuple(sorted(mine, key=lambda w: w.id))))
+        out.append(ModelFacts(model.name, model.owner, model.risk_tier, facts, tuple(sorted(mine, key=lambda w: w.id)),
+                              to_utc(model.created_at)))
     return out
 
 

@@ -1,0 +1,189 @@
+"""`gov report`: the signed audit report, the maturity scorecard and the register of blocked deployments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Reports for compliance: audit report, maturity scorecard, blocked deployments.",
+                  no_args_is_help=True)
+
+MODEL_HELP = "Registered model names to include (a glob, default every model)."
+PERIOD_HELP = "FROM..TO as ISO dates or timestamps (a date as TO includes that day; default the last 90 days)."
+POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
+DEFAULT_POLICY_DIR = Path("policies") / "default"
+
+
+def _policy_dir(option: Path | None) -> Path:
+    """--policies, else GOV_POLICY_DIR, else ./policies/default (as `gov check`)."""
+    if option is not None:
+        return option
+    env = os.environ.get("GOV_POLICY_DIR")
+    return Path(env) if env else DEFAULT_POLICY_DIR
+
+
+def _optional_policy_dir(option: Path | None, needed: bool) -> Path | None:
+    """The policy folder when one is named, exists by default, or is needed (signing attests it)."""
+    folder = _policy_dir(option)
+    named = option is not None or bool(os.environ.get("GOV_POLICY_DIR"))
+    return folder if named or needed or folder.is_dir() else None
+
+
+def _sign_options(sign: bool, key_dir: Path | None, key: Path | None, cert: Path | None, pkcs12: Path | None,
+                  signer_name: str | None, location: str | None):  # type: ignore[no-untyped-def]
+    from governance.reports.service import SignOptions
+
+    if not sign:
+        if key or cert or pkcs12:
+            from governance.errors import InputError
+
+            raise InputError("a key or certificate was given without --sign", where="--sign")
+        return None
+    options = SignOptions(key_dir=key_dir, key=key, cert=cert, pkcs12=pkcs12,
+                          passphrase=os.environ.get("GOV_SIGNING_PASSPHRASE"), signer_name=signer_name)
+    if location:
+        from dataclasses import replace
+
+        options = replace(options, location=location)
+    return options
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    from governance.errors import InputError
+
+    if fmt not in allowed:
+        raise InputError(f"unknown format {fmt!r}", where="--format", hint=" | ".join(allowed))
+
+
+def _output(out: Path | None, stem: str, fmt: str) -> Path | None:
+    """--out, or STEM.FORMAT for documents; None (stdout) for JSON and CSV without --out."""
+    if out is not None:
+        return None if str(out) == "-" else out
+    return None if fmt in ("json", "csv") else Path(f"{stem}.{fmt}")
+
+
+def _finish(written, stdout: bool) -> None:  # type: ignore[no-untyped-def]
+    if stdout:
+        typer.echo(written.path.read_text(encoding="utf-8"), nl=False)
+        written.path.unlink()
+        return
+    signed = f"; signed, attestation {written.attestation}" if written.signed else ""
+    typer.echo(f"wrote {written.path} ({written.format}{signed})")
+    if written.signed:
+        typer.echo(f"verify: gov verify {written.path} --trust-root SIGNER-CERT.pem", err=True)
+
+
+def _temp_out(fmt: str) -> Path:
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=f".{fmt}")
+    os.close(fd)
+    return Path(name)
+
+
+@app.command()
+def audit(
+    model: str = typer.Option("*", "--model", help=MODEL_HELP),
+    period: str = typer.Option(None, "--period", help=PERIOD_HELP),
+    out: Path = typer.Option(None, "--out", "-o", help="Output file (default audit-report.FORMAT; - for stdout)."),
+    fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | html | json"),
+    sign: bool = typer.Option(False, "--sign", help="Sign the PDF (PAdES) and write an in-toto attestation beside it."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
+    key_dir: Path = typer.Option(None, "--key-dir", help="Folder of `gov keys init` (default GOV_HOME/keys)."),
+    key: Path = typer.Option(None, "--key", help="Signing key (PEM or DER), with --cert."),
+    cert: Path = typer.Option(None, "--cert", help="Signer certificate (PEM, chain allowed), with --key."),
+    pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12 "
+                                                       "(passphrase from GOV_SIGNING_PASSPHRASE)."),
+    signer_name: str = typer.Option(None, "--signer-name", help="Signer name shown in the signature."),
+    location: str = typer.Option(None, "--location", help="Location shown in the signature."),
+    trust_cert: Path = typer.Option(None, "--ledger-trust-cert",
+                                    help="Certificate that must have signed the ledger checkpoints."),
+    templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
+) -> None:
+    """The audit report: verdicts, fairness, approvals, waivers, lineage, blocked deployments, crosswalk."""
+    from governance.reports.period import parse_period
+    from governance.reports.service import audit_report
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import utcnow
+
+    _check_format(fmt, ("pdf", "html", "json"))
+    now = utcnow()
+    options = _sign_options(sign, key_dir, key, cert, pkcs12, signer_name, location)
+    target = _output(out, "audit-report", fmt)
+    with session_scope(open_store()) as session:
+        written = audit_report(session, model_glob=model, period=parse_period(period, now=now),
+                               policy_dir=_policy_dir(policies), out=target or _temp_out(fmt), fmt=fmt, sign=options,
+                               trust_cert=trust_cert, now=now, templates=templates)
+    _finish(written, target is None)
+
+
+@app.command()
+def scorecard(
+    model: str = typer.Option("*", "--model", help=MODEL_HELP),
+    period: str = typer.Option(None, "--period", help=PERIOD_HELP),
+    out: Path = typer.Option(None, "--out", "-o", help="Output file (default scorecard.FORMAT; JSON to stdout)."),
+    fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | html | json"),
+    sign: bool = typer.Option(False, "--sign", help="Sign the PDF and write an attestation beside it."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP + " Recorded and attested."),
+    key_dir: Path = typer.Option(None, "--key-dir", help="Folder of `gov keys init` (default GOV_HOME/keys)."),
+    key: Path = typer.Option(None, "--key", help="Signing key, with --cert."),
+    cert: Path = typer.Option(None, "--cert", help="Signer certificate, with --key."),
+    pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12."),
+    templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
+) -> None:
+    """Maturity levels 0-3 per model, team and organisation, with the evidence behind each criterion."""
+    from governance.reports.period import parse_period
+    from governance.reports.service import scorecard_report
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import utcnow
+
+    _check_format(fmt, ("pdf", "html", "json"))
+    now = utcnow()
+    options = _sign_options(sign, key_dir, key, cert, pkcs12, None, None)
+    target = _output(out, "scorecard", fmt)
+    with session_scope(open_store()) as session:
+        written = scorecard_report(session, model_glob=model, period=parse_period(period, now=now),
+                                   out=target or _temp_out(fmt), fmt=fmt,
+                                   policy_dir=_optional_policy_dir(policies, sign), sign=options, now=now,
+                                   templates=templates)
+    _finish(written, target is None)
+
+
+@app.command()
+def blocked(
+    model: str = typer.Option("*", "--model", help=MODEL_HELP),
+    period: str = typer.Option(None, "--period", help=PERIOD_HELP),
+    out: Path = typer.Option(None, "--out", "-o", help="Output file (default blocked-register.FORMAT; "
+                                                       "JSON and CSV to stdout)."),
+    fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | html | json | csv"),
+    sign: bool = typer.Option(False, "--sign", help="Sign the PDF and write an attestation beside it."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP + " Recorded and attested."),
+    trust_cert: Path = typer.Option(None, "--trust-cert",
+                                    help="Certificate that must have signed the ledger checkpoints."),
+    key_dir: Path = typer.Option(None, "--key-dir", help="Folder of `gov keys init` (default GOV_HOME/keys)."),
+    key: Path = typer.Option(None, "--key", help="Signing key, with --cert."),
+    cert: Path = typer.Option(None, "--cert", help="Signer certificate, with --key."),
+    pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12."),
+    templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
+) -> None:
+    """Blocked deployments in the period, from the ledger, with the chain's verification and checkpoints."""
+    from governance.reports.period import parse_period
+    from governance.reports.service import blocked_report
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import utcnow
+
+    _check_format(fmt, ("pdf", "html", "json", "csv"))
+    now = utcnow()
+    options = _sign_options(sign, key_dir, key, cert, pkcs12, None, None)
+    target = _output(out, "blocked-register", fmt)
+    with session_scope(open_store()) as session:
+        written = blocked_report(session, model_glob=model, period=parse_period(period, now=now),
+                                 out=target or _temp_out(fmt), fmt=fmt,
+                                 policy_dir=_optional_policy_dir(policies, sign), sign=options,
+                                 trust_cert=trust_cert, now=now, templates=templates)
+    _finish(written, target is None)

@@ -1,0 +1,109 @@
+"""Raw DBAPI access for the ingest hot path, inside the caller's SQLAlchemy transaction.
+
+Ingest writes tens of thousands of rows per second; SQLAlchemy Core's per-row bind processing
+(UTCDateTime, JSON) and statement compilation cost more than the database work itself. Here rows
+arrive pre-serialised (JSON text, datetimes in the driver's form) and go straight to the DBAPI
+cursor of the same connection, so the transaction and its atomicity stay SQLAlchemy's.
+
+The stored forms equal SQLAlchemy's: SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (what
+sqlmodel's UTCDateTime writes there), JSON as `json.dumps` text; PostgreSQL gets aware datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+# SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766, PostgreSQL's limit is 65535 parameters.
+MAX_PARAMS = 30_000
+SELECT_CHUNK = 900
+dumps = json.JSONEncoder().encode  # what json.dumps() without options (SQLAlchemy's JSON type) uses
+
+
+class BatchSQL:
+    """One batch's statements on one connection; `?` placeholders, rewritten for psycopg."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pg = conn.dialect.name == "postgresql"
+        self.cur: Any = conn.connection.cursor()
+        self._ts: dict[datetime, Any] = {}
+
+    def lock(self) -> None:
+        """SQLite: take the write lock before the first read, so what we read stays true until commit.
+
+        A deferred transaction that reads and then writes can fail with SQLITE_BUSY when another writer
+        commits in between (no busy wait applies); BEGIN IMMEDIATE waits (busy_timeout) instead. It also
+        makes id assignment and "does this digest exist" race-free. PostgreSQL locks rows instead.
+        """
+        if not self.pg:
+            raw = self.conn.connection.dbapi_connection
+            if raw is not None and not raw.in_transaction:
+                self.cur.execute("BEGIN IMMEDIATE")
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s") if self.pg else text
+
+    def ts(self, value: datetime | None) -> Any:
+        """A datetime as the driver should receive it (memoised: one batch repeats few distinct times)."""
+        if value is None or self.pg:
+            return value
+        out = self._ts.get(value)
+        if out is None:
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            out = self._ts[value] = utc.isoformat(" ", "microseconds")[:26]
+        return out
+
+    def dt(self, value: Any) -> datetime | None:
+        """A datetime read back from the database, aware and in UTC."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def json_column(self, name: str) -> str:
+        """Select a JSON column as text (psycopg would decode `json` itself; we decode only what we use)."""
+        return f"{name}::text" if self.pg else name
+
+    def select_in(self, head: str, key: str, keys: Sequence[Any], *, lock: bool = False) -> list[tuple[Any, ...]]:
+        """`head WHERE key IN (...)` in chunks; with `lock` on PostgreSQL, rows are locked in key order
+        (FOR UPDATE) so concurrent writers serialise their read-modify-write and cannot deadlock on it."""
+        rows: list[tuple[Any, ...]] = []
+        tail = f" ORDER BY {key} FOR UPDATE" if lock and self.pg else ""
+        for start in range(0, len(keys), SELECT_CHUNK):
+            part = keys[start:start + SELECT_CHUNK]
+            marks = ",".join("?" * len(part))
+            self.cur.execute(self.sql(f"{head} WHERE {key} IN ({marks}){tail}"), list(part))
+            rows.extend(self.cur.fetchall())
+        return rows
+
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        """executemany: sqlite3 steps one prepared statement; psycopg 3 pipelines the rows."""
+        params = rows if isinstance(rows, list) else list(rows)
+        if params:
+            self.cur.executemany(self.sql(statement), params)
+
+    def insert_returning(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> list[tuple[Any, ...]]:
+        """`head VALUES (...), (...) tail` in chunks, with `tail` holding ON CONFLICT and RETURNING."""
+        if not rows:
+            return []
+        width = len(rows[0])
+        one = "(" + ",".join("?" * width) + ")"
+        per = max(1, MAX_PARAMS // width)
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), per):
+            part = rows[start:start + per]
+            params = [value for row in part for value in row]
+            self.cur.execute(self.sql(f"{head} VALUES {','.join([one] * len(part))} {tail}"), params)
+            out.extend(self.cur.fetchall())
+        return out
+
+    def scalar(self, statement: str) -> Any:
+        self.cur.execute(self.sql(statement))
+        row = self.cur.fetchone()
+        return None if row is None else row[0]

@@ -1,0 +1,150 @@
+"""Report model and rendering: periods, Wilson intervals, the SVG chart and lineage diagram, every section with
+empty data, and tables that stay inside the page with long identifiers."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from governance.errors import InputError
+from governance.reports.diagram import layers, lineage_svg
+from governance.reports.model import GroupRate, GroupRow, LineageNode
+from governance.reports.period import Period, parse_period
+from governance.reports.sections import separation_of_duties, wilson
+
+REPO = Path(__file__).resolve().parents[1]
+POLICIES = REPO / "policies" / "default"
+NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+
+
+# ---- periods -------------------------------------------------------------------------------------------
+def test_period_dates_include_the_last_day_and_default_to_90_days() -> None:
+    p = parse_period("2026-10-01..2026-12-31", now=NOW)
+    assert (p.start, p.end) == (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert p.label() == "2026-10-01 to 2026-12-31"
+    assert [m.start.month for m in p.months()] == [10, 11, 12]
+    d = parse_period(None, now=NOW)
+    assert d.end == datetime(2026, 11, 28, tzinfo=UTC) and (d.end - d.start).days == 90
+    assert parse_period("2026-11-01..", now=NOW).end == datetime(2026, 11, 28, tzinfo=UTC)
+    clipped = Period(datetime(2026, 10, 15, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)).months()
+    assert [(m.start.day, m.end.day) for m in clipped] == [(15, 1), (1, 3)]
+
+
+@pytest.mark.parametrize("text", ["2026-10-01", "2026-12-01..2026-10-01", "x..y"])
+def test_bad_periods_are_input_errors(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_period(text, now=NOW)
+    assert err.value.where == "--period"
+
+
+# ---- numbers -------------------------------------------------------------------------------------------
+def test_wilson_interval_matches_the_textbook_value() -> None:
+    r = wilson(50, 100, 0.95)  # Wilson 95% for 50/100: [0.4038, 0.5962]
+    assert r.value == 0.5 and r.low == pytest.approx(0.40383, abs=1e-4) and r.high == pytest.approx(0.59617, abs=1e-4)
+    edge = wilson(0, 20, 0.95)
+    assert edge.low == 0.0 and 0.1 < (edge.high or 0) < 0.2
+    assert wilson(0, 0, 0.95).value is None
+
+
+def test_separation_of_duties_status() -> None:
+    kw: dict[str, Any] = {"created_by": "alice", "authors": ("dora",), "artifact_digest": "sha256:aa"}
+    assert separation_of_duties("carol", "sha256:aa", **kw) == "independent"
+    assert separation_of_duties("alice", "sha256:aa", **kw).startswith("violation: the approver created")
+    assert separation_of_duties("dora", "sha256:aa", **kw).startswith("violation: the approver authored")
+    assert separation_of_duties("carol", "sha256:bb", **kw).startswith("not this artifact")
+
+
+# ---- SVG -----------------------------------------------------------------------------------------------
+def test_layers_are_longest_paths_and_cycles_do_not_hang() -> None:
+    edges = [("a", "j1"), ("j1", "b"), ("b", "j2"), ("c", "j2"), ("j2", "m"), ("a", "j2")]
+    assert layers(edges) == {"a": 0, "c": 0, "j1": 1, "b": 2, "j2": 3, "m": 4}
+    assert set(layers([("x", "y"), ("y", "x")])) == {"x", "y"}
+
+
+def test_lineage_svg_draws_every_node_and_edge() -> None:
+    nodes = [LineageNode("dataset:ns:raw/applications", "dataset", "raw/applications", 0, ("PII",)),
+             LineageNode("job:ns:train", "job", "train", 1), LineageNode("model:m@1", "model", "m 1", 2)]
+    edges = [("dataset:ns:raw/applications", "job:ns:train"), ("job:ns:train", "model:m@1")]
+    svg = lineage_svg(nodes, edges)
+    assert svg.startswith("<svg") and svg.count("<rect") == 3 and svg.count("<path") == 2 * len(edges)
+    assert "raw/applications" in svg and "PII" in svg and "#fbecea" in svg  # sensitive data is highlighted
+    assert lineage_svg([], []) == ""
+
+
+def _rate(v: float | None) -> GroupRate:
+    return GroupRate(v, None if v is None else v - 0.1, None if v is None else v + 0.1, 1, 2)
+
+
+def test_rates_chart_places_points_and_whiskers_on_the_scale() -> None:
+    from governance.reports.charts import LABEL_W, PANEL_GAP, PANELS, WIDTH, rates_svg
+
+    groups = [GroupRow("sex=female", "female", 100, False, False, 0.5, _rate(0.5), _rate(0.25), _rate(None)),
+              GroupRow("sex=male", "male", 120, True, False, 0.5, _rate(0.75), _rate(0.5), _rate(0.2))]
+    svg = rates_svg(groups, 0.95)
+    panel = (WIDTH - LABEL_W - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
+    dots = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert dots[:2] == [pytest.approx(LABEL_W + panel * 0.5, abs=0.1), pytest.approx(LABEL_W + panel * 0.75, abs=0.1)]
+    assert "undefined" in svg and "privileged" in svg and "95% Wilson" in svg
+    assert rates_svg([], 0.95) == ""
+
+
+# ---- empty data ----------------------------------------------------------------------------------------
+def _tables_without_rows(html: str) -> list[str]:
+    bodies = re.findall(r"<tbody>(.*?)</tbody>", html, re.S)
+    return [b for b in bodies if "<tr" not in b]
+
+
+@pytest.fixture
+def empty_store(sqlite_engine: Any) -> Any:
+    return sqlite_engine
+
+
+def test_every_section_renders_with_no_models(empty_store: Any, tmp_path: Path) -> None:
+    from governance.reports.model import build_audit_model
+    from governance.reports.render import render_audit_html, render_blocked_html, render_scorecard_html
+    from governance.reports.service import blocked_report, scorecard_report
+    from governance.store.db import session_scope
+
+    period = parse_period("2026-10-01..2026-12-31", now=NOW)
+    with session_scope(empty_store) as session:
+        report = build_audit_model(session, model_glob="*", period=period, policy_dir=POLICIES, now=NOW)
+        scorecard_report(session, model_glob="*", period=period, out=tmp_path / "s.json", fmt="json", now=NOW)
+        blocked_report(session, model_glob="*", period=period, out=tmp_path / "b.csv", fmt="csv", now=NOW)
+    assert report.meta.overall == "empty" and report.summary.versions == 0
+    html = render_audit_html(report)
+    for anchor in ("summary", "inventory", "versions", "blocked", "scorecard", "crosswalk", "appendix"):
+        assert f'id="{anchor}"' in html and f'href="#{anchor}"' in html
+    assert _tables_without_rows(html) == []
+    assert "No model version is in scope" in html and "No deployment was blocked" in html
+    assert "no signed checkpoint" in html
+    meta = {"generated_at": NOW, "generated_by": "t", "tool_version": "0", "model_glob": "*",
+            "policy_bundle_digest": None}
+    for other in (render_scorecard_html(report.scorecard, meta), render_blocked_html(report.blocked, meta)):
+        assert _tables_without_rows(other) == []
+    assert (tmp_path / "b.csv").read_text().splitlines() == [
+        "seq,at,model,version,target,failing_policies,requested_by,ci,decision_id,digest,prev_digest,checkpointed"]
+    assert '"models": []' in (tmp_path / "s.json").read_text()
+
+
+def test_empty_report_renders_to_pdf_a3_with_its_results(empty_store: Any, tmp_path: Path) -> None:
+    import json
+
+    from governance.reports.service import audit_report
+    from governance.signing.pdf import embedded_files
+    from governance.store.db import session_scope
+
+    period = parse_period("2026-10-01..2026-12-31", now=NOW)
+    with session_scope(empty_store) as session:
+        written = audit_report(session, model_glob="*", period=period, policy_dir=POLICIES, out=tmp_path / "a.pdf",
+                               now=NOW)
+    data = written.path.read_bytes()
+    files = {f.name: f for f in embedded_files(data)}
+    results = json.loads(files["results.json"].data)
+    assert files["results.json"].associated
+    assert results["schema"] == "gov.audit-report/1" and results["versions"] == []
+    assert results["policy_bundle"]["digest"].startswith("sha256:")
+    assert results["meta"]["period"]["start"] == "2026-10-01T00:00:00Z"
