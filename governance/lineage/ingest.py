@@ -23,7 +23,7 @@ from governance.timeutil import to_utc, utcnow
 
 # Events per transaction. Larger batches write each touched job/dataset/edge once for more events
 # (bench/ingest.py: 2,000 -> 10,000 is ~15% faster); memory stays a few tens of MB per batch.
-BATCH_SIZE = 10_000
+BATCH_SIZE = 2000
 
 
 @dataclass(frozen=True)

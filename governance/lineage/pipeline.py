@@ -59,6 +59,7 @@ def validated_in_worker(items: Iterable[SourceItem]) -> Iterator[tuple[SourceIte
 
     # fork: the worker starts with parse.py's models already imported and planned (spawn would pay a
     # second start-up of about a second); it touches nothing but its arguments.
+    _plan_models()
     context = multiprocessing.get_context("fork")
     pending: deque[tuple[list[SourceItem], Future[list[Outcome]]]] = deque()
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -74,6 +75,17 @@ def validated_in_worker(items: Iterable[SourceItem]) -> Iterator[tuple[SourceIte
             pending.append((chunk, pool.submit(_check_chunk, chunk)))
         while pending:
             yield from _settle(*pending.popleft())
+
+
+def _plan_models() -> None:
+    """Validate one (invalid) event here, so parse.py's models are imported and planned before the fork."""
+    from governance.errors import InputError
+    from governance.lineage.parse import parse_event
+
+    try:
+        parse_event({})
+    except InputError:
+        pass
 
 
 def _settle(chunk: list[SourceItem], future: Future[list[Outcome]]) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
