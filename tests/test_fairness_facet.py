@@ -210,6 +210,10 @@ def test_semantic_problems_name_their_path_and_store_nothing(
             session, run_id=str(uuid.uuid4()), facet=facet, producer=PRODUCER, event_time=WHEN
         )
     assert isinstance(caught.value, InputError) and caught.value.where == ROOT + path
+    if error is InputError:  # everything but the registry lookup is found without the store
+        with pytest.raises(InputError) as early:
+            validate_fairness_facet(facet)
+        assert early.value.where == ROOT + path
     with session_scope(store) as session:
         assert len(session.exec(select(FairnessEvaluation)).all()) == 1  # only the fixture's CLI evaluation
 

@@ -6,7 +6,6 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -197,7 +196,8 @@ def test_unknown_decision_is_a_usage_error(seeded: Engine) -> None:  # noqa: F81
 
 
 def test_blocked_checks_are_appended_to_the_ledger(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    ledger = pytest.importorskip("governance.ledger.tables", reason="the ledger is built separately")
+    from governance.ledger import tables as ledger
+
     monkeypatch.setenv("CI_JOB_ID", "77")
     _, out = _check("--format", "json")
     report = json.loads(out)
@@ -259,5 +259,14 @@ def test_check_and_replay_on_each_back_end(engine: Engine) -> None:
             assert [o.to_dict() for o in replay.outcomes] == [o.to_dict() for o in decision.outcomes]
 
 
-def _outcome(report: dict[str, Any], policy: str) -> dict[str, Any]:
-    return next(o for o in report["outcomes"] if o["policy_id"] == policy)
+
+def test_decision_and_ledger_entry_are_one_transaction(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import governance.ledger.chain as chain
+
+    def refuse(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(chain, "append_blocked", refuse)
+    result = gov(*CHECK)
+    assert result.exit_code == 3 and "disk full" in result.stderr
+    assert gov("decision", "list").stdout.strip() == "no decisions"

@@ -148,3 +148,54 @@ def test_empty_report_renders_to_pdf_a3_with_its_results(empty_store: Any, tmp_p
     assert results["schema"] == "gov.audit-report/1" and results["versions"] == []
     assert results["policy_bundle"]["digest"].startswith("sha256:")
     assert results["meta"]["period"]["start"] == "2026-10-01T00:00:00Z"
+
+
+# ---- layout ----------------------------------------------------------------------------------------------
+def _overflow(html: str) -> list[str]:
+    """Text, tables and cells that reach past the right edge of the page's content box."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    document = weasyprint.HTML(string=html).render()
+    problems = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for box in page_box.descendants():
+            if isinstance(box, boxes.TextBox | boxes.TableBox | boxes.TableCellBox) and box.width is not None:
+                excess = box.position_x + box.margin_width() - right
+                if excess > 0.5:
+                    problems.append(f"page {number}: {type(box).__name__} {getattr(box, 'text', '')[:40]!r} by {excess:.1f}px")
+    return problems
+
+
+def test_long_identifiers_wrap_inside_the_page(sqlite_engine: Any) -> None:
+    from governance.demo import CREDIT_RUN, EXAMPLES
+    from governance.lineage.ingest import ingest_paths
+    from governance.policy.records import approve
+    from governance.policy.service import run_check
+    from governance.registry.service import VersionSpec, register_model, register_version
+    from governance.reports.model import build_audit_model
+    from governance.reports.render import render_audit_html
+    from governance.store.db import session_scope
+    from governance.timeutil import utcnow
+
+    name = "model-" + "x" * 150
+    ingest_paths(sqlite_engine, [EXAMPLES])
+    with session_scope(sqlite_engine) as session:
+        register_model(session, name, owner="team:" + "o" * 90, risk_tier="critical", description="d" * 300)
+        register_version(session, name, VersionSpec(
+            version="v" * 100, artifact_uri="s3://bucket/" + "/".join(["segment" * 6] * 8),
+            artifact_digest="sha256:" + "ab" * 32, created_by="alice", training_run_id=CREDIT_RUN))
+        approve(session, name, "v" * 100, "model-risk-officer", approver="approver-" + "q" * 80,
+                comment="c" * 400)
+    with session_scope(sqlite_engine) as session:
+        run_check(session, name, "v" * 100, "production", policy_dir=POLICIES, requested_by="r" * 120, ci_env={})
+    now = utcnow()
+    with session_scope(sqlite_engine) as session:
+        report = build_audit_model(session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES,
+                                   now=now)
+    html = render_audit_html(report)
+    assert name in html
+    problems = _overflow(html)
+    assert problems == [], "\n".join(problems)

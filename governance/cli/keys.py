@@ -48,9 +48,8 @@ def init(
     else:
         from typing import Literal, cast
 
-        from governance.signing.keys import init_keys
-
         from governance.errors import ConfigError
+        from governance.signing.keys import init_keys
 
         try:
             paths = init_keys(folder, algorithm=cast(Literal["ecdsa", "rsa"], algorithm), common_name=common_name,

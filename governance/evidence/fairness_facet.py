@@ -97,11 +97,13 @@ def _error(message: str, path: str = "") -> InputError:
 
 
 def validate_fairness_facet(facet: Any) -> None:
-    """Check a facet against its schema; InputError naming `$.run.facets.fairnessEvaluation.<path>`."""
+    """Check a facet's schema and consistency (everything but the registry lookup, which needs the store);
+    InputError naming `$.run.facets.fairnessEvaluation.<path>` on the first problem."""
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(facet))
     if error is None:
+        table_from_facet(facet)
         return
     path = error.json_path[1:]
     if error.validator == "required" and isinstance(error.instance, dict):
@@ -171,7 +173,7 @@ def ingest_fairness_facet(
     from governance.evidence.fairness import DataInfo, input_digest, resolve_version, store_evaluation
     from governance.evidence.tables import FairnessEvaluation
 
-    validate_fairness_facet(facet)
+    validate_fairness_facet(facet)  # cheap; the lineage ingestion has usually run it already
     table, roles, settings = table_from_facet(facet)
     try:
         registered, model_version = resolve_version(

@@ -58,6 +58,12 @@ class BatchSQL:
             out = self._ts[value] = utc.isoformat(" ", "microseconds")[:26]
         return out
 
+    def native(self, value: Any) -> Any:
+        """A datetime read back, in the form `ts` gives (so the two compare); None stays None."""
+        if value is None or (not self.pg and isinstance(value, str) and len(value) == 26):
+            return value  # what SQLAlchemy and `ts` write on SQLite
+        return self.ts(self.dt(value))
+
     def dt(self, value: Any) -> datetime | None:
         """A datetime read back from the database, aware and in UTC."""
         if value is None:

@@ -121,9 +121,12 @@ def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
             existing += db.select_in(head, "node_id", sorted(raced), lock=True)
             ids.update((row[1], row[0]) for row in existing)
     full, times_only, seen_only = [], [], []
+    ts, native = db.ts, db.native
     for ident, nid, facets_text, times_text, first_seen, last_seen in existing:
         n = nodes[nid]
-        first, last = min(db.dt(first_seen), n.first), max(db.dt(last_seen), n.last)  # type: ignore[type-var]
+        # Compared in the driver's form (SQLite: fixed-width UTC text, which sorts as time does).
+        stored_first, stored_last = native(first_seen), native(last_seen)
+        first, last = min(stored_first, ts(n.first)), max(stored_last, ts(n.last))
         facets = times = None
         value_changed = times_changed = False
         if n.facets:
@@ -138,12 +141,12 @@ def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
                     facets[key], value_changed = value, True
                 if times.get(key) != stamp:
                     times[key], times_changed = stamp, True
-        seen = (db.ts(first), db.ts(last), ident)
+        seen = (first, last, ident)
         if value_changed:
             full.append((dumps(facets), dumps(times), *seen))
         elif times_changed:
             times_only.append((dumps(times), *seen))
-        elif first != db.dt(first_seen) or last != db.dt(last_seen):
+        elif first != stored_first or last != stored_last:
             seen_only.append(seen)  # most batches only move last_seen: no JSON rewritten
     db.many(f"UPDATE {table} SET facets = ?, facet_times = ?, first_seen = ?, last_seen = ? WHERE id = ?", full)
     db.many(f"UPDATE {table} SET facet_times = ?, first_seen = ?, last_seen = ? WHERE id = ?", times_only)
@@ -234,7 +237,7 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
 
 def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
     rows = [(run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY,
-             db.ts(e["time"])) for (run_id, nid, d), e in sorted(c.run_io.items())]
+             db.ts(e["time"])) for (run_id, nid, d), e in (sorted(c.run_io.items()) if db.pg else c.run_io.items())]
     db.many("INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING", rows)
 

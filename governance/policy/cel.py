@@ -67,6 +67,7 @@ class Expression:
     variables: tuple[str, ...]
 
     def run(self, activation: dict[str, Any]) -> Any:
+        """Evaluate with the given variables; raises what the CEL runtime raises."""
         return self.program.execute(activation)
 
 

@@ -103,6 +103,7 @@ def classifications(facets: dict[str, Any]) -> tuple[str, ...]:
 
 
 def run_info(session: Session, run: Run) -> RunInfo:
+    """The training run as the context holds it, with its authors."""
     job = session.get(Job, run.job_id)
     job_facets = dict(job.facets) if job is not None else {}
     authors = _names(job_facets.get("ownership")) + _names(run.facets.get(AUTHORS_FACET), "authors")

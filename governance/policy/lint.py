@@ -27,6 +27,7 @@ class LintReport:
 
 
 def lint(root: Path, frameworks_dir: Path | None = None) -> LintReport:
+    """Lint the policy tree at `root` (crosswalks from `frameworks_dir` or found beside it)."""
     from governance.policy.frameworks import control_problems, find_frameworks, load_frameworks
     from governance.policy.testing import run_tests
 

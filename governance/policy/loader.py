@@ -61,6 +61,7 @@ class PolicyBundle:
     digest: str
 
     def get(self, policy_id: str) -> Policy | None:
+        """The policy with this id, if the bundle has it."""
         return next((p for p in self.policies if p.id == policy_id), None)
 
 
@@ -108,7 +109,7 @@ def read_documents(root: Path) -> dict[str, str]:
 
 def load_bundle(root: Path) -> PolicyBundle:
     """Load and validate every policy under `root`; PolicyLoadError lists what is wrong."""
-    bundle, problems = load_documents(read_documents(root), str(root))
+    bundle, problems = load_documents(read_documents(root), str(root.resolve()))
     if problems:
         raise PolicyLoadError(problems)
     assert bundle is not None

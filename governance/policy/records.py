@@ -73,6 +73,7 @@ def waive(session: Session, policy_id: str, *, reason: str, ticket: str, approve
 
 
 def revoke_waiver(session: Session, waiver_id: int, *, by: str, now: datetime | None = None) -> Waiver:
+    """Revoke a waiver now; the row stays, with who revoked it and when."""
     row = session.get(Waiver, waiver_id)
     if row is None:
         raise NotFoundError(f"no waiver {waiver_id}", hint="see `gov policy waivers`")
@@ -95,6 +96,7 @@ def list_waivers(session: Session, *, include_inactive: bool = False,
 
 
 def waiver_status(row: Waiver, now: datetime) -> str:
+    """active, expired or revoked, at `now`."""
     if row.revoked_at is not None:
         return "revoked"
     return "expired" if to_utc(row.expires_at) <= to_utc(now) else "active"

@@ -30,7 +30,7 @@ class CheckReport:
     ci: dict[str, str] = field(default_factory=dict)
     evidence_digests: dict[str, str] = field(default_factory=dict)
     context_digest: str = ""
-    ledger: str = "not_blocked"  # appended | not_blocked | unavailable
+    ledger: str = "not_blocked"  # appended | not_blocked
 
     @property
     def deployable(self) -> bool:

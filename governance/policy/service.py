@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def run_check(session: Session, model: str, version: str, target: str, *, policy
         bundle_digest=bundle.digest, policy_root=bundle.root, tool_version=_tool_version(),
         requested_by=requested_by, ci=ci_context(dict(ci_env)), evidence_digests=evidence_digests(evaluation),
         context_digest=json_sha256(context),
-        ledger="pending" if evaluation.exit_code == BLOCKED else "not_blocked",
+        ledger="appended" if evaluation.exit_code == BLOCKED else "not_blocked",
     )
     assert built.version.id is not None
     row = Decision(
@@ -73,12 +73,9 @@ def run_check(session: Session, model: str, version: str, target: str, *, policy
         created_at=report.evaluated_at,
     )
     session.add(row)
-    session.flush()
+    session.flush()  # the ledger entry names the decision: it must exist first
     if report.exit_code == BLOCKED:
-        row.ledger = _append_to_ledger(session, report)
-        session.add(row)
-        session.flush()
-        report = replace(report, ledger=row.ledger)
+        _append_to_ledger(session, report)
     return report
 
 
@@ -92,26 +89,18 @@ def evidence_digests(evaluation: Evaluation) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _append_to_ledger(session: Session, report: CheckReport) -> str:
-    """Append the blocked check to the ledger in this transaction.
+def _append_to_ledger(session: Session, report: CheckReport) -> None:
+    """Append the blocked check to the ledger of blocked deployments, in this transaction."""
+    from governance.ledger.chain import append_blocked
 
-    The ledger is built concurrently (governance.ledger.chain); until it exists the decision records
-    `ledger: unavailable`, visibly, rather than pretending it was appended.
-    """
-    try:
-        from governance.ledger.chain import append_blocked
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("governance.ledger.chain", "governance.ledger"):
-            raise
-        return "unavailable"
     append_blocked(session, decision_id=report.decision_id, model=report.model, version=report.version,
                    target=report.target, failing_policies=[o.policy_id for o in report.blocking],
                    requested_by=report.requested_by, ci=dict(report.ci), at=report.evaluated_at)
-    return "appended"
 
 
 # ---- decisions ----------------------------------------------------------------------------------
 def get_decision(session: Session, decision_id: str) -> Decision:
+    """A stored decision by id, or by a unique prefix of at least 8 characters."""
     row = session.get(Decision, decision_id)
     if row is None:
         matches = session.exec(select(Decision).where(Decision.id.startswith(decision_id))  # type: ignore[attr-defined]
@@ -136,6 +125,7 @@ def report_of(row: Decision) -> CheckReport:
 
 
 def list_decisions(session: Session, *, model: str | None = None, limit: int = 50) -> list[Decision]:
+    """Stored decisions, newest first."""
     stmt = select(Decision)
     if model is not None:
         stmt = stmt.where(Decision.model == model)

@@ -34,7 +34,7 @@ class Decision(SQLModel, table=True):
     tool_version: str = Field(max_length=64)
     requested_by: str = Field(max_length=256)
     ci: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    ledger: str = Field(max_length=64)  # appended | not_blocked | unavailable
+    ledger: str = Field(max_length=64)  # appended (blocked) | not_blocked
     created_at: datetime = Field(index=True)
 
 

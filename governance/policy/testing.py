@@ -45,6 +45,7 @@ class PolicyTestRun:
 
 
 def find_test_files(root: Path) -> list[Path]:
+    """Every `*_test.yaml` under `root`, sorted."""
     return sorted(p for p in root.rglob(f"*{TEST_SUFFIX}") if p.is_file())
 
 

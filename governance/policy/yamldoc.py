@@ -47,6 +47,7 @@ class YamlDoc:
         return 1
 
     def content_line(self, path: Path_) -> int:
+        """The line where the text of `path`'s value starts (block scalars start below their key)."""
         return self.content.get(path, self.line(path))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.errors import ConfigError
+from governance.timeutil import iso
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
 BADGES = {
@@ -68,6 +69,15 @@ def _ci(row: Any) -> str:
     return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
+def _controls(controls: Any) -> str:
+    """`eu-ai-act:Art. 9`, `eu-ai-act:Art. 15` -> `eu-ai-act Art. 9, Art. 15` (grouped by framework)."""
+    grouped: dict[str, list[str]] = {}
+    for control in controls:
+        framework, _, cid = str(control).partition(":")
+        grouped.setdefault(framework, []).append(cid or framework)
+    return " · ".join(f"{fw} {', '.join(ids)}" for fw, ids in grouped.items())
+
+
 def _distribution(dist: dict[int, int]) -> str:
     return " / ".join(str(dist.get(level, 0)) for level in range(4))
 
@@ -85,7 +95,7 @@ def environment(templates: Path | None = None) -> Any:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
         "dt": _dt, "short_digest": _short_digest, "badge_class": _badge_class, "num": _num, "rate": _rate,
-        "ci": _ci, "distribution": _distribution, "level_name": levels.level_name,
+        "ci": _ci, "distribution": _distribution, "controls": _controls, "isodate": iso, "level_name": levels.level_name,
         "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
         "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
     })

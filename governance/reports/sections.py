@@ -28,8 +28,7 @@ from governance.timeutil import to_utc
 # Between-group metrics shown in the report's table, in this order (all stored ones go to the JSON).
 HEADLINE_METRICS = (
     "fairlearn.demographic_parity_difference", "fairlearn.demographic_parity_ratio",
-    "fairlearn.equalized_odds_difference", "fairlearn.equal_opportunity_difference",
-    "aif360.statistical_parity_difference", "aif360.disparate_impact", "aif360.average_odds_difference",
+    "fairlearn.equalized_odds_difference", "aif360.statistical_parity_difference", "aif360.disparate_impact",
     "four_fifths.min_impact_ratio",
 )
 

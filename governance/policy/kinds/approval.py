@@ -33,6 +33,7 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """The typed spec; a role listed twice is reported."""
     roles = [str(r["role"]) for r in rule["required"]]
     duplicated = sorted({r for r in roles if roles.count(r) > 1})
     if duplicated:
@@ -47,6 +48,7 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Count the approvals that count, and say why the others do not."""
     spec: Spec = policy.rule
     roles = {r.role for r in spec.required}
     authors = set(ctx.training_run.authors) if ctx.training_run else set()

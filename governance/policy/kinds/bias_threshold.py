@@ -43,6 +43,7 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """The typed spec; unknown metrics and inconsistent bounds are reported."""
     metric = str(rule["metric"])
     ok = True
     if metric not in METRICS:
@@ -68,6 +69,7 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Judge the latest evaluation over the policy's sensitive features."""
     spec: Spec = policy.rule
     over = ", ".join(spec.sensitive)
     candidates = [f for f in ctx.fairness if sorted(f.sensitive) == sorted(spec.sensitive)]
@@ -78,7 +80,7 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     ref = (ctx.ref_fairness(ev, spec.metric),)
     if too_old(ev.evaluated_at, ctx.evaluated_at, spec.max_age):
         return RuleResult(Verdict.NOT_EVALUATED, f"the latest fairness evaluation over {over} (id {ev.id}) is "
-                          f"older than {policy_age(spec)}", ref)
+                          f"older than {_policy_age(spec)}", ref)
     if spec.metric.startswith("group."):
         return _per_group(spec, ev, ref)
     size_problem = _sizes(spec, ev)
@@ -109,7 +111,7 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     return RuleResult(Verdict.PASS, f"{subject} = {shown} over {over}: {where} is {target}", ref)
 
 
-def policy_age(spec: Spec) -> str:
+def _policy_age(spec: Spec) -> str:
     from governance.policy.durations import describe
 
     return describe(spec.max_age) if spec.max_age else "any age"

@@ -23,6 +23,7 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """Compile the expression once; a syntax error or unknown variable is reported at its line."""
     try:
         expression = compile_expression(str(rule["expression"]))
     except CelSyntaxError as exc:
@@ -33,6 +34,7 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Run the expression over the context's canonical form."""
     spec: Spec = policy.rule
     variables = ctx.activation
     refs = tuple(EvidenceRef("context", name, json_sha256(variables[name])) for name in spec.expression.variables)

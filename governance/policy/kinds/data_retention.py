@@ -37,6 +37,7 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """The typed spec; bad durations are reported."""
     ok = True
     limits = []
     for cls, text in (rule.get("max_age") or {}).items():
@@ -57,6 +58,7 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Retention of every classified dataset in the lineage, and restricted-data approvals."""
     spec: Spec = policy.rule
     kept = f"; gov keeps its decisions and ledger at least {describe(spec.system_records)}" \
         if spec.system_records else ""

@@ -45,6 +45,7 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """The typed spec: stages, their checks and maximum age."""
     stages, ok = [], True
     for name, body in rule["stages"].items():
         age = parse_age(body.get("max_age"), ("stages", name, "max_age"), report)
@@ -60,6 +61,7 @@ def _f(value: Any) -> float | None:
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Every check of every stage; fail beats not_evaluated beats pass."""
     spec: Spec = policy.rule
     parts: list[tuple[Verdict, str]] = []
     refs: list[EvidenceRef] = []

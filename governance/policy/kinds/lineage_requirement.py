@@ -24,12 +24,14 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
+    """The typed spec (the schema already checked the fields)."""
     return Spec(bool(rule.get("training_run_known", False)), bool(rule.get("training_run_completed", False)),
                 bool(rule.get("inputs_recorded", False)), str(rule.get("owners_required", "none")),
                 tuple(str(n) for n in rule.get("forbidden_namespaces") or ()))
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
+    """Check each requirement the policy sets against the training lineage."""
     spec: Spec = policy.rule
     run = ctx.training_run
     parts: list[tuple[Verdict, str]] = []

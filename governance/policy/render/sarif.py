@@ -71,8 +71,8 @@ class SarifOutputter:
 
     def render(self, report: CheckReport) -> str:
         outcomes = sorted(report.outcomes, key=lambda o: o.policy_id)
-        root = Path(report.policy_root)
-        root_uri = root.resolve().as_uri() + "/" if root.is_absolute() or root.exists() else report.policy_root
+        root = Path(report.policy_root)  # load_bundle stores the resolved folder
+        root_uri = root.as_uri() + "/" if root.is_absolute() else report.policy_root
         errors = [{"level": "error" if o.blocking else "warning", "message": {"text": o.message},
                    "descriptor": {"id": o.policy_id}} for o in outcomes if o.rule_verdict is Verdict.ERROR]
         doc = {
