@@ -26,7 +26,7 @@ def test_examples_project_the_graph(engine: Engine) -> None:
     assert report.accepted == len(_events())
     snap = snapshot(engine)
     assert snap["raw_event"] == len(_events())
-    assert snap["job"] == 4
+    assert snap["job"] == 5
     with engine.connect() as conn:
         states = dict(conn.execute(text("SELECT job.name, run.state FROM run JOIN job ON job.id = run.job_id "
                                         "WHERE run.state = 'FAIL'")).all())

@@ -55,8 +55,9 @@ def test_blocked_register_csv_lists_the_blocked_check(store: Any) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 1
     row = rows[0]
-    assert (row["seq"], row["model"], row["target"], row["requested_by"]) == ("1", "credit-risk", "production", "ci-bot")
-    assert json.loads(row["ci"]) == {"GITHUB_RUN_ID": "42"} and "approval.two-person" in json.loads(row["failing_policies"])
+    assert (row["seq"], row["model"], row["target"]) == ("1", "credit-risk", "production")
+    assert row["requested_by"] == "ci-bot" and json.loads(row["ci"]) == {"GITHUB_RUN_ID": "42"}
+    assert "approval.two-person" in json.loads(row["failing_policies"])
     empty = gov("report", "blocked", "--format", "json", "--period", "2020-01-01..2020-12-31")
     assert json.loads(empty.stdout)["entries"] == []
 

@@ -165,7 +165,8 @@ def _overflow(html: str) -> list[str]:
             if isinstance(box, boxes.TextBox | boxes.TableBox | boxes.TableCellBox) and box.width is not None:
                 excess = box.position_x + box.margin_width() - right
                 if excess > 0.5:
-                    problems.append(f"page {number}: {type(box).__name__} {getattr(box, 'text', '')[:40]!r} by {excess:.1f}px")
+                    text = getattr(box, "text", "")[:40]
+                    problems.append(f"page {number}: {type(box).__name__} {text!r} by {excess:.1f}px")
     return problems
 
 

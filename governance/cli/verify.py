@@ -18,7 +18,8 @@ def verify(
     pdf: Path = typer.Argument(..., help="The signed report (PDF)."),
     trust_root: list[Path] = typer.Option([], "--trust-root", help="Certificate (PEM/DER) the signer must chain to; "
                                                                    "repeatable. Default: GOV_HOME/keys certificate."),
-    attestation: Path = typer.Option(None, "--attestation", help="The in-toto attestation (default FILE.pdf.intoto.jsonl)."),
+    attestation: Path = typer.Option(None, "--attestation",
+                                     help="The in-toto attestation (default FILE.pdf.intoto.jsonl)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Check the signature covers the whole file, the signer chains to a trust root, the embedded results match

@@ -120,10 +120,8 @@ def version_view(session: Session, model: Any, v: Any, period: Period, as_of: da
     edges = _lineage_edges(session, ctx, as_of)
     lineage = sections.lineage_view(ctx, edges, model_node, sections.retention_notes(decisions),
                                     _run_events(session, v.training_run_id))
-    if not decisions:
-        state = "not_evaluated"
-    else:
-        state = "deployable" if all(d.deployable for d in decisions) else "blocked"
+    state = ("not_evaluated" if not decisions
+             else "deployable" if all(d.deployable for d in decisions) else "blocked")
     return VersionView(
         model=model.name, version=v.version, anchor=_anchor(model.name, v.version), artifact_uri=v.artifact_uri,
         artifact_digest=v.artifact_digest, created_by=v.created_by, created_at=to_utc(v.created_at),

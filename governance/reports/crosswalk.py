@@ -79,10 +79,10 @@ def build_crosswalk(policies: list[tuple[str, tuple[str, ...]]], frameworks: lis
     by_control: dict[tuple[str, str], list[str]] = {}
     for pid, controls in policies:
         for control in controls:
-            fw, _, cid = control.partition(":")
-            by_control.setdefault((fw, cid), []).append(pid)
+            framework, _, cid = control.partition(":")
+            by_control.setdefault((framework, cid), []).append(pid)
     rows: list[CrosswalkRow] = []
-    coverage = []
+    coverage: list[FrameworkCoverage] = []
     known = {f.id: f for f in frameworks}
     for fw in frameworks:
         for cid, title in fw.controls.items():
@@ -90,7 +90,8 @@ def build_crosswalk(policies: list[tuple[str, tuple[str, ...]]], frameworks: lis
             if pids:
                 rows.append(_row(fw.id, cid, title, pids, status))
         uncovered = tuple(c for c in fw.controls if (fw.id, c) not in by_control)
-        coverage.append(FrameworkCoverage(fw.id, fw.title, len(fw.controls) - len(uncovered), len(fw.controls), uncovered))
+        covered = len(fw.controls) - len(uncovered)
+        coverage.append(FrameworkCoverage(fw.id, fw.title, covered, len(fw.controls), uncovered))
     for (fw_id, cid), pids in sorted(by_control.items()):
         if fw_id not in known or cid not in known[fw_id].controls:
             rows.append(_row(fw_id, cid, "not in the framework file", sorted(pids), status))

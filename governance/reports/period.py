@@ -30,7 +30,7 @@ class Period:
             return f"{self.start:%Y-%m-%d} to {last:%Y-%m-%d}"
         return f"{iso(self.start)} to {iso(self.end)} (exclusive)"
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, str | bool | None]:
         return {"start": iso(self.start), "end": iso(self.end), "end_exclusive": True, "label": self.label()}
 
     def months(self) -> list[Period]:

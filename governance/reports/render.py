@@ -95,7 +95,8 @@ def environment(templates: Path | None = None) -> Any:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
         "dt": _dt, "short_digest": _short_digest, "badge_class": _badge_class, "num": _num, "rate": _rate,
-        "ci": _ci, "distribution": _distribution, "controls": _controls, "isodate": iso, "level_name": levels.level_name,
+        "ci": _ci, "distribution": _distribution, "controls": _controls, "isodate": iso,
+        "level_name": levels.level_name,
         "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
         "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
     })

@@ -81,7 +81,8 @@ def fairness_view(row: Any) -> FairnessView:
         tp, fp, fn, tn = (int(c.get(k, 0)) for k in ("tp", "fp", "fn", "tn"))
         values = g.get("values") or {}
         groups.append(GroupRow(
-            name=str(g["name"]), label=", ".join(str(x) for x in values.values()) or str(g["name"]), count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
+            name=str(g["name"]), label=", ".join(str(x) for x in values.values()) or str(g["name"]),
+            count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
             small=bool(g.get("small")), base_rate=(g.get("metrics") or {}).get("base_rate"),
             selection=wilson(tp + fp, tp + fp + fn + tn, conf), tpr=wilson(tp, tp + fn, conf),
             fpr=wilson(fp, fp + tn, conf)))

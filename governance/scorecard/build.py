@@ -150,10 +150,10 @@ def compute_scorecard(facts: list[ModelFacts], period: Period, *, now: datetime,
         moment = min(bucket.end, now)
         points = [score_model(f, moment, settings) for f in facts if f.exists(moment)]
         bucket_teams, bucket_org = aggregate(points)
+        models: dict[str, int | None] = {f.name: None for f in facts}
+        models.update({p.model: p.level if p.counted else None for p in points})
         trend.append(TrendPoint(f"{bucket.start:%Y-%m}", moment, bucket_org.level,
-                                {t.name: t.level for t in bucket_teams},
-                                {f.name: None for f in facts} | {p.model: p.level if p.counted else None
-                                                                 for p in points}))
+                                {t.name: t.level for t in bucket_teams}, models))
     return Scorecard(period, as_of, settings, tuple(scores), teams, org, tuple(trend))
 
 

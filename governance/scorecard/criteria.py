@@ -50,7 +50,8 @@ def versioned_artifacts(ctx: ScorecardContext) -> CriterionResult:
     versions = ctx.versions
     if not versions:
         return _no_version("A", ctx)
-    lines, ok = [], True
+    lines: list[str] = []
+    ok = True
     for v in reversed(versions):
         if not v.artifact_uri or not _DIGEST.match(v.artifact_digest):
             ok = False

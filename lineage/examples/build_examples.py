@@ -65,6 +65,23 @@ def event(kind: str, hours: float, job: str, run: str, inputs: list, outputs: li
     }
 
 
+def validation(model: str, version: str, results: list[tuple[str, str, float, float | None, str | None]]
+               ) -> dict[str, object]:
+    """The custom validationResults run facet (schema: lineage/facets/ValidationResultsRunFacet.json)."""
+    items = []
+    for stage, name, value, baseline, unit in results:
+        item: dict[str, object] = {"stage": stage, "name": name, "value": value}
+        if baseline is not None:
+            item["baseline"] = baseline
+        if unit:
+            item["unit"] = unit
+        items.append(item)
+    return {"_producer": PRODUCER,
+            "_schemaURL": "https://gov-audit.dev/spec/facets/1-0-0/ValidationResultsRunFacet.json"
+                          "#/$defs/ValidationResultsRunFacet",
+            "model": {"name": model, "version": version}, "results": items}
+
+
 def job_owner(name: str) -> dict[str, object]:
     return {"ownership": facet("OwnershipJobFacet", "1-0-1", owners=[{"name": name, "type": "AUTHOR"}])}
 
@@ -131,7 +148,21 @@ def pipeline() -> list[dict[str, object]]:
         event("COMPLETE", 33, "ml.train_fraud_detector", "train-fraud-7", [transactions], [fraud_model],
               job_facets=job_owner("bob")),
         event("START", 48, "ml.validate_credit_risk", "validate-credit-3", [credit_model, features_in], []),
-        event("COMPLETE", 49, "ml.validate_credit_risk", "validate-credit-3", [credit_model, features_in], []),
+        event("COMPLETE", 49, "ml.validate_credit_risk", "validate-credit-3", [credit_model, features_in], [],
+              run_facets={"validationResults": validation("credit-risk", "3", [
+                  ("model_performance", "auc", 0.81, 0.80, None),
+                  ("model_performance", "ks_statistic", 0.42, 0.41, None),
+                  ("operational", "latency_p95_ms", 118.0, 131.0, "ms"),
+                  ("operational", "memory_mb", 1850.0, None, "MB"),
+                  ("operational", "throughput_rps", 240.0, None, "1/s"),
+                  ("ethical", "explainability_coverage", 0.97, None, None)])}),
+        event("START", 50, "ml.validate_fraud_detector", "validate-fraud-7", [fraud_model, transactions], []),
+        event("COMPLETE", 51, "ml.validate_fraud_detector", "validate-fraud-7", [fraud_model, transactions], [],
+              run_facets={"validationResults": validation("fraud-detector", "7", [
+                  ("model_performance", "auc", 0.74, 0.79, None),
+                  ("operational", "latency_p95_ms", 310.0, 180.0, "ms"),
+                  ("operational", "memory_mb", 2900.0, None, "MB"),
+                  ("operational", "throughput_rps", 900.0, None, "1/s")])}),
     ]
     failed = event("FAIL", 31, "ml.train_fraud_detector", "train-fraud-6", [transactions], [],
                    run_facets={"errorMessage": facet("ErrorMessageRunFacet", "1-0-1", message="OOM in trainer",

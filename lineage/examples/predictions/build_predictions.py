@@ -1,4 +1,6 @@
-"""Regenerate the bundled synthetic evaluation sets (deterministic). Run: python lineage/examples/predictions/build_predictions.py
+"""Regenerate the bundled synthetic evaluation sets (deterministic).
+
+Run: python lineage/examples/predictions/build_predictions.py
 
 Each row is one applicant of a held-out evaluation set: the sensitive attributes `sex` and `age_band`, the
 observed outcome `label` (1 = favorable: the loan was repaid / the transaction was legitimate), the model's
@@ -39,7 +41,7 @@ def _sigmoid(x: float) -> float:
 def rows(seed: int, n: int, base: float, male_shift: float, noise: float) -> list[dict[str, object]]:
     """Applicants with a latent ability to repay; the model sees it with noise and a shift for one group."""
     rng = random.Random(seed)
-    out = []
+    out: list[dict[str, object]] = []
     for _ in range(n):
         sex = "male" if rng.random() < 0.52 else "female"
         band = _pick(rng, AGE_BANDS)
