@@ -185,6 +185,28 @@ def timed(cmd: list[str], env: dict[str, str], runs: int, expect: int | None = N
     return out
 
 
+def serve(env: dict[str, str], policies: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`gov serve --no-auth` on a free loopback port, warmed by one check."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "governance.cli.main", "serve", "--no-auth", "--port", str(port),
+                             "--policies", str(policies)], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=1).close()
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gov serve did not start")
+
+
 def importtime(cmd: list[str], env: dict[str, str]) -> list[tuple[int, str]]:
     proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True,
                           cwd=REPO)
@@ -244,10 +266,19 @@ def main() -> None:
                  "--format", "json"]
         ok = timed([c.replace("{v}", "3") for c in check], env, args.runs, expect=0)
         blocked = timed([c.replace("{v}", "4") for c in check], env, args.runs, expect=1)
+        server, base = serve(env, policies)
+        try:
+            timed([*(c.replace("{v}", "3") for c in check[:6]), "--server", base], env, 1, expect=0)  # warm-up
+            remote = timed([*(c.replace("{v}", "3") for c in check[:6]), "--format", "json", "--server", base],
+                           env, args.runs, expect=0)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
         bare = timed([sys.executable, "-c", "pass"], env, args.runs)
         cli_import = timed([sys.executable, "-c", "import governance.cli.main"], env, args.runs)
         help_ = timed([gov, "--help"], env, args.runs, expect=0)
         rows = [("gov check, deployable (exit 0)", ok), ("gov check, blocked (exit 1, ledger append)", blocked),
+                ("gov check --server (warm gov serve), exit 0", remote),
                 ("import governance.cli.main", cli_import), ("gov --help", help_), ("python -c pass", bare)]
         print(f"\nmedian of {args.runs} cold processes, 30 policies, {args.events:,} background events "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")

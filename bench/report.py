@@ -78,6 +78,7 @@ def main() -> None:
         keys = init_keys(Path(tmp) / "keys")
         signer = load_signer(keys.key, keys.cert)
         engine = make_engine(url)
+        weasyprint.HTML(string="<p>warm-up</p>").write_pdf()  # font configuration: paid once, by neither side
         now = utcnow()
         t0 = time.perf_counter()
         with session_scope(engine) as session:

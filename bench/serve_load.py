@@ -4,7 +4,7 @@ queries while that ingest runs, on SQLite and (with GOV_BENCH_POSTGRES_URL) Post
 Reference in the same run: the same events through the service function in-process (no HTTP, one
 thread), so the ratio shows what the HTTP service costs; and query latency on the idle server.
 
-    python bench/serve_load.py [--seconds 20] [--clients 8] [--workers 1] [--pg-workers 2]
+    python bench/serve_load.py [--seconds 20] [--clients 8] [--workers 1] [--pg-workers 2] [--batch 100]
     python bench/serve_load.py --exactness [--per-client 5000]   # the issue's 8 x 5,000, 5% malformed
 
 GOV_BENCH_POSTGRES_URL names a PostgreSQL server (any database on it); the bench creates and drops
@@ -76,16 +76,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def in_process_rate(url: str, n: int) -> float:
-    """Events/s through `ingest_items`, one event per call, one thread: the service without HTTP."""
+def in_process_rate(url: str, n: int, batch: int) -> float:
+    """Events/s through `ingest_items` in one thread, one event (or `batch` events) per call: the
+    service function without HTTP."""
     from governance.lineage.ingest import ingest_items
     from governance.lineage.sources import items_from_body
 
     engine = make_engine(url)
     bodies = [b for b, _ in event_stream(900, n, bad_every=0)]
+    if batch:
+        bodies = [b"[" + b",".join(bodies[i:i + batch]) + b"]" for i in range(0, n, batch)]
     start = time.perf_counter()
     for body in bodies:
-        ingest_items(engine, items_from_body(body, source="bench", batch=False))
+        ingest_items(engine, items_from_body(body, source="bench", batch=bool(batch)))
     engine.dispose()
     return n / (time.perf_counter() - start)
 
@@ -110,12 +113,12 @@ def query_latencies(base: str, token: str, stop: threading.Event, out: list[floa
             i += 1
 
 
-def load(kind: str, seconds: float, clients: int, workers: int) -> dict[str, Any]:
+def load(kind: str, seconds: float, clients: int, workers: int, batch: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as url:
         engine = make_engine(url)
         ingest, auditor = make_token(engine, "ingest", "bench-ingest"), make_token(engine, "auditor", "bench-read")
         engine.dispose()
-        reference = in_process_rate(url, 1000)  # also seeds the graph the queries read
+        reference = in_process_rate(url, 2000 if batch else 1000, batch)  # also seeds the graph the queries read
         server = ServeProcess(url, Path(tmp) / "home", "--workers", str(workers)).start()
         try:
             idle: list[float] = []
@@ -127,10 +130,13 @@ def load(kind: str, seconds: float, clients: int, workers: int) -> dict[str, Any
 
             def post(c: int) -> None:
                 with httpx.Client(base_url=server.base, headers=bearer(ingest), timeout=60) as client:
-                    for body in endless(c):
-                        if stop.is_set():
-                            return
-                        if client.post("/api/v1/lineage", content=body).status_code == 201:
+                    bodies = endless(c)
+                    while not stop.is_set():
+                        if batch:
+                            chunk = b"[" + b",".join(next(bodies) for _ in range(batch)) + b"]"
+                            response = client.post("/api/v1/lineage/batch", content=chunk)
+                            accepted[c] += response.json()["summary"]["new"] if response.status_code == 200 else 0
+                        elif client.post("/api/v1/lineage", content=next(bodies)).status_code == 201:
                             accepted[c] += 1
 
             threads = [threading.Thread(target=post, args=(c,)) for c in range(clients)]
@@ -146,7 +152,7 @@ def load(kind: str, seconds: float, clients: int, workers: int) -> dict[str, Any
         finally:
             server.stop()
     rate = sum(accepted) / elapsed
-    return {"backend": kind, "workers": workers, "clients": clients, "seconds": round(elapsed, 1),
+    return {"backend": kind, "workers": workers, "clients": clients, "batch": batch, "seconds": round(elapsed, 1),
             "events_per_s": round(rate), "in_process_events_per_s": round(reference),
             "ratio_to_in_process": round(rate / reference, 2),
             "query_idle_p50_ms": round(statistics.median(idle) * 1000, 2),
@@ -199,6 +205,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers on SQLite")
     parser.add_argument("--pg-workers", type=int, default=2, help="uvicorn workers on PostgreSQL")
+    parser.add_argument("--batch", type=int, default=0, help="events per POST /lineage/batch (0: single POSTs)")
     parser.add_argument("--exactness", action="store_true")
     parser.add_argument("--per-client", type=int, default=5000)
     args = parser.parse_args()
@@ -209,7 +216,7 @@ def main() -> None:
         print("PostgreSQL: set GOV_BENCH_POSTGRES_URL to include it", file=sys.stderr)
     for kind, workers in backends:
         result = (exactness(kind, args.clients, args.per_client, workers) if args.exactness
-                  else load(kind, args.seconds, args.clients, workers))
+                  else load(kind, args.seconds, args.clients, workers, args.batch))
         print(json.dumps(result))
 
 

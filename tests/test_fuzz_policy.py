@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from governance.policy.cel import CelSyntaxError, compile_expression
 from governance.policy.context import EvaluationContext

@@ -60,14 +60,12 @@ RETRY_ATTEMPTS = 5
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A database error that a repeat of the same (idempotent) transaction can succeed after."""
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(exc, DBAPIError):
-        return False
-    if getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+    """A database error that a repeat of the same (idempotent) transaction can succeed after: a
+    PostgreSQL deadlock or serialization failure, or SQLite's lock timeout; raw or wrapped by SQLAlchemy."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
         return True
-    return "database is locked" in str(exc.orig)
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
 
 
 async def retry_transient(fn: Callable[..., T], *args: Any) -> T:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from governance.policy.report import CheckReport
 
 DEFAULT_POLICY_DIR = Path("policies") / "default"
 POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
@@ -32,18 +36,24 @@ def check(
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
     as_user: str = typer.Option(None, "--as", help="Who asks (default: GOV_USER or the OS user)."),
+    server: str = typer.Option(None, "--server", envvar="GOV_SERVER",
+                               help="Run the check on this `gov serve` (token in GOV_TOKEN) instead of locally."),
 ) -> None:
     """Evaluate every policy for MODEL VERSION deployed to --target; store the decision; exit 0 or 1."""
-    from governance.identity import current_user
     from governance.policy.render import outputter
-    from governance.policy.service import run_check
-    from governance.store.db import session_scope
-    from governance.store.migrate import open_store
 
     renderer = outputter(fmt)  # a bad --format fails before anything is evaluated or stored
-    with session_scope(open_store()) as session:
-        report = run_check(session, model, version, target, policy_dir=policy_dir(policies),
-                           requested_by=as_user or current_user(), ci_env=dict(os.environ))
+    if server:
+        report = _remote(server, model, version, target, policies, as_user)
+    else:
+        from governance.identity import current_user
+        from governance.policy.service import run_check
+        from governance.store.db import session_scope
+        from governance.store.migrate import open_store
+
+        with session_scope(open_store()) as session:
+            report = run_check(session, model, version, target, policy_dir=policy_dir(policies),
+                               requested_by=as_user or current_user(), ci_env=dict(os.environ))
     text = renderer.render(report)
     if output is None:
         typer.echo(text, nl=False)
@@ -52,6 +62,18 @@ def check(
         state = "deployable" if report.deployable else f"BLOCKED by {', '.join(o.policy_id for o in report.blocking)}"
         typer.echo(f"{state}; decision {report.decision_id}; {fmt} report written to {output}", err=True)
     raise typer.Exit(report.exit_code)
+
+
+def _remote(server: str, model: str, version: str, target: str, policies: Path | None,
+            as_user: str | None) -> CheckReport:
+    from governance.errors import InputError
+    from governance.identity import ci_context
+    from governance.policy.remote import remote_check
+
+    if policies is not None or as_user is not None:
+        raise InputError("with --server the server's policies apply and its token names who asks",
+                         where="--policies" if policies is not None else "--as")
+    return remote_check(server, os.environ.get("GOV_TOKEN"), model, version, target, ci_context())
 
 
 def _write(path: Path, text: str) -> None:

@@ -29,8 +29,6 @@ def serve(
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Serve ingestion, lineage queries, registry, checks, decisions, ledger, approvals, waivers, reports."""
-    import os
-
     from governance.api.app import Settings
     from governance.errors import InputError
 
@@ -39,17 +37,9 @@ def serve(
                          where="--host", hint="drop --no-auth and use tokens (`gov token create`)")
     settings = Settings(auth=not no_auth, reports_dir=reports_dir, policy_dir=policies)
     _preflight(settings)
-    import uvicorn
+    from governance.api.server import run
 
-    if workers > 1:
-        # Each worker imports the app itself, so the settings travel in the environment.
-        os.environ.update(settings.to_env())
-        uvicorn.run("governance.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level)
-        return
-    from governance.api.app import create_app
-
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level=log_level)
+    run(settings, host=host, port=port, workers=workers, log_level=log_level)
 
 
 def is_loopback(host: str) -> bool:

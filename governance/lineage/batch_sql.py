@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -21,7 +22,22 @@ from sqlalchemy.engine import Connection
 # SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766, PostgreSQL's limit is 65535 parameters.
 MAX_PARAMS = 30_000
 SELECT_CHUNK = 900
-dumps = json.JSONEncoder().encode  # what json.dumps() without options (SQLAlchemy's JSON type) uses
+
+
+def _json_dumps() -> Any:
+    """json.dumps() without options (what SQLAlchemy's JSON type writes), with its C encoder built once
+    rather than per call; no circular check, as decoded JSON cannot be circular."""
+    if c_make_encoder is None:
+        return json.dumps
+    encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ",
+                            False, False, True)
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0)) if isinstance(value, (dict, list)) else json.dumps(value)
+    return dumps
+
+
+dumps = _json_dumps()
 
 
 class BatchSQL:
@@ -88,11 +104,13 @@ class BatchSQL:
             rows.extend(self.cur.fetchall())
         return rows
 
-    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-        """executemany: sqlite3 steps one prepared statement; psycopg 3 pipelines the rows."""
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> int:
+        """executemany (sqlite3 steps one prepared statement; psycopg 3 pipelines the rows); rows changed."""
         params = rows if isinstance(rows, list) else list(rows)
-        if params:
-            self.cur.executemany(self.sql(statement), params)
+        if not params:
+            return 0
+        self.cur.executemany(self.sql(statement), params)
+        return int(self.cur.rowcount)
 
     def insert_returning(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> list[tuple[Any, ...]]:
         """`head VALUES (...), (...) tail` in chunks, with `tail` holding ON CONFLICT and RETURNING."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Engine
 
@@ -54,8 +54,9 @@ class IngestReport:
                 f"{len(self.rejected)} rejected")
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
+    """A valid event on its way to the store (a NamedTuple: cheap to make, one per event)."""
+
     item: SourceItem
     digest: str
     kind: str
@@ -81,46 +82,53 @@ def canonical_digest(obj: Any) -> str:
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
 
 
-def decode(item: SourceItem) -> Any:
-    """The item's JSON value; file lines arrive undecoded (obj None) so a worker can decode them."""
-    if item.obj is not None:
-        return item.obj
+class Valid(NamedTuple):
+    digest: str
+    kind: str
+    event_time: datetime  # aware, UTC
+
+
+class Problem(NamedTuple):
+    json_path: str | None
+    reason: str
+
+
+def decode_text(text: str) -> Any:
+    """json.loads, with a malformed text reported as a Problem (returned, not raised)."""
     try:
-        return json.loads(item.text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _Malformed(f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+        return Problem(None, f"malformed JSON: {exc.msg} (column {exc.colno})")
 
 
-class _Malformed(Exception):
-    pass
-
-
-def check(item: SourceItem) -> tuple[Any, str, str, datetime] | Rejection:
-    """Decode and validate one candidate: (obj, digest, kind, eventTime in UTC) or a Rejection."""
+def check_value(obj: Any) -> Valid | Problem:
+    """Validate one decoded event to the spec (and its evidence facets); take its digest."""
     from governance.lineage.evidence_facets import validate_run_facets
     from governance.lineage.parse import parse_event
 
-    if item.error is not None:
-        return Rejection(item.where, None, item.error)
     try:
-        obj = decode(item)
         parsed = parse_event(obj)
         if parsed.kind == "RunEvent":
             validate_run_facets(obj)
-    except _Malformed as exc:
-        return Rejection(item.where, None, str(exc))
     except InputError as exc:
-        return Rejection(item.where, getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
-    return obj, canonical_digest(obj), parsed.kind, to_utc(parsed.event_time)
+        return Problem(getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
+    return Valid(canonical_digest(obj), parsed.kind, to_utc(parsed.event_time))
 
 
 def validate_item(item: SourceItem) -> Accepted | Rejection:
     """Parse one candidate with the OpenLineage models; a problem becomes a Rejection."""
-    outcome = check(item)
-    if isinstance(outcome, Rejection):
-        return outcome
-    obj, digest, kind, event_time = outcome
-    return Accepted(item, digest, kind, event_time, obj)
+    if item.error is not None:
+        return Rejection(item.where, None, item.error)
+    # File lines arrive undecoded (obj None), so that a worker process can decode them (pipeline.py).
+    obj = item.obj if item.obj is not None else decode_text(item.text)
+    outcome = obj if isinstance(obj, Problem) else check_value(obj)
+    return accept(item, outcome, obj)
+
+
+def accept(item: SourceItem, outcome: Valid | Problem, obj: Any) -> Accepted | Rejection:
+    if isinstance(outcome, Problem):
+        return Rejection(item.where, outcome.json_path, outcome.reason)
+    return Accepted(item, outcome.digest, outcome.kind, outcome.event_time, obj)
 
 
 def ingest_items(engine: Engine, items: Iterable[SourceItem], *,
@@ -202,7 +210,7 @@ def ingest_paths(engine: Engine, paths: list[Path], *, progress: Callable[[int],
     items = (item for path in files for item in read_file(path))
     with _fewer_gc_passes():
         if use_worker(files, workers):
-            return _ingest(engine, validated_in_worker(items), progress)
+            return _ingest(engine, validated_in_worker(items, ahead=2 * BATCH_SIZE), progress)
         return _ingest(engine, ((item, validate_item(item)) for item in items), progress)
 
 

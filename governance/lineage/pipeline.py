@@ -14,18 +14,22 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
-from governance.lineage.ingest import Accepted, Rejection, check, decode
+from governance.lineage.ingest import (
+    Accepted,
+    Problem,
+    Rejection,
+    Valid,
+    accept,
+    check_value,
+    decode_text,
+    validate_item,
+)
 from governance.lineage.sources import SourceItem
 
 CHUNK = 1000  # lines per round trip: ~0.6 MB of text, a few ms of work
-AHEAD = 4  # chunks in flight: keeps the worker busy while bounding memory
 MIN_BYTES = 4_000_000  # below ~6,000 events starting a process costs more than it saves
-
-# An outcome shipped back from the worker: accepted (digest, kind, eventTime) or a Rejection.
-Outcome = tuple[str, str, datetime] | Rejection
 
 
 def cpus() -> int:
@@ -44,54 +48,60 @@ def use_worker(files: list[Path], workers: int | None) -> bool:
     return sum(path.stat().st_size for path in files) >= MIN_BYTES
 
 
-def _check_chunk(items: list[SourceItem]) -> list[Outcome]:
-    """In the worker: validate each item; the decoded object stays here (the writer decodes again)."""
-    out: list[Outcome] = []
-    for item in items:
-        outcome = check(item)
-        out.append(outcome if isinstance(outcome, Rejection) else outcome[1:])
+def _check_texts(texts: list[str | None]) -> list[Valid | Problem | None]:
+    """In the worker: validate each text; the decoded object stays here (the writer decodes again)."""
+    out: list[Valid | Problem | None] = []
+    for text in texts:
+        if text is None:
+            out.append(None)
+            continue
+        obj = decode_text(text)
+        out.append(obj if isinstance(obj, Problem) else check_value(obj))
     return out
 
 
-def validated_in_worker(items: Iterable[SourceItem]) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
-    """(item, outcome) for every item, in order, validated by one worker process."""
+def validated_in_worker(items: Iterable[SourceItem], ahead: int) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
+    """(item, outcome) for every item, in order, validated by one worker process `ahead` items ahead
+    (at least a batch, so the worker keeps going while a batch is written; memory stays bounded)."""
     import multiprocessing
 
+    _plan_models()
     # fork: the worker starts with parse.py's models already imported and planned (spawn would pay a
     # second start-up of about a second); it touches nothing but its arguments.
-    _plan_models()
     context = multiprocessing.get_context("fork")
-    pending: deque[tuple[list[SourceItem], Future[list[Outcome]]]] = deque()
+    pending: deque[tuple[list[SourceItem], Future[list[Valid | Problem | None]]]] = deque()
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         chunk: list[SourceItem] = []
         for item in items:
             chunk.append(item)
             if len(chunk) >= CHUNK:
-                pending.append((chunk, pool.submit(_check_chunk, chunk)))
+                pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk])))
                 chunk = []
-                if len(pending) > AHEAD:
+                if len(pending) * CHUNK > ahead:
                     yield from _settle(*pending.popleft())
         if chunk:
-            pending.append((chunk, pool.submit(_check_chunk, chunk)))
+            pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk])))
         while pending:
             yield from _settle(*pending.popleft())
 
 
+def _text(item: SourceItem) -> str | None:
+    # Items already rejected while reading (too large) are settled here; everything else has its text.
+    return item.text if item.error is None else None
+
+
 def _plan_models() -> None:
     """Validate one (invalid) event here, so parse.py's models are imported and planned before the fork."""
-    from governance.errors import InputError
-    from governance.lineage.parse import parse_event
-
-    try:
-        parse_event({})
-    except InputError:
-        pass
+    check_value({})
 
 
-def _settle(chunk: list[SourceItem], future: Future[list[Outcome]]) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
+def _settle(chunk: list[SourceItem], future: Future[list[Valid | Problem | None]],
+            ) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
     for item, outcome in zip(chunk, future.result(), strict=True):
-        if isinstance(outcome, Rejection):
-            yield item, outcome
+        if outcome is None:
+            yield item, validate_item(item)
+        elif isinstance(outcome, Valid):
+            obj = item.obj if item.obj is not None else decode_text(item.text)
+            yield item, accept(item, outcome, obj)
         else:
-            digest, kind, event_time = outcome
-            yield item, Accepted(item, digest, kind, event_time, decode(item))
+            yield item, accept(item, outcome, None)

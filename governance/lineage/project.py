@@ -40,7 +40,8 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
         db.lock()
         inserted = _insert_raw(db, list(unique.values()))
         if inserted:
-            events = sorted((unique[d] for d in inserted), key=lambda a: a.event_time)
+            # eventTime order; equal times keep arrival order (a later arrival wins a facet tie).
+            events = sorted((a for d, a in unique.items() if d in inserted), key=lambda a: a.event_time)
             collected = Collected(inserted, set(evidence_facets()))
             for event in events:
                 collected.add(event)
@@ -50,22 +51,17 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
 
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
-    now = db.ts(utcnow())
     if db.pg:
         # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
         events = sorted(events, key=lambda a: a.digest)
-    else:
-        stored = {r[0] for r in db.select_in("SELECT digest FROM raw_event", "digest", [a.digest for a in events])}
-        events = [a for a in events if a.digest not in stored]
-        if not events:
-            return {}
+    now, ts = db.ts(utcnow()), db.ts
     rows = []
     for a in events:
         obj = a.obj
         job = obj.get("job") or {}
         run = obj.get("run") or {}
         run_id = run.get("runId")
-        rows.append((a.digest, a.kind, obj.get("eventType"), db.ts(a.event_time), run_id and str(run_id).lower(),
+        rows.append((a.digest, a.kind, obj.get("eventType"), ts(a.event_time), run_id and str(run_id).lower(),
                      job.get("namespace"), job.get("name"), str(obj.get("producer", ""))[:2048], a.item.text,
                      a.item.source[:1024], now))
     columns = "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, " \
@@ -74,11 +70,17 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
         returned = db.insert_returning(f"INSERT INTO raw_event ({columns})", rows,
                                        "ON CONFLICT (digest) DO NOTHING RETURNING digest, id")
         return dict(returned)
-    # Under SQLite's write lock nobody else inserts: ids are ours to assign (as SQLite would: max + 1).
+    # Under SQLite's write lock nobody else inserts, so ids are ours to give (max + 1..., as SQLite would).
+    # DO NOTHING skips stored digests in the same index probe the insert makes anyway; the ids of rows
+    # that went in tell which events were new, and usually all were (rowcount says so, no query needed).
     base = db.scalar("SELECT coalesce(max(id), 0) FROM raw_event")
-    db.many(f"INSERT INTO raw_event (id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(base + i, *row) for i, row in enumerate(rows, start=1)])
-    return {row[0]: base + i for i, row in enumerate(rows, start=1)}
+    ids = range(base + 1, base + 1 + len(rows))
+    inserted = db.many(f"INSERT INTO raw_event (id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                       "ON CONFLICT (digest) DO NOTHING", [(i, *row) for i, row in zip(ids, rows, strict=True)])
+    if inserted == len(rows):
+        return {row[0]: i for i, row in zip(ids, rows, strict=True)}
+    new_ids = {r[0] for r in db.select_in("SELECT id FROM raw_event", "id", list(ids))}
+    return {row[0]: i for i, row in zip(ids, rows, strict=True) if i in new_ids}
 
 
 def _write(db: BatchSQL, c: Collected) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from governance.errors import InputError
 
@@ -15,14 +14,15 @@ MAX_EVENT_BYTES = 8 * 1024 * 1024  # a single event larger than this is refused,
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
 
-@dataclass(frozen=True)
-class SourceItem:
-    """One event candidate: where it came from, its verbatim text, and either its JSON or a parse error."""
+class SourceItem(NamedTuple):
+    """One event candidate: where it came from, its verbatim text, and either its JSON or a parse error.
+
+    A NamedTuple rather than a frozen dataclass: one is made per event, and this is ~4x cheaper."""
 
     source: str
     location: str  # "line 12" or "[3]" (array index)
     text: str
-    obj: Any = None
+    obj: Any = None  # None: not decoded yet (JSON Lines), see ingest.decode
     error: str | None = None
 
     @property
