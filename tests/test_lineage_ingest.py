@@ -128,3 +128,14 @@ def test_missing_path_is_one_line_exit_2(engine: Engine, tmp_path: Path) -> None
     result = gov("lineage", "ingest", str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_validation_results_facet_rejects_the_event(sqlite_engine: Engine, tmp_path: Path) -> None:
+    event = next(e for e in _events() if "validationResults" in e["run"]["facets"])
+    event["run"]["facets"]["validationResults"]["results"][0]["stage"] = "vibes"
+    path = tmp_path / "bad_facet.jsonl"
+    path.write_text(json.dumps(event) + "\n")
+    result = gov("lineage", "ingest", str(path))
+    assert result.exit_code == 2
+    assert "$.run.facets.validationResults.results[0].stage" in result.stderr
+    assert snapshot(sqlite_engine)["raw_event"] == 0

@@ -69,12 +69,8 @@ def test_concurrent_ingest_stores_exactly_the_valid_events(engine: Engine, db_ur
     assert set(digests) == {canonical_digest(b) for b in valid}  # exactly the valid ones
     # Every event the spec rejects is kept with its reason; a body that is not JSON at all is only answered.
     assert rejected == len([b for b in invalid if _is_json(b)])
+    # Concurrent writers must not lose each other's graph updates (e.g. a job's earliest first_seen).
     wrong = _projection_errors(valid, jobs, runs)
-    if wrong and db_url.startswith("postgresql"):
-        # Known, reported: governance/lineage/project.py upserts job/dataset rows by read-modify-write, so
-        # concurrent transactions on PostgreSQL lose updates (e.g. a job's earliest first_seen). SQLite
-        # serialises writers and is exact. The stored events above are exact on both.
-        pytest.xfail(f"concurrent projection on PostgreSQL loses updates: {len(wrong)} node(s), e.g. {wrong[0]}")
     assert not wrong, f"{len(wrong)} projection(s) disagree with the events, e.g. {wrong[:3]}"
 
 
