@@ -15,7 +15,6 @@ from collections import defaultdict
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
