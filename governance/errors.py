@@ -19,7 +19,8 @@ class GovernanceError(Exception):
     def one_line(self) -> str:
         """The single line the CLI prints: where, what, and what to do next."""
         text = f"{self.where}: {self.message}" if self.where else self.message
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{text} ({self.hint})" if self.hint else text
+        return " ".join(text.split())  # one line, whatever a driver or library put in the message
 
 
 class InputError(GovernanceError):

@@ -81,7 +81,8 @@ def open_store(url: str | None = None) -> Engine:
     except (OperationalError, ProgrammingError) as exc:
         if engine.dialect.name != "sqlite":
             if "alembic_version" not in str(exc):
-                raise ConfigError(f"cannot reach the database: {exc.orig}", hint="check GOV_DATABASE_URL") from exc
+                reason = " ".join(str(exc.orig).split())  # drivers print multi-line messages; we promise one line
+                raise ConfigError(f"cannot reach the database: {reason}", hint="check GOV_DATABASE_URL") from exc
             raise ConfigError("the database has no governance schema", hint="run `gov db upgrade`") from exc
         current = set()
     if current != known_heads():
