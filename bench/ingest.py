@@ -13,6 +13,7 @@ GOV_BENCH_POSTGRES_URL must name a database the bench may fill and empty (it tru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -41,10 +42,8 @@ def one(url: str, path: Path, n: int, workers: str) -> dict[str, Any]:
     from governance.store.db import make_engine
     from governance.store.migrate import upgrade
 
-    try:
+    with contextlib.suppress(InputError):
         parse_event({})  # import and plan the models before the clock starts
-    except InputError:
-        pass
     engine = make_engine(url)
     upgrade(engine)
     if engine.dialect.name == "postgresql":
@@ -73,8 +72,8 @@ def measure(url: str, path: Path, n: int, repeat: int, workers: str) -> dict[str
     """`repeat` fresh processes on fresh stores (`{i}` in a SQLite URL numbers the files)."""
     runs = []
     for i in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--one", url.format(i=i), str(path), str(n), "--workers", workers],
-                             check=True, capture_output=True, text=True).stdout
+        command = [sys.executable, __file__, "--one", url.format(i=i), str(path), str(n), "--workers", workers]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.splitlines()[-1]))
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]} | {
         "min_rate": min(r["rate"] for r in runs), "max_rate": max(r["rate"] for r in runs)}

@@ -76,6 +76,11 @@ class ServeProcess:
         self.kill()
         raise AssertionError(f"gov serve did not start: {self.log.read_text()}")
 
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the server's output, for assertion messages."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no flushing, as in a crash."""
         if self.proc is not None and self.proc.poll() is None:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from governance.api.security import api_routes, check_routes
 from governance.auth.roles import ROLE_PERMISSIONS, Permission, Role, allows
+from governance.errors import ConfigError
 from tests.helpers import REPO, gov
 from tests.service_helpers import assert_error_shape, bearer, make_token
 
@@ -170,7 +171,7 @@ def test_no_auth_refuses_to_bind_beyond_loopback(host: str, sqlite_engine: Engin
 
 
 def test_loopback_addresses() -> None:
-    from governance.cli.serve import is_loopback
+    from governance.api.security import is_loopback
 
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost", "LOCALHOST"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.1", "localhost.evil.com", "", "127.0.0.1.nip.io"))
@@ -187,3 +188,5 @@ def test_no_auth_acts_as_the_local_user(engine: Engine, monkeypatch: pytest.Monk
         me = client.get("/api/v1/whoami").json()
         assert (me["name"], me["role"], me["token_id"]) == ("local-experimenter", "admin", None)
         assert client.get("/health").json()["auth"] is False
+    with pytest.raises(ConfigError, match="loopback"):  # the app refuses too, however it is started
+        create_app(engine, Settings(auth=False, host="0.0.0.0"))

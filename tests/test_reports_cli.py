@@ -81,6 +81,7 @@ def test_audit_html_and_json_outputs(store: Any, tmp_path: Path) -> None:
     (["report", "scorecard", "--period", "2026-13-01..2026-12-31"], "--period"),
     (["report", "audit", "--key", "k.pem", "--cert", "c.pem"], "--sign"),
     (["report", "blocked", "--format", "xml"], "--format"),
+    (["report", "scorecard", "--format", "json", "--sign"], "--sign"),
 ])
 def test_usage_errors_are_one_line_exit_2(store: Any, args: list[str], where: str) -> None:
     result = gov(*args)

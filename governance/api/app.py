@@ -28,10 +28,11 @@ class Settings:
     auth: bool = True
     reports_dir: Path | None = None
     policy_dir: Path | None = None
+    host: str = "127.0.0.1"  # where it listens: without auth, only loopback is allowed
 
     def to_env(self) -> dict[str, str]:
         """The same settings as environment variables, for uvicorn worker processes."""
-        env = {"GOV_SERVE_AUTH": "1" if self.auth else "0"}
+        env = {"GOV_SERVE_AUTH": "1" if self.auth else "0", "GOV_SERVE_HOST": self.host}
         if self.reports_dir is not None:
             env["GOV_REPORTS_DIR"] = str(self.reports_dir)
         if self.policy_dir is not None:
@@ -54,7 +55,8 @@ class Settings:
     def from_env(cls) -> Settings:
         reports, policies = os.environ.get("GOV_REPORTS_DIR"), os.environ.get("GOV_POLICY_DIR")
         return cls(auth=os.environ.get("GOV_SERVE_AUTH", "1") != "0",
-                   reports_dir=Path(reports) if reports else None, policy_dir=Path(policies) if policies else None)
+                   reports_dir=Path(reports) if reports else None, policy_dir=Path(policies) if policies else None,
+                   host=os.environ.get("GOV_SERVE_HOST", "127.0.0.1"))
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -64,6 +66,13 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     from governance.store.migrate import open_store
 
     settings = settings or Settings()
+    if not settings.auth:
+        from governance.api.security import is_loopback
+        from governance.errors import ConfigError
+
+        if not is_loopback(settings.host):
+            raise ConfigError(f"authentication is off, so the service may listen only on loopback, not "
+                              f"{settings.host!r}", hint="use API tokens (`gov token create`)")
     app = FastAPI(title="gov", version=__version__, description=DESCRIPTION)
     app.state.engine = engine or open_store()
     app.state.settings = settings

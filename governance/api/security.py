@@ -41,6 +41,18 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _bearer = HTTPBearer(auto_error=False, description="An API token from `gov token create`.")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (127.0.0.0/8, ::1) or the name `localhost`."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def body_limit(path: str) -> int:
     return BODY_LIMITS.get(path.rstrip("/") or "/", DEFAULT_BODY_LIMIT)
 
@@ -54,7 +66,9 @@ def is_json_media_type(value: str) -> bool:
 
 def bearer_secret(headers: Headers) -> str | None:
     scheme, _, secret = headers.get("authorization", "").partition(" ")
-    return secret.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
 
 
 class Gate:
@@ -99,12 +113,15 @@ class Gate:
 
 def _body_refusal(method: str, headers: Headers, limit: int) -> tuple[int, str] | None:
     length = headers.get("content-length")
+    declared = None
     if length is not None:
-        if not length.strip().isdigit():
+        text = length.strip()
+        if not (text.isascii() and text.isdigit()):
             return 400, f"invalid Content-Length {length[:40]!r}"
-        if int(length) > limit:
+        declared = int(text)
+        if declared > limit:
             return 413, f"request body larger than {limit} bytes"
-    has_body = (length is not None and int(length) > 0) or "chunked" in headers.get("transfer-encoding", "")
+    has_body = bool(declared) or "chunked" in headers.get("transfer-encoding", "").lower()
     content_type = headers.get("content-type")
     if method in _BODY_METHODS and has_body and content_type and not is_json_media_type(content_type):
         return 415, f"unsupported Content-Type {content_type[:80]!r}; send application/json"

@@ -31,14 +31,15 @@ def _optional_policy_dir(option: Path | None, needed: bool) -> Path | None:
     return folder if named or needed or folder.is_dir() else None
 
 
-def _sign_options(sign: bool, key_dir: Path | None, key: Path | None, cert: Path | None, pkcs12: Path | None,
-                  signer_name: str | None, location: str | None):  # type: ignore[no-untyped-def]
+def _sign_options(sign: bool, fmt: str, key_dir: Path | None, key: Path | None, cert: Path | None,
+                  pkcs12: Path | None, signer_name: str | None, location: str | None):  # type: ignore[no-untyped-def]
+    from governance.errors import InputError
     from governance.reports.service import SignOptions
 
+    if sign and fmt != "pdf":
+        raise InputError(f"only a PDF can be signed, not {fmt}", where="--sign", hint="use --format pdf")
     if not sign:
         if key or cert or pkcs12:
-            from governance.errors import InputError
-
             raise InputError("a key or certificate was given without --sign", where="--sign")
         return None
     options = SignOptions(key_dir=key_dir, key=key, cert=cert, pkcs12=pkcs12,
@@ -111,7 +112,7 @@ def audit(
 
     _check_format(fmt, ("pdf", "html", "json"))
     now = utcnow()
-    options = _sign_options(sign, key_dir, key, cert, pkcs12, signer_name, location)
+    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, signer_name, location)
     target = _output(out, "audit-report", fmt)
     with session_scope(open_store()) as session:
         written = audit_report(session, model_glob=model, period=parse_period(period, now=now),
@@ -143,7 +144,7 @@ def scorecard(
 
     _check_format(fmt, ("pdf", "html", "json"))
     now = utcnow()
-    options = _sign_options(sign, key_dir, key, cert, pkcs12, None, None)
+    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
     target = _output(out, "scorecard", fmt)
     with session_scope(open_store()) as session:
         written = scorecard_report(session, model_glob=model, period=parse_period(period, now=now),
@@ -179,7 +180,7 @@ def blocked(
 
     _check_format(fmt, ("pdf", "html", "json", "csv"))
     now = utcnow()
-    options = _sign_options(sign, key_dir, key, cert, pkcs12, None, None)
+    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
     target = _output(out, "blocked-register", fmt)
     with session_scope(open_store()) as session:
         written = blocked_report(session, model_glob=model, period=parse_period(period, now=now),

@@ -30,28 +30,17 @@ def serve(
 ) -> None:
     """Serve ingestion, lineage queries, registry, checks, decisions, ledger, approvals, waivers, reports."""
     from governance.api.app import Settings
+    from governance.api.security import is_loopback
     from governance.errors import InputError
 
     if no_auth and not is_loopback(host):
         raise InputError(f"--no-auth serves without authentication, so it binds only to loopback, not {host!r}",
                          where="--host", hint="drop --no-auth and use tokens (`gov token create`)")
-    settings = Settings(auth=not no_auth, reports_dir=reports_dir, policy_dir=policies)
+    settings = Settings(auth=not no_auth, reports_dir=reports_dir, policy_dir=policies, host=host)
     _preflight(settings)
     from governance.api.server import run
 
     run(settings, host=host, port=port, workers=workers, log_level=log_level)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is a loopback address (127.0.0.0/8, ::1) or the name `localhost`."""
-    import ipaddress
-
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _preflight(settings: Settings) -> None:

@@ -6,7 +6,7 @@ Pure Python over the decoded events: what each table receives once per batch (pr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from governance.lineage.ingest import Accepted
@@ -41,6 +41,53 @@ class Node:
                     held_facets[key] = (t, value)
 
 
+Dataset = tuple[str, str, str, "dict[str, Any] | None", "dict[str, Any] | None"]  # nid, ns, name, facets, io
+
+
+class Facts(NamedTuple):
+    """What the store needs of one valid event, read out of its JSON once: in the validation worker
+    when there is one (pipeline.py), so the writer never decodes or walks the event itself."""
+
+    event_type: str | None
+    raw_run_id: str | None  # raw_event.run_id: any `run.runId`, lower-cased
+    job_namespace: str | None  # raw_event.job_namespace / job_name: any `job`'s
+    job_name: str | None
+    producer: str
+    job: tuple[str, str, str, dict[str, Any] | None] | None  # RunEvent/JobEvent: (node id, ns, name, facets)
+    run_id: str | None  # RunEvent's runId, lower-cased
+    run_facets: dict[str, Any] | None
+    inputs: tuple[Dataset, ...]  # (node id, ns, name, facets, inputFacets)
+    outputs: tuple[Dataset, ...]  # (node id, ns, name, facets, outputFacets)
+    dataset: Dataset | None  # DatasetEvent's dataset (io facets None)
+
+
+def _datasets(items: Any, io_key: str) -> tuple[Dataset, ...]:
+    return tuple((node_id("dataset", ds["namespace"], ds["name"]), ds["namespace"], ds["name"],
+                  ds.get("facets") or None, ds.get(io_key) or None) for ds in items or ())
+
+
+def facts(obj: dict[str, Any], kind: str) -> Facts:
+    """The Facts of a valid event of `kind` (its structure was checked by parse.py)."""
+    job = obj.get("job")
+    job = job if isinstance(job, dict) else {}
+    run = obj.get("run")
+    run = run if isinstance(run, dict) else {}
+    any_run_id = run.get("runId")
+    if kind == "DatasetEvent":
+        ds = obj["dataset"]
+        dataset: Dataset | None = (node_id("dataset", ds["namespace"], ds["name"]), ds["namespace"], ds["name"],
+                                   ds.get("facets") or None, None)
+        core, run_id, inputs, outputs = None, None, (), ()
+    else:
+        dataset = None
+        core = (node_id("job", job["namespace"], job["name"]), job["namespace"], job["name"], job.get("facets") or None)
+        run_id = str(any_run_id).lower() if kind == "RunEvent" else None
+        inputs, outputs = _datasets(obj.get("inputs"), "inputFacets"), _datasets(obj.get("outputs"), "outputFacets")
+    return Facts(obj.get("eventType"), str(any_run_id).lower() if any_run_id else None, job.get("namespace"),
+                 job.get("name"), str(obj.get("producer", "")), core, run_id,
+                 (run.get("facets") or None) if run_id is not None else None, inputs, outputs, dataset)
+
+
 class Collected:
     """Accumulates nodes, runs, run inputs/outputs, edges, column edges, facet history and evidence."""
 
@@ -57,74 +104,70 @@ class Collected:
 
     def add(self, event: Accepted) -> None:
         """Fold one event in; events must come in eventTime order (ties keep arrival order)."""
-        obj, t, raw_id = event.obj, event.event_time, self.raw_ids[event.digest]
-        if event.kind == "DatasetEvent":
-            self._dataset(obj["dataset"], t, raw_id)
+        f, t, raw_id = event.facts, event.event_time, self.raw_ids[event.digest]
+        if f.dataset is not None:
+            self._dataset(f.dataset, t, raw_id)
             return
-        job = obj["job"]
-        job_nid = node_id("job", job["namespace"], job["name"])
+        job_nid, namespace, name, job_facets = f.job  # type: ignore[misc]
         node = self.jobs.get(job_nid)
         if node is None:
-            node = self.jobs[job_nid] = Node(job["namespace"], job["name"], t)
-        node.see(t, job.get("facets"))
-        run_id = str(obj["run"]["runId"]).lower() if event.kind == "RunEvent" else None
+            node = self.jobs[job_nid] = Node(namespace, name, t)
+        node.see(t, job_facets)
+        run_id = f.run_id
         if run_id is not None:
-            self._run(run_id, job_nid, obj, t)
-        edges = self.edges
-        for direction, key, io_key in (("in", "inputs", "inputFacets"), ("out", "outputs", "outputFacets")):
-            for ds in obj.get(key) or ():
+            self._run(run_id, job_nid, f, t)
+        edges, run_io = self.edges, self.run_io
+        for direction, datasets in (("in", f.inputs), ("out", f.outputs)):
+            for ds in datasets:
                 ds_nid = self._dataset(ds, t, raw_id)
                 edge = (ds_nid, job_nid) if direction == "in" else (job_nid, ds_nid)
                 held = edges.get(edge)
                 if held is None or t < held:
                     edges[edge] = t
+                facets = ds[3]
                 if run_id is not None:
-                    self._io(run_id, ds_nid, direction, ds, io_key, t)
-                if direction == "out":
-                    self._column_lineage(ds_nid, ds, t)
+                    version = (facets.get("version") or {}).get("datasetVersion") if facets else None
+                    key = (run_id, ds_nid, direction)
+                    entry = run_io.get(key)
+                    if entry is None:
+                        entry = run_io[key] = {"version": None, "facets": {}, "time": t}
+                    entry["version"] = version or entry["version"]
+                    if ds[4]:
+                        entry["facets"].update(ds[4])
+                    if t < entry["time"]:
+                        entry["time"] = t
+                if direction == "out" and facets:
+                    self._column_lineage(ds_nid, facets, t)
 
-    def _dataset(self, ds: dict[str, Any], t: datetime, raw_id: int) -> str:
-        nid = node_id("dataset", ds["namespace"], ds["name"])
+    def _dataset(self, ds: Dataset, t: datetime, raw_id: int) -> str:
+        nid, namespace, name, facets, _ = ds
         node = self.datasets.get(nid)
         if node is None:
-            node = self.datasets[nid] = Node(ds["namespace"], ds["name"], t)
-        facets = ds.get("facets")
+            node = self.datasets[nid] = Node(namespace, name, t)
         node.see(t, facets)
         if facets:
             for key, value in facets.items():
                 self.facet_versions.append((nid, key, value, t, raw_id))
         return nid
 
-    def _run(self, run_id: str, job_nid: str, obj: dict[str, Any], t: datetime) -> None:
+    def _run(self, run_id: str, job_nid: str, f: Facts, t: datetime) -> None:
         run = self.runs.get(run_id)
         if run is None:
             run = self.runs[run_id] = {"job": job_nid, "first": t, "events": [], "facets": {}}
-        run["first"] = min(run["first"], t)
-        run["events"].append((obj.get("eventType") or "OTHER", t))
-        facets = obj["run"].get("facets")
-        if facets:
+        if t < run["first"]:
+            run["first"] = t
+        run["events"].append((f.event_type or "OTHER", t))
+        if f.run_facets:
             held_facets = run["facets"]
-            for key, value in facets.items():
+            for key, value in f.run_facets.items():
                 held = held_facets.get(key)
                 if held is None or held[0] <= t:
                     held_facets[key] = (t, value)
                 if key in self.evidence_keys:
-                    self.evidence.append((run_id, key, value, str(obj.get("producer", "")), t))
+                    self.evidence.append((run_id, key, value, f.producer, t))
 
-    def _io(self, run_id: str, ds_nid: str, direction: str, ds: dict[str, Any], io_key: str, t: datetime) -> None:
-        facets = ds.get("facets") or {}
-        version = (facets.get("version") or {}).get("datasetVersion")
-        entry = self.run_io.get((run_id, ds_nid, direction))
-        if entry is None:
-            entry = self.run_io[(run_id, ds_nid, direction)] = {"version": None, "facets": {}, "time": t}
-        entry["version"] = version or entry["version"]
-        io_facets = ds.get(io_key)
-        if io_facets:
-            entry["facets"].update(io_facets)
-        entry["time"] = min(entry["time"], t)
-
-    def _column_lineage(self, ds_nid: str, ds: dict[str, Any], t: datetime) -> None:
-        facet = (ds.get("facets") or {}).get("columnLineage") or {}
+    def _column_lineage(self, ds_nid: str, facets: dict[str, Any], t: datetime) -> None:
+        facet = facets.get("columnLineage") or {}
         for out_field, spec in (facet.get("fields") or {}).items():
             description = spec.get("transformationDescription")
             for src in spec.get("inputFields") or []:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Engine
 
 from governance.errors import InputError
+from governance.lineage.collect import Facts, facts
 from governance.lineage.sources import SourceItem, expand_paths, read_file
 from governance.timeutil import to_utc, utcnow
 
@@ -61,7 +62,7 @@ class Accepted(NamedTuple):
     digest: str
     kind: str
     event_time: datetime  # aware, UTC
-    obj: dict[str, Any]
+    facts: Facts  # what the projection needs of it
 
 
 # json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False), with the C encoder built
@@ -86,6 +87,7 @@ class Valid(NamedTuple):
     digest: str
     kind: str
     event_time: datetime  # aware, UTC
+    facts: Facts
 
 
 class Problem(NamedTuple):
@@ -112,7 +114,7 @@ def check_value(obj: Any) -> Valid | Problem:
             validate_run_facets(obj)
     except InputError as exc:
         return Problem(getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
-    return Valid(canonical_digest(obj), parsed.kind, to_utc(parsed.event_time))
+    return Valid(canonical_digest(obj), parsed.kind, to_utc(parsed.event_time), facts(obj, parsed.kind))
 
 
 def validate_item(item: SourceItem) -> Accepted | Rejection:
@@ -121,14 +123,14 @@ def validate_item(item: SourceItem) -> Accepted | Rejection:
         return Rejection(item.where, None, item.error)
     # File lines arrive undecoded (obj None), so that a worker process can decode them (pipeline.py).
     obj = item.obj if item.obj is not None else decode_text(item.text)
-    outcome = obj if isinstance(obj, Problem) else check_value(obj)
-    return accept(item, outcome, obj)
+    return accept(item, obj if isinstance(obj, Problem) else check_value(obj))
 
 
-def accept(item: SourceItem, outcome: Valid | Problem, obj: Any) -> Accepted | Rejection:
+def accept(item: SourceItem, outcome: Valid | Problem) -> Accepted | Rejection:
+    """The item's fate from its validation outcome."""
     if isinstance(outcome, Problem):
         return Rejection(item.where, outcome.json_path, outcome.reason)
-    return Accepted(item, outcome.digest, outcome.kind, outcome.event_time, obj)
+    return Accepted(item, *outcome)
 
 
 def ingest_items(engine: Engine, items: Iterable[SourceItem], *,

@@ -2,10 +2,11 @@
 
 Validating an event (json.loads, the spec check in parse.py, the canonical digest) costs about as
 much CPU as storing and projecting it, and neither needs the other until the batch is written. So
-for large inputs one worker process validates chunks of lines ahead of the writer, which decodes
-each accepted line again itself (json.loads is a few µs, far cheaper than shipping the decoded
-objects between processes). Outcomes come back in input order, so the report, the batches and
-the rejections are exactly those of the single-process path.
+for large inputs one worker process validates chunks of lines ahead of the writer and sends back,
+per line, its digest, kind, time and `Facts` (the few fields and facets the projection needs),
+never the decoded event: the writer neither decodes nor walks it, and unpickling Facts costs a
+fraction of json.loads. Outcomes come back in input order, so the report, the batches and the
+rejections are exactly those of the single-process path.
 """
 
 from __future__ import annotations
@@ -98,10 +99,4 @@ def _plan_models() -> None:
 def _settle(chunk: list[SourceItem], future: Future[list[Valid | Problem | None]],
             ) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
     for item, outcome in zip(chunk, future.result(), strict=True):
-        if outcome is None:
-            yield item, validate_item(item)
-        elif isinstance(outcome, Valid):
-            obj = item.obj if item.obj is not None else decode_text(item.text)
-            yield item, accept(item, outcome, obj)
-        else:
-            yield item, accept(item, outcome, None)
+        yield item, validate_item(item) if outcome is None else accept(item, outcome)

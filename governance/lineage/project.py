@@ -12,7 +12,6 @@ concurrent writers never lose each other's updates; a row is rewritten only when
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -51,36 +50,29 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
 
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
-    if db.pg:
-        # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
-        events = sorted(events, key=lambda a: a.digest)
-    now, ts = db.ts(utcnow()), db.ts
-    rows = []
-    for a in events:
-        obj = a.obj
-        job = obj.get("job") or {}
-        run = obj.get("run") or {}
-        run_id = run.get("runId")
-        rows.append((a.digest, a.kind, obj.get("eventType"), ts(a.event_time), run_id and str(run_id).lower(),
-                     job.get("namespace"), job.get("name"), str(obj.get("producer", ""))[:2048], a.item.text,
-                     a.item.source[:1024], now))
     columns = "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, " \
               "received_at"
+    now, ts = db.ts(utcnow()), db.ts
     if db.pg:
-        returned = db.insert_returning(f"INSERT INTO raw_event ({columns})", rows,
-                                       "ON CONFLICT (digest) DO NOTHING RETURNING digest, id")
-        return dict(returned)
+        # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
+        rows = [(a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
+                 f.producer[:2048], a.item.text, a.item.source[:1024], now)
+                for a in sorted(events, key=lambda a: a.digest) if (f := a.facts)]
+        return dict(db.insert_returning(f"INSERT INTO raw_event ({columns})", rows,
+                                        "ON CONFLICT (digest) DO NOTHING RETURNING digest, id"))
     # Under SQLite's write lock nobody else inserts, so ids are ours to give (max + 1..., as SQLite would).
     # DO NOTHING skips stored digests in the same index probe the insert makes anyway; the ids of rows
     # that went in tell which events were new, and usually all were (rowcount says so, no query needed).
-    base = db.scalar("SELECT coalesce(max(id), 0) FROM raw_event")
-    ids = range(base + 1, base + 1 + len(rows))
+    base = db.scalar("SELECT coalesce(max(id), 0) FROM raw_event") + 1
+    rows = [(i, a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
+             f.producer[:2048], a.item.text, a.item.source[:1024], now)
+            for i, a in enumerate(events, start=base) if (f := a.facts)]
     inserted = db.many(f"INSERT INTO raw_event (id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                       "ON CONFLICT (digest) DO NOTHING", [(i, *row) for i, row in zip(ids, rows, strict=True)])
-    if inserted == len(rows):
-        return {row[0]: i for i, row in zip(ids, rows, strict=True)}
-    new_ids = {r[0] for r in db.select_in("SELECT id FROM raw_event", "id", list(ids))}
-    return {row[0]: i for i, row in zip(ids, rows, strict=True) if i in new_ids}
+                       "ON CONFLICT (digest) DO NOTHING", rows)
+    if inserted < len(rows):
+        kept = {r[0] for r in db.select_in("SELECT id FROM raw_event", "id", [row[0] for row in rows])}
+        rows = [row for row in rows if row[0] in kept]
+    return {row[1]: row[0] for row in rows}
 
 
 def _write(db: BatchSQL, c: Collected) -> None:
