@@ -2,7 +2,7 @@
 bare WeasyPrint render of the same HTML in the same run (our overhead as a ratio). Targets: <= 10 s for 50
 versions end to end; signing <= 0.5 s.
 
-Usage: python bench/report.py [N_VERSIONS]
+Usage: python bench/report.py [N_VERSIONS]    (BENCH_REPEAT=k: best of k renders each, default 2)
 
 The store is seeded like the demo (bundled examples), then N versions spread over 10 models, each with a
 fairness evaluation, two approvals and a gate decision, so every version section is complete.
@@ -25,6 +25,7 @@ from governance.store.migrate import upgrade  # noqa: E402
 from governance.timeutil import utcnow  # noqa: E402
 
 MODELS = 10
+REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
 
 
 def seed(url: str, n: int) -> None:
@@ -104,21 +105,30 @@ def main() -> None:
             attest_report(again, pdf_name="r.pdf", results_json=results, results_name="results.json",
                           policy_bundle_sha256=report.meta.policy_bundle_digest, signer=signer)
             signing.append(time.perf_counter() - s0)
-        b0 = time.perf_counter()
-        document = weasyprint.HTML(string=html).render()
-        bare_pdf = document.write_pdf()
-        bare = time.perf_counter() - b0
+        bare_times, render_times = [], [t3 - t2]
+        for i in range(REPEAT):  # interleaved, best of REPEAT: the machine is shared, so noise only adds time
+            b0 = time.perf_counter()
+            document = weasyprint.HTML(string=html).render()
+            bare_pdf = document.write_pdf()
+            bare_times.append(time.perf_counter() - b0)
+            if i + 1 < REPEAT:
+                r0 = time.perf_counter()
+                render_pdf(html, base_url=None, metadata=PdfMetadata(title="bench"),
+                           attachments=[Attachment("results.json", results)])
+                render_times.append(time.perf_counter() - r0)
         engine.dispose()
-    ours = t4 - t0
+    bare, render = min(bare_times), min(render_times)
+    ours = (t2 - t0) + render + (t4 - t3)
     print(f"audit report of {len(report.versions)} model versions ({n} requested), {len(document.pages)} pages, "
           f"{len(signed) / 1e6:.2f} MB signed ({len(bare_pdf) / 1e6:.2f} MB bare); store seeded in {seeded:.1f} s")
     print(f"  report model from the store   {t1 - t0:6.2f} s")
     print(f"  HTML (Jinja2 + SVG)           {t2 - t1:6.2f} s")
-    print(f"  PDF/A-3b render + embed       {t3 - t2:6.2f} s")
+    print(f"  PDF/A-3b render + embed       {render:6.2f} s (best of {len(render_times)})")
     warm = statistics.median(signing)
     print(f"  PAdES sign + attestation      {t4 - t3:6.2f} s (first call; warm median {warm:.3f} s)")
     print(f"  total                         {ours:6.2f} s   target <= 10 s: {'met' if ours <= 10 else 'MISSED'}")
-    print(f"  bare WeasyPrint, same HTML    {bare:6.2f} s")
+    print(f"  bare WeasyPrint, same HTML    {bare:6.2f} s (best of {len(bare_times)}); "
+          f"{bare / len(document.pages):.3f} s per page")
     print(f"  ratio total / bare WeasyPrint {ours / bare:6.2f}x (our overhead: {ours - bare:+.2f} s)")
 
 
