@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +89,35 @@ def run_demo(out_dir: Path, *, echo: Callable[[str], None] = print) -> DemoResul
     return result
 
 
+def _rebased_examples(recent: timedelta = timedelta(days=10)) -> tuple[list[dict[str, Any]], int]:
+    """The example events with eventTime shifted by whole days so the last one is about `recent` ago.
+
+    The files are dated October 2026 and the default policies want evidence younger than 90 days:
+    without this the demo's verdicts would depend on the day it runs.
+    """
+    import json
+
+    from governance.timeutil import parse_timestamp, utcnow
+
+    events = [json.loads(line) for path in sorted(EXAMPLES.glob("*.jsonl"))
+              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    latest = max(parse_timestamp(e["eventTime"]) for e in events)
+    days = max(0, (utcnow() - recent - latest).days)
+    for event in events:
+        moved = parse_timestamp(event["eventTime"]) + timedelta(days=days)
+        event["eventTime"] = moved.isoformat().replace("+00:00", "Z")
+    return events, days
+
+
 def _ingest_and_register(engine: Any, say: Callable[[str], None]) -> None:
-    from governance.lineage.ingest import ingest_paths
+    from governance.lineage.ingest import ingest_objects
     from governance.registry.service import VersionSpec, register_model, register_version
     from governance.store.db import session_scope
 
-    report = ingest_paths(engine, [EXAMPLES])
-    say(f"[1] ingested {EXAMPLES.relative_to(REPO)}: {report.summary()}")
+    events, days = _rebased_examples()
+    report = ingest_objects(engine, events, source=str(EXAMPLES.relative_to(REPO)))
+    say(f"[1] ingested {EXAMPLES.relative_to(REPO)}: {report.summary()} "
+        f"(event times moved {days} days forward, so the evidence is as recent as the policies require)")
     with session_scope(engine) as session:
         register_model(session, "credit-risk", owner="team:credit-models", risk_tier="high",
                        description="Probability-of-default model for consumer loans",
