@@ -91,8 +91,3 @@ async def retry_transient(fn: Callable[..., T], *args: Any) -> T:
 # scope="function": the transaction commits when the route returns, BEFORE the response is sent, so
 # a 2xx always means committed (the default scope would send the response first).
 DB: Any = Depends(session, scope="function")
-
-
-def settings(request: Request) -> Any:
-    """The app's Settings (governance.api.app.Settings)."""
-    return request.app.state.settings

@@ -45,12 +45,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def error_body(status: int, message: str, *, code: str | None = None, where: str | None = None,
                hint: str | None = None) -> dict[str, Any]:
+    """The one error shape as a dict (`code` defaults to the status's name)."""
     return {"error": {"code": code or _CODES.get(status, "error"), "status": status, "message": message,
                       "where": where, "hint": hint}}
 
 
 def error_response(status: int, message: str, *, headers: dict[str, str] | None = None,
                    **kw: Any) -> JSONResponse:
+    """The one error shape as a response (401 adds `WWW-Authenticate: Bearer`)."""
     merged = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
     return JSONResponse(error_body(status, message, **kw), status_code=status, headers=merged or None)
 

@@ -54,10 +54,12 @@ def is_loopback(host: str) -> bool:
 
 
 def body_limit(path: str) -> int:
+    """Largest request body accepted on `path`, in bytes."""
     return BODY_LIMITS.get(path.rstrip("/") or "/", DEFAULT_BODY_LIMIT)
 
 
 def is_json_media_type(value: str) -> bool:
+    """`application/json` or `application/<anything>+json`, parameters ignored."""
     message = email.message.Message()
     message["content-type"] = value
     subtype = message.get_content_subtype()
@@ -65,6 +67,7 @@ def is_json_media_type(value: str) -> bool:
 
 
 def bearer_secret(headers: Headers) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
     scheme, _, secret = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None

@@ -43,6 +43,7 @@ class Principal:
 
 
 def hash_secret(secret: str) -> str:
+    """Hex SHA-256 of a token: what the store keeps instead of the token."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -66,6 +67,7 @@ def create_token(session: Session, *, name: str, role: str, created_by: str) -> 
 
 
 def list_tokens(session: Session, *, include_revoked: bool = True) -> list[ApiToken]:
+    """Tokens in creation order."""
     query = select(ApiToken).order_by(col(ApiToken.id))
     if not include_revoked:
         query = query.where(col(ApiToken.revoked_at).is_(None))
@@ -86,6 +88,7 @@ def revoke_token(session: Session, token_id: int, *, by: str) -> tuple[ApiToken,
 
 
 def active_token_count(session: Session) -> int:
+    """How many tokens are not revoked."""
     return len(list_tokens(session, include_revoked=False))
 
 

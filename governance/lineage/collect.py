@@ -28,18 +28,6 @@ class Node:
         self.namespace, self.name, self.first, self.last = namespace, name, t, t
         self.facets: dict[str, tuple[datetime, Any]] = {}
 
-    def see(self, t: datetime, facets: dict[str, Any] | None) -> None:
-        if t < self.first:
-            self.first = t
-        if t > self.last:
-            self.last = t
-        if facets:
-            held_facets = self.facets
-            for key, value in facets.items():
-                held = held_facets.get(key)
-                if held is None or held[0] <= t:
-                    held_facets[key] = (t, value)
-
 
 Dataset = tuple[str, str, str, "dict[str, Any] | None", "dict[str, Any] | None"]  # nid, ns, name, facets, io
 
@@ -89,7 +77,11 @@ def facts(obj: dict[str, Any], kind: str) -> Facts:
 
 
 class Collected:
-    """Accumulates nodes, runs, run inputs/outputs, edges, column edges, facet history and evidence."""
+    """Accumulates nodes, runs, run inputs/outputs, edges, column edges, facet history and evidence.
+
+    Events must be added in eventTime order (ties in arrival order), which makes "earliest" the first
+    value seen and "latest" the last one: no comparisons per event (this loop runs for every event).
+    """
 
     def __init__(self, raw_ids: dict[str, int], evidence_keys: set[str]) -> None:
         self.raw_ids, self.evidence_keys = raw_ids, evidence_keys
@@ -101,10 +93,14 @@ class Collected:
         self.edges: dict[tuple[str, str], datetime] = {}
         self.columns: dict[tuple[str, str, str, str], tuple[str | None, datetime]] = {}
         self.evidence: list[tuple[str, str, Any, str, datetime]] = []
+        self._time: datetime | None = None
 
     def add(self, event: Accepted) -> None:
-        """Fold one event in; events must come in eventTime order (ties keep arrival order)."""
+        """Fold one event in (the next in eventTime order)."""
         f, t, raw_id = event.facts, event.event_time, self.raw_ids[event.digest]
+        if self._time is not None and t < self._time:
+            raise ValueError("events must be added in eventTime order")
+        self._time = t
         if f.dataset is not None:
             self._dataset(f.dataset, t, raw_id)
             return
@@ -112,57 +108,63 @@ class Collected:
         node = self.jobs.get(job_nid)
         if node is None:
             node = self.jobs[job_nid] = Node(namespace, name, t)
-        node.see(t, job_facets)
+        node.last = t
+        if job_facets:
+            node.facets.update((key, (t, value)) for key, value in job_facets.items())
         run_id = f.run_id
         if run_id is not None:
             self._run(run_id, job_nid, f, t)
         edges, run_io = self.edges, self.run_io
-        for direction, datasets in (("in", f.inputs), ("out", f.outputs)):
-            for ds in datasets:
-                ds_nid = self._dataset(ds, t, raw_id)
-                edge = (ds_nid, job_nid) if direction == "in" else (job_nid, ds_nid)
-                held = edges.get(edge)
-                if held is None or t < held:
-                    edges[edge] = t
-                facets = ds[3]
-                if run_id is not None:
-                    version = (facets.get("version") or {}).get("datasetVersion") if facets else None
-                    key = (run_id, ds_nid, direction)
-                    entry = run_io.get(key)
-                    if entry is None:
-                        entry = run_io[key] = {"version": None, "facets": {}, "time": t}
-                    entry["version"] = version or entry["version"]
-                    if ds[4]:
-                        entry["facets"].update(ds[4])
-                    if t < entry["time"]:
-                        entry["time"] = t
-                if direction == "out" and facets:
-                    self._column_lineage(ds_nid, facets, t)
+        for ds in f.inputs:
+            ds_nid = self._dataset(ds, t, raw_id)
+            edges.setdefault((ds_nid, job_nid), t)
+            if run_id is not None:
+                self._io(run_io, (run_id, ds_nid, "in"), ds, t)
+        for ds in f.outputs:
+            ds_nid = self._dataset(ds, t, raw_id)
+            edges.setdefault((job_nid, ds_nid), t)
+            if run_id is not None:
+                self._io(run_io, (run_id, ds_nid, "out"), ds, t)
+            if ds[3]:
+                self._column_lineage(ds_nid, ds[3], t)
 
     def _dataset(self, ds: Dataset, t: datetime, raw_id: int) -> str:
         nid, namespace, name, facets, _ = ds
         node = self.datasets.get(nid)
         if node is None:
             node = self.datasets[nid] = Node(namespace, name, t)
-        node.see(t, facets)
+        node.last = t
         if facets:
+            held = node.facets
+            versions = self.facet_versions
             for key, value in facets.items():
-                self.facet_versions.append((nid, key, value, t, raw_id))
+                held[key] = (t, value)
+                versions.append((nid, key, value, t, raw_id))
         return nid
+
+    @staticmethod
+    def _io(run_io: dict[tuple[str, str, str], dict[str, Any]], key: tuple[str, str, str], ds: Dataset,
+            t: datetime) -> None:
+        entry = run_io.get(key)
+        if entry is None:
+            entry = run_io[key] = {"version": None, "facets": {}, "time": t}
+        facets, io_facets = ds[3], ds[4]
+        if facets:
+            version = (facets.get("version") or {}).get("datasetVersion")
+            if version:
+                entry["version"] = version
+        if io_facets:
+            entry["facets"].update(io_facets)
 
     def _run(self, run_id: str, job_nid: str, f: Facts, t: datetime) -> None:
         run = self.runs.get(run_id)
         if run is None:
             run = self.runs[run_id] = {"job": job_nid, "first": t, "events": [], "facets": {}}
-        if t < run["first"]:
-            run["first"] = t
         run["events"].append((f.event_type or "OTHER", t))
         if f.run_facets:
-            held_facets = run["facets"]
+            held = run["facets"]
             for key, value in f.run_facets.items():
-                held = held_facets.get(key)
-                if held is None or held[0] <= t:
-                    held_facets[key] = (t, value)
+                held[key] = (t, value)
                 if key in self.evidence_keys:
                     self.evidence.append((run_id, key, value, f.producer, t))
 
@@ -177,4 +179,4 @@ class Collected:
                     f"{x.get('type', '')}/{x.get('subtype', '')}".strip("/") for x in transforms) or None
                 key = (src_nid, src["field"], ds_nid, out_field)
                 held = self.columns.get(key)
-                self.columns[key] = (text, min(held[1], t) if held else t)
+                self.columns[key] = (text, held[1] if held else t)

@@ -12,6 +12,7 @@ concurrent writers never lose each other's updates; a row is rewritten only when
 from __future__ import annotations
 
 import json
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["TERMINAL", "node_id", "write_batch"]
 
 _EMPTY = "{}"
+_event_time = attrgetter("event_time")
 
 
 def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
@@ -40,7 +42,7 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
         inserted = _insert_raw(db, list(unique.values()))
         if inserted:
             # eventTime order; equal times keep arrival order (a later arrival wins a facet tie).
-            events = sorted((a for d, a in unique.items() if d in inserted), key=lambda a: a.event_time)
+            events = sorted((a for d, a in unique.items() if d in inserted), key=_event_time)
             collected = Collected(inserted, set(evidence_facets()))
             for event in events:
                 collected.add(event)
