@@ -61,11 +61,13 @@ def facts(obj: dict[str, Any], kind: str) -> Facts:
     run = obj.get("run")
     run = run if isinstance(run, dict) else {}
     any_run_id = run.get("runId")
+    inputs: tuple[Dataset, ...] = ()
+    outputs: tuple[Dataset, ...] = ()
     if kind == "DatasetEvent":
         ds = obj["dataset"]
         dataset: Dataset | None = (node_id("dataset", ds["namespace"], ds["name"]), ds["namespace"], ds["name"],
                                    ds.get("facets") or None, None)
-        core, run_id, inputs, outputs = None, None, (), ()
+        core, run_id = None, None
     else:
         dataset = None
         core = (node_id("job", job["namespace"], job["name"]), job["namespace"], job["name"], job.get("facets") or None)

@@ -28,7 +28,7 @@ from governance.timeutil import to_utc, utcnow
 # events that touched it, and commits (WAL append, maybe a checkpoint) once: 10,000 measured ~15%
 # faster than 2,000 (bench/ingest.py); a batch's memory stays a few tens of MB.
 BATCH_SIZE = 10_000
-GC_THRESHOLD = 50_000  # allocations between young-generation GC passes during file ingest (default 700)
+GC_THRESHOLD = 200_000  # allocations between young-generation GC passes during file ingest (default 700)
 
 
 @dataclass(frozen=True)

@@ -57,20 +57,21 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     now, ts = db.ts(utcnow()), db.ts
     if db.pg:
         # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
-        rows = [(a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
-                 f.producer[:2048], a.item.text, a.item.source[:1024], now)
-                for a in sorted(events, key=lambda a: a.digest) if (f := a.facts)]
-        return dict(db.insert_returning(f"INSERT INTO raw_event ({columns})", rows,
+        by_digest = [(a.digest, a.kind, a.facts.event_type, ts(a.event_time), a.facts.raw_run_id, a.facts.job_namespace,
+                      a.facts.job_name, a.facts.producer[:2048], a.item.text, a.item.source[:1024], now)
+                     for a in sorted(events, key=attrgetter("digest"))]
+        return dict(db.insert_returning(f"INSERT INTO raw_event ({columns})", by_digest,
                                         "ON CONFLICT (digest) DO NOTHING RETURNING digest, id"))
     # Under SQLite's write lock nobody else inserts, so ids are ours to give (max + 1..., as SQLite would).
     # DO NOTHING skips stored digests in the same index probe the insert makes anyway; the ids of rows
     # that went in tell which events were new, and usually all were (rowcount says so, no query needed).
     base = db.scalar("SELECT coalesce(max(id), 0) FROM raw_event") + 1
-    rows = [(i, a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
-             f.producer[:2048], a.item.text, a.item.source[:1024], now)
-            for i, a in enumerate(events, start=base) if (f := a.facts)]
-    inserted = db.many(f"INSERT INTO raw_event (id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                       "ON CONFLICT (digest) DO NOTHING", rows)
+    rows = []
+    for i, a in enumerate(events, start=base):
+        f = a.facts
+        rows.append((i, a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
+                     f.producer[:2048], a.item.text, a.item.source[:1024], now))
+    inserted = db.insert(f"INSERT INTO raw_event (id, {columns})", rows, "ON CONFLICT (digest) DO NOTHING")
     if inserted < len(rows):
         kept = {r[0] for r in db.select_in("SELECT id FROM raw_event", "id", [row[0] for row in rows])}
         rows = [row for row in rows if row[0] in kept]
@@ -161,8 +162,7 @@ def _write_facet_versions(db: BatchSQL, c: Collected, dataset_ids: dict[str, int
             continue
         last[(nid, key)] = value
         rows.append((dataset_ids[nid], key, dumps(value), db.ts(t), raw_id))
-    db.many("INSERT INTO dataset_facet_version (dataset_id, facet, value, event_time, raw_event_id) "
-            "VALUES (?,?,?,?,?)", rows)
+    db.insert("INSERT INTO dataset_facet_version (dataset_id, facet, value, event_time, raw_event_id)", rows)
 
 
 # ---- runs -----------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
             if raced:  # inserted by another writer since we looked: merge into its row instead
                 existing.update((r[0], r[1:]) for r in db.select_in(head, "run_id", raced, lock=True))
         else:
-            db.many(f"{statement} VALUES (?,?,?,?,?,?,?,?,?,?)", inserts)  # the write lock excludes races
+            db.insert(statement, inserts)  # the write lock excludes races
     updates = []
     for run_id, row in existing.items():
         values = _run_row(db, c.runs[run_id], row)
@@ -232,24 +232,25 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
 # ---- run inputs/outputs, edges, columns, evidence --------------------------------------------------
 
 def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
-    rows = [(run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY,
-             db.ts(e["time"])) for (run_id, nid, d), e in (sorted(c.run_io.items()) if db.pg else c.run_io.items())]
-    db.many("INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING", rows)
+    items = sorted(c.run_io.items()) if db.pg else c.run_io.items()
+    rows = [(run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY, db.ts(e["time"]))
+            for (run_id, nid, d), e in items]
+    db.insert("INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)", rows,
+              "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING")
 
 
 def _write_edges(db: BatchSQL, c: Collected) -> None:
     # Rewrite an edge only when this batch saw it earlier than stored: re-seen edges cost a lookup, no write.
-    db.many("INSERT INTO lineage_edge (src, dst, first_seen) VALUES (?,?,?) ON CONFLICT (src, dst) "
-            "DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < lineage_edge.first_seen",
-            [(s, d, db.ts(t)) for (s, d), t in sorted(c.edges.items())])
+    rows = [(s, d, db.ts(t)) for (s, d), t in sorted(c.edges.items())]
+    db.insert("INSERT INTO lineage_edge (src, dst, first_seen)", rows, "ON CONFLICT (src, dst) DO UPDATE SET "
+              "first_seen = excluded.first_seen WHERE excluded.first_seen < lineage_edge.first_seen")
 
 
 def _write_columns(db: BatchSQL, c: Collected) -> None:
-    db.many("INSERT INTO column_edge (src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen) "
-            "VALUES (?,?,?,?,?,?) ON CONFLICT (src_dataset, src_field, dst_dataset, dst_field) "
-            "DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < column_edge.first_seen",
-            [(s, sf, d, df, text, db.ts(t)) for (s, sf, d, df), (text, t) in sorted(c.columns.items())])
+    db.insert("INSERT INTO column_edge (src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen)",
+              [(s, sf, d, df, text, db.ts(t)) for (s, sf, d, df), (text, t) in sorted(c.columns.items())],
+              "ON CONFLICT (src_dataset, src_field, dst_dataset, dst_field) DO UPDATE SET first_seen = "
+              "excluded.first_seen WHERE excluded.first_seen < column_edge.first_seen")
 
 
 def _write_evidence(db: BatchSQL, c: Collected) -> None:
