@@ -139,3 +139,18 @@ def test_invalid_validation_results_facet_rejects_the_event(sqlite_engine: Engin
     assert result.exit_code == 2
     assert "$.run.facets.validationResults.results[0].stage" in result.stderr
     assert snapshot(sqlite_engine)["raw_event"] == 0
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"])
+def test_unstorable_text_is_rejected_not_fatal(bad: str, sqlite_engine: Engine, tmp_path: Path) -> None:
+    """NUL and lone surrogates are legal JSON escapes but no database stores them: reject with a path."""
+    good = json.dumps(_events()[0])
+    event = _events()[1]
+    event["job"]["name"] += bad
+    hostile = json.dumps(event)  # ensure_ascii: written as the JSON escapes \u0000 and \ud800
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(good + "\n" + hostile + "\n")
+    result = gov("lineage", "ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert ":line 2: $.job.name:" in result.stderr
+    assert snapshot(sqlite_engine)["raw_event"] == 1

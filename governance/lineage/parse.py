@@ -80,10 +80,52 @@ def parse_event(obj: Any) -> ParsedEvent:
     except RecursionError:
         # json.loads nests deeper than our per-level frames allow; no real event comes close
         raise EventValidationError("$", "nested too deeply to validate") from None
+    _check_storable_text(obj)
     event_time = parse_date_time(event.eventTime)
     if event_time is None:  # cannot happen: eventTime was checked as a date-time above
         raise EventValidationError("$.eventTime", f"not an RFC 3339 date-time: {event.eventTime!r}")
     return ParsedEvent(kind, event, event_time, obj)
+
+
+def _check_storable_text(obj: dict[str, Any]) -> None:
+    """JSON allows NUL and lone UTF-16 surrogates in strings; the spec does not forbid them, but no
+    database stores them and no UTF-8 file can hold a lone surrogate. Refuse them here, with a path,
+    rather than fail a whole batch at the database."""
+    import json
+
+    text = json.dumps(obj, ensure_ascii=False)  # NUL comes out as the escape \u0000
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        if "\\u0000" not in text:
+            return
+    path, reason = _find_bad_text(obj, "$")
+    if path:
+        safe = path.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise EventValidationError(safe, reason)
+
+
+def _find_bad_text(value: Any, path: str) -> tuple[str, str]:
+    """The first string (or key) holding a NUL or a lone surrogate, depth first."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path, "contains a NUL character (\\u0000), which cannot be stored"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path, "contains a lone UTF-16 surrogate, which is not valid Unicode text"
+        return "", ""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        child = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
+        found = _find_bad_text(key, child) if isinstance(key, str) else ("", "")
+        if not found[0]:
+            found = _find_bad_text(item, child)
+        if found[0]:
+            return found
+    return "", ""
 
 
 def _structure_event(structurer: Structurer, obj: dict[str, Any]) -> tuple[EventKind, AnyEvent]:
