@@ -68,8 +68,13 @@ def _get_structurer() -> Structurer:
     return _structurer
 
 
-def parse_event(obj: Any) -> ParsedEvent:
-    """Validate one decoded OpenLineage event and structure it; EventValidationError at the first problem."""
+def parse_event(obj: Any, *, text: str | None = None) -> ParsedEvent:
+    """Validate one decoded OpenLineage event and structure it; EventValidationError at the first problem.
+
+    `text`, if given, is `obj` serialised by json.dumps with ensure_ascii=False (any key order and
+    separators, e.g. the canonical form ingestion hashes): the NUL/surrogate check reads it instead
+    of serialising the event a second time (~6 µs an event). The outcome is the same either way.
+    """
     structurer = _get_structurer()
     if not isinstance(obj, dict):
         raise EventValidationError("$", f"expected a JSON object, got {describe(obj)}")
@@ -80,20 +85,21 @@ def parse_event(obj: Any) -> ParsedEvent:
     except RecursionError:
         # json.loads nests deeper than our per-level frames allow; no real event comes close
         raise EventValidationError("$", "nested too deeply to validate") from None
-    _check_storable_text(obj)
+    _check_storable_text(obj, text)
     event_time = parse_date_time(event.eventTime)
     if event_time is None:  # cannot happen: eventTime was checked as a date-time above
         raise EventValidationError("$.eventTime", f"not an RFC 3339 date-time: {event.eventTime!r}")
     return ParsedEvent(kind, event, event_time, obj)
 
 
-def _check_storable_text(obj: dict[str, Any]) -> None:
+def _check_storable_text(obj: dict[str, Any], text: str | None = None) -> None:
     """JSON allows NUL and lone UTF-16 surrogates in strings; the spec does not forbid them, but no
     database stores them and no UTF-8 file can hold a lone surrogate. Refuse them here, with a path,
     rather than fail a whole batch at the database."""
     import json
 
-    text = json.dumps(obj, ensure_ascii=False)  # NUL comes out as the escape \u0000
+    if text is None:
+        text = json.dumps(obj, ensure_ascii=False)  # NUL comes out as the escape \u0000
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
