@@ -2,6 +2,9 @@
 
 The projection is order-independent: states and facets follow eventTime, not arrival, and an
 edge's `first_seen` is the minimum eventTime that showed it, so "as of" answers are stable.
+(Two things still depend on how out-of-order events fall into batches, as they always have:
+a facet-history row is skipped when equal to the value held when its batch runs, and a run_io
+row keeps the first batch's event_time.)
 
 A batch is collected in memory first (`Collected`), then each table is written once through
 `BatchSQL` (pre-serialised rows on the DBAPI cursor: see batch_sql.py for why). Rows that exist are
