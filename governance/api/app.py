@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,8 @@ class Settings:
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app on `engine` (default: the configured store)."""
     from governance.api import approvals, checks, ledger, lineage, registry, reports, service
+    from governance.api.fast_path import SingleEventFastPath
+    from governance.api.group_commit import GroupCommit
     from governance.api.security import Gate, check_routes
     from governance.store.migrate import open_store
 
@@ -73,8 +77,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         if not is_loopback(settings.host):
             raise ConfigError(f"authentication is off, so the service may listen only on loopback, not "
                               f"{settings.host!r}", hint="use API tokens (`gov token create`)")
-    app = FastAPI(title="gov", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="gov", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine or open_store()
+    app.state.group_commit = GroupCommit(app.state.engine)
     app.state.settings = settings
     install(app)
     local = None
@@ -84,6 +89,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         from governance.identity import current_user
 
         local = Principal(current_user(), Role.ADMIN)
+    app.add_middleware(SingleEventFastPath, fastapi_app=app)  # inside the Gate: added first
     app.add_middleware(Gate, engine=app.state.engine, auth=settings.auth, local=local)
 
     @app.get("/health", tags=["service"], responses={503: {"model": ErrorBody}})
@@ -102,6 +108,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     check_routes(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.group_commit.close()  # uvicorn has answered every request by now
 
 
 def app_from_env() -> FastAPI:

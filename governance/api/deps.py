@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
@@ -68,8 +69,9 @@ def is_transient(exc: BaseException) -> bool:
     return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
 
 
-async def retry_transient(fn: Callable[..., T], *args: Any) -> T:
-    """Run blocking, idempotent `fn` in a worker thread; repeat it after a deadlock or lock timeout.
+async def retry_transient(fn: Callable[..., T], *args: Any, executor: Executor | None = None) -> T:
+    """Run blocking, idempotent `fn` in a worker thread (of `executor` if given); repeat it after a
+    deadlock or lock timeout.
 
     Only for idempotent work (ingestion deduplicates by digest), so a repeat never stores twice.
     """
@@ -80,7 +82,9 @@ async def retry_transient(fn: Callable[..., T], *args: Any) -> T:
 
     for attempt in range(RETRY_ATTEMPTS):
         try:
-            return await run_in_threadpool(fn, *args)
+            if executor is None:
+                return await run_in_threadpool(fn, *args)
+            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
         except Exception as exc:
             if attempt == RETRY_ATTEMPTS - 1 or not is_transient(exc):
                 raise

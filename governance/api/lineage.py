@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from governance.api.deps import DB, PayloadTooLarge, read_body, retry_transient
 from governance.api.errors import ERROR_RESPONSES
@@ -17,6 +18,7 @@ from governance.lineage.sources import MAX_EVENT_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"], responses=ERROR_RESPONSES)
 BATCH_LIMIT = 16 * 1024 * 1024
+INLINE_VALIDATION_BYTES = 64 * 1024
 WRITE = [Depends(Requires(Permission.LINEAGE_WRITE))]
 READ = [Depends(Requires(Permission.LINEAGE_READ))]
 NODE = Query(..., max_length=4096, description="dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
@@ -35,19 +37,27 @@ async def post_event(request: Request) -> JSONResponse:
     """One OpenLineage event, as the stock HttpTransport sends it (optionally gzip).
 
     201 when stored, 200 when an identical event was already stored, 400 when invalid. A 2xx is sent
-    only after the event and its graph projection are committed.
+    only after the event and its graph projection are committed (with the events of concurrent
+    requests: see group_commit.py). Served by `SingleEventFastPath`; this route documents it.
     """
-    from governance.lineage.ingest import ingest_items
+    return await ingest_one(request)
+
+
+async def ingest_one(request: Request) -> JSONResponse:
+    """Validate the body's event, hand it to the group commit, answer when it is committed."""
+    from governance.lineage.ingest import Rejection, record_rejections, validate_item
     from governance.lineage.sources import items_from_body
 
     body = await read_body(request, MAX_EVENT_BYTES)
-    items = items_from_body(body, source="http", batch=False)
-    report = await retry_transient(ingest_items, request.app.state.engine, items)
-    if report.rejected:
-        rejection = report.rejected[0]
-        raise InputError(rejection.reason, where=rejection.json_path)
-    status = report.results[0]["status"]
-    return JSONResponse({"status": status, "digest": report.results[0].get("digest")},
+    item = items_from_body(body, source="http", batch=False)[0]
+    # A typical event validates in ~0.1 ms: cheaper here than a trip to a thread; big ones go to a thread.
+    outcome = validate_item(item) if len(body) <= INLINE_VALIDATION_BYTES else await run_in_threadpool(
+        validate_item, item)
+    if isinstance(outcome, Rejection):
+        await retry_transient(record_rejections, request.app.state.engine, [(item, outcome)])
+        raise InputError(outcome.reason, where=outcome.json_path)
+    status = await request.app.state.group_commit.submit(outcome)
+    return JSONResponse({"status": status, "digest": outcome.digest},
                         status_code=201 if status == "accepted" else 200)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -92,37 +92,41 @@ def active_token_count(session: Session) -> int:
     return len(list_tokens(session, include_revoked=False))
 
 
-def authenticate(engine: Engine, secret: str) -> Principal | None:
-    """The principal of an active token with this secret, or None. Blocking: call from a thread."""
+def lookup(engine: Engine, secret: str) -> tuple[Principal, bool] | None:
+    """The principal of an active token with this secret, and whether its last use is due to be
+    recorded (`touch`); None when there is no such token. One indexed read."""
     if not _SECRET.match(secret):
         return None  # not one of ours: no database round trip
-    digest = hash_secret(secret)
-    with Session(engine) as session:
-        row = session.exec(select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at)
-                           .where(ApiToken.secret_sha256 == digest, col(ApiToken.revoked_at).is_(None))).first()
+    # Core, not an ORM Session: this runs on every API request, and a Session costs more than the query.
+    with engine.connect() as conn:
+        row = conn.execute(_LOOKUP, {"digest": hash_secret(secret)}).first()
     if row is None:
         return None
     token_id, name, role, last_used = row
     assert token_id is not None
+    due = last_used is None or utcnow() - _aware(last_used) > TOUCH_INTERVAL
+    return Principal(name=name, role=Role(role), token_id=token_id), due
+
+
+def touch(engine: Engine, principal: Principal) -> None:
+    """Record that the principal's token was used now (a write: at most once per TOUCH_INTERVAL)."""
+    # Conditional, so replicas refreshing the same token at once write it once.
     now = utcnow()
-    if last_used is None or now - _aware(last_used) > TOUCH_INTERVAL:
-        _touch(engine, token_id, now)
-    return Principal(name=name, role=Role(role), token_id=token_id)
+    cutoff = now - TOUCH_INTERVAL
+    with engine.begin() as conn:
+        conn.execute(update(ApiToken).where(col(ApiToken.id) == principal.token_id)
+                     .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < cutoff))
+                     .values(last_used_at=now))
+
+
+_LOOKUP = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at)  # type: ignore[call-overload]
+           .where(col(ApiToken.secret_sha256) == bindparam("digest"), col(ApiToken.revoked_at).is_(None)))
 
 
 def _aware(value: datetime) -> datetime:
     from governance.timeutil import to_utc
 
     return to_utc(value)
-
-
-def _touch(engine: Engine, token_id: int, now: datetime) -> None:
-    # Conditional, so replicas refreshing the same token at once write it once.
-    cutoff = now - TOUCH_INTERVAL
-    with engine.begin() as conn:
-        conn.execute(update(ApiToken).where(col(ApiToken.id) == token_id)
-                     .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < cutoff))
-                     .values(last_used_at=now))
 
 
 def token_to_dict(token: ApiToken) -> dict[str, Any]:

@@ -172,7 +172,7 @@ def _ingest(engine: Engine, outcomes: Iterable[tuple[SourceItem, Accepted | Reje
     if batch:
         _flush(engine, batch, pending, report, write_batch, progress)
     if rejected_items:
-        _record_rejections(engine, rejected_items)
+        record_rejections(engine, rejected_items)
     return report
 
 
@@ -187,7 +187,8 @@ def _flush(engine: Engine, batch: list[Accepted], pending: list[dict[str, Any]],
         progress(len(batch))
 
 
-def _record_rejections(engine: Engine, rejected: list[tuple[SourceItem, Rejection]]) -> None:
+def record_rejections(engine: Engine, rejected: list[tuple[SourceItem, Rejection]]) -> None:
+    """Keep refused candidates, with the reason, in `rejected_event` (one transaction)."""
     from governance.store.db import session_scope
     from governance.store.tables import RejectedEvent
 

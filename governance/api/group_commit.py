@@ -1,0 +1,103 @@
+"""Group commit for single-event ingestion: concurrent POSTs share one transaction.
+
+The stock OpenLineage client sends one event per request. Committing each alone makes the commit
+and the graph writes (one job, a few datasets and edges: the same rows for many events of a busy
+pipeline) the cost of every request. Here each request validates its own event, then hands it to
+one writer per process; while the writer commits a batch, the events that arrive meanwhile queue
+up and go together in the next transaction. No timer: a lone event is written at once, a crowd is
+written in batches as large as the crowd. Every request is answered only after the transaction that
+holds its event commits, so a 2xx still means stored (a crash loses nothing acknowledged).
+
+An event is still atomic: if a batch fails for a reason other than a transient lock, its events are
+written one per transaction, so one event's failure is that event's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from governance.lineage.ingest import Accepted
+
+# Events per transaction at most: bounds the latency of the request that waits longest.
+MAX_BATCH = 2_000
+Waiter = tuple["Accepted", "asyncio.Future[str]"]
+Writer = Callable[[Engine, "list[Accepted]"], "list[str]"]
+
+
+class GroupCommit:
+    """One writer per process: `await submit(event)` returns "accepted" or "duplicate" once committed."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, writer: Writer | None = None) -> None:
+        self.engine, self.max_batch = engine, max_batch
+        self.writer: Writer = writer or write_statuses  # one transaction per call; blocking
+        self._queue: list[Waiter] = []
+        self._writer: asyncio.Task[None] | None = None
+        # One thread: batches are written one after another, in the order they formed.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gov-group-commit")
+
+    async def submit(self, event: Accepted) -> str:
+        """Queue one validated event; wait until its transaction committed (or raise its error)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+        self._queue.append((event, future))
+        # The writer only ever waits inside `_write`, and re-reads the queue after it: a live writer
+        # will take this event; a finished one needs a successor.
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._drain())
+        return await asyncio.shield(future)  # a caller that goes away does not cancel the write
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            outcomes = await self._write([event for event, _ in batch])
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def _write(self, events: list[Accepted]) -> list[str | BaseException]:
+        """Per event: its status, or the error that kept it out of the store."""
+        from governance.api.deps import retry_transient
+
+        try:
+            return list(await retry_transient(self.writer, self.engine, events, executor=self._thread))
+        except Exception as exc:  # noqa: BLE001 - handed to the waiters, the writer lives on
+            if len(events) == 1:
+                return [exc]
+        # Not transient, and more than one event: write each alone, so only the culprit fails.
+        outcomes: list[str | BaseException] = []
+        for event in events:
+            try:
+                outcomes.extend(await retry_transient(self.writer, self.engine, [event], executor=self._thread))
+            except Exception as exc:  # noqa: BLE001
+                outcomes.append(exc)
+        return outcomes
+
+    def close(self) -> None:
+        """Stop the writer thread (after the server has answered every request)."""
+        self._thread.shutdown(wait=True)
+
+
+def write_statuses(engine: Engine, events: list[Accepted]) -> list[str]:
+    """Write events in one transaction; per event "accepted" (new) or "duplicate" (stored before, or
+    an earlier copy in this same batch)."""
+    from governance.lineage.project import write_batch
+
+    new = write_batch(engine, events)
+    statuses = []
+    for event in events:
+        if event.digest in new:
+            statuses.append("accepted")
+            new.discard(event.digest)  # a second copy in the same batch is a duplicate
+        else:
+            statuses.append("duplicate")
+    return statuses

@@ -1,0 +1,146 @@
+"""Group commit of single-event POSTs: concurrent events share transactions, each is answered only
+once committed, duplicates are told apart, and one event's failure is that event's alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from governance.api.group_commit import GroupCommit, write_statuses
+from governance.lineage.ingest import Accepted, validate_item
+from governance.lineage.sources import SourceItem
+from tests.helpers import snapshot
+
+
+def _event(job: str = "train", run_id: str | None = None) -> dict[str, Any]:
+    return {
+        "eventType": "COMPLETE", "eventTime": "2026-11-27T07:00:00+00:00",
+        "run": {"runId": run_id or str(uuid.uuid4())}, "job": {"namespace": "gc", "name": job},
+        "inputs": [{"namespace": "warehouse", "name": "features"}],
+        "outputs": [{"namespace": "models", "name": job}],
+        "producer": "https://example.com/producer",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
+
+
+def _accepted(obj: dict[str, Any]) -> Accepted:
+    import json
+
+    outcome = validate_item(SourceItem("test", "body", json.dumps(obj), obj=obj))
+    assert isinstance(outcome, Accepted), outcome
+    return outcome
+
+
+async def _submit_all(group: GroupCommit, events: list[Accepted]) -> list[Any]:
+    return await asyncio.gather(*(group.submit(e) for e in events), return_exceptions=True)
+
+
+def test_concurrent_events_share_transactions_and_all_are_stored(engine: Engine) -> None:
+    batches: list[int] = []
+
+    def counting(eng: Engine, events: list[Accepted]) -> list[str]:
+        batches.append(len(events))
+        return write_statuses(eng, events)
+
+    events = [_accepted(_event(f"job_{i % 7}")) for i in range(60)]
+    group = GroupCommit(engine, writer=counting)
+    statuses = asyncio.run(_submit_all(group, events))
+    group.close()
+    assert statuses == ["accepted"] * 60
+    assert sum(batches) == 60 and max(batches) > 1  # the first goes alone, the rest queue behind it
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM raw_event")).scalar_one() == 60
+        assert conn.execute(text("SELECT count(*) FROM job")).scalar_one() == 7
+
+
+def test_a_copy_in_the_same_batch_is_a_duplicate_and_the_graph_equals_one_by_one(
+        engine: Engine, tmp_path: Any) -> None:
+    from governance.lineage.ingest import ingest_objects
+    from governance.store.db import make_engine
+    from governance.store.migrate import upgrade
+
+    objs = [_event("a"), _event("b")]
+    events = [_accepted(objs[0]), _accepted(objs[1]), _accepted(objs[0])]
+    group = GroupCommit(engine, max_batch=10)
+    first = asyncio.run(_submit_all(group, events))
+    again = asyncio.run(_submit_all(group, events[:1]))
+    group.close()
+    assert first == ["accepted", "accepted", "duplicate"] and again == ["duplicate"]
+    reference = make_engine(f"sqlite:///{tmp_path / 'one_by_one.db'}")
+    upgrade(reference)
+    for obj in objs:
+        ingest_objects(reference, [obj], source="test")
+    assert _graph(engine) == _graph(reference)
+    reference.dispose()
+
+
+def _graph(engine: Engine) -> dict[str, Any]:
+    state = snapshot(engine)
+    return {table: rows for table, rows in state.items() if table in ("job", "dataset", "lineage_edge", "run")}
+
+
+def test_one_failing_event_fails_alone(sqlite_engine: Engine) -> None:
+    poison = _accepted(_event("poison"))
+
+    def picky(eng: Engine, events: list[Accepted]) -> list[str]:
+        if any(e.digest == poison.digest for e in events):
+            raise ValueError("this event cannot be stored")
+        return write_statuses(eng, events)
+
+    events = [_accepted(_event(f"ok_{i}")) for i in range(10)]
+    events.insert(5, poison)
+    group = GroupCommit(sqlite_engine, writer=picky)
+    outcomes = asyncio.run(_submit_all(group, events))
+    group.close()
+    assert isinstance(outcomes[5], ValueError)
+    assert outcomes[:5] + outcomes[6:] == ["accepted"] * 10
+    with sqlite_engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM job"))}
+    assert names == {f"ok_{i}" for i in range(10)}
+
+
+def test_a_lock_timeout_is_retried_not_reported(sqlite_engine: Engine) -> None:
+    calls = {"n": 0}
+
+    def locked_once(eng: Engine, events: list[Accepted]) -> list[str]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return write_statuses(eng, events)
+
+    group = GroupCommit(sqlite_engine, writer=locked_once)
+    assert asyncio.run(_submit_all(group, [_accepted(_event())])) == ["accepted"]
+    group.close()
+    assert calls["n"] == 2
+
+
+def test_a_caller_that_goes_away_does_not_cancel_the_write(sqlite_engine: Engine) -> None:
+    release = threading.Event()
+
+    def slow(eng: Engine, events: list[Accepted]) -> list[str]:
+        release.wait(10)
+        return write_statuses(eng, events)
+
+    async def scenario() -> None:
+        group = GroupCommit(sqlite_engine, writer=slow)
+        task = asyncio.ensure_future(group.submit(_accepted(_event("left"))))
+        await asyncio.sleep(0.05)
+        task.cancel()  # the client disconnected
+        release.set()
+        await asyncio.sleep(0)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await group.submit(_accepted(_event("after"))) == "accepted"
+        group.close()
+
+    asyncio.run(scenario())
+    with sqlite_engine.connect() as conn:
+        assert {r[0] for r in conn.execute(text("SELECT name FROM job"))} == {"left", "after"}
