@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from governance.auth.roles import Role
@@ -93,6 +94,10 @@ def test_refusals_write_nothing(server: ServeProcess, engine: Engine) -> None:
     response = httpx.post(f"{server.base}/api/v1/lineage", content=huge, headers={**ingest, "Content-Encoding": "gzip"})
     assert_error_shape(response, 413)
     assert snapshot(engine) == before
+    with engine.connect() as conn:  # every refused event is kept with its reason, unparseable or not
+        kept = conn.execute(text("SELECT payload, reason FROM rejected_event ORDER BY id")).all()
+    assert [row.payload.encode() for row in kept] == cases
+    assert kept[0].reason.startswith("malformed JSON")
 
 
 def test_batch_endpoint_reports_failed_events(server: ServeProcess, engine: Engine) -> None:

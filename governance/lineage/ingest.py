@@ -199,8 +199,15 @@ def record_rejections(engine: Engine, rejected: list[tuple[SourceItem, Rejection
                 digest=hashlib.sha256(item.text.encode("utf-8", "replace")).hexdigest(),
                 source=item.source[:1024], location=item.location[:64],
                 json_path=(rejection.json_path or None) and rejection.json_path[:1024],
-                reason=rejection.reason, payload=item.text[:1_000_000], received_at=now,
+                # NUL is the one character PostgreSQL text cannot hold; it only occurs in unparseable input.
+                reason=rejection.reason, payload=item.text[:1_000_000].replace("\x00", "\ufffd"), received_at=now,
             ))
+
+
+def record_unreadable(engine: Engine, source: str, body: bytes, error: InputError) -> None:
+    """Keep a request body that is not even JSON (or not UTF-8) in `rejected_event`, with the reason."""
+    item = SourceItem(source, "body", body.decode("utf-8", "replace"))
+    record_rejections(engine, [(item, Rejection(f"{source} body", error.where, error.message))])
 
 
 def iter_paths(paths: list[Path]) -> Iterator[SourceItem]:
