@@ -102,6 +102,22 @@ def test_registry_writes_record_the_caller_as_creator(api: Any, tokens: dict[Rol
     assert got["version"]["created_by"] == "admin-user"
 
 
+def test_model_names_with_slashes_are_addressable(api: Any, tokens: dict[Role, str]) -> None:
+    admin, auditor = bearer(tokens[Role.ADMIN]), bearer(tokens[Role.AUDITOR])
+    name = "team-risk/credit/pd"
+    assert api.post("/api/v1/models", headers=admin, json={"name": name, "owner": "team:risk"}).status_code == 201
+    made = api.post(f"/api/v1/models/{name}/versions", headers=admin,
+                    json={"version": "3", "artifact_uri": "s3://m/3", "artifact_digest": DIGEST})
+    assert made.status_code == 201, made.text
+    assert api.get(f"/api/v1/models/{name}", headers=auditor).json()["name"] == name
+    got = api.get(f"/api/v1/models/{name}/versions/3", headers=auditor).json()
+    assert got["version"]["version"] == "3"
+    no_run = api.get(f"/api/v1/models/{name}/versions/3/training-data", headers=auditor)
+    assert_error_shape(no_run, 404)
+    assert no_run.json()["error"]["message"] == f"{name} 3 has no training run recorded"
+    assert_error_shape(api.get("/api/v1/models/team-risk/credit", headers=auditor), 404)
+
+
 def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, str]) -> None:
     approver, auditor = bearer(tokens[Role.APPROVER]), bearer(tokens[Role.AUDITOR])
     body = {"policy_id": "approval.model-risk", "reason": "emergency fix", "ticket": "RISK-1",

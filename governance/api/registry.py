@@ -64,15 +64,30 @@ def register_model(body: ModelIn, s: Session = DB,
     return model_to_dict(model)
 
 
-@router.get("/models/{model}", dependencies=READ)
-def get_model(model: str = MODEL, s: Session = DB) -> dict[str, Any]:
-    """One model and its versions."""
+# Model names may contain '/' ({model:path}); the longer routes come first, so that
+# /models/a/b/versions/3 is version 3 of model a/b, not a model named 'a/b/versions/3'.
+@router.get("/models/{model:path}/versions/{version}/training-data", dependencies=READ)
+def training_data(model: str = MODEL, version: str = VERSION, depth: int | None = Query(None, ge=0, le=1000),
+                  asOf: str | None = Query(None, max_length=64),  # noqa: N803
+                  s: Session = DB) -> dict[str, Any]:
+    """The datasets a version was trained on, recursively, with their distance."""
+    from governance.lineage.graph import datasets_of_model_version
+    from governance.timeutil import parse_timestamp
+
+    when = parse_timestamp(asOf, field="asOf") if asOf else None
+    found = datasets_of_model_version(s, model, version, depth=depth, as_of=when)
+    return {"model": model, "version": version, "datasets": [{"dataset": d, "hops": h} for d, h in found.items()]}
+
+
+@router.get("/models/{model:path}/versions/{version}", dependencies=READ)
+def get_version(model: str = MODEL, version: str = VERSION, s: Session = DB) -> dict[str, Any]:
+    """One version with its training lineage."""
     from governance.registry.show import describe
 
-    return describe(s, model, None)[0]
+    return describe(s, model, version)[0]
 
 
-@router.post("/models/{model}/versions", status_code=201)
+@router.post("/models/{model:path}/versions", status_code=201)
 def register_version(body: VersionIn, model: str = MODEL, s: Session = DB,
                      who: Principal = Depends(Requires(Permission.REGISTRY_WRITE))) -> dict[str, Any]:
     """Register a version, created by the caller. The same digest again is a no-op; another is 409."""
@@ -85,22 +100,9 @@ def register_version(body: VersionIn, model: str = MODEL, s: Session = DB,
     return version_to_dict(register(s, model, spec))
 
 
-@router.get("/models/{model}/versions/{version}", dependencies=READ)
-def get_version(model: str = MODEL, version: str = VERSION, s: Session = DB) -> dict[str, Any]:
-    """One version with its training lineage."""
+@router.get("/models/{model:path}", dependencies=READ)
+def get_model(model: str = MODEL, s: Session = DB) -> dict[str, Any]:
+    """One model and its versions."""
     from governance.registry.show import describe
 
-    return describe(s, model, version)[0]
-
-
-@router.get("/models/{model}/versions/{version}/training-data", dependencies=READ)
-def training_data(model: str = MODEL, version: str = VERSION, depth: int | None = Query(None, ge=0, le=1000),
-                  asOf: str | None = Query(None, max_length=64),  # noqa: N803
-                  s: Session = DB) -> dict[str, Any]:
-    """The datasets a version was trained on, recursively, with their distance."""
-    from governance.lineage.graph import datasets_of_model_version
-    from governance.timeutil import parse_timestamp
-
-    when = parse_timestamp(asOf, field="asOf") if asOf else None
-    found = datasets_of_model_version(s, model, version, depth=depth, as_of=when)
-    return {"model": model, "version": version, "datasets": [{"dataset": d, "hops": h} for d, h in found.items()]}
+    return describe(s, model, None)[0]
