@@ -1,7 +1,7 @@
 """The JSON Schema string formats the OpenLineage spec uses: `uuid`, `date-time`, `uri`.
 
 Each check accepts exactly what `jsonschema`'s Draft 2020-12 FORMAT_CHECKER accepts (the oracle in
-tests/test_ol_conformance.py), not what openlineage-python's own validators accept: the client's
+tests/ol_oracle.py), not what openlineage-python's own validators accept: the client's
 `UUID(value)`, `dateutil.isoparse` and `urlparse` let through naive times, braces-wrapped UUIDs and
 strings without a scheme, which the spec rejects.
 """
