@@ -18,6 +18,7 @@ from governance.api.group_commit import GroupCommit, write_statuses
 from governance.lineage.ingest import Accepted, validate_item
 from governance.lineage.sources import SourceItem
 from tests.helpers import snapshot
+from tests.service_helpers import assert_error_shape
 
 
 def _event(job: str = "train", run_id: str | None = None) -> dict[str, Any]:
@@ -144,3 +145,23 @@ def test_a_caller_that_goes_away_does_not_cancel_the_write(sqlite_engine: Engine
     asyncio.run(scenario())
     with sqlite_engine.connect() as conn:
         assert {r[0] for r in conn.execute(text("SELECT name FROM job"))} == {"left", "after"}
+
+
+def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
+        sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    from fastapi.testclient import TestClient
+
+    from governance.api.app import Settings, create_app
+
+    def broken(eng: Engine, events: list[Accepted]) -> list[str]:
+        raise RuntimeError("disk on fire")
+
+    app = create_app(engine=sqlite_engine, settings=Settings(auth=False))
+    app.state.group_commit.writer = broken
+    with TestClient(app) as client:
+        response = client.post("/api/v1/lineage", json=_event())
+    assert_error_shape(response, 500)
+    assert response.json()["error"]["message"] == "internal error: RuntimeError"
+    assert "disk on fire" not in response.text  # no internals to the client; the log has them
+    logged = [r for r in caplog.records if r.getMessage() == "POST /api/v1/lineage failed"]
+    assert logged and logged[0].exc_info and "disk on fire" in str(logged[0].exc_info[1])

@@ -9,6 +9,7 @@ other request, and the route's OpenAPI description, stay with FastAPI.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from governance.api.security import ASGIApp, Receive, Scope, Send
@@ -42,6 +43,8 @@ class SingleEventFastPath:
             response = await ingest_one(request)
         except Exception as exc:  # noqa: BLE001 - answered by the app's own handler for it (errors.py)
             response = await self._handler(exc)(request, exc)
+            if response.status_code >= 500:  # the framework would log the traceback for operators: so do we
+                logging.getLogger("uvicorn.error").error("POST %s failed", PATH, exc_info=exc)
         await response(scope, receive, send)
 
     def _handler(self, exc: Exception) -> Any:
