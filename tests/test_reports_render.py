@@ -80,7 +80,7 @@ def _rate(v: float | None) -> GroupRate:
 
 
 def test_rates_chart_places_points_and_whiskers_on_the_scale() -> None:
-    from governance.reports.charts import LABEL_W, PANEL_GAP, PANELS, WIDTH, rates_svg
+    from governance.reports.charts import LABEL_W, PANEL_GAP, PANELS, WIDTH, rates_legend, rates_svg
 
     groups = [GroupRow("sex=female", "female", 100, False, False, 0.5, _rate(0.5), _rate(0.25), _rate(None)),
               GroupRow("sex=male", "male", 120, True, False, 0.5, _rate(0.75), _rate(0.5), _rate(0.2))]
@@ -88,8 +88,10 @@ def test_rates_chart_places_points_and_whiskers_on_the_scale() -> None:
     panel = (WIDTH - LABEL_W - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
     dots = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
     assert dots[:2] == [pytest.approx(LABEL_W + panel * 0.5, abs=0.1), pytest.approx(LABEL_W + panel * 0.75, abs=0.1)]
-    assert "undefined" in svg and "privileged" in svg and "95% Wilson" in svg
-    assert rates_svg([], 0.95) == ""
+    assert "undefined" in svg and svg.count("<circle") == 5  # one dot per defined rate
+    legend = rates_legend(groups, 0.95)
+    assert "privileged" in legend and "95% Wilson" in legend and "small group" not in legend
+    assert rates_svg([], 0.95) == "" and rates_legend([], 0.95) == ""
 
 
 # ---- empty data ----------------------------------------------------------------------------------------

