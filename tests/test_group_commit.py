@@ -165,3 +165,48 @@ def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
     assert "disk on fire" not in response.text  # no internals to the client; the log has them
     logged = [r for r in caplog.records if r.getMessage() == "POST /api/v1/lineage failed"]
     assert logged and logged[0].exc_info and "disk on fire" in str(logged[0].exc_info[1])
+
+
+def test_on_sqlite_a_held_write_lock_sends_the_batch_to_the_thread_and_the_loop_runs_on(
+        sqlite_engine: Engine) -> None:
+    import time
+
+    from governance.store.db import no_wait_engine
+
+    holder = sqlite_engine.raw_connection()  # another writer (a CLI ingest, a second worker) holds the lock
+    holder.cursor().execute("BEGIN IMMEDIATE")
+
+    async def scenario() -> str:
+        group = GroupCommit(sqlite_engine, on_loop=no_wait_engine(sqlite_engine))
+        pending = asyncio.ensure_future(group.submit(_accepted(_event("waited"))))
+        start = time.perf_counter()
+        for _ in range(10):
+            await asyncio.sleep(0.01)  # the event loop is not blocked by the lock wait
+        assert time.perf_counter() - start < 1.0 and not pending.done()
+        holder.rollback()
+        status = await pending
+        group.close()
+        return status
+
+    try:
+        assert asyncio.run(scenario()) == "accepted"
+    finally:
+        holder.close()
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM job")).scalars().all() == ["waited"]
+
+
+def test_on_sqlite_batches_are_written_on_the_loop_when_the_lock_is_free(sqlite_engine: Engine) -> None:
+    from governance.store.db import no_wait_engine
+
+    used: list[Engine] = []
+
+    def recording(eng: Engine, events: list[Accepted]) -> list[str]:
+        used.append(eng)
+        return write_statuses(eng, events)
+
+    on_loop = no_wait_engine(sqlite_engine)
+    group = GroupCommit(sqlite_engine, writer=recording, on_loop=on_loop)
+    assert asyncio.run(_submit_all(group, [_accepted(_event(f"j{i}")) for i in range(5)])) == ["accepted"] * 5
+    assert used and all(eng is on_loop for eng in used)
+    group.close()

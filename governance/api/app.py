@@ -67,6 +67,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     from governance.api.fast_path import SingleEventFastPath
     from governance.api.group_commit import GroupCommit
     from governance.api.security import Gate, check_routes
+    from governance.store.db import no_wait_engine
     from governance.store.migrate import open_store
 
     settings = settings or Settings()
@@ -79,7 +80,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
                               f"{settings.host!r}", hint="use API tokens (`gov token create`)")
     app = FastAPI(title="gov", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine or open_store()
-    app.state.group_commit = GroupCommit(app.state.engine)
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    app.state.group_commit = GroupCommit(app.state.engine, on_loop=no_wait_engine(app.state.engine) if sqlite else None)
     app.state.settings = settings
     install(app)
     local = None

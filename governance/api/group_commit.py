@@ -10,6 +10,12 @@ holds its event commits, so a 2xx still means stored (a crash loses nothing ackn
 
 An event is still atomic: if a batch fails for a reason other than a transient lock, its events are
 written one per transaction, so one event's failure is that event's alone.
+
+On SQLite the writer first tries the batch on the event loop itself, through connections that never
+wait for the write lock: a batch takes ~0.3 ms, less than handing it to a thread and back (and the
+thread's GIL hand-offs slowed every request: 900-1,000 vs 1,300-1,350 events/s from four stock
+clients, bench/http_ingest.py). If the lock is held (another worker, a CLI ingest) or anything else
+fails, the batch goes to the writer thread, which waits for the lock and retries as before.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ Writer = Callable[[Engine, "list[Accepted]"], "list[str]"]
 class GroupCommit:
     """One writer per process: `await submit(event)` returns "accepted" or "duplicate" once committed."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, writer: Writer | None = None) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, writer: Writer | None = None,
+                 on_loop: Engine | None = None) -> None:
         self.engine, self.max_batch = engine, max_batch
         self.writer: Writer = writer or write_statuses  # one transaction per call; blocking
+        self.on_loop = on_loop  # a no-wait SQLite engine: try each batch on the event loop first
         self._queue: list[Waiter] = []
         self._writer: asyncio.Task[None] | None = None
         # One thread: batches are written one after another, in the order they formed.
@@ -68,6 +76,11 @@ class GroupCommit:
         """Per event: its status, or the error that kept it out of the store."""
         from governance.api.deps import retry_transient
 
+        if self.on_loop is not None:
+            try:
+                return list(self.writer(self.on_loop, events))
+            except Exception:  # noqa: BLE001 - rolled back; the thread below waits, retries, isolates
+                pass
         try:
             return list(await retry_transient(self.writer, self.engine, events, executor=self._thread))
         except Exception as exc:  # noqa: BLE001 - handed to the waiters, the writer lives on
@@ -85,6 +98,8 @@ class GroupCommit:
     def close(self) -> None:
         """Stop the writer thread (after the server has answered every request)."""
         self._thread.shutdown(wait=True)
+        if self.on_loop is not None:
+            self.on_loop.dispose()
 
 
 def write_statuses(engine: Engine, events: list[Accepted]) -> list[str]:

@@ -77,6 +77,16 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def no_wait_engine(engine: Engine) -> Engine:
+    """A second engine on the same SQLite file whose connections never wait for the write lock: a
+    locked database fails at once ("database is locked") instead of after the busy timeout. For work
+    done on an event loop, which must not block; the caller retries elsewhere when it fails."""
+    other = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 0})
+    event.listen(other, "connect", _sqlite_pragmas)
+    event.listen(other, "connect", lambda conn, _record: conn.execute("PRAGMA busy_timeout=0"))
+    return other
+
+
 def get_engine(url: str | None = None) -> Engine:
     """Process-wide engine per URL (the API and CLI share it)."""
     key = url or database_url()
