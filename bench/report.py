@@ -5,10 +5,12 @@ versions end to end; signing <= 0.5 s.
 Usage: python bench/report.py [N_VERSIONS]    (BENCH_REPEAT=k: best of k renders each, default 2)
 
 Stages: report model from the store; HTML (Jinja2, SVG charts and diagrams built in Python); PDF/A-3b render with
-results.json embedded (`render_pdf`: WeasyPrint with Python's cyclic garbage collector paused, then one collection
-of the document's garbage when it resumes); PAdES signature plus in-toto attestation. The bare render is
+results.json embedded (`render_pdf`: WeasyPrint with Python's cyclic garbage collector paused; a report this long is
+rendered in parts on two cores, the front here and the version sections in two forked children, merged with
+pikepdf: governance/signing/parallel_pdf.py); PAdES signature plus in-toto attestation. The bare render is
 `weasyprint.HTML(string=html).render().write_pdf()` exactly as a user would call it (collector on, no PDF/A, no
-attachment), so the ratio shows what our wrapper adds or saves. BENCH_HTML=PATH keeps the HTML for profiling.
+attachment, one process), so the ratio shows what our pipeline adds or saves. GOV_RENDER_PARTS=0 renders in one
+process. BENCH_HTML=PATH keeps the HTML for profiling.
 
 The store is seeded like the demo (bundled examples), then N versions spread over 10 models, each with a
 fairness evaluation, two approvals and a gate decision, so every version section is complete.

@@ -107,12 +107,45 @@ def render_pdf(
     base_url: str | None,
     attachments: list[Attachment],
     metadata: PdfMetadata,
+    parts: bool | None = None,
 ) -> bytes:
     """Render HTML to a PDF/A-3b document with `attachments` embedded as associated files.
 
     Resources are fetched only from file: and data: URLs (relative to `base_url`); a report must
     not depend on the network. Returns the PDF bytes; raises InputError if WeasyPrint fails.
+    A long document marked for it is rendered in parts on two cores (parallel_pdf.py); `parts`
+    forces that on or off (None: where it is safe).
     """
+    from governance.signing.parallel_pdf import parallel_allowed, plan_parts, render_in_parts
+
+    def one(part: str, numbering: Any, front: bool) -> Rendered:
+        return render_document(part, base_url=base_url, attachments=attachments if front else [],
+                               metadata=metadata, numbering=numbering)
+
+    plan = plan_parts(html) if (parallel_allowed() if parts is None else parts) else None
+    pdf = render_in_parts(plan, one) if plan is not None else None
+    if pdf is None:
+        pdf = render_document(html, base_url=base_url, attachments=attachments, metadata=metadata).pdf
+    embedded = {f.name for f in embedded_files(pdf)}
+    missing = [a.name for a in attachments if a.name not in embedded]
+    if missing:  # WeasyPrint only logs attachment failures; a report without its data is wrong
+        raise InputError(f"attachment(s) not embedded in the PDF: {', '.join(missing)}")
+    return pdf
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One WeasyPrint render: the PDF, its page count and its bookmarks
+    (level, label, page index, x, y in PDF points, state), for merging parts."""
+
+    pdf: bytes
+    pages: int
+    bookmarks: list[tuple[int, str, int, float, float, str]]
+
+
+def render_document(html: str, *, base_url: str | None, attachments: list[Attachment], metadata: PdfMetadata,
+                    numbering: Any = None) -> Rendered:
+    """One WeasyPrint render to PDF/A-3b. `numbering` (parallel_pdf.page_numbers) renumbers the pages."""
     import weasyprint
 
     import governance
@@ -135,7 +168,7 @@ def render_pdf(
     ]
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
     try:
-        with _gc_paused():
+        with _gc_paused(), numbering or contextlib.nullcontext():
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
             meta = document.metadata
             if metadata.title is not None:
@@ -156,17 +189,24 @@ def render_pdf(
             # /ModDate it did not also rewrite would then disagree with it.
             meta.modified = None
             pdf = document.write_pdf(attachments=wp_attachments, finisher=_finish, **options)
+            pages, bookmarks = len(document.pages), _bookmarks(document)
             # Free the laid-out document before the collector resumes, or its first full pass walks all of it.
             del document, meta
     except InputError:
         raise
     except Exception as exc:  # WeasyPrint raises assorted errors on bad HTML/CSS/resources
         raise InputError(f"cannot render PDF: {exc}") from exc
-    embedded = {f.name for f in embedded_files(pdf)}
-    missing = [a.name for a in attachments if a.name not in embedded]
-    if missing:  # WeasyPrint only logs attachment failures; a report without its data is wrong
-        raise InputError(f"attachment(s) not embedded in the PDF: {', '.join(missing)}")
-    return pdf
+    return Rendered(pdf, pages, bookmarks)
+
+
+def _bookmarks(document: Any) -> list[tuple[int, str, int, float, float, str]]:
+    """Every bookmark of the document, flat, in PDF coordinates (as WeasyPrint writes its outline)."""
+    scale = 0.75  # CSS px to PDF points at zoom 1
+    out = []
+    for index, page in enumerate(document.pages):
+        for level, label, (x, y), state in page.bookmarks:
+            out.append((level, label, index, x * scale, (page.height - y) * scale, state))
+    return out
 
 
 def _finish(_document: Any, pdf: Any) -> None:
