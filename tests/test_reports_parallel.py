@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -101,21 +102,26 @@ def test_parts_read_like_one_document(report_html: tuple[str, bytes], tmp_path: 
     assert embedded.associated
 
 
+def _fails(conn: Any, html: str, render_one: Any) -> None:
+    conn.send(("failed", "RuntimeError: out of memory"))
+    conn.close()
+
+
+def _dies(conn: Any, html: str, render_one: Any) -> None:
+    os._exit(9)  # killed: the parent sees the pipe close
+
+
+@pytest.mark.parametrize(("child", "reason"), [(_fails, "out of memory"), (_dies, "EOFError")])
 def test_a_failing_part_falls_back_to_one_process(report_html: tuple[str, bytes], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+                                                  monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+                                                  child: Any, reason: str) -> None:
     from governance.signing import parallel_pdf
 
-    def broken(conn: Any, html: str, render_one: Any) -> None:
-        conn.send(("failed", "RuntimeError: out of memory"))
-        conn.close()
-
-    monkeypatch.setattr(parallel_pdf, "_child", broken)
+    monkeypatch.setattr(parallel_pdf, "_child", child)
     html, results = report_html
     with caplog.at_level(logging.WARNING, logger="governance.signing"):
         pdf = _render(html, results, parts=True)
-    assert any("rendering in one process" in r.getMessage() and "out of memory" in r.getMessage()
-               for r in caplog.records)
+    assert any("rendering in one process" in r.getMessage() and reason in r.getMessage() for r in caplog.records)
     pages = _pages(pdf, tmp_path, "fallback.pdf")
     assert all(f"Page {i} of {len(pages)}" in text for i, text in enumerate(pages, 1))
 

@@ -35,6 +35,7 @@ from typing import Any
 CONTENT = "<!--gov:content-->"
 SPLIT = "<!--gov:split-->"
 MIN_SECTIONS = 12  # fewer: one process renders it in a few seconds anyway
+PART_TIMEOUT = 600  # seconds a child may take per step before the parent gives up on the parts
 TOC_NUMBERS = "<style>nav.toc a[data-page]::after { content: leader('.') \" \" attr(data-page); }</style>"
 # A part's first page is not the document's first: it keeps the running header, and a section that
 # breaks before itself does not leave the part's first page blank.
@@ -163,7 +164,9 @@ def _child(conn: Any, html: str, render_one: RenderOne) -> None:
 
 
 def _expect(conn: Any, kind: str) -> tuple[Any, ...]:
-    message = conn.recv()
+    if not conn.poll(PART_TIMEOUT):
+        raise TimeoutError(f"a part sent nothing for {PART_TIMEOUT} s")
+    message = conn.recv()  # EOFError if the child died
     if message[0] != kind:
         raise RuntimeError(f"part: {message[1] if message[0] == 'failed' else message[0]}")
     return tuple(message[1:])
