@@ -16,12 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from governance.assets import asset_path
 from governance.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "lineage" / "examples"
+EXAMPLES = asset_path("lineage", "examples")
 PREDICTIONS = EXAMPLES / "predictions"
-POLICIES = REPO / "policies" / "default"
+POLICIES = asset_path("policies", "default")
 CREDIT_RUN = "55cbe03c-43cf-56cf-a69b-2c6acc32403c"
 FRAUD_RUN = "7bb2fc67-fc6e-5c03-bf21-a841428344a9"
 CREDIT_MODEL_DATASET = "dataset:s3://bank-ml-lake:models/credit-risk/3"
@@ -115,8 +115,8 @@ def _ingest_and_register(engine: Any, say: Callable[[str], None]) -> None:
     from governance.store.db import session_scope
 
     events, days = _rebased_examples()
-    report = ingest_objects(engine, events, source=str(EXAMPLES.relative_to(REPO)))
-    say(f"[1] ingested {EXAMPLES.relative_to(REPO)}: {report.summary()} "
+    report = ingest_objects(engine, events, source="lineage/examples")
+    say(f"[1] ingested lineage/examples: {report.summary()} "
         f"(event times moved {days} days forward, so the evidence is as recent as the policies require)")
     with session_scope(engine) as session:
         register_model(session, "credit-risk", owner="team:credit-models", risk_tier="high",

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, select
 
+from governance.assets import asset_path
 from governance.errors import GovernanceError, InputError, NotFoundError
 from governance.evidence.confusion import ConfusionTable, natural_key
 from governance.evidence.counts import ColumnRoles
@@ -50,7 +51,8 @@ OPENLINEAGE_BASE: dict[str, Any] = {
 
 def schema_path() -> Path:
     """The facet's JSON Schema in the repository's `lineage/facets/` folder."""
-    return Path(__file__).resolve().parents[2] / "lineage" / "facets" / "FairnessEvaluationRunFacet.json"
+
+    return asset_path("lineage", "facets", "FairnessEvaluationRunFacet.json")
 
 
 @lru_cache(maxsize=1)

@@ -12,10 +12,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-FACETS_DIR = Path(__file__).resolve().parents[2] / "lineage" / "facets"
+from governance.assets import asset_path
+
+FACETS_DIR = asset_path("lineage", "facets")
 SCHEMA_BASE = "https://gov-audit.dev/spec/facets/1-0-0/"
 
 

@@ -13,12 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from governance.assets import asset_path
 from governance.digest import json_sha256
 from governance.errors import ConfigError
 from governance.policy.model import Mode, Policy, Scope
 from governance.policy.yamldoc import Path_, YamlDoc, YamlProblem, dotted, load_yaml
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "policies" / "schema" / "policy.schema.json"
+SCHEMA_FILE = asset_path("policies", "schema", "policy.schema.json")
 BUNDLE_SCHEMA = "gov.policy-bundle/1"
 TEST_SUFFIX = "_test.yaml"
 # Folders of a policy tree that hold other things than policies.

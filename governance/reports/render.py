@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from governance.assets import asset_path
 from governance.errors import ConfigError
 from governance.timeutil import iso
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
+TEMPLATES = asset_path("reports")
 BADGES = {
     "deployable", "blocked", "pass", "fail", "warn", "waived", "not_evaluated", "error", "met", "missed",
     "verified", "invalid", "independent", "violation", "active", "expired", "revoked", "intact", "tampered",
