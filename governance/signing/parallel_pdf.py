@@ -245,6 +245,8 @@ def merge(rendered: list[Any], *, moved: set[str]) -> bytes:
     names = pikepdf.Array()
     for name in sorted(dests):
         names.extend([pikepdf.String(name), dests[name]])
+    if "/Names" not in base.Root:
+        base.Root.Names = pikepdf.Dictionary()
     base.Root.Names.Dests = base.make_indirect(pikepdf.Dictionary(Names=names))
     _write_outline(base, bookmarks)
     out = io.BytesIO()
