@@ -16,8 +16,8 @@ sections, split by size. What one document would know, the parts are told:
 * the outline (bookmarks) and named destinations of all parts are merged into the front's file,
   which holds the PDF/A metadata and the embedded results.
 
-Only where forking is safe (a single-threaded process: the CLI, the demo; not `gov serve`) and the
-document is long enough to gain; any failure falls back to the one-process render.
+Only where forking is safe (a single-threaded process: the CLI, the demo; not a multi-threaded host)
+and the document is long enough to gain; any failure falls back to the one-process render.
 """
 
 from __future__ import annotations
