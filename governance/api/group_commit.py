@@ -55,8 +55,8 @@ class GroupCommit:
         future: asyncio.Future[str] = loop.create_future()
         self._queue.append((event, future))
         # The writer only ever waits inside `_write`, and re-reads the queue after it: a live writer
-        # will take this event; a finished one needs a successor.
-        if self._writer is None or self._writer.done():
+        # will take this event; a finished one (or one left on another event loop) needs a successor.
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
             self._writer = loop.create_task(self._drain())
         return await asyncio.shield(future)  # a caller that goes away does not cancel the write
 
