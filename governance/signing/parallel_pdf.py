@@ -27,6 +27,7 @@ import io
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,10 +55,10 @@ class Plan:
 
 
 def parallel_allowed() -> bool:
-    """Forking is safe here (one thread: the CLI, the demo; never a server's worker threads), there is a
-    second core, and GOV_RENDER_PARTS is not 0."""
-    return (os.environ.get("GOV_RENDER_PARTS", "1") != "0" and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
-            and threading.active_count() == 1)
+    """Forking is safe here (Linux, where fork without exec is sound for the C libraries WeasyPrint
+    uses; one thread: the CLI, the demo), there is a second core, and GOV_RENDER_PARTS is not 0."""
+    return (os.environ.get("GOV_RENDER_PARTS", "1") != "0" and sys.platform.startswith("linux")
+            and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1)
 
 
 def plan_parts(html: str) -> Plan | None:
