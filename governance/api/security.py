@@ -21,6 +21,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from governance.api.errors import error_response
+from governance.api.group_lookup import GroupLookup
 from governance.auth.errors import AuthenticationError, PermissionDenied
 from governance.auth.roles import Permission, allows
 from governance.auth.tokens import Principal
@@ -80,7 +81,7 @@ class Gate:
 
     def __init__(self, app: ASGIApp, *, engine: Engine, auth: bool, local: Principal | None = None) -> None:
         self.app, self.engine, self.auth, self.local = app, engine, auth, local
-        self.local_store = engine.dialect.name == "sqlite"
+        self.lookups = GroupLookup(engine, inline=engine.dialect.name == "sqlite")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
@@ -103,16 +104,15 @@ class Gate:
         if not self.auth:
             assert self.local is not None
             return self.local
-        from governance.auth.tokens import lookup, touch
+        from governance.auth.tokens import touch
 
         secret = bearer_secret(headers)
         if secret is None:
             return AuthenticationError("missing bearer token", hint="send 'Authorization: Bearer <token>' "
                                        "with a token from `gov token create`")
-        # Every request reads the token, so a revocation counts at once. On SQLite (a local file, WAL:
-        # readers never wait for the writer) that read is ~40 us, cheaper here than a trip to a thread.
-        found = lookup(self.engine, secret) if self.local_store else await run_in_threadpool(
-            lookup, self.engine, secret)
+        # Every request reads the token, so a revocation counts at once; concurrent requests share the
+        # read (group_lookup.py).
+        found = await self.lookups.lookup(secret)
         if found is None:
             return AuthenticationError("invalid or revoked token")
         principal, touch_due = found

@@ -92,20 +92,29 @@ def active_token_count(session: Session) -> int:
     return len(list_tokens(session, include_revoked=False))
 
 
-def lookup(engine: Engine, secret: str) -> tuple[Principal, bool] | None:
+Found = tuple[Principal, bool]  # the principal, and whether its last use is due to be recorded (`touch`)
+
+
+def lookup(engine: Engine, secret: str) -> Found | None:
     """The principal of an active token with this secret, and whether its last use is due to be
     recorded (`touch`); None when there is no such token. One indexed read."""
-    if not _SECRET.match(secret):
-        return None  # not one of ours: no database round trip
-    # Core, not an ORM Session: this runs on every API request, and a Session costs more than the query.
+    return lookup_many(engine, [secret]).get(secret)
+
+
+def lookup_many(engine: Engine, secrets: list[str]) -> dict[str, Found]:
+    """`lookup` of several secrets in one query (concurrent requests: see api/security.py); secrets
+    without an active token are absent from the answer."""
+    digests = {hash_secret(s): s for s in secrets if _SECRET.match(s)}  # not ours: no database round trip
+    if not digests:
+        return {}
+    # Core, not an ORM Session: this runs for every API request, and a Session costs more than the query.
     with engine.connect() as conn:
-        row = conn.execute(_LOOKUP, {"digest": hash_secret(secret)}).first()
-    if row is None:
-        return None
-    token_id, name, role, last_used = row
-    assert token_id is not None
-    due = last_used is None or utcnow() - _aware(last_used) > TOUCH_INTERVAL
-    return Principal(name=name, role=Role(role), token_id=token_id), due
+        rows = conn.execute(_LOOKUP, {"digests": list(digests)}).all()
+    now, found = utcnow(), {}
+    for token_id, name, role, last_used, digest in rows:
+        due = last_used is None or now - _aware(last_used) > TOUCH_INTERVAL
+        found[digests[digest]] = (Principal(name=name, role=Role(role), token_id=token_id), due)
+    return found
 
 
 def touch(engine: Engine, principal: Principal) -> None:
@@ -119,8 +128,10 @@ def touch(engine: Engine, principal: Principal) -> None:
                      .values(last_used_at=now))
 
 
-_LOOKUP = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at)  # type: ignore[call-overload]
-           .where(col(ApiToken.secret_sha256) == bindparam("digest"), col(ApiToken.revoked_at).is_(None)))
+_LOOKUP = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at,  # type: ignore[call-overload]
+                  ApiToken.secret_sha256)
+           .where(col(ApiToken.secret_sha256).in_(bindparam("digests", expanding=True)),
+                  col(ApiToken.revoked_at).is_(None)))
 
 
 def _aware(value: datetime) -> datetime:
