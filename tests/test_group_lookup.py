@@ -23,7 +23,7 @@ def test_concurrent_lookups_share_a_query_and_a_revocation_counts_at_once(engine
         return real(eng, secrets)
 
     monkeypatch.setattr("governance.api.group_lookup.lookup_many", counting)
-    group = GroupLookup(engine, inline=engine.dialect.name == "sqlite")
+    group = GroupLookup(engine)
 
     async def scenario() -> None:
         found = await asyncio.gather(*(group.lookup(s) for s in [alice, bob, alice, "gov_" + "x" * 43, alice]))

@@ -81,7 +81,8 @@ class Gate:
 
     def __init__(self, app: ASGIApp, *, engine: Engine, auth: bool, local: Principal | None = None) -> None:
         self.app, self.engine, self.auth, self.local = app, engine, auth, local
-        self.lookups = GroupLookup(engine, inline=engine.dialect.name == "sqlite")
+        # SQLite: read inline (a local file; WAL readers never wait). Elsewhere: shared reads (group_lookup.py).
+        self.lookups = None if engine.dialect.name == "sqlite" else GroupLookup(engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
@@ -104,15 +105,14 @@ class Gate:
         if not self.auth:
             assert self.local is not None
             return self.local
-        from governance.auth.tokens import touch
+        from governance.auth.tokens import lookup, touch
 
         secret = bearer_secret(headers)
         if secret is None:
             return AuthenticationError("missing bearer token", hint="send 'Authorization: Bearer <token>' "
                                        "with a token from `gov token create`")
-        # Every request reads the token, so a revocation counts at once; concurrent requests share the
-        # read (group_lookup.py).
-        found = await self.lookups.lookup(secret)
+        # Every request reads the token, so a revocation counts at once.
+        found = lookup(self.engine, secret) if self.lookups is None else await self.lookups.lookup(secret)
         if found is None:
             return AuthenticationError("invalid or revoked token")
         principal, touch_due = found

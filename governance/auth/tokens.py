@@ -98,7 +98,12 @@ Found = tuple[Principal, bool]  # the principal, and whether its last use is due
 def lookup(engine: Engine, secret: str) -> Found | None:
     """The principal of an active token with this secret, and whether its last use is due to be
     recorded (`touch`); None when there is no such token. One indexed read."""
-    return lookup_many(engine, [secret]).get(secret)
+    if not _SECRET.match(secret):
+        return None  # not one of ours: no database round trip
+    # Core, not an ORM Session: this runs for every API request, and a Session costs more than the query.
+    with engine.connect() as conn:
+        row = conn.execute(_LOOKUP_ONE, {"digest": hash_secret(secret)}).first()
+    return None if row is None else _found(row, utcnow())
 
 
 def lookup_many(engine: Engine, secrets: list[str]) -> dict[str, Found]:
@@ -110,11 +115,14 @@ def lookup_many(engine: Engine, secrets: list[str]) -> dict[str, Found]:
     # Core, not an ORM Session: this runs for every API request, and a Session costs more than the query.
     with engine.connect() as conn:
         rows = conn.execute(_LOOKUP, {"digests": list(digests)}).all()
-    now, found = utcnow(), {}
-    for token_id, name, role, last_used, digest in rows:
-        due = last_used is None or now - _aware(last_used) > TOUCH_INTERVAL
-        found[digests[digest]] = (Principal(name=name, role=Role(role), token_id=token_id), due)
-    return found
+    now = utcnow()
+    return {digests[row[4]]: _found(row, now) for row in rows}
+
+
+def _found(row: Any, now: datetime) -> Found:
+    token_id, name, role, last_used = row[:4]
+    due = last_used is None or now - _aware(last_used) > TOUCH_INTERVAL
+    return Principal(name=name, role=Role(role), token_id=token_id), due
 
 
 def touch(engine: Engine, principal: Principal) -> None:
@@ -128,10 +136,11 @@ def touch(engine: Engine, principal: Principal) -> None:
                      .values(last_used_at=now))
 
 
-_LOOKUP = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at,  # type: ignore[call-overload]
-                  ApiToken.secret_sha256)
-           .where(col(ApiToken.secret_sha256).in_(bindparam("digests", expanding=True)),
-                  col(ApiToken.revoked_at).is_(None)))
+_COLUMNS: Any = (ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at, ApiToken.secret_sha256)
+_ACTIVE = col(ApiToken.revoked_at).is_(None)
+# One digest: a statement SQLAlchemy compiles once (an expanding IN is rendered again on every call).
+_LOOKUP_ONE = select(*_COLUMNS).where(col(ApiToken.secret_sha256) == bindparam("digest"), _ACTIVE)
+_LOOKUP = select(*_COLUMNS).where(col(ApiToken.secret_sha256).in_(bindparam("digests", expanding=True)), _ACTIVE)
 
 
 def _aware(value: datetime) -> datetime:
