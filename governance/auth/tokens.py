@@ -112,8 +112,7 @@ def lookup_many(engine: Engine, secrets: list[str]) -> dict[str, Found]:
     digests = {hash_secret(s): s for s in secrets if _SECRET.match(s)}  # not ours: no database round trip
     if not digests:
         return {}
-    # Core, not an ORM Session: this runs for every API request, and a Session costs more than the query.
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # Core, as in `lookup`
         rows = conn.execute(_LOOKUP, {"digests": list(digests)}).all()
     now = utcnow()
     return {digests[row[4]]: _found(row, now) for row in rows}

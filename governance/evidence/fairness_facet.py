@@ -50,8 +50,7 @@ OPENLINEAGE_BASE: dict[str, Any] = {
 
 
 def schema_path() -> Path:
-    """The facet's JSON Schema in the repository's `lineage/facets/` folder."""
-
+    """The facet's JSON Schema in `lineage/facets/` (governance/assets.py says where that is)."""
     return asset_path("lineage", "facets", "FairnessEvaluationRunFacet.json")
 
 

@@ -84,7 +84,7 @@ def _w3c(moment: dt.datetime) -> str:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while WeasyPrint builds a document.
 
     A long report allocates millions of long-lived objects (boxes, styles, text layouts); each full collection
@@ -168,7 +168,7 @@ def render_document(html: str, *, base_url: str | None, attachments: list[Attach
     ]
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
     try:
-        with _gc_paused(), numbering or contextlib.nullcontext():
+        with gc_paused(), numbering or contextlib.nullcontext():
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
             meta = document.metadata
             if metadata.title is not None:

@@ -49,13 +49,19 @@ def database_url() -> str:
     return f"sqlite:///{home / 'gov.db'}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+def _sqlite_engine(url: Any, busy_timeout_s: int) -> Engine:
+    """A SQLite engine: WAL, foreign keys, and waiting up to `busy_timeout_s` for the write lock."""
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_s * 1000}")
+        cur.close()
+
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
+    event.listen(engine, "connect", pragmas)
+    return engine
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -68,8 +74,7 @@ def make_engine(url: str | None = None) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            engine = _sqlite_engine(url, busy_timeout_s=30)
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     except Exception as exc:  # noqa: BLE001 - any driver/URL problem is a configuration error
@@ -81,10 +86,7 @@ def no_wait_engine(engine: Engine) -> Engine:
     """A second engine on the same SQLite file whose connections never wait for the write lock: a
     locked database fails at once ("database is locked") instead of after the busy timeout. For work
     done on an event loop, which must not block; the caller retries elsewhere when it fails."""
-    other = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 0})
-    event.listen(other, "connect", _sqlite_pragmas)
-    event.listen(other, "connect", lambda conn, _record: conn.execute("PRAGMA busy_timeout=0"))
-    return other
+    return _sqlite_engine(engine.url, busy_timeout_s=0)
 
 
 def get_engine(url: str | None = None) -> Engine:
