@@ -145,7 +145,7 @@ def build(root: Path, n_events: int) -> tuple[str, Path]:
     report2 = ingest_objects(engine, platform_events(utcnow() - timedelta(days=5)), source="bench-platform")
     assert not report.rejected and not report2.rejected
     print(f"store: {report.accepted + report2.accepted:,} events ingested in {time.perf_counter() - start:.1f} s")
-    from governance.policy.records import approve
+    from governance.approvals.records import approve
     from governance.registry.service import VersionSpec, register_model, register_version
 
     with session_scope(engine) as session:
@@ -220,9 +220,9 @@ def importtime(cmd: list[str], env: dict[str, str]) -> list[tuple[int, str]]:
 
 def breakdown(url: str, policies: Path) -> dict[str, float]:
     """In-process (warm imports): where one check's time goes."""
+    from governance.gate.gather import build_context
     from governance.policy.context import EvaluationContext
     from governance.policy.evaluator import evaluate_bundle
-    from governance.policy.gather import build_context
     from governance.policy.loader import load_bundle
     from governance.store.db import make_engine, session_scope
     from governance.timeutil import utcnow

@@ -7,7 +7,7 @@ Usage: python bench/report.py [N_VERSIONS]    (BENCH_REPEAT=k: best of k renders
 Stages: report model from the store; HTML (Jinja2, SVG charts and diagrams built in Python); PDF/A-3b render with
 results.json embedded (`render_pdf`: WeasyPrint with Python's cyclic garbage collector paused; a report this long is
 rendered in parts on two cores, the front here and the version sections in two forked children, merged with
-pikepdf: governance/signing/parallel_pdf.py); PAdES signature plus in-toto attestation. The bare render is
+pikepdf: governance/reports/parallel_pdf.py); PAdES signature plus in-toto attestation. The bare render is
 `weasyprint.HTML(string=html).render().write_pdf()` exactly as a user would call it (collector on, no PDF/A, no
 attachment, one process), so the ratio shows what our pipeline adds or saves. GOV_RENDER_PARTS=0 renders in one
 process. BENCH_HTML=PATH keeps the HTML for profiling.
@@ -37,11 +37,11 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
 
 
 def seed(url: str, n: int) -> None:
+    from governance.approvals.records import approve
     from governance.evidence.evaluation import Settings
     from governance.evidence.fairness import FairnessRequest, evaluate_fairness
+    from governance.gate.service import run_check
     from governance.lineage.ingest import ingest_paths
-    from governance.policy.records import approve
-    from governance.policy.service import run_check
     from governance.registry.service import VersionSpec, register_model, register_version
 
     engine = make_engine(url)
@@ -72,12 +72,13 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     import weasyprint
 
+    from governance.period import parse_period
     from governance.reports.model import build_audit_model
-    from governance.reports.period import parse_period
+    from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
     from governance.reports.render import render_audit_html
     from governance.signing.attest import attest_report
     from governance.signing.keys import init_keys, load_signer
-    from governance.signing.pdf import Attachment, PdfMetadata, render_pdf, sign_pdf
+    from governance.signing.pdf import sign_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"

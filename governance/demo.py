@@ -166,7 +166,7 @@ def _fairness(engine: Any, say: Callable[[str], None]) -> None:
 
 
 def _approvals(engine: Any, say: Callable[[str], None]) -> None:
-    from governance.policy.records import approve
+    from governance.approvals.records import approve
     from governance.store.db import session_scope
 
     with session_scope(engine) as session:
@@ -189,8 +189,8 @@ def _keys(folder: Path, say: Callable[[str], None]) -> tuple[Any, Path]:
 
 
 def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: Any) -> None:
+    from governance.gate.service import run_check
     from governance.ledger.chain import write_checkpoint
-    from governance.policy.service import run_check
     from governance.store.db import session_scope
 
     for model, version, expected in EXPECTED:
@@ -221,7 +221,7 @@ def _ledger_has_entries(session: Any) -> bool:
 
 
 def _reports(engine: Any, say: Callable[[str], None], result: DemoResult, out_dir: Path, cert: Path) -> None:
-    from governance.reports.period import parse_period
+    from governance.period import parse_period
     from governance.reports.service import SignOptions, audit_report, blocked_report, scorecard_report
     from governance.signing.verify import verify_report
     from governance.store.db import session_scope

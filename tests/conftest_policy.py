@@ -151,7 +151,7 @@ def store_fairness(session: Any, platform: Platform,
 
 def approve_all(engine: Engine, platform: Platform) -> None:
     """The approvals the default pack asks for, by people who neither created nor trained the model."""
-    from governance.policy.records import approve
+    from governance.approvals.records import approve
     from governance.store.db import session_scope
 
     with session_scope(engine) as session:

@@ -145,7 +145,7 @@ def event_stream(client: int, n: int, *, bad_every: int = 20, jobs: int = 16,
 
 
 def canonical_digest(body: bytes) -> str:
-    from governance.lineage.ingest import canonical_digest as digest
+    from governance.digest import canonical_digest as digest
 
     return digest(json.loads(body))
 

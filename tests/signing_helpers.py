@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
 from governance.signing.attest import attest_report, default_attestation_path, write_attestation
 from governance.signing.keys import Signer
-from governance.signing.pdf import Attachment, PdfMetadata, render_pdf, sign_pdf
+from governance.signing.pdf import sign_pdf
 
 POLICY_DIGEST = "sha256:" + hashlib.sha256(b"policy bundle v1").hexdigest()
 HTML = """<!doctype html><html lang="en"><head><title>Audit</title>

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from governance.api.deps import RETRY_ATTEMPTS, is_transient, retry_transient
+from governance.store.retry import RETRY_ATTEMPTS, is_transient, retry_transient
 
 
 @pytest.mark.parametrize(("exc", "transient"), [

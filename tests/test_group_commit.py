@@ -14,9 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from governance.api.group_commit import GroupCommit, write_statuses
-from governance.lineage.ingest import Accepted, validate_item
+from governance.lineage.collect import Accepted
+from governance.lineage.group_commit import GroupCommit, write_statuses
 from governance.lineage.sources import SourceItem
+from governance.lineage.validate import validate_item
 from tests.helpers import snapshot
 from tests.service_helpers import assert_error_shape
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from governance.api.group_lookup import GroupLookup
 from governance.auth import tokens
+from governance.auth.group_lookup import GroupLookup
 from tests.service_helpers import make_token
 
 
@@ -22,7 +22,7 @@ def test_concurrent_lookups_share_a_query_and_a_revocation_counts_at_once(engine
         queries.append(sorted(secrets))
         return real(eng, secrets)
 
-    monkeypatch.setattr("governance.api.group_lookup.lookup_many", counting)
+    monkeypatch.setattr("governance.auth.group_lookup.lookup_many", counting)
     group = GroupLookup(engine)
 
     async def scenario() -> None:

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 
 from governance.errors import ConfigError, InputError
 from governance.ledger.chain import GENESIS, append_blocked, checkpoint_interval, write_checkpoint
-from governance.ledger.keys_adapter import find_signer
 from governance.signing.keys import KeyPaths
+from governance.signing.ledger_keys import find_signer
 from governance.store.db import make_engine, session_scope
 from governance.timeutil import utcnow
 from tests.ledger_helpers import append, reference_digest, rows, verify

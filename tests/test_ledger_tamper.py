@@ -18,10 +18,10 @@ from sqlalchemy.exc import DBAPIError
 from governance.errors import ConflictError, InputError
 from governance.ledger.chain import GENESIS, append_blocked, write_checkpoint
 from governance.ledger.export import export
-from governance.ledger.keys_adapter import find_signer
 from governance.ledger.retention import purge_before
 from governance.ledger.verify import ChainReport
 from governance.signing.keys import KeyPaths, init_keys
+from governance.signing.ledger_keys import find_signer
 from governance.store.db import session_scope
 from governance.timeutil import utcnow
 from tests.ledger_helpers import append, reference_digest, rows, tamper, verify

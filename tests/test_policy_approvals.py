@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from governance.approvals.records import approve
 from governance.errors import ConflictError
-from governance.policy.records import approve
 from governance.store.db import session_scope
 from tests.conftest_policy import DIGEST, OTHER_DIGEST, seeded, seeded_template  # noqa: F401 - fixtures
 from tests.helpers import gov
@@ -27,7 +27,7 @@ def test_gov_approve_records_who_when_and_the_digest(seeded: Engine) -> None:  #
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"approval 1: bob approved credit-risk 3 as business-owner ({DIGEST}) at ")
     with session_scope(seeded) as session:
-        from governance.policy.tables import Approval
+        from governance.approvals.tables import Approval
 
         row = session.get(Approval, 1)
         assert row is not None
@@ -60,7 +60,7 @@ def test_the_training_run_author_cannot_approve(seeded: Engine) -> None:  # noqa
 
 
 def test_an_approval_for_a_different_artifact_digest_does_not_count(seeded: Engine) -> None:  # noqa: F811
-    from governance.policy.tables import Approval
+    from governance.approvals.tables import Approval
     from governance.registry.service import get_version
     from governance.timeutil import utcnow
 

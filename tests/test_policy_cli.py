@@ -239,7 +239,7 @@ def test_policy_commands(seeded: Engine, tmp_path: Path) -> None:  # noqa: F811
 
 def test_check_and_replay_on_each_back_end(engine: Engine) -> None:
     """The same gate on SQLite and PostgreSQL (JSON columns, timestamps, the ledger's lock)."""
-    from governance.policy.service import replay_decision, run_check
+    from governance.gate.service import replay_decision, run_check
     from governance.store.db import session_scope
 
     platform = seed_platform(engine)

@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from governance.digest import canonical_json
+from governance.gate.gather import build_context, classifications
 from governance.lineage.ingest import ingest_objects
 from governance.policy.context import EvaluationContext
 from governance.policy.evaluator import evaluate_bundle
-from governance.policy.gather import build_context, classifications
 from governance.policy.loader import load_documents
 from governance.store.db import session_scope
 from governance.timeutil import utcnow

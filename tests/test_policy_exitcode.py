@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from governance.policy.exitcode import BLOCKED, CONFIG_ERROR, DEPLOYABLE, USAGE_ERROR, blocks, exit_code
+from governance.gate.exitcode import BLOCKED, CONFIG_ERROR, DEPLOYABLE, USAGE_ERROR, blocks, exit_code
 from governance.policy.model import Mode, Verdict
 from tests.conftest_policy import approve_all, seeded, seeded_template  # noqa: F401 - fixtures
 from tests.helpers import gov

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from governance.errors import ConfigError
+from governance.gate.exitcode import BLOCKED, DEPLOYABLE
 from governance.policy.context import EvaluationContext
 from governance.policy.evaluator import evaluate_bundle, evaluate_policy
-from governance.policy.exitcode import BLOCKED, DEPLOYABLE
 from governance.policy.lint import lint
 from governance.policy.loader import PolicyLoadError, load_bundle, load_documents, parse_policy
 from governance.policy.model import Verdict

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from governance.errors import ConfigError, ConflictError
+from governance.gate.retention import minimum_retention, purge_decisions
 from governance.policy.loader import load_bundle, load_documents
-from governance.policy.retention import minimum_retention, purge_decisions
 from governance.store.db import session_scope
 from governance.timeutil import iso, utcnow
 from tests.conftest_policy import DEFAULT_POLICIES, seeded, seeded_template  # noqa: F401 - fixtures

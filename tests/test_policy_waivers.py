@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from governance.approvals.records import waive
 from governance.errors import InputError, NotFoundError
-from governance.policy.records import waive
 from governance.store.db import session_scope
 from governance.timeutil import utcnow
 from tests.conftest_policy import seeded, seeded_template  # noqa: F401 - fixtures

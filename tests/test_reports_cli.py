@@ -20,7 +20,7 @@ POLICIES = str(REPO / "policies" / "default")
 @pytest.fixture
 def store(sqlite_engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A store with one model version and one blocked check (so the ledger has an entry)."""
-    from governance.policy.service import run_check
+    from governance.gate.service import run_check
     from governance.registry.service import VersionSpec, register_model, register_version
     from governance.store.db import session_scope
 

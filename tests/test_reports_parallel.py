@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from governance.signing.pdf import Attachment, PdfMetadata, embedded_files, render_pdf
+from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
+from governance.signing.pdf import embedded_files
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
 VERSIONS = 14
@@ -26,8 +27,8 @@ VERSIONS = 14
 def report_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
     """The audit report HTML of a store with 14 versions (bench/report.py's seeding), and its results."""
     from bench.report import POLICIES, seed
+    from governance.period import parse_period
     from governance.reports.model import build_audit_model
-    from governance.reports.period import parse_period
     from governance.reports.render import render_audit_html
     from governance.store.db import make_engine, session_scope
     from governance.timeutil import utcnow
@@ -115,7 +116,7 @@ def _dies(conn: Any, html: str, render_one: Any) -> None:
 def test_a_failing_part_falls_back_to_one_process(report_html: tuple[str, bytes], tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
                                                   child: Any, reason: str) -> None:
-    from governance.signing import parallel_pdf
+    from governance.reports import parallel_pdf
 
     monkeypatch.setattr(parallel_pdf, "_child", child)
     html, results = report_html
@@ -129,7 +130,7 @@ def test_a_failing_part_falls_back_to_one_process(report_html: tuple[str, bytes]
 def test_only_long_marked_documents_in_a_single_thread_are_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from governance.signing.parallel_pdf import CONTENT, SPLIT, parallel_allowed, plan_parts
+    from governance.reports.parallel_pdf import CONTENT, SPLIT, parallel_allowed, plan_parts
 
     head = "<html><head></head><body><div>running</div>" + CONTENT + "<p>front</p>"
     sections = [SPLIT + f"<section>{'x' * (i + 1) * 10}</section>" for i in range(12)]

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from governance.errors import InputError
+from governance.period import Period, parse_period
 from governance.reports.diagram import layers, lineage_svg
 from governance.reports.model import GroupRate, GroupRow, LineageNode
-from governance.reports.period import Period, parse_period
 from governance.reports.sections import separation_of_duties, wilson
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,10 +173,10 @@ def _overflow(html: str) -> list[str]:
 
 
 def test_long_identifiers_wrap_inside_the_page(sqlite_engine: Any) -> None:
+    from governance.approvals.records import approve
     from governance.demo import CREDIT_RUN, EXAMPLES
+    from governance.gate.service import run_check
     from governance.lineage.ingest import ingest_paths
-    from governance.policy.records import approve
-    from governance.policy.service import run_check
     from governance.registry.service import VersionSpec, register_model, register_version
     from governance.reports.model import build_audit_model
     from governance.reports.render import render_audit_html

@@ -37,9 +37,9 @@ class Signed:
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
     """A small store (one registered model, one version) and three signed reports from it."""
+    from governance.period import parse_period
     from governance.policy.loader import load_bundle
     from governance.registry.service import VersionSpec, register_model, register_version
-    from governance.reports.period import parse_period
     from governance.reports.service import SignOptions, audit_report, scorecard_report
     from governance.signing.keys import init_keys
     from governance.store.db import make_engine, session_scope

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from governance.reports.period import Period
+from governance.period import Period
 from governance.scorecard import levels
 from governance.scorecard.build import aggregate, compute_scorecard, lower_median, score_model
 from governance.scorecard.context import STAGES, ModelFacts, ScorecardContext, Settings
@@ -113,9 +113,9 @@ def test_settings_change_the_boundaries() -> None:
 
 def test_facts_come_from_the_store(sqlite_engine: Any) -> None:
     """The gatherer reads what the registry, lineage, evidence and policy modules stored."""
+    from governance.approvals.records import approve
     from governance.demo import CREDIT_RUN, EXAMPLES
     from governance.lineage.ingest import ingest_paths
-    from governance.policy.records import approve
     from governance.registry.service import VersionSpec, register_model, register_version
     from governance.scorecard.gather import gather_models
     from governance.store.db import session_scope

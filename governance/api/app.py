@@ -65,8 +65,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     """Build the app on `engine` (default: the configured store)."""
     from governance.api import approvals, checks, ledger, lineage, registry, reports, service
     from governance.api.fast_path import SingleEventFastPath
-    from governance.api.group_commit import GroupCommit
     from governance.api.security import Gate, check_routes
+    from governance.lineage.group_commit import GroupCommit
     from governance.store.db import no_wait_engine
     from governance.store.migrate import open_store
 

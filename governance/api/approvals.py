@@ -50,7 +50,7 @@ def _approval_dict(row: Any, model: str, version: str) -> dict[str, Any]:
 
 
 def _waiver_dict(row: Any) -> dict[str, Any]:
-    from governance.policy.records import waiver_status
+    from governance.approvals.records import waiver_status
     from governance.timeutil import iso, utcnow
 
     return {"id": row.id, "policy_id": row.policy_id, "model_glob": row.model_glob, "version": row.version,
@@ -63,7 +63,7 @@ def _waiver_dict(row: Any) -> dict[str, Any]:
 def approve(body: ApprovalIn, s: Session = DB,
             who: Principal = Depends(Requires(Permission.APPROVAL_WRITE))) -> JSONResponse:
     """Approve a version as the caller. Refused (403) when the caller created the version."""
-    from governance.policy.records import approve as record
+    from governance.approvals.records import approve as record
     from governance.registry.service import get_version
 
     _, mv = get_version(s, body.model, body.version)
@@ -82,7 +82,7 @@ def approvals(model: str = Query(..., min_length=1, max_length=512),
     """Every approval recorded for a version, oldest first (counted or not: the policy decides)."""
     from sqlmodel import col, select
 
-    from governance.policy.tables import Approval
+    from governance.approvals.tables import Approval
     from governance.registry.service import get_version
 
     registered, mv = get_version(s, model, version)
@@ -94,8 +94,8 @@ def approvals(model: str = Query(..., min_length=1, max_length=512),
 def waive(body: WaiverIn, request: Request, s: Session = DB,
           who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> JSONResponse:
     """Waive one policy (which must exist in the served bundle) for a scope until `expires_at`."""
+    from governance.approvals.records import waive as record
     from governance.policy.loader import load_bundle
-    from governance.policy.records import waive as record
 
     if body.expires_at.tzinfo is None:
         from governance.errors import InputError
@@ -112,7 +112,7 @@ def waive(body: WaiverIn, request: Request, s: Session = DB,
 def waivers(all: bool = Query(False, description="Include expired and revoked waivers"),  # noqa: A002
             s: Session = DB) -> list[dict[str, Any]]:
     """Waivers in force, newest first (or every waiver)."""
-    from governance.policy.records import list_waivers
+    from governance.approvals.records import list_waivers
 
     return [_waiver_dict(w) for w in list_waivers(s, include_inactive=all)]
 
@@ -121,6 +121,6 @@ def waivers(all: bool = Query(False, description="Include expired and revoked wa
 def revoke(waiver_id: int = WAIVER_ID, s: Session = DB,
            who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> dict[str, Any]:
     """Revoke a waiver now, as the caller; it stays on record. 409 if it already was."""
-    from governance.policy.records import revoke_waiver
+    from governance.approvals.records import revoke_waiver
 
     return _waiver_dict(revoke_waiver(s, waiver_id, by=who.name))

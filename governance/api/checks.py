@@ -36,7 +36,7 @@ def run_check(body: CheckIn, request: Request, s: Session = DB,
               who: Principal = Depends(Requires(Permission.CHECK_RUN))) -> JSONResponse:
     """Evaluate every policy for the version and target; store the decision (and the ledger entry if it
     blocks). `exit_code` is what `gov check` would exit with: 0 deployable, 1 blocked."""
-    from governance.policy.service import run_check as check
+    from governance.gate.service import run_check as check
 
     report = check(s, body.model, body.version, body.target, policy_dir=request.app.state.settings.policies(),
                    requested_by=who.name, ci_env=body.ci)
@@ -48,7 +48,7 @@ def run_check(body: CheckIn, request: Request, s: Session = DB,
 def list_decisions(model: str | None = Query(None, max_length=512), limit: int = Query(50, ge=1, le=1000),
                    s: Session = DB) -> list[dict[str, Any]]:
     """Recent decisions, newest first."""
-    from governance.policy.service import list_decisions as query
+    from governance.gate.service import list_decisions as query
     from governance.timeutil import iso
 
     return [{"id": d.id, "model": d.model, "version": d.version, "target": d.target, "deployable": d.deployable,
@@ -59,8 +59,8 @@ def list_decisions(model: str | None = Query(None, max_length=512), limit: int =
 @router.get("/decisions/{decision_id}", dependencies=READ)
 def get_decision(decision_id: str = DECISION_ID, context: bool = Query(False), s: Session = DB) -> dict[str, Any]:
     """A stored decision as the check reported it; `context=true` adds the evaluation context it read."""
-    from governance.policy.service import get_decision as find
-    from governance.policy.service import report_of
+    from governance.gate.service import get_decision as find
+    from governance.gate.service import report_of
 
     row = find(s, decision_id)
     data = report_of(row).to_dict()
@@ -72,7 +72,7 @@ def get_decision(decision_id: str = DECISION_ID, context: bool = Query(False), s
 @router.post("/decisions/{decision_id}/replay", dependencies=READ)
 def replay(decision_id: str = DECISION_ID, s: Session = DB) -> dict[str, Any]:
     """Re-evaluate a decision from its stored context and policy texts (writes nothing)."""
-    from governance.policy.service import replay_decision
+    from governance.gate.service import replay_decision
 
     result = replay_decision(s, decision_id)
     stored = result.stored

@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from governance.api.deps import DB, PayloadTooLarge, read_body, retry_transient
+from governance.api.deps import DB, PayloadTooLarge, read_body
 from governance.api.errors import ERROR_RESPONSES
 from governance.api.security import Requires
 from governance.auth.roles import Permission
 from governance.errors import InputError
 from governance.lineage.sources import MAX_EVENT_BYTES
+from governance.store.retry import retry_transient
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"], responses=ERROR_RESPONSES)
 BATCH_LIMIT = 16 * 1024 * 1024
@@ -45,7 +46,8 @@ async def post_event(request: Request) -> JSONResponse:
 
 async def ingest_one(request: Request) -> JSONResponse:
     """Validate the body's event, hand it to the group commit, answer when it is committed."""
-    from governance.lineage.ingest import Rejection, record_rejections, validate_item
+    from governance.lineage.ingest import record_rejections
+    from governance.lineage.validate import Rejection, validate_item
 
     body = await read_body(request, MAX_EVENT_BYTES)
     item = (await _candidates(request, body, "http", batch=False))[0]

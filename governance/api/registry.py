@@ -82,7 +82,7 @@ def training_data(model: str = MODEL, version: str = VERSION, depth: int | None 
 @router.get("/models/{model:path}/versions/{version}", dependencies=READ)
 def get_version(model: str = MODEL, version: str = VERSION, s: Session = DB) -> dict[str, Any]:
     """One version with its training lineage."""
-    from governance.registry.show import describe
+    from governance.lineage.model_view import describe
 
     return describe(s, model, version)[0]
 
@@ -103,6 +103,6 @@ def register_version(body: VersionIn, model: str = MODEL, s: Session = DB,
 @router.get("/models/{model:path}", dependencies=READ)
 def get_model(model: str = MODEL, s: Session = DB) -> dict[str, Any]:
     """One model and its versions."""
-    from governance.registry.show import describe
+    from governance.lineage.model_view import describe
 
     return describe(s, model, None)[0]

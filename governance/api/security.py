@@ -21,8 +21,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from governance.api.errors import error_response
-from governance.api.group_lookup import GroupLookup
 from governance.auth.errors import AuthenticationError, PermissionDenied
+from governance.auth.group_lookup import GroupLookup
 from governance.auth.roles import Permission, allows
 from governance.auth.tokens import Principal
 

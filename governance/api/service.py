@@ -29,8 +29,8 @@ def stats(s: Session = DB) -> dict[str, Any]:
     """Counters to watch: stored and rejected events (their growth is the ingest and rejection rate),
     decisions, the ledger head, active tokens."""
     from governance.auth.tables import ApiToken
+    from governance.gate.tables import Decision
     from governance.ledger.tables import LedgerEntry
-    from governance.policy.tables import Decision
     from governance.store.tables import RawEvent, RejectedEvent
     from governance.timeutil import iso
 

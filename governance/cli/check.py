@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from governance.policy.report import CheckReport
+    from governance.gate.report import CheckReport
 
 DEFAULT_POLICY_DIR = Path("policies") / "default"
 POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
@@ -40,14 +40,14 @@ def check(
                                help="Run the check on this `gov serve` (token in GOV_TOKEN) instead of locally."),
 ) -> None:
     """Evaluate every policy for MODEL VERSION deployed to --target; store the decision; exit 0 or 1."""
-    from governance.policy.render import outputter
+    from governance.gate.render import outputter
 
     renderer = outputter(fmt)  # a bad --format fails before anything is evaluated or stored
     if server:
         report = _remote(server, model, version, target, policies, as_user)
     else:
+        from governance.gate.service import run_check
         from governance.identity import current_user
-        from governance.policy.service import run_check
         from governance.store.db import session_scope
         from governance.store.migrate import open_store
 
@@ -67,8 +67,8 @@ def check(
 def _remote(server: str, model: str, version: str, target: str, policies: Path | None,
             as_user: str | None) -> CheckReport:
     from governance.errors import InputError
+    from governance.gate.remote import remote_check
     from governance.identity import ci_context
-    from governance.policy.remote import remote_check
 
     if policies is not None or as_user is not None:
         raise InputError("with --server the server's policies apply and its token names who asks",
@@ -94,8 +94,8 @@ def approve(
     comment: str = typer.Option(None, "--comment", help="Free text kept with the approval."),
 ) -> None:
     """Approve MODEL VERSION as --role: records who, when and the artifact digest approved."""
+    from governance.approvals.records import approve as record
     from governance.identity import current_user
-    from governance.policy.records import approve as record
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso
@@ -122,9 +122,9 @@ def waive(
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
 ) -> None:
     """Waive one policy for a scope until --expires; it appears in every output of every check it covers."""
+    from governance.approvals.records import waive as record
     from governance.identity import current_user
     from governance.policy.loader import load_bundle
-    from governance.policy.records import waive as record
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso

@@ -20,8 +20,8 @@ def show(
     """A stored decision, rendered exactly like the check that made it."""
     import json
 
-    from governance.policy.render import outputter
-    from governance.policy.service import get_decision, report_of
+    from governance.gate.render import outputter
+    from governance.gate.service import get_decision, report_of
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 
@@ -43,7 +43,7 @@ def replay(
     """Re-evaluate a decision from its stored context and policy texts. Exit 0 reproduced, 1 it differs."""
     import json
 
-    from governance.policy.service import replay_decision
+    from governance.gate.service import replay_decision
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 
@@ -78,7 +78,7 @@ def list_decisions(
     """Recent decisions, newest first."""
     import json
 
-    from governance.policy.service import list_decisions as query
+    from governance.gate.service import list_decisions as query
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso
@@ -107,8 +107,8 @@ def purge(
 ) -> None:
     """Delete old decisions; refused inside the retention the data_retention policies state."""
     from governance.errors import InputError
+    from governance.gate.retention import purge_decisions
     from governance.policy.loader import load_bundle
-    from governance.policy.retention import purge_decisions
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import parse_timestamp

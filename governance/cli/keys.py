@@ -36,7 +36,7 @@ def init(
     if (key is None) != (cert is None):
         raise InputError("give both --key and --cert", where="--key/--cert")
     if import_pkcs12 is not None or key is not None:
-        from governance.reports.signing_keys import import_signer
+        from governance.signing.key_folder import import_signer
         from governance.signing.keys import load_pkcs12, load_signer
 
         if import_pkcs12 is not None and key is not None:
@@ -72,7 +72,7 @@ def show(
     """The signing key in use: subject, algorithm, key id, validity, files."""
     import json
 
-    from governance.reports.signing_keys import describe
+    from governance.signing.key_folder import describe
 
     info = describe(folder, os.environ.get("GOV_SIGNING_PASSPHRASE") or None)
     if fmt == "json":

@@ -78,8 +78,8 @@ def verify(
 
     from governance.errors import InputError
     from governance.ledger.export import load_anchors
-    from governance.ledger.keys_adapter import load_trusted_pem
     from governance.ledger.verify import verify_chain
+    from governance.signing.ledger_keys import load_trusted_pem
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 
@@ -111,7 +111,7 @@ def checkpoint(
     from governance.errors import ConfigError, InputError
     from governance.ledger.chain import write_checkpoint
     from governance.ledger.export import checkpoint_to_dict
-    from governance.ledger.keys_adapter import default_key_dir, find_signer
+    from governance.signing.ledger_keys import default_key_dir, find_signer
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 

@@ -105,7 +105,7 @@ def waivers(
     """Waivers in force (or all of them)."""
     import json
 
-    from governance.policy.records import list_waivers, waiver_status
+    from governance.approvals.records import list_waivers, waiver_status
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso, utcnow
@@ -132,8 +132,8 @@ def revoke_waiver(
     as_user: str = typer.Option(None, "--as", help="Who revokes (default: GOV_USER or the OS user)."),
 ) -> None:
     """Revoke a waiver now; it stays on record."""
+    from governance.approvals.records import revoke_waiver as revoke
     from governance.identity import current_user
-    from governance.policy.records import revoke_waiver as revoke
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso

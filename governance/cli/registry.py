@@ -90,7 +90,7 @@ def show(model: str, version: str = typer.Argument(None),
     """A model, or one version with its training lineage."""
     import json
 
-    from governance.registry.show import describe
+    from governance.lineage.model_view import describe
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 

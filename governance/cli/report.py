@@ -104,7 +104,7 @@ def audit(
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """The audit report: verdicts, fairness, approvals, waivers, lineage, blocked deployments, crosswalk."""
-    from governance.reports.period import parse_period
+    from governance.period import parse_period
     from governance.reports.service import audit_report
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
@@ -136,7 +136,7 @@ def scorecard(
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """Maturity levels 0-3 per model, team and organisation, with the evidence behind each criterion."""
-    from governance.reports.period import parse_period
+    from governance.period import parse_period
     from governance.reports.service import scorecard_report
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
@@ -172,7 +172,7 @@ def blocked(
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """Blocked deployments in the period, from the ledger, with the chain's verification and checkpoints."""
-    from governance.reports.period import parse_period
+    from governance.period import parse_period
     from governance.reports.service import blocked_report
     from governance.store.db import session_scope
     from governance.store.migrate import open_store

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from governance.digest import canonical_json, json_sha256
 from governance.errors import ConfigError, ConflictError, InputError
-from governance.ledger import keys_adapter
 from governance.ledger.tables import LedgerCheckpoint, LedgerEntry
+from governance.signing import ledger_keys
 from governance.timeutil import to_utc, utcnow
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def write_checkpoint(session: Session, signer: Signer) -> tuple[LedgerCheckpoint
 
 def _checkpoint_if_key(session: Session, entry: LedgerEntry, key_dir: Path | None) -> None:
     try:
-        signer = keys_adapter.find_signer(key_dir)
+        signer = ledger_keys.find_signer(key_dir)
     except ConfigError as exc:
         log.warning("ledger checkpoint at seq %d skipped: %s", entry.seq, exc.one_line())
         return
@@ -145,12 +145,12 @@ def _checkpoint_if_key(session: Session, entry: LedgerEntry, key_dir: Path | Non
 def _sign(session: Session, signer: Signer, seq: int, head: str) -> LedgerCheckpoint:
     # Stored to the microsecond, as format_at renders it: the statement must be rebuilt exactly.
     at = utcnow()
-    algorithm, keyid = keys_adapter.algorithm(signer), keys_adapter.keyid(signer)
+    algorithm, keyid = ledger_keys.algorithm(signer), ledger_keys.keyid(signer)
     statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm,
                                      signer_keyid=keyid)
     checkpoint = LedgerCheckpoint(
-        seq=seq, head_digest=head, at=at, algorithm=algorithm, signature=keys_adapter.sign(signer, statement),
-        signer_keyid=keyid, signer_pem=keys_adapter.certificate_pem(signer))
+        seq=seq, head_digest=head, at=at, algorithm=algorithm, signature=ledger_keys.sign(signer, statement),
+        signer_keyid=keyid, signer_pem=ledger_keys.certificate_pem(signer))
     session.add(checkpoint)
     session.flush()
     return checkpoint

@@ -21,7 +21,7 @@ from governance.timeutil import iso, to_utc, utcnow
 
 def earliest_allowed_cutoff(min_retention_days: float, now: datetime | None = None) -> datetime:
     """The latest cutoff a purge may use: everything younger than this is still retained.
-    Days may be fractional (`governance.policy.retention.minimum_retention(...) / timedelta(days=1)`)."""
+    Days may be fractional (`governance.gate.retention.minimum_retention(...) / timedelta(days=1)`)."""
     if min_retention_days < 0:
         raise InputError(f"retention must be zero or more days, got {min_retention_days}",
                          where="min_retention_days")

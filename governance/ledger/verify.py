@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from governance.digest import json_sha256
 from governance.errors import InputError
-from governance.ledger import keys_adapter
 from governance.ledger.chain import GENESIS, checkpoint_statement, entry_preimage
+from governance.signing import ledger_keys
 
 ENTRY_COLUMNS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
                  "ci", "at", "prev_digest", "digest")
@@ -159,19 +159,19 @@ def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: Chai
     try:
         statement = checkpoint_statement(seq=seq, head_digest=str(cp["head_digest"]), at=_datetime(cp["at"]),
                                          algorithm=str(cp["algorithm"]), signer_keyid=str(cp["signer_keyid"]))
-        pem_keyid = keys_adapter.pem_keyid(str(cp["signer_pem"]))
+        pem_keyid = ledger_keys.pem_keyid(str(cp["signer_pem"]))
     except (TypeError, ValueError, InputError) as exc:
         report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
         return
     if pem_keyid != cp["signer_keyid"]:
         report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid is not the key of signer_pem"))
         return
-    if trust_cert is not None and not keys_adapter.same_public_key(trust_cert, str(cp["signer_pem"])):
+    if trust_cert is not None and not ledger_keys.same_public_key(trust_cert, str(cp["signer_pem"])):
         report.problems.append(Problem(seq, "untrusted_signer", (
             f"checkpoint signed by key {cp['signer_keyid']}, not by the trusted key")))
         return
     key = trust_cert if trust_cert is not None else str(cp["signer_pem"])
-    if not keys_adapter.verify(key, statement, str(cp["signature"])):
+    if not ledger_keys.verify(key, statement, str(cp["signature"])):
         report.problems.append(Problem(seq, "bad_signature", "checkpoint signature does not verify"))
 
 

@@ -6,10 +6,9 @@ Pure Python over the decoded events: what each table receives once per batch (pr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    from governance.lineage.ingest import Accepted
+from governance.lineage.sources import SourceItem
 
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
 
@@ -47,6 +46,16 @@ class Facts(NamedTuple):
     inputs: tuple[Dataset, ...]  # (node id, ns, name, facets, inputFacets)
     outputs: tuple[Dataset, ...]  # (node id, ns, name, facets, outputFacets)
     dataset: Dataset | None  # DatasetEvent's dataset (io facets None)
+
+
+class Accepted(NamedTuple):
+    """A valid event on its way to the store (a NamedTuple: cheap to make, one per event)."""
+
+    item: SourceItem
+    digest: str
+    kind: str
+    event_time: datetime  # aware, UTC
+    facts: Facts  # what the projection needs of it
 
 
 def _datasets(items: Any, io_key: str) -> tuple[Dataset, ...]:

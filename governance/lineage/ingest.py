@@ -12,17 +12,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from governance.errors import InputError
-from governance.lineage.collect import Facts, facts
+from governance.lineage.collect import Accepted
 from governance.lineage.sources import SourceItem, expand_paths, read_file
-from governance.timeutil import to_utc, utcnow
+from governance.lineage.validate import Rejection, validate_item
+from governance.timeutil import utcnow
 
 # Events per transaction. A batch writes each job/dataset/edge it touches once, whatever the number of
 # events that touched it, and commits (WAL append, maybe a checkpoint) once, so larger is cheaper per
@@ -30,17 +29,6 @@ from governance.timeutil import to_utc, utcnow
 # bench/ingest.py: 5,000 beat 2,000 by ~15% and 10,000 by ~10% on 20,000 events, tied at 100,000.
 BATCH_SIZE = 5_000
 GC_THRESHOLD = 200_000  # allocations between young-generation GC passes during file ingest (default 700)
-
-
-@dataclass(frozen=True)
-class Rejection:
-    where: str
-    json_path: str | None
-    reason: str
-
-    def line(self) -> str:
-        path = f"{self.json_path}: " if self.json_path else ""
-        return f"{self.where}: {path}{self.reason}"
 
 
 @dataclass
@@ -55,90 +43,6 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{self.accepted} new event(s), {self.duplicates} duplicate(s) already stored, "
                 f"{len(self.rejected)} rejected")
-
-
-class Accepted(NamedTuple):
-    """A valid event on its way to the store (a NamedTuple: cheap to make, one per event)."""
-
-    item: SourceItem
-    digest: str
-    kind: str
-    event_time: datetime  # aware, UTC
-    facts: Facts  # what the projection needs of it
-
-
-# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False), with the C encoder built
-# once instead of per call (no circular check: decoded JSON cannot be circular).
-_canonical = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ":", ",", True, False, True) \
-    if c_make_encoder is not None else None
-
-
-def canonical_json(obj: Any) -> str:
-    """Canonical JSON (sorted keys, no whitespace, UTF-8 kept): what the digest is taken over."""
-    if _canonical is None or isinstance(obj, str):
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "".join(_canonical(obj, 0))
-
-
-def canonical_digest(obj: Any) -> str:
-    """sha256 over canonical JSON (sorted keys, no whitespace): formatting does not make a new event."""
-    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
-
-
-class Valid(NamedTuple):
-    digest: str
-    kind: str
-    event_time: datetime  # aware, UTC
-
-
-class Problem(NamedTuple):
-    json_path: str | None
-    reason: str
-
-
-def decode_text(text: str) -> Any:
-    """json.loads, with a malformed text reported as a Problem (returned, not raised)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Problem(None, f"malformed JSON: {exc.msg} (column {exc.colno})")
-
-
-def check_value(obj: Any) -> Valid | Problem:
-    """Validate one decoded event to the spec (and its evidence facets); take its digest."""
-    from governance.lineage.evidence_facets import validate_run_facets
-    from governance.lineage.parse import parse_event
-
-    try:
-        # The canonical text is what the digest hashes; parse_event checks it for NUL and lone surrogates
-        # too, instead of serialising the event again. A Python caller's object that cannot be
-        # serialised (or nests too deeply) is left to parse_event to reject.
-        text: str | None = canonical_json(obj)
-    except (TypeError, ValueError, RecursionError):
-        text = None
-    try:
-        parsed = parse_event(obj, text=text)
-        if parsed.kind == "RunEvent":
-            validate_run_facets(obj)
-    except InputError as exc:
-        return Problem(getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
-    digest = canonical_digest(obj) if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Valid(digest, parsed.kind, to_utc(parsed.event_time))
-
-
-def validate_item(item: SourceItem) -> Accepted | Rejection:
-    """Parse one candidate with the OpenLineage models; a problem becomes a Rejection."""
-    if item.error is not None:
-        return Rejection(item.where, None, item.error)
-    # File lines arrive undecoded (obj None), so that a worker process can decode them (pipeline.py).
-    obj = item.obj if item.obj is not None else decode_text(item.text)
-    if isinstance(obj, Problem):
-        return Rejection(item.where, *obj)
-    outcome = check_value(obj)
-    if isinstance(outcome, Problem):
-        return Rejection(item.where, *outcome)
-    digest, kind, event_time = outcome
-    return Accepted(item, digest, kind, event_time, facts(obj, kind))
 
 
 def ingest_items(engine: Engine, items: Iterable[SourceItem], *,

@@ -18,9 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from governance.lineage.collect import Facts, facts
-from governance.lineage.ingest import Accepted, Problem, Rejection, check_value, decode_text, validate_item
+from governance.lineage.collect import Accepted, Facts, facts
 from governance.lineage.sources import SourceItem
+from governance.lineage.validate import Problem, Rejection, check_value, decode_text, validate_item
 
 CHUNK = 1000  # lines per round trip: ~0.6 MB of text, a few ms of work
 MIN_BYTES = 4_000_000  # below ~6,000 events starting a process costs more than it saves

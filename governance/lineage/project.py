@@ -26,7 +26,7 @@ from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from governance.lineage.ingest import Accepted
+    from governance.lineage.collect import Accepted
 
 __all__ = ["TERMINAL", "node_id", "write_batch"]
 

@@ -3,7 +3,7 @@
 `to_dict()` is the canonical JSON form: it is stored in the decision, it is what CEL sees, and
 `from_dict()` rebuilds the same typed context from it (replay, policy tests). Derived facts
 (classifications, owners, authors, deletion evidence) are computed once when the context is built
-from the store (`governance.policy.gather`) and stored, so a replay reads exactly what the check read.
+from the store (`governance.gate.gather`) and stored, so a replay reads exactly what the check read.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from governance.gate.exitcode import blocks, exit_code
 from governance.policy.context import EvaluationContext, WaiverRecord
-from governance.policy.exitcode import blocks, exit_code
 from governance.policy.kinds import kind_module
 from governance.policy.loader import PolicyBundle
 from governance.policy.model import Mode, Outcome, Policy, RuleResult, Verdict

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from governance.period import Period
 from governance.reports.model import jsonable
-from governance.reports.period import Period
 from governance.timeutil import to_utc
 
 SCHEMA = "gov.blocked-register/1"
@@ -117,9 +117,9 @@ def build_blocked_register(session: Session, *, period: Period, model_glob: str 
     from sqlmodel import col, select
 
     from governance.ledger.export import list_entries
-    from governance.ledger.keys_adapter import load_trusted_pem
     from governance.ledger.tables import LedgerCheckpoint
     from governance.ledger.verify import verify_chain
+    from governance.signing.ledger_keys import load_trusted_pem
 
     trusted = load_trusted_pem(trust_cert) if trust_cert is not None else None
     report = verify_chain(session, trust_cert=trusted)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from governance.digest import bytes_sha256, json_sha256
+from governance.period import Period
 from governance.reports import sections
 from governance.reports.model import (
     AuditReport,
@@ -25,7 +26,6 @@ from governance.reports.model import (
     Summary,
     VersionView,
 )
-from governance.reports.period import Period
 from governance.timeutil import to_utc, utcnow
 
 FAILING = frozenset({"fail", "error", "not_evaluated", "warn"})
@@ -90,8 +90,9 @@ def _in_scope(session: Session, v: Any, all_versions: list[Any], period: Period)
 
 
 def _activity(session: Session, version_id: int, period: Period) -> bool:
+    from governance.approvals.tables import Approval
     from governance.evidence.tables import FairnessEvaluation
-    from governance.policy.tables import Approval, Decision
+    from governance.gate.tables import Decision
 
     for table, column in ((Decision, Decision.created_at), (Approval, Approval.created_at),
                           (FairnessEvaluation, FairnessEvaluation.evaluated_at)):
@@ -104,8 +105,8 @@ def _activity(session: Session, version_id: int, period: Period) -> bool:
 
 def version_view(session: Session, model: Any, v: Any, period: Period, as_of: datetime) -> VersionView:
     """One version's section: latest decision per target, fairness, approvals, waivers, lineage."""
-    from governance.policy.gather import build_context
-    from governance.policy.records import list_waivers
+    from governance.approvals.records import list_waivers
+    from governance.gate.gather import build_context
 
     ctx = build_context(session, model.name, v.version, "production", evaluated_at=as_of)
     authors = ctx.training_run.authors if ctx.training_run else ()
@@ -136,7 +137,7 @@ def _anchor(model: str, version: str) -> str:
 
 def _decisions(session: Session, version_id: int, period: Period) -> tuple[list[DecisionView], int]:
     """The latest decision per target within the period, and how many earlier ones there were."""
-    from governance.policy.tables import Decision
+    from governance.gate.tables import Decision
 
     rows = session.exec(select(Decision).where(Decision.model_version_id == version_id,
                                                col(Decision.created_at) >= period.start,
@@ -150,7 +151,7 @@ def _decisions(session: Session, version_id: int, period: Period) -> tuple[list[
 
 
 def _approvals(session: Session, version_id: int, period: Period) -> list[Any]:
-    from governance.policy.tables import Approval
+    from governance.approvals.tables import Approval
 
     return list(session.exec(select(Approval).where(Approval.model_version_id == version_id,
                                                     col(Approval.created_at) < period.end)
@@ -193,7 +194,7 @@ def _run_events(session: Session, run_id: str | None) -> tuple[int, str | None]:
 
 def _summary(session: Session, models: list[Any], versions: list[VersionView], register: Any,
              as_of: datetime) -> Summary:
-    from governance.policy.records import list_waivers
+    from governance.approvals.records import list_waivers
 
     failing: dict[str, tuple[str, set[str]]] = {}
     for v in versions:

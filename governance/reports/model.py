@@ -17,8 +17,8 @@ from governance.timeutil import iso
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from governance.period import Period
     from governance.reports.blocked import BlockedRegister
-    from governance.reports.period import Period
     from governance.scorecard.build import Scorecard
 
 SCHEMA = "gov.audit-report/1"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from governance.errors import ConfigError, InputError
-from governance.reports.period import Period
+from governance.period import Period
 
 RESULTS_NAME = "results.json"
 
@@ -91,7 +91,7 @@ def write_document(html: str, results: bytes, *, out: Path, fmt: str, title: str
         return Written(out, fmt, file_sha256=bytes_sha256(data), results_sha256=bytes_sha256(results))
     if fmt != "pdf":
         raise InputError(f"unknown format {fmt!r}", where="--format")
-    from governance.signing.pdf import Attachment, PdfMetadata, render_pdf
+    from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
 
     metadata = PdfMetadata(title=title, author="gov", subject=subject, keywords=("audit", "governance", "gov"),
                            lang="en", created=generated_at)
@@ -105,7 +105,7 @@ def write_document(html: str, results: bytes, *, out: Path, fmt: str, title: str
                        seconds={"render": rendered})
     if not policy_bundle_digest:
         raise ConfigError("a signed report attests its policy bundle, and none is known", hint="pass --policies DIR")
-    from governance.signing.publish import publish_report
+    from governance.reports.publish import publish_report
 
     signer = load_signer_from(sign)
     started = time.perf_counter()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from governance.reports.period import Period
+from governance.period import Period
 from governance.scorecard import levels
 from governance.scorecard.context import ModelFacts, ScorecardContext, Settings
 from governance.scorecard.criteria import CriterionResult

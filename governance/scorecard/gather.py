@@ -23,7 +23,7 @@ from governance.timeutil import to_utc
 
 def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[ModelFacts]:
     """Facts of every registered model whose name matches `model_glob`, by name."""
-    from governance.policy.records import list_waivers
+    from governance.approvals.records import list_waivers
     from governance.registry.service import list_models
 
     waivers = list_waivers(session, include_inactive=True, now=now)
@@ -42,7 +42,7 @@ def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[M
 
 def version_facts(session: Session, model: str, version: str, *, now: datetime) -> VersionFacts:
     """One version's facts, through the policy engine's evaluation context (the gate's own reading)."""
-    from governance.policy.gather import build_context
+    from governance.gate.gather import build_context
     from governance.store.tables import Run
 
     ctx = build_context(session, model, version, "production", evaluated_at=now)
@@ -64,8 +64,8 @@ def version_facts(session: Session, model: str, version: str, *, now: datetime) 
 
 def decision_facts(session: Session, model_version_id: int) -> list[DecisionFact]:
     """Every stored decision of the version, each replayed from what it stored."""
-    from governance.policy.service import replay_decision
-    from governance.policy.tables import Decision
+    from governance.gate.service import replay_decision
+    from governance.gate.tables import Decision
 
     rows = session.exec(select(Decision).where(Decision.model_version_id == model_version_id)).all()
     out = []

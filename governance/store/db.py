@@ -19,7 +19,8 @@ from governance.errors import ConfigError
 # metadata complete without registration side effects scattered over the code base.
 TABLE_MODULES = [
     "governance.store.tables",
-    "governance.policy.tables",
+    "governance.gate.tables",
+    "governance.approvals.tables",
     "governance.evidence.tables",
     "governance.ledger.tables",
     "governance.auth.tables",

@@ -5,7 +5,7 @@ Classifications come from schema field tags, the dataset `tags` facet (tag keys 
 `data_classification`, `sensitivity`) and, as `owner:<name>`, from the `ownership` facet. A dataset's
 age runs from the first event that mentioned it. Deletion evidence is a `lifecycleStateChange` facet
 with DROP or TRUNCATE. `system_records_min_retention` is how long gov keeps its own decisions and
-ledger: `governance.policy.retention` refuses to purge anything younger.
+ledger: `governance.gate.retention` refuses to purge anything younger.
 """
 
 from __future__ import annotations

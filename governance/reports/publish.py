@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from governance.errors import InputError
+from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
 from governance.signing.attest import attest_report, default_attestation_path, write_attestation
 from governance.signing.keys import Signer
-from governance.signing.pdf import Attachment, PdfMetadata, render_pdf, sign_pdf
+from governance.signing.pdf import sign_pdf
 
 RESULTS_NAME = "results.json"
 

@@ -201,7 +201,7 @@ def _assemble(plan: Plan, render_one: RenderOne, conns: list[Any]) -> bytes:
 def _count_pages(html: str) -> int:
     import weasyprint
 
-    from governance.signing.pdf import gc_paused
+    from governance.reports.pdf import gc_paused
 
     with gc_paused():
         return len(weasyprint.HTML(string=html).render().pages)

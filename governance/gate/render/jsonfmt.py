@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from governance.policy.report import CheckReport
+from governance.gate.report import CheckReport
 
 
 class JsonOutputter:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from governance.gate.report import CheckReport
 from governance.policy.model import Outcome, Verdict
-from governance.policy.report import CheckReport
 from governance.timeutil import iso
 
 

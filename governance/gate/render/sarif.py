@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from governance.digest import json_sha256
+from governance.gate.report import CheckReport
 from governance.policy.model import Outcome, Verdict
-from governance.policy.report import CheckReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gov-audit/gov"

@@ -12,9 +12,9 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from governance.errors import ConfigError, ConflictError
+from governance.gate.tables import Decision
 from governance.policy.durations import describe
 from governance.policy.loader import PolicyBundle
-from governance.policy.tables import Decision
 from governance.timeutil import iso, to_utc, utcnow
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from governance.policy.report import CheckReport
+from governance.gate.report import CheckReport
 from governance.timeutil import iso
 
 ORDER = {"fail": 0, "error": 1, "not_evaluated": 2, "warn": 3, "waived": 4, "pass": 5}

@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 
 from governance.digest import canonical_json, json_sha256
 from governance.errors import InputError, NotFoundError
+from governance.gate.exitcode import BLOCKED
+from governance.gate.report import CheckReport
+from governance.gate.tables import Decision
 from governance.policy.context import EvaluationContext
 from governance.policy.evaluator import Evaluation, evaluate_bundle
-from governance.policy.exitcode import BLOCKED
 from governance.policy.loader import PolicyBundle, load_bundle, load_documents
 from governance.policy.model import Outcome
-from governance.policy.report import CheckReport
-from governance.policy.tables import Decision
 from governance.timeutil import utcnow
 
 
@@ -43,8 +43,8 @@ def run_check(session: Session, model: str, version: str, target: str, *, policy
               requested_by: str, ci_env: Mapping[str, str], now: datetime | None = None) -> CheckReport:
     """Evaluate every policy in `policy_dir` for `model` `version` deployed to `target`; store the decision
     and, if it blocks, append it to the ledger."""
+    from governance.gate.gather import build_context
     from governance.identity import ci_context
-    from governance.policy.gather import build_context
 
     if not target.strip():
         raise InputError("the target environment must not be empty", where="--target")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
-    from governance.lineage.ingest import Accepted
+    from governance.lineage.collect import Accepted
 
 # Events per transaction at most: bounds the latency of the request that waits longest.
 MAX_BATCH = 2_000
@@ -74,7 +74,7 @@ class GroupCommit:
 
     async def _write(self, events: list[Accepted]) -> list[str | BaseException]:
         """Per event: its status, or the error that kept it out of the store."""
-        from governance.api.deps import retry_transient
+        from governance.store.retry import retry_transient
 
         if self.on_loop is not None:
             try:

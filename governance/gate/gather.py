@@ -247,7 +247,7 @@ def fairness_evidence(ident: Any, results: dict[str, Any], sensitive: list[str],
 
 
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:
-    from governance.policy.tables import Approval
+    from governance.approvals.tables import Approval
 
     rows = session.execute(select(Approval).where(col(Approval.model_version_id) == model_version_id)
                            .order_by(col(Approval.id))).scalars().all()
@@ -256,7 +256,7 @@ def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord,
 
 
 def _waivers(session: Session, model: str) -> tuple[WaiverRecord, ...]:
-    from governance.policy.tables import Waiver
+    from governance.approvals.tables import Waiver
 
     rows = session.execute(select(Waiver).order_by(col(Waiver.id))).scalars().all()
     return tuple(WaiverRecord(

@@ -9,7 +9,7 @@ import importlib
 from typing import Protocol
 
 from governance.errors import InputError
-from governance.policy.report import CheckReport
+from governance.gate.report import CheckReport
 
 
 class Outputter(Protocol):
@@ -23,10 +23,10 @@ class Outputter(Protocol):
 
 # format -> (module, class); imported on use so `gov check` loads only the renderer it prints.
 FORMATS: dict[str, tuple[str, str]] = {
-    "text": ("governance.policy.render.text", "TextOutputter"),
-    "json": ("governance.policy.render.jsonfmt", "JsonOutputter"),
-    "sarif": ("governance.policy.render.sarif", "SarifOutputter"),
-    "junit": ("governance.policy.render.junit", "JunitOutputter"),
+    "text": ("governance.gate.render.text", "TextOutputter"),
+    "json": ("governance.gate.render.jsonfmt", "JsonOutputter"),
+    "sarif": ("governance.gate.render.sarif", "SarifOutputter"),
+    "junit": ("governance.gate.render.junit", "JunitOutputter"),
 }
 
 

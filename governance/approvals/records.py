@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from governance.approvals.tables import Approval, Waiver
 from governance.errors import ConflictError, InputError, NotFoundError
-from governance.policy.tables import Approval, Waiver
 from governance.timeutil import iso, to_utc, utcnow
 
 
@@ -24,7 +24,7 @@ class ApprovalReceipt:
 def approve(session: Session, model: str, version: str, role: str, *, approver: str,
             digest: str | None = None, comment: str | None = None, now: datetime | None = None) -> ApprovalReceipt:
     """Record `approver`'s approval as `role` of the version's artifact digest (or refuse a stale digest)."""
-    from governance.policy.gather import run_info
+    from governance.gate.gather import run_info
     from governance.registry.service import get_version, normalise_digest
     from governance.store.tables import Run
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from governance.errors import ConfigError, ConflictError, GovernanceError, InputError, NotFoundError
-from governance.policy.report import CheckReport
+from governance.gate.report import CheckReport
 
 TIMEOUT_SECONDS = 60.0
 _BY_STATUS: dict[int, type[GovernanceError]] = {400: InputError, 404: NotFoundError, 409: ConflictError}

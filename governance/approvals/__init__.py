@@ -1,0 +1,1 @@
+"""Approvals, waivers and separation of duties: the one home of those rules."""

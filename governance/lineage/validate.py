@@ -1,0 +1,87 @@
+"""Validation of one candidate event: the OpenLineage models and our evidence facets; its digest.
+
+The types an event passes through on its way to the store (Valid, Problem, Rejection) live here, so that
+ingest, the validation worker (pipeline.py), group commit and the projection share them without importing
+each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from governance.digest import canonical_digest, canonical_text
+from governance.errors import InputError
+from governance.lineage.collect import Accepted, facts
+from governance.lineage.sources import SourceItem
+from governance.timeutil import to_utc
+
+
+@dataclass(frozen=True)
+class Rejection:
+    where: str
+    json_path: str | None
+    reason: str
+
+    def line(self) -> str:
+        path = f"{self.json_path}: " if self.json_path else ""
+        return f"{self.where}: {path}{self.reason}"
+
+
+class Valid(NamedTuple):
+    digest: str
+    kind: str
+    event_time: datetime  # aware, UTC
+
+
+class Problem(NamedTuple):
+    json_path: str | None
+    reason: str
+
+
+def decode_text(text: str) -> Any:
+    """json.loads, with a malformed text reported as a Problem (returned, not raised)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Problem(None, f"malformed JSON: {exc.msg} (column {exc.colno})")
+
+
+def check_value(obj: Any) -> Valid | Problem:
+    """Validate one decoded event to the spec (and its evidence facets); take its digest."""
+    from governance.lineage.evidence_facets import validate_run_facets
+    from governance.lineage.parse import parse_event
+
+    try:
+        # The canonical text is what the digest hashes; parse_event checks it for NUL and lone surrogates
+        # too, instead of serialising the event again. A Python caller's object that cannot be
+        # serialised (or nests too deeply) is left to parse_event to reject.
+        text: str | None = canonical_text(obj)
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    try:
+        parsed = parse_event(obj, text=text)
+        if parsed.kind == "RunEvent":
+            validate_run_facets(obj)
+    except InputError as exc:
+        return Problem(getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
+    digest = canonical_digest(obj) if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Valid(digest, parsed.kind, to_utc(parsed.event_time))
+
+
+def validate_item(item: SourceItem) -> Accepted | Rejection:
+    """Parse one candidate with the OpenLineage models; a problem becomes a Rejection."""
+    if item.error is not None:
+        return Rejection(item.where, None, item.error)
+    # File lines arrive undecoded (obj None), so that a worker process can decode them (pipeline.py).
+    obj = item.obj if item.obj is not None else decode_text(item.text)
+    if isinstance(obj, Problem):
+        return Rejection(item.where, *obj)
+    outcome = check_value(obj)
+    if isinstance(outcome, Problem):
+        return Rejection(item.where, *outcome)
+    digest, kind, event_time = outcome
+    return Accepted(item, digest, kind, event_time, facts(obj, kind))
