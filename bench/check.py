@@ -47,15 +47,24 @@ def _facet(name: str, version: str = "1-0-1", **body: Any) -> dict[str, Any]:
 
 
 def _run(kind: str, at: Any, job: str, run: str, ins: list[Any], outs: list[Any], **extra: Any) -> dict[str, Any]:
-    return {"eventType": kind, "eventTime": at.isoformat(), "producer": PRODUCER, "schemaURL": CORE,
-            "run": {"runId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/{run}")),
-                    "facets": extra.get("run_facets", {})},
-            "job": {"namespace": "credit", "name": job, "facets": extra.get("job_facets", {})},
-            "inputs": ins, "outputs": outs}
+    return {
+        "eventType": kind,
+        "eventTime": at.isoformat(),
+        "producer": PRODUCER,
+        "schemaURL": CORE,
+        "run": {
+            "runId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/{run}")),
+            "facets": extra.get("run_facets", {}),
+        },
+        "job": {"namespace": "credit", "name": job, "facets": extra.get("job_facets", {})},
+        "inputs": ins,
+        "outputs": outs,
+    }
 
 
 def platform_events(t0: Any) -> list[dict[str, Any]]:
     """A chain raw_0 -> ... -> raw_{DEPTH-1} -> features -> training (two versions) -> validation."""
+
     def ds(name: str, **facets: Any) -> dict[str, Any]:
         return {"namespace": "s3://lake", "name": name, "facets": facets}
 
@@ -63,40 +72,81 @@ def platform_events(t0: Any) -> list[dict[str, Any]]:
     tags = _facet("TagsDatasetFacet", "1-0-0", tags=[{"key": "classification", "value": "PII", "source": "b"}])
     events = []
     for i in range(1, DEPTH):
-        events.append(_run("COMPLETE", t0 + timedelta(minutes=i), f"etl.step_{i}", f"etl-{i}",
-                           [ds(f"raw_{i - 1}", ownership=owner, tags=tags)], [ds(f"raw_{i}", ownership=owner)]))
-    checks = _facet("DataQualityAssertionsDatasetFacet", assertions=[
-        {"assertion": "schema_matches_contract", "success": True},
-        {"assertion": "psi_drift_below_0.2", "success": True, "column": "x"}])
+        events.append(
+            _run(
+                "COMPLETE",
+                t0 + timedelta(minutes=i),
+                f"etl.step_{i}",
+                f"etl-{i}",
+                [ds(f"raw_{i - 1}", ownership=owner, tags=tags)],
+                [ds(f"raw_{i}", ownership=owner)],
+            )
+        )
+    checks = _facet(
+        "DataQualityAssertionsDatasetFacet",
+        assertions=[
+            {"assertion": "schema_matches_contract", "success": True},
+            {"assertion": "psi_drift_below_0.2", "success": True, "column": "x"},
+        ],
+    )
     features = ds("features", ownership=owner, dataQualityAssertions=checks)
-    events.append(_run("COMPLETE", t0 + timedelta(hours=1), "features.build", "features",
-                       [ds(f"raw_{DEPTH - 1}")], [features]))
+    events.append(
+        _run("COMPLETE", t0 + timedelta(hours=1), "features.build", "features", [ds(f"raw_{DEPTH - 1}")], [features])
+    )
     trainer = {"ownership": _facet("OwnershipJobFacet", owners=[{"name": "dora", "type": "AUTHOR"}])}
-    results = {"_producer": PRODUCER, "_schemaURL": "https://gov-audit.dev/spec/facets/1-0-0/"
-               "ValidationResultsRunFacet.json", "results": [
-                   {"stage": "model_performance", "name": "auc", "value": 0.81, "baseline": 0.8},
-                   {"stage": "operational", "name": "latency_p95_ms", "value": 120, "baseline": 110},
-                   {"stage": "operational", "name": "memory_mb", "value": 900},
-                   {"stage": "operational", "name": "throughput_rps", "value": 400},
-                   {"stage": "ethical", "name": "explainability_coverage", "value": 0.97}]}
+    results = {
+        "_producer": PRODUCER,
+        "_schemaURL": "https://gov-audit.dev/spec/facets/1-0-0/ValidationResultsRunFacet.json",
+        "results": [
+            {"stage": "model_performance", "name": "auc", "value": 0.81, "baseline": 0.8},
+            {"stage": "operational", "name": "latency_p95_ms", "value": 120, "baseline": 110},
+            {"stage": "operational", "name": "memory_mb", "value": 900},
+            {"stage": "operational", "name": "throughput_rps", "value": 400},
+            {"stage": "ethical", "name": "explainability_coverage", "value": 0.97},
+        ],
+    }
     for v in ("3", "4"):
         artifact = ds(f"models/credit-risk/{v}")
-        events.append(_run("START", t0 + timedelta(hours=2), "ml.train", f"train-{v}", [features], [],
-                           job_facets=trainer))
-        events.append(_run("COMPLETE", t0 + timedelta(hours=3), "ml.train", f"train-{v}", [features], [artifact],
-                           job_facets=trainer))
-        events.append(_run("COMPLETE", t0 + timedelta(hours=4), "ml.validate", f"validate-{v}", [artifact], [],
-                           run_facets={"validationResults": results}))
+        events.append(
+            _run("START", t0 + timedelta(hours=2), "ml.train", f"train-{v}", [features], [], job_facets=trainer)
+        )
+        events.append(
+            _run(
+                "COMPLETE",
+                t0 + timedelta(hours=3),
+                "ml.train",
+                f"train-{v}",
+                [features],
+                [artifact],
+                job_facets=trainer,
+            )
+        )
+        events.append(
+            _run(
+                "COMPLETE",
+                t0 + timedelta(hours=4),
+                "ml.validate",
+                f"validate-{v}",
+                [artifact],
+                [],
+                run_facets={"validationResults": results},
+            )
+        )
     return events
 
 
 def variants() -> list[str]:
     """22 generated policies (every kind) that, with the default pack, make 30."""
-    head = ("id: bench.{id}\nversion: 1.0.0\ntitle: generated {id}\nowner: bench\nrationale: bench\n"
-            "remediation: none\ncontrols: [eu-ai-act:Art. 9]\nmode: {mode}\nseverity: low\n")
+    head = (
+        "id: bench.{id}\nversion: 1.0.0\ntitle: generated {id}\nowner: bench\nrationale: bench\n"
+        "remediation: none\ncontrols: [eu-ai-act:Art. 9]\nmode: {mode}\nseverity: low\n"
+    )
     rules = [
-        ("bias_threshold", "metric: fairlearn.demographic_parity_ratio\n  sensitive: [sex]\n  bound: {{min: 0.{n}}}\n"
-                           "  applies_to: point\n  min_group_size: 30"),
+        (
+            "bias_threshold",
+            "metric: fairlearn.demographic_parity_ratio\n  sensitive: [sex]\n  bound: {{min: 0.{n}}}\n"
+            "  applies_to: point\n  min_group_size: 30",
+        ),
         ("bias_threshold", "metric: group.tpr\n  sensitive: [sex]\n  bound: {{min: 0.{n}}}\n  applies_to: point"),
         ("approval", "required: [{{role: reviewer-{n}, count: 1}}]"),
         ("data_retention", "max_age: {{PII: P{n}0Y, internal: P{n}Y}}"),
@@ -125,9 +175,16 @@ def store_fairness(session: Any, version: str) -> None:
     registered, mv = get_version(session, "credit-risk", version)
     counts = np.array([[1200, 300, 300, 1300], [1250, 300, 300, 1250]])
     table = ConfusionTable(("sex",), (("female",), ("male",)), counts, "1", ("1",), ("0", "1"))
-    store_evaluation(session, registered, mv, table, Settings(bootstrap=200, seed=1),
-                     DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
-                     ColumnRoles("label", "prediction", ("sex",), None), producer="bench")
+    store_evaluation(
+        session,
+        registered,
+        mv,
+        table,
+        Settings(bootstrap=200, seed=1),
+        DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
+        ColumnRoles("label", "prediction", ("sex",), None),
+        producer="bench",
+    )
 
 
 def build(root: Path, n_events: int) -> tuple[str, Path]:
@@ -149,12 +206,21 @@ def build(root: Path, n_events: int) -> tuple[str, Path]:
     from governance.registry.service import VersionSpec, register_model, register_version
 
     with session_scope(engine) as session:
-        register_model(session, "credit-risk", owner="team:credit", risk_tier="high",
-                       tags={"intended_use": "credit scoring"})
+        register_model(
+            session, "credit-risk", owner="team:credit", risk_tier="high", tags={"intended_use": "credit scoring"}
+        )
         for v in ("3", "4"):
-            register_version(session, "credit-risk", VersionSpec(
-                version=v, artifact_uri=f"s3://lake/models/credit-risk/{v}", artifact_digest="sha256:" + v * 64,
-                created_by="alice", training_run_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/train-{v}"))))
+            register_version(
+                session,
+                "credit-risk",
+                VersionSpec(
+                    version=v,
+                    artifact_uri=f"s3://lake/models/credit-risk/{v}",
+                    artifact_digest="sha256:" + v * 64,
+                    created_by="alice",
+                    training_run_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-check/train-{v}")),
+                ),
+            )
             store_fairness(session, v)
         approve(session, "credit-risk", "3", "model-risk-officer", approver="mallory")
         approve(session, "credit-risk", "3", "business-owner", approver="bob")
@@ -193,9 +259,23 @@ def serve(env: dict[str, str], policies: Path) -> tuple[subprocess.Popen[bytes],
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "governance.cli.main", "serve", "--no-auth", "--port", str(port),
-                             "--policies", str(policies)], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "governance.cli.main",
+            "serve",
+            "--no-auth",
+            "--port",
+            str(port),
+            "--policies",
+            str(policies),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -208,8 +288,7 @@ def serve(env: dict[str, str], policies: Path) -> tuple[subprocess.Popen[bytes],
 
 
 def importtime(cmd: list[str], env: dict[str, str]) -> list[tuple[int, str]]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True,
-                          cwd=REPO)
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True, cwd=REPO)
     rows = []
     for line in proc.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
@@ -262,35 +341,60 @@ def main() -> None:
         for key in ("GITHUB_RUN_ID", "CI_JOB_ID"):
             env.pop(key, None)
         gov = str(Path(sys.executable).parent / "gov")
-        check = [gov, "check", "credit-risk", "{v}", "--target", "production", "--policies", str(policies),
-                 "--format", "json"]
+        check = [
+            gov,
+            "check",
+            "credit-risk",
+            "{v}",
+            "--target",
+            "production",
+            "--policies",
+            str(policies),
+            "--format",
+            "json",
+        ]
         ok = timed([c.replace("{v}", "3") for c in check], env, args.runs, expect=0)
         blocked = timed([c.replace("{v}", "4") for c in check], env, args.runs, expect=1)
         server, base = serve(env, policies)
         try:
             timed([*(c.replace("{v}", "3") for c in check[:6]), "--server", base], env, 1, expect=0)  # warm-up
-            remote = timed([*(c.replace("{v}", "3") for c in check[:6]), "--format", "json", "--server", base],
-                           env, args.runs, expect=0)
+            remote = timed(
+                [*(c.replace("{v}", "3") for c in check[:6]), "--format", "json", "--server", base],
+                env,
+                args.runs,
+                expect=0,
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
         bare = timed([sys.executable, "-c", "pass"], env, args.runs)
         cli_import = timed([sys.executable, "-c", "import governance.cli.main"], env, args.runs)
         help_ = timed([gov, "--help"], env, args.runs, expect=0)
-        rows = [("gov check, deployable (exit 0)", ok), ("gov check, blocked (exit 1, ledger append)", blocked),
-                ("gov check --server (warm gov serve), exit 0", remote),
-                ("import governance.cli.main", cli_import), ("gov --help", help_), ("python -c pass", bare)]
-        print(f"\nmedian of {args.runs} cold processes, 30 policies, {args.events:,} background events "
-              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        rows = [
+            ("gov check, deployable (exit 0)", ok),
+            ("gov check, blocked (exit 1, ledger append)", blocked),
+            ("gov check --server (warm gov serve), exit 0", remote),
+            ("import governance.cli.main", cli_import),
+            ("gov --help", help_),
+            ("python -c pass", bare),
+        ]
+        print(
+            f"\nmedian of {args.runs} cold processes, 30 policies, {args.events:,} background events "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
         print(f"  {'':<44} {'wall ms':>8} {'(min..max)':>13} {'CPU ms':>7}  CPU / {TARGET_MS:.0f} ms target")
         for name, values in rows:
             wall = [w for w, _ in values]
             cpu = statistics.median(c for _, c in values)
-            print(f"  {name:<44} {statistics.median(wall):>8.0f} {f'({min(wall):.0f}..{max(wall):.0f})':>13} "
-                  f"{cpu:>7.0f}  {cpu / TARGET_MS:>5.2f}x")
+            print(
+                f"  {name:<44} {statistics.median(wall):>8.0f} {f'({min(wall):.0f}..{max(wall):.0f})':>13} "
+                f"{cpu:>7.0f}  {cpu / TARGET_MS:>5.2f}x"
+            )
         print("\nbiggest top-level imports of `gov check` (python -X importtime, cumulative):")
-        script = ("import sys; sys.argv=['gov','check','credit-risk','3','--target','production','--policies',"
-                  f"{str(policies)!r},'--format','json']; import governance.cli.main as m; m.run()")
+        script = (
+            "import sys; sys.argv=['gov','check','credit-risk','3','--target','production','--policies',"
+            f"{str(policies)!r},'--format','json']; import governance.cli.main as m; m.run()"
+        )
         for micros, name in importtime(["-c", script], env)[:10]:
             print(f"  {micros / 1000:>7.1f} ms  {name}")
         print("\nin-process breakdown of one check (warm imports, median of 5):")

@@ -111,15 +111,11 @@ def run_fairlearn(data: dict[str, np.ndarray]) -> tuple[dict[str, float], dict[s
     )
     frame.by_group  # noqa: B018 - computed eagerly; touched to be explicit
     values = {
-        "fairlearn.demographic_parity_difference": fm.demographic_parity_difference(
-            y, p, sensitive_features=sf
-        ),
+        "fairlearn.demographic_parity_difference": fm.demographic_parity_difference(y, p, sensitive_features=sf),
         "fairlearn.demographic_parity_ratio": fm.demographic_parity_ratio(y, p, sensitive_features=sf),
         "fairlearn.equalized_odds_difference": fm.equalized_odds_difference(y, p, sensitive_features=sf),
         "fairlearn.equalized_odds_ratio": fm.equalized_odds_ratio(y, p, sensitive_features=sf),
-        "fairlearn.equal_opportunity_difference": fm.equal_opportunity_difference(
-            y, p, sensitive_features=sf
-        ),
+        "fairlearn.equal_opportunity_difference": fm.equal_opportunity_difference(y, p, sensitive_features=sf),
     }
     return {"seconds": time.perf_counter() - start}, values
 
@@ -252,13 +248,9 @@ def check(gov: dict[str, float], reference: dict[str, float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,10000000")
-    parser.add_argument(
-        "--fairlearn-max", type=int, default=1_000_000, help="skip fairlearn above this many rows"
-    )
+    parser.add_argument("--fairlearn-max", type=int, default=1_000_000, help="skip fairlearn above this many rows")
     parser.add_argument("--aif360-max", type=int, default=10_000_000, help="skip aif360 above this many rows")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--no-files", action="store_true", help="skip the Parquet/CSV end-to-end timings")

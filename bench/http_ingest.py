@@ -60,8 +60,9 @@ def client_process(index: int, n: int, url: str, token: str, go: Any, done: Any)
     from openlineage.client import OpenLineageClient
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 
-    client = OpenLineageClient(transport=HttpTransport(HttpConfig(
-        url=url, auth=ApiKeyTokenProvider({"apiKey": token}), timeout=60)))
+    client = OpenLineageClient(
+        transport=HttpTransport(HttpConfig(url=url, auth=ApiKeyTokenProvider({"apiKey": token}), timeout=60))
+    )
     events = pipeline_events(index, n)
     client.emit(events[0])  # connect, warm up (the first event is counted as stored, not as timed)
     go.wait()
@@ -88,8 +89,17 @@ def pipeline_events(index: int, n: int) -> list[Any]:
         ins = [InputDataset(namespace="warehouse", name=f"db.t_{(index * 7 + i) % 300}")]
         outs = [OutputDataset(namespace="lake", name=f"out/{index}_{i % 50}")]
         for state in (RunState.START, RunState.COMPLETE):
-            events.append(RunEvent(eventType=state, eventTime=time.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-                                   run=run, job=job, inputs=ins, outputs=outs, producer=producer))
+            events.append(
+                RunEvent(
+                    eventType=state,
+                    eventTime=time.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                    run=run,
+                    job=job,
+                    inputs=ins,
+                    outputs=outs,
+                    producer=producer,
+                )
+            )
     return events
 
 
@@ -100,10 +110,13 @@ def light_rate(port: int, token: str, events: int, connections: int) -> float:
 
     from openlineage.client.serde import Serde
 
-    bodies = [Serde.to_json(e).encode() for c in range(connections)
-              for e in pipeline_events(100 + c, events // connections)]
-    head = (b"POST /api/v1/lineage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: ")
+    bodies = [
+        Serde.to_json(e).encode() for c in range(connections) for e in pipeline_events(100 + c, events // connections)
+    ]
+    head = (
+        b"POST /api/v1/lineage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: "
+    )
 
     async def connection(chunk: list[bytes]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -130,8 +143,9 @@ def client_rate(url: str, token: str, events: int, clients: int) -> float:
     """Events/s of `clients` processes emitting `events` in all, from the start signal to the last answer."""
     ctx = mp.get_context("fork")
     go, done = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=client_process, args=(i, events // clients, url, token, go, done))
-             for i in range(clients)]
+    procs = [
+        ctx.Process(target=client_process, args=(i, events // clients, url, token, go, done)) for i in range(clients)
+    ]
     for p in procs:
         p.start()
     time.sleep(2.0)  # every client has built its events and connected
@@ -178,9 +192,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="gov serve --workers")
     args = parser.parse_args()
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("GOV_BENCH_POSTGRES_URL") else [])
-    print(f"HTTP ingest, openlineage-python HttpTransport, one event per POST: {args.events} events from "
-          f"{args.clients} client processes; gov serve --workers {args.workers}; {os.cpu_count()} CPUs; "
-          f"target >= 2,000 events/s")
+    print(
+        f"HTTP ingest, openlineage-python HttpTransport, one event per POST: {args.events} events from "
+        f"{args.clients} client processes; gov serve --workers {args.workers}; {os.cpu_count()} CPUs; "
+        f"target >= 2,000 events/s"
+    )
     ceiling = responder_rate(args.events, args.clients)
     print(f"  clients vs a do-nothing responder: {ceiling:8,.0f} events/s (what the clients allow here)")
     for kind in kinds:
@@ -198,15 +214,19 @@ def main() -> None:
                 per_event = (cpu_seconds(server.proc.pid) - before) / args.events
             finally:
                 server.stop()
-            print(f"  {kind:<11} gov serve:  {rate:8,.0f} events/s ({rate / ceiling:.2f} of the responder; "
-                  f"in-process one-by-one {reference:,.0f}/s)  target: {'MET' if rate >= 2000 else 'MISSED'}")
+            print(
+                f"  {kind:<11} gov serve:  {rate:8,.0f} events/s ({rate / ceiling:.2f} of the responder; "
+                f"in-process one-by-one {reference:,.0f}/s)  target: {'MET' if rate >= 2000 else 'MISSED'}"
+            )
             server = ServeProcess(url, Path(tmp) / "home2", *extra).start()
             try:
                 light = light_rate(server.port, token, args.events, args.connections)
             finally:
                 server.stop()
-            print(f"  {'':<11} server CPU under the stock clients {per_event * 1000:.2f} ms/event; under the light "
-                  f"client ({args.connections} connections): {light:,.0f} events/s (the server's capacity here)")
+            print(
+                f"  {'':<11} server CPU under the stock clients {per_event * 1000:.2f} ms/event; under the light "
+                f"client ({args.connections} connections): {light:,.0f} events/s (the server's capacity here)"
+            )
     if len(kinds) == 1:
         print("  PostgreSQL: set GOV_BENCH_POSTGRES_URL to include it")
 

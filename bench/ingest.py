@@ -66,10 +66,15 @@ def one(url: str, path: Path, n: int, workers: str) -> dict[str, Any]:
     dup_elapsed = time.perf_counter() - again
     assert dup.accepted == 0 and dup.duplicates == n
     engine.dispose()
-    return {"rate": n / elapsed, "seconds": elapsed, "cpu": cpu, "dup_rate": n / dup_elapsed,
-            "rss_before_mb": rss_before / 1024,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "rate": n / elapsed,
+        "seconds": elapsed,
+        "cpu": cpu,
+        "dup_rate": n / dup_elapsed,
+        "rss_before_mb": rss_before / 1024,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def measure(url: str, path: Path, n: int, repeat: int, workers: str) -> dict[str, float]:
@@ -80,7 +85,9 @@ def measure(url: str, path: Path, n: int, repeat: int, workers: str) -> dict[str
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.splitlines()[-1]))
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]} | {
-        "min_rate": min(r["rate"] for r in runs), "max_rate": max(r["rate"] for r in runs)}
+        "min_rate": min(r["rate"] for r in runs),
+        "max_rate": max(r["rate"] for r in runs),
+    }
 
 
 def references(path: Path, n: int, repeat: int) -> tuple[float, float]:
@@ -102,11 +109,15 @@ def references(path: Path, n: int, repeat: int) -> tuple[float, float]:
 
 
 def show(label: str, m: dict[str, float], floor: float) -> None:
-    print(f"  {label:<11} {m['rate']:>8,.0f} events/s median (range {m['min_rate']:,.0f}-{m['max_rate']:,.0f}; "
-          f"{m['seconds']:.2f} s, CPU of the writer {m['cpu']:.2f} s); {m['rate'] / floor:.3f} of the json.loads "
-          f"floor; re-ingest of duplicates {m['dup_rate']:,.0f} events/s")
-    print(f"  {'':<11} peak RSS {m['rss_mb']:,.0f} MB (before ingest {m['rss_before_mb']:,.0f} MB), "
-          f"validation worker {m['worker_rss_mb']:,.0f} MB (forked: pages shared with the writer count in both)")
+    print(
+        f"  {label:<11} {m['rate']:>8,.0f} events/s median (range {m['min_rate']:,.0f}-{m['max_rate']:,.0f}; "
+        f"{m['seconds']:.2f} s, CPU of the writer {m['cpu']:.2f} s); {m['rate'] / floor:.3f} of the json.loads "
+        f"floor; re-ingest of duplicates {m['dup_rate']:,.0f} events/s"
+    )
+    print(
+        f"  {'':<11} peak RSS {m['rss_mb']:,.0f} MB (before ingest {m['rss_before_mb']:,.0f} MB), "
+        f"validation worker {m['worker_rss_mb']:,.0f} MB (forked: pages shared with the writer count in both)"
+    )
 
 
 def main() -> None:
@@ -130,9 +141,11 @@ def main() -> None:
             for event in run_events(n):
                 fh.write(json.dumps(event) + "\n")
         floor, parse = references(path, n, args.repeat)
-        print(f"file ingest of {n:,} RunEvents ({path.stat().st_size / 1e6:.1f} MB JSON Lines), "
-              f"median of {args.repeat} runs, workers={args.workers}, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"file ingest of {n:,} RunEvents ({path.stat().st_size / 1e6:.1f} MB JSON Lines), "
+            f"median of {args.repeat} runs, workers={args.workers}, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"  json.loads only (floor)      {floor:>10,.0f} events/s")
         print(f"  json.loads + parse_event     {parse:>10,.0f} events/s (validation to the spec, nothing stored)")
         sqlite = measure(f"sqlite:///{tmp}/bench{{i}}.db", path, n, args.repeat, args.workers)

@@ -31,14 +31,25 @@ def load(url: str, edges: list[tuple[str, str]]) -> object:
     nodes = sorted({n for e in edges for n in e})
     with engine.begin() as conn:
         for model, kind in ((Dataset, "dataset"), (Job, "job")):
-            rows = [{"namespace": "bench", "name": n.split(":", 2)[2], "node_id": n, "facets": {},
-                     "facet_times": {}, "first_seen": now, "last_seen": now} for n in nodes if n.startswith(kind)]
+            rows = [
+                {
+                    "namespace": "bench",
+                    "name": n.split(":", 2)[2],
+                    "node_id": n,
+                    "facets": {},
+                    "facet_times": {},
+                    "first_seen": now,
+                    "last_seen": now,
+                }
+                for n in nodes
+                if n.startswith(kind)
+            ]
             for i in range(0, len(rows), 50_000):
-                conn.execute(model.__table__.insert(), rows[i:i + 50_000])  # type: ignore[attr-defined]
+                conn.execute(model.__table__.insert(), rows[i : i + 50_000])  # type: ignore[attr-defined]
         table = LineageEdge.__table__  # type: ignore[attr-defined]
         rows2 = [{"src": s, "dst": d, "first_seen": now} for s, d in edges]
         for i in range(0, len(rows2), 50_000):
-            conn.execute(table.insert(), rows2[i:i + 50_000])
+            conn.execute(table.insert(), rows2[i : i + 50_000])
     return engine
 
 
@@ -53,8 +64,11 @@ def main() -> None:
     edges = list(layered_edges(n_edges))
     deepest = max(int(d.split(":")[2].split("_")[0][1:]) for _, d in edges)
     rng = random.Random(7)
-    roots = [f"{'job' if deepest % 2 else 'dataset'}:bench:L{deepest - 1 - (deepest - 1) % 2 + (deepest % 2)}_"
-             f"{rng.randrange(1000)}" for _ in range(n_queries)]
+    roots = [
+        f"{'job' if deepest % 2 else 'dataset'}:bench:L{deepest - 1 - (deepest - 1) % 2 + (deepest % 2)}_"
+        f"{rng.randrange(1000)}"
+        for _ in range(n_queries)
+    ]
     roots = [f"dataset:bench:L{deepest - (deepest % 2)}_{rng.randrange(1000)}" for _ in range(n_queries)]
     import networkx as nx
 
@@ -67,8 +81,10 @@ def main() -> None:
         samples_nx.append(time.perf_counter() - start)
         sizes.append(len(reached))
     p50_nx, p95_nx = percentiles(samples_nx)
-    print(f"upstream depth 20 on {len(edges):,} edges, {n_queries} random roots, "
-          f"median nodes reached {statistics.median(sizes):.0f}")
+    print(
+        f"upstream depth 20 on {len(edges):,} edges, {n_queries} random roots, "
+        f"median nodes reached {statistics.median(sizes):.0f}"
+    )
     print(f"  networkx BFS in memory  p50 {p50_nx * 1e3:7.2f} ms  p95 {p95_nx * 1e3:7.2f} ms")
     targets = [("SQLite", None)]
     if os.environ.get("GOV_BENCH_POSTGRES_URL"):
@@ -89,9 +105,11 @@ def main() -> None:
                     assert len(result.nodes) == size, (root, len(result.nodes), size)
             p50, p95 = percentiles(samples)
             verdict = "MET" if name != "SQLite" or p50 <= 0.050 else "MISSED"
-            print(f"  {name:<22} p50 {p50 * 1e3:7.2f} ms  p95 {p95 * 1e3:7.2f} ms  "
-                  f"(x{p50 / p50_nx:.1f} networkx; load {load_s:.0f} s)" + (
-                      f"  target p50 <= 50 ms: {verdict}" if name == "SQLite" else ""))
+            print(
+                f"  {name:<22} p50 {p50 * 1e3:7.2f} ms  p95 {p95 * 1e3:7.2f} ms  "
+                f"(x{p50 / p50_nx:.1f} networkx; load {load_s:.0f} s)"
+                + (f"  target p50 <= 50 ms: {verdict}" if name == "SQLite" else "")
+            )
             engine.dispose()  # type: ignore[attr-defined]
     if not os.environ.get("GOV_BENCH_POSTGRES_URL"):
         print("  PostgreSQL: set GOV_BENCH_POSTGRES_URL to a fresh database to include it")

@@ -47,24 +47,43 @@ def seed(url: str, n: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
     ingest_paths(engine, [EXAMPLES])
-    request = FairnessRequest(label="label", prediction="prediction", sensitive=("sex",), favorable="1",
-                              score="score", settings=Settings(privileged="male", bootstrap=200, seed=0))
+    request = FairnessRequest(
+        label="label",
+        prediction="prediction",
+        sensitive=("sex",),
+        favorable="1",
+        score="score",
+        settings=Settings(privileged="male", bootstrap=200, seed=0),
+    )
     with session_scope(engine) as session:
         for i in range(n):
             model, version = f"model-{i % MODELS:02d}", str(i // MODELS + 1)
-            register_model(session, model, owner=f"team:{i % 3}", risk_tier="high",
-                           tags={"intended_use": "benchmark"})
-            register_version(session, model, VersionSpec(
-                version=version, artifact_uri=f"s3://bench/{model}/{version}",
-                artifact_digest=f"sha256:{i:064x}", created_by="alice",
-                training_run_id=CREDIT_RUN if i % 2 == 0 else FRAUD_RUN))
+            register_model(session, model, owner=f"team:{i % 3}", risk_tier="high", tags={"intended_use": "benchmark"})
+            register_version(
+                session,
+                model,
+                VersionSpec(
+                    version=version,
+                    artifact_uri=f"s3://bench/{model}/{version}",
+                    artifact_digest=f"sha256:{i:064x}",
+                    created_by="alice",
+                    training_run_id=CREDIT_RUN if i % 2 == 0 else FRAUD_RUN,
+                ),
+            )
             evaluate_fairness(session, model, version, str(PREDICTIONS / "credit_risk_eval.csv"), request)
             approve(session, model, version, "model-risk-officer", approver="carol")
             approve(session, model, version, "business-owner", approver="dave")
     for i in range(n):
         with session_scope(engine) as session:
-            run_check(session, f"model-{i % MODELS:02d}", str(i // MODELS + 1), "production", policy_dir=POLICIES,
-                      requested_by="bench", ci_env={})
+            run_check(
+                session,
+                f"model-{i % MODELS:02d}",
+                str(i // MODELS + 1),
+                "production",
+                policy_dir=POLICIES,
+                requested_by="bench",
+                ci_env={},
+            )
     engine.dispose()
 
 
@@ -92,27 +111,41 @@ def main() -> None:
         now = utcnow()
         t0 = time.perf_counter()
         with session_scope(engine) as session:
-            report = build_audit_model(session, model_glob="*", period=parse_period(None, now=now),
-                                       policy_dir=POLICIES, now=now)
+            report = build_audit_model(
+                session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES, now=now
+            )
         t1 = time.perf_counter()
         html = render_audit_html(report)
         results = report.to_json()
         if os.environ.get("BENCH_HTML"):
             Path(os.environ["BENCH_HTML"]).write_text(html)
         t2 = time.perf_counter()
-        pdf = render_pdf(html, base_url=None, metadata=PdfMetadata(title="bench"),
-                         attachments=[Attachment("results.json", results)])
+        pdf = render_pdf(
+            html, base_url=None, metadata=PdfMetadata(title="bench"), attachments=[Attachment("results.json", results)]
+        )
         t3 = time.perf_counter()
         signed = sign_pdf(pdf, signer, reason="bench", location="bench", signer_name="bench")
-        attest_report(signed, pdf_name="r.pdf", results_json=results, results_name="results.json",
-                      policy_bundle_sha256=report.meta.policy_bundle_digest, signer=signer)
+        attest_report(
+            signed,
+            pdf_name="r.pdf",
+            results_json=results,
+            results_name="results.json",
+            policy_bundle_sha256=report.meta.policy_bundle_digest,
+            signer=signer,
+        )
         t4 = time.perf_counter()
         signing = []
         for _ in range(5):  # warm: pyHanko is imported by the first call above
             s0 = time.perf_counter()
             again = sign_pdf(pdf, signer, reason="bench", location="bench", signer_name="bench")
-            attest_report(again, pdf_name="r.pdf", results_json=results, results_name="results.json",
-                          policy_bundle_sha256=report.meta.policy_bundle_digest, signer=signer)
+            attest_report(
+                again,
+                pdf_name="r.pdf",
+                results_json=results,
+                results_name="results.json",
+                policy_bundle_sha256=report.meta.policy_bundle_digest,
+                signer=signer,
+            )
             signing.append(time.perf_counter() - s0)
         bare_times, render_times = [], [t3 - t2]
         for i in range(REPEAT):  # interleaved, best of REPEAT: the machine is shared, so noise only adds time
@@ -122,27 +155,42 @@ def main() -> None:
             bare_times.append(time.perf_counter() - b0)
             if i + 1 < REPEAT:
                 r0 = time.perf_counter()
-                render_pdf(html, base_url=None, metadata=PdfMetadata(title="bench"),
-                           attachments=[Attachment("results.json", results)])
+                render_pdf(
+                    html,
+                    base_url=None,
+                    metadata=PdfMetadata(title="bench"),
+                    attachments=[Attachment("results.json", results)],
+                )
                 render_times.append(time.perf_counter() - r0)
         o0 = time.perf_counter()  # the same render in one process, for what the two cores bring
-        render_pdf(html, base_url=None, metadata=PdfMetadata(title="bench"), parts=False,
-                   attachments=[Attachment("results.json", results)])
+        render_pdf(
+            html,
+            base_url=None,
+            metadata=PdfMetadata(title="bench"),
+            parts=False,
+            attachments=[Attachment("results.json", results)],
+        )
         one_process = time.perf_counter() - o0
         engine.dispose()
     bare, render = min(bare_times), min(render_times)
     ours = (t2 - t0) + render + (t4 - t3)
-    print(f"audit report of {len(report.versions)} model versions ({n} requested), {len(document.pages)} pages, "
-          f"{len(signed) / 1e6:.2f} MB signed ({len(bare_pdf) / 1e6:.2f} MB bare); store seeded in {seeded:.1f} s")
+    print(
+        f"audit report of {len(report.versions)} model versions ({n} requested), {len(document.pages)} pages, "
+        f"{len(signed) / 1e6:.2f} MB signed ({len(bare_pdf) / 1e6:.2f} MB bare); store seeded in {seeded:.1f} s"
+    )
     print(f"  report model from the store   {t1 - t0:6.2f} s")
     print(f"  HTML (Jinja2 + SVG)           {t2 - t1:6.2f} s")
-    print(f"  PDF/A-3b render + embed       {render:6.2f} s (best of {len(render_times)}; in one process "
-          f"{one_process:.2f} s)")
+    print(
+        f"  PDF/A-3b render + embed       {render:6.2f} s (best of {len(render_times)}; in one process "
+        f"{one_process:.2f} s)"
+    )
     warm = statistics.median(signing)
     print(f"  PAdES sign + attestation      {t4 - t3:6.2f} s (first call; warm median {warm:.3f} s)")
     print(f"  total                         {ours:6.2f} s   target <= 10 s: {'met' if ours <= 10 else 'MISSED'}")
-    print(f"  bare WeasyPrint, same HTML    {bare:6.2f} s (best of {len(bare_times)}); "
-          f"{bare / len(document.pages):.3f} s per page")
+    print(
+        f"  bare WeasyPrint, same HTML    {bare:6.2f} s (best of {len(bare_times)}); "
+        f"{bare / len(document.pages):.3f} s per page"
+    )
     print(f"  ratio total / bare WeasyPrint {ours / bare:6.2f}x (our overhead: {ours - bare:+.2f} s)")
 
 

@@ -85,7 +85,7 @@ def in_process_rate(url: str, n: int, batch: int) -> float:
     engine = make_engine(url)
     bodies = [b for b, _ in event_stream(900, n, bad_every=0)]
     if batch:
-        bodies = [b"[" + b",".join(bodies[i:i + batch]) + b"]" for i in range(0, n, batch)]
+        bodies = [b"[" + b",".join(bodies[i : i + batch]) + b"]" for i in range(0, n, batch)]
     start = time.perf_counter()
     for body in bodies:
         ingest_items(engine, items_from_body(body, source="bench", batch=bool(batch)))
@@ -106,8 +106,9 @@ def query_latencies(base: str, token: str, stop: threading.Event, out: list[floa
         i = 0
         while not stop.is_set() and (not limit or i < limit):
             start = time.perf_counter()
-            response = client.get("/api/v1/lineage/upstream",
-                                  params={"nodeId": f"dataset:lake:out_{(i * 3) % 64}", "depth": 20})
+            response = client.get(
+                "/api/v1/lineage/upstream", params={"nodeId": f"dataset:lake:out_{(i * 3) % 64}", "depth": 20}
+            )
             if response.status_code == 200:
                 out.append(time.perf_counter() - start)
             i += 1
@@ -152,13 +153,21 @@ def load(kind: str, seconds: float, clients: int, workers: int, batch: int = 0) 
         finally:
             server.stop()
     rate = sum(accepted) / elapsed
-    return {"backend": kind, "workers": workers, "clients": clients, "batch": batch, "seconds": round(elapsed, 1),
-            "events_per_s": round(rate), "in_process_events_per_s": round(reference),
-            "ratio_to_in_process": round(rate / reference, 2),
-            "query_idle_p50_ms": round(statistics.median(idle) * 1000, 2),
-            "query_idle_p99_ms": round(percentile(idle, 0.99) * 1000, 2),
-            "query_under_ingest_p50_ms": round(statistics.median(busy) * 1000, 2),
-            "query_under_ingest_p99_ms": round(percentile(busy, 0.99) * 1000, 2), "queries": len(busy)}
+    return {
+        "backend": kind,
+        "workers": workers,
+        "clients": clients,
+        "batch": batch,
+        "seconds": round(elapsed, 1),
+        "events_per_s": round(rate),
+        "in_process_events_per_s": round(reference),
+        "ratio_to_in_process": round(rate / reference, 2),
+        "query_idle_p50_ms": round(statistics.median(idle) * 1000, 2),
+        "query_idle_p99_ms": round(percentile(idle, 0.99) * 1000, 2),
+        "query_under_ingest_p50_ms": round(statistics.median(busy) * 1000, 2),
+        "query_under_ingest_p99_ms": round(percentile(busy, 0.99) * 1000, 2),
+        "queries": len(busy),
+    }
 
 
 def exactness(kind: str, clients: int, per_client: int, workers: int) -> dict[str, Any]:
@@ -194,9 +203,17 @@ def exactness(kind: str, clients: int, per_client: int, workers: int) -> dict[st
     valid = {canonical_digest(b) for s in streams for b, ok in s if ok}
     malformed = sum(1 for s in streams for _, ok in s if not ok)
     exact = len(stored) == len(set(stored)) == len(valid) and set(stored) == valid
-    return {"backend": kind, "workers": workers, "requests": clients * per_client, "malformed": malformed,
-            "seconds": round(elapsed, 1), "requests_per_s": round(clients * per_client / elapsed),
-            "exactly_the_valid_events_stored": exact, "wrong_answers": len(wrong), "first_wrong": wrong[:3]}
+    return {
+        "backend": kind,
+        "workers": workers,
+        "requests": clients * per_client,
+        "malformed": malformed,
+        "seconds": round(elapsed, 1),
+        "requests_per_s": round(clients * per_client / elapsed),
+        "exactly_the_valid_events_stored": exact,
+        "wrong_answers": len(wrong),
+        "first_wrong": wrong[:3],
+    }
 
 
 def main() -> None:
@@ -215,8 +232,11 @@ def main() -> None:
     else:
         print("PostgreSQL: set GOV_BENCH_POSTGRES_URL to include it", file=sys.stderr)
     for kind, workers in backends:
-        result = (exactness(kind, args.clients, args.per_client, workers) if args.exactness
-                  else load(kind, args.seconds, args.clients, workers, args.batch))
+        result = (
+            exactness(kind, args.clients, args.per_client, workers)
+            if args.exactness
+            else load(kind, args.seconds, args.clients, workers, args.batch)
+        )
         print(json.dumps(result))
 
 

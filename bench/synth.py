@@ -18,15 +18,29 @@ def run_events(n: int, *, jobs: int = 500, datasets: int = 2000) -> Iterator[dic
         job = i % jobs
         run_id = str(uuid.UUID(int=(i + 1) << 32))
         ins = [{"namespace": "warehouse", "name": f"db.table_{(job * 3 + k) % datasets}"} for k in range(2)]
-        out = [{"namespace": "lake", "name": f"out/job_{job}", "facets": {"schema": {
-            "_producer": PRODUCER, "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SchemaDatasetFacet.json",
-            "fields": [{"name": "id", "type": "BIGINT"}, {"name": "value", "type": "DOUBLE"}]}}}]
+        out = [
+            {
+                "namespace": "lake",
+                "name": f"out/job_{job}",
+                "facets": {
+                    "schema": {
+                        "_producer": PRODUCER,
+                        "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SchemaDatasetFacet.json",
+                        "fields": [{"name": "id", "type": "BIGINT"}, {"name": "value", "type": "DOUBLE"}],
+                    }
+                },
+            }
+        ]
         for k, state in enumerate(("START", "COMPLETE")):
             yield {
-                "eventType": state, "eventTime": (T0 + timedelta(seconds=2 * i + k)).isoformat(),
-                "producer": PRODUCER, "schemaURL": SCHEMA, "run": {"runId": run_id, "facets": {}},
+                "eventType": state,
+                "eventTime": (T0 + timedelta(seconds=2 * i + k)).isoformat(),
+                "producer": PRODUCER,
+                "schemaURL": SCHEMA,
+                "run": {"runId": run_id, "facets": {}},
                 "job": {"namespace": "bench", "name": f"job_{job}", "facets": {}},
-                "inputs": ins, "outputs": out if state == "COMPLETE" else [],
+                "inputs": ins,
+                "outputs": out if state == "COMPLETE" else [],
             }
 
 

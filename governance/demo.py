@@ -99,8 +99,12 @@ def _rebased_examples(recent: timedelta = timedelta(days=10)) -> tuple[list[dict
 
     from governance.timeutil import parse_timestamp, utcnow
 
-    events = [json.loads(line) for path in sorted(EXAMPLES.glob("*.jsonl"))
-              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events = [
+        json.loads(line)
+        for path in sorted(EXAMPLES.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     latest = max(parse_timestamp(e["eventTime"]) for e in events)
     days = max(0, (utcnow() - recent - latest).days)
     for event in events:
@@ -116,22 +120,51 @@ def _ingest_and_register(engine: Any, say: Callable[[str], None]) -> None:
 
     events, days = _rebased_examples()
     report = ingest_objects(engine, events, source="lineage/examples")
-    say(f"[1] ingested lineage/examples: {report.summary()} "
-        f"(event times moved {days} days forward, so the evidence is as recent as the policies require)")
+    say(
+        f"[1] ingested lineage/examples: {report.summary()} "
+        f"(event times moved {days} days forward, so the evidence is as recent as the policies require)"
+    )
     with session_scope(engine) as session:
-        register_model(session, "credit-risk", owner="team:credit-models", risk_tier="high",
-                       description="Probability-of-default model for consumer loans",
-                       tags={"domain": "lending", "intended_use": "consumer loan approval, human review of declines"})
-        register_version(session, "credit-risk", VersionSpec(
-            version="3", artifact_uri="s3://bank-ml-lake/models/credit-risk/3",
-            artifact_digest="sha256:" + "3c" * 32, created_by="alice", training_run_id=CREDIT_RUN,
-            stage="staging"))
-        register_model(session, "fraud-detector", owner="team:fraud", risk_tier="critical",
-                       description="Card-transaction fraud scoring",
-                       tags={"domain": "payments", "intended_use": "real-time card fraud screening"})
-        register_version(session, "fraud-detector", VersionSpec(
-            version="7", artifact_uri="s3://bank-ml-lake/models/fraud-detector/7",
-            artifact_digest="sha256:" + "7f" * 32, created_by="bob", training_run_id=FRAUD_RUN, stage="staging"))
+        register_model(
+            session,
+            "credit-risk",
+            owner="team:credit-models",
+            risk_tier="high",
+            description="Probability-of-default model for consumer loans",
+            tags={"domain": "lending", "intended_use": "consumer loan approval, human review of declines"},
+        )
+        register_version(
+            session,
+            "credit-risk",
+            VersionSpec(
+                version="3",
+                artifact_uri="s3://bank-ml-lake/models/credit-risk/3",
+                artifact_digest="sha256:" + "3c" * 32,
+                created_by="alice",
+                training_run_id=CREDIT_RUN,
+                stage="staging",
+            ),
+        )
+        register_model(
+            session,
+            "fraud-detector",
+            owner="team:fraud",
+            risk_tier="critical",
+            description="Card-transaction fraud scoring",
+            tags={"domain": "payments", "intended_use": "real-time card fraud screening"},
+        )
+        register_version(
+            session,
+            "fraud-detector",
+            VersionSpec(
+                version="7",
+                artifact_uri="s3://bank-ml-lake/models/fraud-detector/7",
+                artifact_digest="sha256:" + "7f" * 32,
+                created_by="bob",
+                training_run_id=FRAUD_RUN,
+                stage="staging",
+            ),
+        )
     say("[2] registered credit-risk 3 (high risk, created by alice) and fraud-detector 7 (critical, created by bob)")
 
 
@@ -141,8 +174,10 @@ def _lineage(engine: Any, say: Callable[[str], None]) -> None:
 
     with session_scope(engine) as session:
         data = datasets_of_model_version(session, "credit-risk", "3")
-    say(f"[3] lineage: credit-risk 3 was trained on {len(data)} dataset(s), recursively: "
-        + ", ".join(d.split(":", 1)[1] for d in data))
+    say(
+        f"[3] lineage: credit-risk 3 was trained on {len(data)} dataset(s), recursively: "
+        + ", ".join(d.split(":", 1)[1] for d in data)
+    )
 
 
 def _fairness(engine: Any, say: Callable[[str], None]) -> None:
@@ -150,19 +185,29 @@ def _fairness(engine: Any, say: Callable[[str], None]) -> None:
     from governance.evidence.fairness import FairnessRequest, evaluate_fairness
     from governance.store.db import session_scope
 
-    runs = (("credit-risk", "3", "credit_risk_eval.csv", ("sex",)),
-            ("credit-risk", "3", "credit_risk_eval.csv", ("sex", "age_band")),
-            ("fraud-detector", "7", "fraud_detector_eval.csv", ("sex",)))
+    runs = (
+        ("credit-risk", "3", "credit_risk_eval.csv", ("sex",)),
+        ("credit-risk", "3", "credit_risk_eval.csv", ("sex", "age_band")),
+        ("fraud-detector", "7", "fraud_detector_eval.csv", ("sex",)),
+    )
     with session_scope(engine) as session:
         for model, version, name, sensitive in runs:
             privileged = "male" if sensitive == ("sex",) else "sex=male,age_band=41-60"
-            request = FairnessRequest(label="label", prediction="prediction", sensitive=sensitive, favorable="1",
-                                      score="score", settings=Settings(privileged=privileged, bootstrap=1000, seed=0))
+            request = FairnessRequest(
+                label="label",
+                prediction="prediction",
+                sensitive=sensitive,
+                favorable="1",
+                score="score",
+                settings=Settings(privileged=privileged, bootstrap=1000, seed=0),
+            )
             stored = evaluate_fairness(session, model, version, str(PREDICTIONS / name), request)
             dpd = stored.results["metrics"]["fairlearn.demographic_parity_difference"]
             ci = dpd.get("ci") or [float("nan"), float("nan")]
-            say(f"[4] fairness: {model} {version} by {' x '.join(sensitive)} on {name} ({stored.results['rows']:,} "
-                f"rows): demographic parity difference {dpd['value']:.3f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}]")
+            say(
+                f"[4] fairness: {model} {version} by {' x '.join(sensitive)} on {name} ({stored.results['rows']:,} "
+                f"rows): demographic parity difference {dpd['value']:.3f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}]"
+            )
 
 
 def _approvals(engine: Any, say: Callable[[str], None]) -> None:
@@ -182,8 +227,9 @@ def _keys(folder: Path, say: Callable[[str], None]) -> tuple[Any, Path]:
     if (folder / KEY_FILE).exists() and (folder / CERT_FILE).exists():
         say(f"[6] signing key: reusing {folder}")
     else:
-        init_keys(folder, algorithm="ecdsa", common_name="gov demo evaluation signer", organization="gov demo",
-                  force=True)
+        init_keys(
+            folder, algorithm="ecdsa", common_name="gov demo evaluation signer", organization="gov demo", force=True
+        )
         say(f"[6] signing key: created {folder} (ECDSA P-256, self-signed evaluation certificate)")
     return load_signer(folder / KEY_FILE, folder / CERT_FILE), folder / CERT_FILE
 
@@ -195,13 +241,22 @@ def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: A
 
     for model, version, expected in EXPECTED:
         with session_scope(engine) as session:
-            report = run_check(session, model, version, TARGET, policy_dir=POLICIES, requested_by="demo-pipeline",
-                               ci_env={"GOV_PIPELINE_ID": "gov-demo"})
+            report = run_check(
+                session,
+                model,
+                version,
+                TARGET,
+                policy_dir=POLICIES,
+                requested_by="demo-pipeline",
+                ci_env={"GOV_PIPELINE_ID": "gov-demo"},
+            )
         state = "deployable" if report.deployable else "blocked"
         result.outcomes[f"{model} {version}"] = state
         why = "" if report.deployable else " by " + ", ".join(o.policy_id for o in report.blocking)
-        say(f"[7] gate: {model} {version} -> {TARGET}: {state.upper()} (exit {report.exit_code}){why}; "
-            f"decision {report.decision_id[:8]}, ledger {report.ledger}")
+        say(
+            f"[7] gate: {model} {version} -> {TARGET}: {state.upper()} (exit {report.exit_code}){why}; "
+            f"decision {report.decision_id[:8]}, ledger {report.ledger}"
+        )
         if state != expected:
             say(f"    NOTE: the demo expects {model} {version} to be {expected}. What blocks it:")
             for o in report.blocking:
@@ -233,16 +288,21 @@ def _reports(engine: Any, say: Callable[[str], None], result: DemoResult, out_di
     common: dict[str, Any] = {"model_glob": "*", "period": period, "now": moment}
     with session_scope(engine) as session:
         outputs = {
-            "audit report": audit_report(session, out=out_dir / "audit-report.pdf", policy_dir=POLICIES, sign=sign,
-                                         trust_cert=cert, **common),
-            "scorecard": scorecard_report(session, out=out_dir / "scorecard.pdf", policy_dir=POLICIES, sign=sign,
-                                          **common),
-            "scorecard (JSON)": scorecard_report(session, out=out_dir / "scorecard.json", fmt="json",
-                                                 policy_dir=POLICIES, **common),
-            "blocked register": blocked_report(session, out=out_dir / "blocked-register.pdf", policy_dir=POLICIES,
-                                               sign=sign, trust_cert=cert, **common),
-            "blocked register (CSV)": blocked_report(session, out=out_dir / "blocked-register.csv", fmt="csv",
-                                                     trust_cert=cert, **common),
+            "audit report": audit_report(
+                session, out=out_dir / "audit-report.pdf", policy_dir=POLICIES, sign=sign, trust_cert=cert, **common
+            ),
+            "scorecard": scorecard_report(
+                session, out=out_dir / "scorecard.pdf", policy_dir=POLICIES, sign=sign, **common
+            ),
+            "scorecard (JSON)": scorecard_report(
+                session, out=out_dir / "scorecard.json", fmt="json", policy_dir=POLICIES, **common
+            ),
+            "blocked register": blocked_report(
+                session, out=out_dir / "blocked-register.pdf", policy_dir=POLICIES, sign=sign, trust_cert=cert, **common
+            ),
+            "blocked register (CSV)": blocked_report(
+                session, out=out_dir / "blocked-register.csv", fmt="csv", trust_cert=cert, **common
+            ),
         }
     say(f"[8] reports for {period.label()}:")
     for name, written in outputs.items():

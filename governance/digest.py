@@ -46,8 +46,9 @@ def canonical_text(obj: Any, *, lenient: bool = False) -> str:
     hold (datetimes, paths) as their str(); otherwise they raise TypeError."""
     enc = _lenient if lenient else _strict
     if enc is None or isinstance(obj, str):
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          default=str if lenient else None)
+        return json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str if lenient else None
+        )
     return "".join(enc(obj, 0))
 
 

@@ -34,21 +34,42 @@ def rid(name: str) -> str:
 
 
 def ol_facet(name: str, version: str = "1-0-1", **body: Any) -> dict[str, Any]:
-    return {"_producer": PRODUCER,
-            "_schemaURL": f"https://openlineage.io/spec/facets/{version}/{name}.json#/$defs/{name}", **body}
+    return {
+        "_producer": PRODUCER,
+        "_schemaURL": f"https://openlineage.io/spec/facets/{version}/{name}.json#/$defs/{name}",
+        **body,
+    }
 
 
 def gov_facet(name: str, **body: Any) -> dict[str, Any]:
-    return {"_producer": PRODUCER, "_schemaURL": f"https://gov-audit.dev/spec/facets/1-0-0/{name}.json#/$defs/{name}",
-            **body}
+    return {
+        "_producer": PRODUCER,
+        "_schemaURL": f"https://gov-audit.dev/spec/facets/1-0-0/{name}.json#/$defs/{name}",
+        **body,
+    }
 
 
-def _event(kind: str, at: datetime, job: str, run: str, inputs: list[Any], outputs: list[Any], *,
-           run_facets: dict[str, Any] | None = None, job_facets: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"eventType": kind, "eventTime": at.isoformat().replace("+00:00", "Z"), "producer": PRODUCER,
-            "schemaURL": CORE, "run": {"runId": rid(run), "facets": run_facets or {}},
-            "job": {"namespace": "credit-platform", "name": job, "facets": job_facets or {}},
-            "inputs": inputs, "outputs": outputs}
+def _event(
+    kind: str,
+    at: datetime,
+    job: str,
+    run: str,
+    inputs: list[Any],
+    outputs: list[Any],
+    *,
+    run_facets: dict[str, Any] | None = None,
+    job_facets: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "eventType": kind,
+        "eventTime": at.isoformat().replace("+00:00", "Z"),
+        "producer": PRODUCER,
+        "schemaURL": CORE,
+        "run": {"runId": rid(run), "facets": run_facets or {}},
+        "job": {"namespace": "credit-platform", "name": job, "facets": job_facets or {}},
+        "inputs": inputs,
+        "outputs": outputs,
+    }
 
 
 def owners(*names: str, kind: str = "Dataset") -> dict[str, Any]:
@@ -66,20 +87,38 @@ class Platform:
     trainer: str = "dora"
 
 
-def platform_events(t0: datetime, *, auc: float = 0.81, latency: float = 120.0,
-                    applications_classes: tuple[str, ...] = ("PII",), feature_owner: str | None = "team:ml-features",
-                    extra_inputs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def platform_events(
+    t0: datetime,
+    *,
+    auc: float = 0.81,
+    latency: float = 120.0,
+    applications_classes: tuple[str, ...] = ("PII",),
+    feature_owner: str | None = "team:ml-features",
+    extra_inputs: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Raw table -> feature job -> training job (-> model artifact) -> validation job, as OpenLineage events."""
     tags = [{"key": "classification", "value": c, "source": "catalog"} for c in applications_classes]
-    applications = {"namespace": WAREHOUSE, "name": "bank.applications", "facets": {
-        "schema": ol_facet("SchemaDatasetFacet", "1-2-0", fields=[
-            {"name": "application_id", "type": "BIGINT"},
-            {"name": "sex", "type": "VARCHAR", "tags": tags}]),
-        "ownership": owners("team:credit-data")}}
-    features_facets: dict[str, Any] = {"dataQualityAssertions": ol_facet(
-        "DataQualityAssertionsDatasetFacet", assertions=[
-            {"assertion": "schema_matches_contract", "success": True},
-            {"assertion": "psi_drift_below_0.2", "success": True, "column": "debt_to_income"}])}
+    applications = {
+        "namespace": WAREHOUSE,
+        "name": "bank.applications",
+        "facets": {
+            "schema": ol_facet(
+                "SchemaDatasetFacet",
+                "1-2-0",
+                fields=[{"name": "application_id", "type": "BIGINT"}, {"name": "sex", "type": "VARCHAR", "tags": tags}],
+            ),
+            "ownership": owners("team:credit-data"),
+        },
+    }
+    features_facets: dict[str, Any] = {
+        "dataQualityAssertions": ol_facet(
+            "DataQualityAssertionsDatasetFacet",
+            assertions=[
+                {"assertion": "schema_matches_contract", "success": True},
+                {"assertion": "psi_drift_below_0.2", "success": True, "column": "debt_to_income"},
+            ],
+        )
+    }
     if feature_owner:
         features_facets["ownership"] = owners(feature_owner)
     features = {"namespace": LAKE, "name": "features/credit_features", "facets": features_facets}
@@ -96,18 +135,39 @@ def platform_events(t0: datetime, *, auc: float = 0.81, latency: float = 120.0,
     return [
         _event("START", t0, "features.build", "features-1", [applications], []),
         _event("COMPLETE", t0 + timedelta(minutes=30), "features.build", "features-1", [applications], [features]),
-        _event("START", t0 + timedelta(hours=1), "ml.train_credit_risk", "train-credit-3", inputs, [],
-               job_facets=trainer),
-        _event("COMPLETE", t0 + timedelta(hours=2), "ml.train_credit_risk", "train-credit-3", inputs, [artifact],
-               job_facets=trainer),
-        _event("COMPLETE", t0 + timedelta(hours=3), "ml.validate_credit_risk", "validate-credit-3", [artifact], [],
-               run_facets={"validationResults": gov_facet("ValidationResultsRunFacet", results=results)}),
+        _event(
+            "START", t0 + timedelta(hours=1), "ml.train_credit_risk", "train-credit-3", inputs, [], job_facets=trainer
+        ),
+        _event(
+            "COMPLETE",
+            t0 + timedelta(hours=2),
+            "ml.train_credit_risk",
+            "train-credit-3",
+            inputs,
+            [artifact],
+            job_facets=trainer,
+        ),
+        _event(
+            "COMPLETE",
+            t0 + timedelta(hours=3),
+            "ml.validate_credit_risk",
+            "validate-credit-3",
+            [artifact],
+            [],
+            run_facets={"validationResults": gov_facet("ValidationResultsRunFacet", results=results)},
+        ),
     ]
 
 
-def seed_platform(engine: Engine, *, days_ago: float = 10, fairness: bool = True,
-                  dp_counts: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None,
-                  risk_tier: str = "high", events: list[dict[str, Any]] | None = None) -> Platform:
+def seed_platform(
+    engine: Engine,
+    *,
+    days_ago: float = 10,
+    fairness: bool = True,
+    dp_counts: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None,
+    risk_tier: str = "high",
+    events: list[dict[str, Any]] | None = None,
+) -> Platform:
     """Ingest the platform's events, register credit-risk 3 (created by alice, trained by dora's job),
     and store a fairness evaluation over `sex` (per-group TP, FP, FN, TN)."""
     from governance.lineage.ingest import ingest_objects
@@ -119,18 +179,32 @@ def seed_platform(engine: Engine, *, days_ago: float = 10, fairness: bool = True
     assert not report.rejected, [r.line() for r in report.rejected]
     platform = Platform()
     with session_scope(engine) as session:
-        register_model(session, platform.model, owner="team:credit", risk_tier=risk_tier,
-                       tags={"intended_use": "consumer credit scoring"})
-        register_version(session, platform.model, VersionSpec(
-            version=platform.version, artifact_uri="s3://bank-ml-lake/models/credit-risk/3", artifact_digest=DIGEST,
-            created_by=platform.creator, training_run_id=platform.training_run))
+        register_model(
+            session,
+            platform.model,
+            owner="team:credit",
+            risk_tier=risk_tier,
+            tags={"intended_use": "consumer credit scoring"},
+        )
+        register_version(
+            session,
+            platform.model,
+            VersionSpec(
+                version=platform.version,
+                artifact_uri="s3://bank-ml-lake/models/credit-risk/3",
+                artifact_digest=DIGEST,
+                created_by=platform.creator,
+                training_run_id=platform.training_run,
+            ),
+        )
         if fairness:
             store_fairness(session, platform, dp_counts or ((1200, 300, 300, 1300), (1250, 300, 300, 1250)))
     return platform
 
 
-def store_fairness(session: Any, platform: Platform,
-                   counts: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]) -> int:
+def store_fairness(
+    session: Any, platform: Platform, counts: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]
+) -> int:
     """A real evaluation (governance.evidence) of two groups, female and male, with bootstrap intervals."""
     import numpy as np
 
@@ -141,11 +215,24 @@ def store_fairness(session: Any, platform: Platform,
     from governance.registry.service import get_version
 
     registered, mv = get_version(session, platform.model, platform.version)
-    table = ConfusionTable(sensitive=("sex",), groups=(("female",), ("male",)), counts=np.array(counts),
-                           favorable="1", predicted_favorable=("1",), label_values=("0", "1"))
-    stored = store_evaluation(session, registered, mv, table, Settings(bootstrap=200, seed=1, min_group_size=30),
-                              DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
-                              ColumnRoles("label", "prediction", ("sex",), None), producer="tests")
+    table = ConfusionTable(
+        sensitive=("sex",),
+        groups=(("female",), ("male",)),
+        counts=np.array(counts),
+        favorable="1",
+        predicted_favorable=("1",),
+        label_values=("0", "1"),
+    )
+    stored = store_evaluation(
+        session,
+        registered,
+        mv,
+        table,
+        Settings(bootstrap=200, seed=1, min_group_size=30),
+        DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
+        ColumnRoles("label", "prediction", ("sex",), None),
+        producer="tests",
+    )
     return stored.id
 
 
@@ -185,8 +272,19 @@ def seeded(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GOV_DATABASE_URL", url)
     monkeypatch.setenv("GOV_USER", "ci")
     monkeypatch.setenv("GOV_POLICY_DIR", str(DEFAULT_POLICIES))
-    for name in ("GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_ACTOR", "CI_JOB_ID", "CI_PIPELINE_ID",
-                 "CI_PROJECT_PATH", "BUILD_ID", "BUILD_URL", "JENKINS_URL", "GOV_PIPELINE_ID"):
+    for name in (
+        "GITHUB_RUN_ID",
+        "GITHUB_REPOSITORY",
+        "GITHUB_SHA",
+        "GITHUB_ACTOR",
+        "CI_JOB_ID",
+        "CI_PIPELINE_ID",
+        "CI_PROJECT_PATH",
+        "BUILD_ID",
+        "BUILD_URL",
+        "JENKINS_URL",
+        "GOV_PIPELINE_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     engine = make_engine(url)
     yield engine

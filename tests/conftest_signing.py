@@ -27,9 +27,7 @@ def ec_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Signer, Path]:
 
 
 @pytest.fixture(scope="module")
-def report(
-    tmp_path_factory: pytest.TempPathFactory, unsigned_pdf: bytes, ec_keys: tuple[Signer, Path]
-) -> Published:
+def report(tmp_path_factory: pytest.TempPathFactory, unsigned_pdf: bytes, ec_keys: tuple[Signer, Path]) -> Published:
     """The sample report signed with `ec_keys`, with its attestation."""
     signer, cert = ec_keys
     return publish(tmp_path_factory.mktemp("report"), signer, cert, unsigned_pdf, results_json())

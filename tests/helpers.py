@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "lineage" / "examples"
-GRAPH_TABLES = ("raw_event", "job", "dataset", "run", "run_io", "lineage_edge", "column_edge",
-                "dataset_facet_version")
+GRAPH_TABLES = ("raw_event", "job", "dataset", "run", "run_io", "lineage_edge", "column_edge", "dataset_facet_version")
 
 
 @dataclass

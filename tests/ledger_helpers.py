@@ -25,8 +25,18 @@ from governance.ledger.verify import ChainReport, verify_chain
 from governance.store.db import session_scope
 from governance.timeutil import utcnow
 
-ENTRY_KEYS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
-              "ci", "at", "prev_digest")
+ENTRY_KEYS = (
+    "seq",
+    "decision_id",
+    "model",
+    "version",
+    "target",
+    "failing_policies",
+    "requested_by",
+    "ci",
+    "at",
+    "prev_digest",
+)
 
 
 def reference_digest(entry: dict[str, Any]) -> str:
@@ -36,16 +46,25 @@ def reference_digest(entry: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def append(engine: Engine, count: int, *, every: int = 100, model: str = "credit-scorer",
-           key_dir: Path | None = None) -> None:
+def append(
+    engine: Engine, count: int, *, every: int = 100, model: str = "credit-scorer", key_dir: Path | None = None
+) -> None:
     """`count` blocked checks, each in its own transaction as the gate makes them."""
     for i in range(count):
         with session_scope(engine) as session:
-            append_blocked(session, decision_id=f"dec-{i}", model=model, version=f"1.{i}",
-                           target="production", failing_policies=["fairness.dpd", "approval.four-eyes"],
-                           requested_by="ci-bot",
-                           ci={"GITHUB_RUN_ID": str(1000 + i)}, at=utcnow(), checkpoint_every=every,
-                           key_dir=key_dir)
+            append_blocked(
+                session,
+                decision_id=f"dec-{i}",
+                model=model,
+                version=f"1.{i}",
+                target="production",
+                failing_policies=["fairness.dpd", "approval.four-eyes"],
+                requested_by="ci-bot",
+                ci={"GITHUB_RUN_ID": str(1000 + i)},
+                at=utcnow(),
+                checkpoint_every=every,
+                key_dir=key_dir,
+            )
 
 
 def verify(engine: Engine, **kwargs: Any) -> ChainReport:
@@ -80,8 +99,23 @@ def tamper(engine: Engine, *statements: str) -> None:
 def rows(engine: Engine) -> list[dict[str, Any]]:
     """Every entry as its documented JSON fields (the preimage plus `digest`), in seq order."""
     with session_scope(engine) as session:
-        return [json.loads(json.dumps({
-            "seq": e.seq, "decision_id": e.decision_id, "model": e.model, "version": e.version,
-            "target": e.target, "failing_policies": e.failing_policies, "requested_by": e.requested_by,
-            "ci": e.ci, "at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "prev_digest": e.prev_digest,
-            "digest": e.digest})) for e in list_entries(session)]
+        return [
+            json.loads(
+                json.dumps(
+                    {
+                        "seq": e.seq,
+                        "decision_id": e.decision_id,
+                        "model": e.model,
+                        "version": e.version,
+                        "target": e.target,
+                        "failing_policies": e.failing_policies,
+                        "requested_by": e.requested_by,
+                        "ci": e.ci,
+                        "at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                        "prev_digest": e.prev_digest,
+                        "digest": e.digest,
+                    }
+                )
+            )
+            for e in list_entries(session)
+        ]

@@ -57,17 +57,40 @@ def with_change(event: Any, path: Path_, value: Any) -> Any:
 
 
 UUID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
-BAD_RUN_IDS = ["abc", UUID.replace("-", ""), "{" + UUID + "}", "urn:uuid:" + UUID, UUID.upper(), UUID + "}",
-               UUID + "-0", "", 42]
+BAD_RUN_IDS = [
+    "abc",
+    UUID.replace("-", ""),
+    "{" + UUID + "}",
+    "urn:uuid:" + UUID,
+    UUID.upper(),
+    UUID + "}",
+    UUID + "-0",
+    "",
+    42,
+]
 
 
 def _minimal() -> dict[str, Any]:
     """A small valid RunEvent with one standard facet, to change one thing at a time."""
-    return {"eventType": "START", "eventTime": "2024-05-01T12:00:00Z", "producer": "https://example.com/p",
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-            "run": {"runId": UUID}, "job": {"namespace": "ns", "name": "train"},
-            "inputs": [{"namespace": "s3://b", "name": "in.parquet"}],
-            "outputs": [{"namespace": "s3://b", "name": "out.parquet", "facets": {"schema": {
-                "_producer": "https://example.com/p",
-                "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
-                "fields": [{"name": "a", "type": "int"}]}}}]}
+    return {
+        "eventType": "START",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "producer": "https://example.com/p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": UUID},
+        "job": {"namespace": "ns", "name": "train"},
+        "inputs": [{"namespace": "s3://b", "name": "in.parquet"}],
+        "outputs": [
+            {
+                "namespace": "s3://b",
+                "name": "out.parquet",
+                "facets": {
+                    "schema": {
+                        "_producer": "https://example.com/p",
+                        "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+                        "fields": [{"name": "a", "type": "int"}],
+                    }
+                },
+            }
+        ],
+    }

@@ -35,7 +35,8 @@ from referencing.jsonschema import DRAFT202012
 CORE_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 # a published standard schema: a facet file (with or without a $def) or a definition in a core file
 _STANDARD_URL = re.compile(
-    r"https://openlineage\.io/spec/(?:facets/)?[\d-]+/(\w+)\.json(?:#/(?:\$defs|definitions)/(\w+))?$")
+    r"https://openlineage\.io/spec/(?:facets/)?[\d-]+/(\w+)\.json(?:#/(?:\$defs|definitions)/(\w+))?$"
+)
 KINDS = ("RunEvent", "DatasetEvent", "JobEvent")
 FACET_BASE_NAMES = ("RunFacet", "JobFacet", "DatasetFacet", "InputDatasetFacet", "OutputDatasetFacet")
 
@@ -61,6 +62,7 @@ def missing_data_reason() -> str | None:
 
 # ---- the oracle -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Verdict:
     valid: bool
@@ -70,6 +72,7 @@ class Verdict:
 
 def facet_maps(event: dict[str, Any], kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(json path, base facet type, facet map) for each facet map the event's kind declares."""
+
     def maps_of(dataset: Any, path: str, extra: tuple[tuple[str, str], ...]) -> Iterator[Any]:
         if isinstance(dataset, dict):
             for key, base in (("facets", "DatasetFacet"), *extra):
@@ -83,8 +86,10 @@ def facet_maps(event: dict[str, Any], kind: str) -> Iterator[tuple[str, str, dic
         yield "$.run.facets", "RunFacet", event["run"]["facets"]
     if isinstance(event["job"].get("facets"), dict):
         yield "$.job.facets", "JobFacet", event["job"]["facets"]
-    for side, extra in (("inputs", ("inputFacets", "InputDatasetFacet")),
-                        ("outputs", ("outputFacets", "OutputDatasetFacet"))):
+    for side, extra in (
+        ("inputs", ("inputFacets", "InputDatasetFacet")),
+        ("outputs", ("outputFacets", "OutputDatasetFacet")),
+    ):
         for i, dataset in enumerate(event.get(side) or []):
             yield from maps_of(dataset, f"$.{side}[{i}]", (extra,))
 
@@ -104,7 +109,8 @@ class Oracle:
     def validator(self, ref: str) -> Draft202012Validator:
         if ref not in self._validators:
             self._validators[ref] = Draft202012Validator(
-                {"$ref": ref}, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                {"$ref": ref}, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
         return self._validators[ref]
 
     def first_error(self, ref: str, instance: Any) -> str | None:
@@ -229,6 +235,7 @@ class Oracle:
 
 
 # ---- the corpus -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CorpusEvent:

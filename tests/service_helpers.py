@@ -40,7 +40,6 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,7 +62,10 @@ class ServeProcess:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "governance.cli.main", "serve", "--port", str(self.port), *self.args],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -96,13 +98,23 @@ class ServeProcess:
                 self.kill()
 
 
-
-def run_event(run_id: str, job: str, state: str, seconds: int, *, inputs: list[str], outputs: list[str],
-              namespace: str = "svc-tests") -> dict[str, Any]:
+def run_event(
+    run_id: str,
+    job: str,
+    state: str,
+    seconds: int,
+    *,
+    inputs: list[str],
+    outputs: list[str],
+    namespace: str = "svc-tests",
+) -> dict[str, Any]:
     """A valid OpenLineage RunEvent."""
     return {
-        "eventType": state, "eventTime": (T0 + timedelta(seconds=seconds)).isoformat(), "producer": PRODUCER,
-        "schemaURL": RUN_SCHEMA, "run": {"runId": run_id, "facets": {}},
+        "eventType": state,
+        "eventTime": (T0 + timedelta(seconds=seconds)).isoformat(),
+        "producer": PRODUCER,
+        "schemaURL": RUN_SCHEMA,
+        "run": {"runId": run_id, "facets": {}},
         "job": {"namespace": namespace, "name": job, "facets": {}},
         "inputs": [{"namespace": "warehouse", "name": n} for n in inputs],
         "outputs": [{"namespace": "lake", "name": n} for n in outputs],
@@ -125,8 +137,9 @@ def malformed(i: int, valid: dict[str, Any]) -> bytes:
     return json.dumps({**valid, "eventType": "EXPLODE"}).encode()
 
 
-def event_stream(client: int, n: int, *, bad_every: int = 20, jobs: int = 16,
-                 datasets: int = 64) -> list[tuple[bytes, bool]]:
+def event_stream(
+    client: int, n: int, *, bad_every: int = 20, jobs: int = 16, datasets: int = 64
+) -> list[tuple[bytes, bool]]:
     """`n` request bodies for one client: valid START/COMPLETE pairs over a shared pool of jobs and
     datasets (so clients contend on the same graph rows), with every `bad_every`-th one malformed."""
     out: list[tuple[bytes, bool]] = []
@@ -135,8 +148,14 @@ def event_stream(client: int, n: int, *, bad_every: int = 20, jobs: int = 16,
         run_id = str(uuid.UUID(int=(client << 64) | (pair + 1)))
         job = f"job_{(client * 7 + pair) % jobs}"
         ins = [f"t_{(pair + k) % datasets}" for k in range(2)]
-        event = run_event(run_id, job, "START" if i % 2 == 0 else "COMPLETE", client * 1_000_000 + i,
-                          inputs=ins, outputs=[f"out_{(pair * 3) % datasets}"])
+        event = run_event(
+            run_id,
+            job,
+            "START" if i % 2 == 0 else "COMPLETE",
+            client * 1_000_000 + i,
+            inputs=ins,
+            outputs=[f"out_{(pair * 3) % datasets}"],
+        )
         if bad_every and i % bad_every == bad_every - 1:
             out.append((malformed(i // bad_every, event), False))
         else:
@@ -170,17 +189,19 @@ rule:
 DIGEST = "sha256:" + "ab" * 32
 
 
-
-
-
-def register_version(client: Any, admin: str, model: str = "credit", version: str = "1",
-                     digest: str = DIGEST) -> dict[str, Any]:
+def register_version(
+    client: Any, admin: str, model: str = "credit", version: str = "1", digest: str = DIGEST
+) -> dict[str, Any]:
     """Register a model and a version through the API; the admin token's identity creates it."""
-    r = client.post("/api/v1/models", json={"name": model, "owner": "team:credit", "risk_tier": "high"},
-                    headers=bearer(admin))
+    r = client.post(
+        "/api/v1/models", json={"name": model, "owner": "team:credit", "risk_tier": "high"}, headers=bearer(admin)
+    )
     assert r.status_code == 201, r.text
-    r = client.post(f"/api/v1/models/{model}/versions", headers=bearer(admin), json={
-        "version": version, "artifact_uri": f"s3://models/{model}/{version}", "artifact_digest": digest})
+    r = client.post(
+        f"/api/v1/models/{model}/versions",
+        headers=bearer(admin),
+        json={"version": version, "artifact_uri": f"s3://models/{model}/{version}", "artifact_digest": digest},
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 

@@ -26,9 +26,7 @@ HTML = """<!doctype html><html lang="en"><head><title>Audit</title>
 
 PDFSIG = shutil.which("pdfsig")
 CERTUTIL = shutil.which("certutil")
-needs_pdfsig = pytest.mark.skipif(
-    PDFSIG is None, reason="pdfsig not installed (apt-get install poppler-utils)"
-)
+needs_pdfsig = pytest.mark.skipif(PDFSIG is None, reason="pdfsig not installed (apt-get install poppler-utils)")
 
 
 def results_json(policy_digest: str = POLICY_DIGEST, verdict: str = "pass") -> bytes:
@@ -92,9 +90,7 @@ def nss_db(folder: Path, trusted_cert: Path | None) -> Path:
     """A fresh NSS database in `folder`, trusting `trusted_cert` for signing when given."""
     assert CERTUTIL is not None
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [CERTUTIL, "-N", "-d", f"sql:{folder}", "--empty-password"], check=True, capture_output=True
-    )
+    subprocess.run([CERTUTIL, "-N", "-d", f"sql:{folder}", "--empty-password"], check=True, capture_output=True)
     if trusted_cert is not None:
         # ",P,": a trusted peer for email/document signing, NSS's usage for PDF signatures.
         subprocess.run(

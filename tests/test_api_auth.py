@@ -20,8 +20,14 @@ from tests.service_helpers import assert_error_shape, bearer, make_token
 
 pytest_plugins = ["tests.conftest_service"]
 
-PATH_VALUES = {"direction": "upstream", "model": "credit", "version": "1", "decision_id": "0" * 36,
-               "waiver_id": "1", "name": "audit.pdf"}
+PATH_VALUES = {
+    "direction": "upstream",
+    "model": "credit",
+    "version": "1",
+    "decision_id": "0" * 36,
+    "waiver_id": "1",
+    "name": "audit.pdf",
+}
 
 
 def _url(path: str) -> str:
@@ -68,8 +74,16 @@ def test_every_route_answers_401_without_an_active_token(api: Any, engine: Engin
     revoked = make_token(engine, Role.ADMIN, "gone")
     with session_scope(engine) as session:
         revoke_token(session, _token_id(engine, "gone"), by="tests")
-    wrong = ["", "Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Bearer gov_" + "A" * 43,
-             "Bearer not-a-token", f"Bearer {revoked}", f"Token {revoked}"]
+    wrong = [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer gov_" + "A" * 43,
+        "Bearer not-a-token",
+        f"Bearer {revoked}",
+        f"Token {revoked}",
+    ]
     requests = _requests(api.app)
     for method, url, _ in requests:
         for header in wrong:
@@ -118,12 +132,17 @@ def test_docs_state_the_same_matrix_and_routes(api: Any) -> None:
     doc = (REPO / "docs" / "api.md").read_text()
     header, matrix = _markdown_table(doc, "## Roles")
     roles = [Role(c) for c in header[1:]]
-    documented = {Permission(row[0]): {r for r, cell in zip(roles, row[1:], strict=True) if cell == "yes"}
-                  for row in matrix}
+    documented = {
+        Permission(row[0]): {r for r, cell in zip(roles, row[1:], strict=True) if cell == "yes"} for row in matrix
+    }
     assert documented == {p: {r for r in Role if p in ROLE_PERMISSIONS[r]} for p in Permission}
     _, rows = _markdown_table(doc, "## Routes")
-    served = {(f"{method} {path}", permission) for path, methods, permission in api_routes(api.app)
-              if path.startswith("/api/") and permission is not None for method in methods}
+    served = {
+        (f"{method} {path}", permission)
+        for path, methods, permission in api_routes(api.app)
+        if path.startswith("/api/") and permission is not None
+        for method in methods
+    }
     assert {(row[0], Permission(row[1])) for row in rows} == served
 
 

@@ -13,17 +13,20 @@ from sqlalchemy.exc import OperationalError
 from governance.store.retry import RETRY_ATTEMPTS, is_transient, retry_transient
 
 
-@pytest.mark.parametrize(("exc", "transient"), [
-    (psycopg.errors.DeadlockDetected("deadlock detected"), True),
-    (psycopg.errors.SerializationFailure("could not serialize"), True),
-    (OperationalError("INSERT", {}, psycopg.errors.DeadlockDetected("x")), True),
-    (sqlite3.OperationalError("database is locked"), True),
-    (OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), True),
-    (sqlite3.OperationalError("no such table: raw_event"), False),
-    (psycopg.errors.UniqueViolation("duplicate key"), False),
-    (psycopg.errors.DataError("invalid byte sequence"), False),
-    (ValueError("database is locked"), False),
-])
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.SerializationFailure("could not serialize"), True),
+        (OperationalError("INSERT", {}, psycopg.errors.DeadlockDetected("x")), True),
+        (sqlite3.OperationalError("database is locked"), True),
+        (OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), True),
+        (sqlite3.OperationalError("no such table: raw_event"), False),
+        (psycopg.errors.UniqueViolation("duplicate key"), False),
+        (psycopg.errors.DataError("invalid byte sequence"), False),
+        (ValueError("database is locked"), False),
+    ],
+)
 def test_transient_errors(exc: BaseException, transient: bool) -> None:
     assert is_transient(exc) is transient
 

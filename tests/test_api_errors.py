@@ -33,16 +33,20 @@ def test_400_for_every_kind_of_bad_input(api: Any, tokens: dict[Role, str], engi
         api.post("/api/v1/lineage", json={**_event(), "eventTime": "2026-13-45"}, headers=ingest),
         api.post("/api/v1/lineage", content=b"x", headers={**ingest, "Content-Encoding": "br"}),
         api.post("/api/v1/lineage", content=b"not gzip", headers={**ingest, "Content-Encoding": "gzip"}),
-        api.post("/api/v1/lineage", content=gzip.compress(b"{}")[:-8] + b"", headers={**ingest,
-                                                                                     "Content-Encoding": "gzip"}),
+        api.post(
+            "/api/v1/lineage", content=gzip.compress(b"{}")[:-8] + b"", headers={**ingest, "Content-Encoding": "gzip"}
+        ),
         api.post("/api/v1/lineage/batch", json={"not": "an array"}, headers=ingest),
         api.get("/api/v1/lineage/upstream", params={"nodeId": "table:x"}, headers=admin),
         api.get("/api/v1/lineage/upstream", params={"nodeId": "dataset:a:b", "depth": "-1"}, headers=admin),
         api.get("/api/v1/lineage/upstream", params={"nodeId": "dataset:a:b", "depth": "many"}, headers=admin),
         api.get("/api/v1/lineage/upstream", params={"nodeId": "dataset:a:b", "asOf": "last tuesday"}, headers=admin),
         api.get("/api/v1/lineage/upstream", headers=admin),
-        api.get("/api/v1/column-lineage", params={"dataset": "dataset:a:b", "field": "f", "direction": "sideways"},
-                headers=admin),
+        api.get(
+            "/api/v1/column-lineage",
+            params={"dataset": "dataset:a:b", "field": "f", "direction": "sideways"},
+            headers=admin,
+        ),
         api.post("/api/v1/models", content=b"{bad", headers={**admin, "Content-Type": "application/json"}),
         api.post("/api/v1/models", json={"name": "m"}, headers=admin),
         api.post("/api/v1/models", json={"name": "m", "owner": "o", "risk_tier": "apocalyptic"}, headers=admin),
@@ -63,9 +67,15 @@ def test_401_403_404_405_409(api: Any, tokens: dict[Role, str]) -> None:
     admin = bearer(tokens[Role.ADMIN])
     assert_error_shape(api.get("/api/v1/models"), 401)
     assert_error_shape(api.get("/api/v1/models", headers=bearer(tokens[Role.INGEST])), 403)
-    for url in ("/api/v1/nowhere", "/api/v1/models/unknown", "/api/v1/models/unknown/versions/1",
-                "/api/v1/decisions/00000000-0000-0000-0000-000000000000", "/api/v1/lineage/sideways?nodeId=x",
-                "/api/v1/lineage/upstream?nodeId=dataset:no:such", "/api/v1/reports/none.pdf"):
+    for url in (
+        "/api/v1/nowhere",
+        "/api/v1/models/unknown",
+        "/api/v1/models/unknown/versions/1",
+        "/api/v1/decisions/00000000-0000-0000-0000-000000000000",
+        "/api/v1/lineage/sideways?nodeId=x",
+        "/api/v1/lineage/upstream?nodeId=dataset:no:such",
+        "/api/v1/reports/none.pdf",
+    ):
         assert_error_shape(api.get(url, headers=admin), 404)
     assert_error_shape(api.get("/nowhere"), 404)
     assert_error_shape(api.post("/api/v1/waivers/7/revoke", headers=admin), 404)
@@ -74,8 +84,11 @@ def test_401_403_404_405_409(api: Any, tokens: dict[Role, str]) -> None:
     assert "GET" in response.headers["allow"]
     assert_error_shape(api.put("/api/v1/lineage", json={}, headers=admin), 405)
     register_version(api, tokens[Role.ADMIN])
-    conflict = api.post("/api/v1/models/credit/versions", headers=admin, json={
-        "version": "1", "artifact_uri": "s3://x", "artifact_digest": "sha256:" + "00" * 32})
+    conflict = api.post(
+        "/api/v1/models/credit/versions",
+        headers=admin,
+        json={"version": "1", "artifact_uri": "s3://x", "artifact_digest": "sha256:" + "00" * 32},
+    )
     assert "immutable" in assert_error_shape(conflict, 409)["hint"]
 
 
@@ -91,8 +104,9 @@ def test_413_for_declared_streamed_and_inflated_bodies(api: Any, tokens: dict[Ro
     before = snapshot(engine)
     big = {"name": "m", "owner": "o", "description": "x" * (2 * 1024 * 1024)}
     assert_error_shape(api.post("/api/v1/models", json=big, headers=admin), 413)
-    streamed = api.post("/api/v1/models", content=_chunks(3 * 1024 * 1024),
-                        headers={**admin, "Content-Type": "application/json"})
+    streamed = api.post(
+        "/api/v1/models", content=_chunks(3 * 1024 * 1024), headers={**admin, "Content-Type": "application/json"}
+    )
     assert_error_shape(streamed, 413)
     streamed_event = api.post("/api/v1/lineage", content=_chunks(9 * 1024 * 1024), headers=ingest)
     assert_error_shape(streamed_event, 413)
@@ -108,13 +122,21 @@ def test_413_for_declared_streamed_and_inflated_bodies(api: Any, tokens: dict[Ro
 
 def test_415_for_bodies_that_are_not_json(api: Any, tokens: dict[Role, str]) -> None:
     admin = bearer(tokens[Role.ADMIN])
-    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                         "application/xml"):
-        response = api.post("/api/v1/models", content=b'{"name": "m", "owner": "o"}',
-                            headers={**admin, "Content-Type": content_type})
+    for content_type in (
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+    ):
+        response = api.post(
+            "/api/v1/models", content=b'{"name": "m", "owner": "o"}', headers={**admin, "Content-Type": content_type}
+        )
         assert_error_shape(response, 415)
-    ok = api.post("/api/v1/models", content=b'{"name": "m", "owner": "o"}',
-                  headers={**admin, "Content-Type": "application/json; charset=utf-8"})
+    ok = api.post(
+        "/api/v1/models",
+        content=b'{"name": "m", "owner": "o"}',
+        headers={**admin, "Content-Type": "application/json; charset=utf-8"},
+    )
     assert ok.status_code == 201
 
 
@@ -136,8 +158,11 @@ def test_500_for_a_server_misconfiguration(engine: Engine, tokens: dict[Role, st
     app = create_app(engine, Settings(policy_dir=tmp_path / "no-such-policies"))
     with TestClient(app, raise_server_exceptions=False) as client:
         register_version(client, tokens[Role.ADMIN])
-        response = client.post("/api/v1/checks", json={"model": "credit", "version": "1", "target": "prod"},
-                               headers=bearer(tokens[Role.CHECKER]))
+        response = client.post(
+            "/api/v1/checks",
+            json={"model": "credit", "version": "1", "target": "prod"},
+            headers=bearer(tokens[Role.CHECKER]),
+        )
         assert assert_error_shape(response, 500)["code"] == "configuration_error"
 
 

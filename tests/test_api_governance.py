@@ -15,15 +15,23 @@ from tests.service_helpers import DIGEST, assert_error_shape, bearer, make_token
 pytest_plugins = ["tests.conftest_service"]
 
 
-def test_check_blocks_then_passes_after_an_independent_approval(api: Any, tokens: dict[Role, str],
-                                                                engine: Engine) -> None:
+def test_check_blocks_then_passes_after_an_independent_approval(
+    api: Any, tokens: dict[Role, str], engine: Engine
+) -> None:
     version = register_version(api, tokens[Role.ADMIN])
     assert version["created_by"] == "admin-user"
     checker, auditor = bearer(tokens[Role.CHECKER]), bearer(tokens[Role.AUDITOR])
 
-    r = api.post("/api/v1/checks", headers=checker, json={
-        "model": "credit", "version": "1", "target": "production",
-        "ci": {"GITHUB_RUN_ID": "42", "SOME_SECRET": "not recorded"}})
+    r = api.post(
+        "/api/v1/checks",
+        headers=checker,
+        json={
+            "model": "credit",
+            "version": "1",
+            "target": "production",
+            "ci": {"GITHUB_RUN_ID": "42", "SOME_SECRET": "not recorded"},
+        },
+    )
     assert r.status_code == 201, r.text
     blocked = r.json()
     assert (blocked["verdict"], blocked["exit_code"], blocked["ledger"]) == ("blocked", 1, "appended")
@@ -32,10 +40,12 @@ def test_check_blocks_then_passes_after_an_independent_approval(api: Any, tokens
     assert r.headers["location"] == f"/api/v1/decisions/{blocked['decision_id']}"
 
     stored = api.get(f"/api/v1/decisions/{blocked['decision_id']}", headers=auditor).json()
-    assert {k: stored[k] for k in ("decision_id", "exit_code", "outcomes")} == \
-        {k: blocked[k] for k in ("decision_id", "exit_code", "outcomes")}
-    with_context = api.get(f"/api/v1/decisions/{blocked['decision_id'][:8]}", params={"context": "true"},
-                           headers=auditor).json()
+    assert {k: stored[k] for k in ("decision_id", "exit_code", "outcomes")} == {
+        k: blocked[k] for k in ("decision_id", "exit_code", "outcomes")
+    }
+    with_context = api.get(
+        f"/api/v1/decisions/{blocked['decision_id'][:8]}", params={"context": "true"}, headers=auditor
+    ).json()
     assert with_context["context"]["version"]["artifact_digest"] == DIGEST
     replay = api.post(f"/api/v1/decisions/{blocked['decision_id']}/replay", headers=auditor).json()
     assert replay["reproduced"] is True and replay["replayed_exit_code"] == 1
@@ -46,13 +56,17 @@ def test_check_blocks_then_passes_after_an_independent_approval(api: Any, tokens
     assert api.get("/api/v1/ledger/verify", headers=auditor).json()["ok"] is True
 
     approver = bearer(tokens[Role.APPROVER])
-    r = api.post("/api/v1/approvals", headers=approver,
-                 json={"model": "credit", "version": "1", "role": "model-risk-officer", "artifact_digest": DIGEST})
+    r = api.post(
+        "/api/v1/approvals",
+        headers=approver,
+        json={"model": "credit", "version": "1", "role": "model-risk-officer", "artifact_digest": DIGEST},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["approver"] == "approver-user" and r.json()["artifact_digest"] == DIGEST
 
-    passed = api.post("/api/v1/checks", headers=checker,
-                      json={"model": "credit", "version": "1", "target": "production"}).json()
+    passed = api.post(
+        "/api/v1/checks", headers=checker, json={"model": "credit", "version": "1", "target": "production"}
+    ).json()
     assert (passed["verdict"], passed["exit_code"], passed["ledger"]) == ("deployable", 0, "not_blocked")
     listed = api.get("/api/v1/decisions", params={"model": "credit"}, headers=auditor).json()
     assert [d["id"] for d in listed] == [passed["decision_id"], blocked["decision_id"]]
@@ -79,8 +93,9 @@ def test_approvals_are_bound_to_the_token_identity(api: Any, tokens: dict[Role, 
         assert conn.execute(text("SELECT count(*) FROM policy_approval")).scalar() == 0
     r = api.post("/api/v1/approvals", json=body, headers=bearer(tokens[Role.APPROVER]))
     assert r.status_code == 201 and r.json()["approver"] == "approver-user"
-    listed = api.get("/api/v1/approvals", params={"model": "credit", "version": "1"},
-                     headers=bearer(tokens[Role.CHECKER])).json()
+    listed = api.get(
+        "/api/v1/approvals", params={"model": "credit", "version": "1"}, headers=bearer(tokens[Role.CHECKER])
+    ).json()
     assert [(a["approver"], a["role"]) for a in listed] == [("approver-user", "model-risk-officer")]
 
 
@@ -89,14 +104,23 @@ def test_registry_writes_record_the_caller_as_creator(api: Any, tokens: dict[Rol
     version = register_version(api, tokens[Role.ADMIN], version="7")
     assert version["created_by"] == "admin-user" and version["artifact_digest"] == DIGEST
     # A created_by in the body is refused rather than silently ignored.
-    r = api.post("/api/v1/models/credit/versions", headers=admin, json={
-        "version": "8", "artifact_uri": "s3://m/8", "artifact_digest": DIGEST, "created_by": "mallory"})
+    r = api.post(
+        "/api/v1/models/credit/versions",
+        headers=admin,
+        json={"version": "8", "artifact_uri": "s3://m/8", "artifact_digest": DIGEST, "created_by": "mallory"},
+    )
     assert_error_shape(r, 400)
-    same = api.post("/api/v1/models/credit/versions", headers=admin,
-                    json={"version": "7", "artifact_uri": "s3://models/credit/7", "artifact_digest": DIGEST})
+    same = api.post(
+        "/api/v1/models/credit/versions",
+        headers=admin,
+        json={"version": "7", "artifact_uri": "s3://models/credit/7", "artifact_digest": DIGEST},
+    )
     assert same.status_code == 201
-    other = api.post("/api/v1/models/credit/versions", headers=admin,
-                     json={"version": "7", "artifact_uri": "s3://x", "artifact_digest": "sha256:" + "00" * 32})
+    other = api.post(
+        "/api/v1/models/credit/versions",
+        headers=admin,
+        json={"version": "7", "artifact_uri": "s3://x", "artifact_digest": "sha256:" + "00" * 32},
+    )
     assert_error_shape(other, 409)
     got = api.get("/api/v1/models/credit/versions/7", headers=bearer(tokens[Role.AUDITOR])).json()
     assert got["version"]["created_by"] == "admin-user"
@@ -106,8 +130,11 @@ def test_model_names_with_slashes_are_addressable(api: Any, tokens: dict[Role, s
     admin, auditor = bearer(tokens[Role.ADMIN]), bearer(tokens[Role.AUDITOR])
     name = "team-risk/credit/pd"
     assert api.post("/api/v1/models", headers=admin, json={"name": name, "owner": "team:risk"}).status_code == 201
-    made = api.post(f"/api/v1/models/{name}/versions", headers=admin,
-                    json={"version": "3", "artifact_uri": "s3://m/3", "artifact_digest": DIGEST})
+    made = api.post(
+        f"/api/v1/models/{name}/versions",
+        headers=admin,
+        json={"version": "3", "artifact_uri": "s3://m/3", "artifact_digest": DIGEST},
+    )
     assert made.status_code == 201, made.text
     assert api.get(f"/api/v1/models/{name}", headers=auditor).json()["name"] == name
     got = api.get(f"/api/v1/models/{name}/versions/3", headers=auditor).json()
@@ -120,13 +147,20 @@ def test_model_names_with_slashes_are_addressable(api: Any, tokens: dict[Role, s
 
 def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, str]) -> None:
     approver, auditor = bearer(tokens[Role.APPROVER]), bearer(tokens[Role.AUDITOR])
-    body = {"policy_id": "approval.model-risk", "reason": "emergency fix", "ticket": "RISK-1",
-            "expires_at": "2099-01-01T00:00:00Z", "model_glob": "credit*"}
+    body = {
+        "policy_id": "approval.model-risk",
+        "reason": "emergency fix",
+        "ticket": "RISK-1",
+        "expires_at": "2099-01-01T00:00:00Z",
+        "model_glob": "credit*",
+    }
     assert_error_shape(api.post("/api/v1/waivers", json={**body, "policy_id": "no.such"}, headers=approver), 404)
-    assert_error_shape(api.post("/api/v1/waivers", json={**body, "expires_at": "2001-01-01T00:00:00Z"},
-                                headers=approver), 400)
-    assert_error_shape(api.post("/api/v1/waivers", json={**body, "expires_at": "2099-01-01T00:00:00"},
-                                headers=approver), 400)
+    assert_error_shape(
+        api.post("/api/v1/waivers", json={**body, "expires_at": "2001-01-01T00:00:00Z"}, headers=approver), 400
+    )
+    assert_error_shape(
+        api.post("/api/v1/waivers", json={**body, "expires_at": "2099-01-01T00:00:00"}, headers=approver), 400
+    )
     r = api.post("/api/v1/waivers", json=body, headers=approver)
     assert r.status_code == 201, r.text
     waiver = r.json()
@@ -139,8 +173,9 @@ def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, 
     assert len(api.get("/api/v1/waivers", params={"all": "true"}, headers=auditor).json()) == 1
 
 
-def test_report_download_serves_only_plain_names_inside_the_folder(api: Any, tokens: dict[Role, str],
-                                                                  reports_dir: Path, tmp_path: Path) -> None:
+def test_report_download_serves_only_plain_names_inside_the_folder(
+    api: Any, tokens: dict[Role, str], reports_dir: Path, tmp_path: Path
+) -> None:
     auditor = bearer(tokens[Role.AUDITOR])
     (reports_dir / "audit-2026.pdf").write_bytes(b"%PDF-1.7 signed")
     (reports_dir / "audit-2026.pdf.intoto.jsonl").write_text('{"payloadType": "x"}\n')

@@ -33,19 +33,29 @@ def test_stock_client_with_api_key_start_complete_then_query(server: ServeProces
     for compression in (None, "gzip"):
         _emit_and_query(server, engine, ingest, auditor, compression)
     # The ingest token writes lineage and nothing else: it cannot read it back.
-    assert_error_shape(httpx.get(f"{server.base}/api/v1/lineage/upstream", headers=bearer(ingest),
-                                 params={"nodeId": "dataset:warehouse:raw.loans"}), 403)
+    assert_error_shape(
+        httpx.get(
+            f"{server.base}/api/v1/lineage/upstream",
+            headers=bearer(ingest),
+            params={"nodeId": "dataset:warehouse:raw.loans"},
+        ),
+        403,
+    )
 
 
-def _emit_and_query(server: ServeProcess, engine: Engine, ingest: str, auditor: dict[str, str],
-                    compression: str | None) -> None:
+def _emit_and_query(
+    server: ServeProcess, engine: Engine, ingest: str, auditor: dict[str, str], compression: str | None
+) -> None:
     from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpCompression, HttpConfig, HttpTransport
 
     before = snapshot(engine)["raw_event"]
-    config = HttpConfig(url=server.base, auth=ApiKeyTokenProvider({"apiKey": ingest}),
-                        compression=HttpCompression(compression) if compression else None)
+    config = HttpConfig(
+        url=server.base,
+        auth=ApiKeyTokenProvider({"apiKey": ingest}),
+        compression=HttpCompression(compression) if compression else None,
+    )
     client = OpenLineageClient(transport=HttpTransport(config))
     run = Run(runId=str(uuid.uuid4()))
     job = Job(namespace="pipelines", name=f"train_{compression}")
@@ -53,15 +63,31 @@ def _emit_and_query(server: ServeProcess, engine: Engine, ingest: str, auditor: 
     outputs = [OutputDataset(namespace="lake", name=f"models/loan_{compression}")]
     producer = "https://github.com/OpenLineage/OpenLineage/tree/1.0.0/client/python"
     for state in (RunState.START, RunState.COMPLETE):
-        client.emit(RunEvent(eventType=state, eventTime=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                             run=run, job=job, inputs=inputs, outputs=outputs, producer=producer))
+        client.emit(
+            RunEvent(
+                eventType=state,
+                eventTime=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                run=run,
+                job=job,
+                inputs=inputs,
+                outputs=outputs,
+                producer=producer,
+            )
+        )
     assert snapshot(engine)["raw_event"] == before + 2
-    got = httpx.get(f"{server.base}/api/v1/lineage/upstream",
-                    params={"nodeId": f"dataset:lake:models/loan_{compression}"}, headers=auditor).json()
+    got = httpx.get(
+        f"{server.base}/api/v1/lineage/upstream",
+        params={"nodeId": f"dataset:lake:models/loan_{compression}"},
+        headers=auditor,
+    ).json()
     assert {n["id"] for n in got["nodes"]} == {
-        f"dataset:lake:models/loan_{compression}", f"job:pipelines:train_{compression}", "dataset:warehouse:raw.loans"}
-    marquez = httpx.get(f"{server.base}/api/v1/lineage", params={"nodeId": "dataset:warehouse:raw.loans", "depth": 5},
-                        headers=auditor).json()
+        f"dataset:lake:models/loan_{compression}",
+        f"job:pipelines:train_{compression}",
+        "dataset:warehouse:raw.loans",
+    }
+    marquez = httpx.get(
+        f"{server.base}/api/v1/lineage", params={"nodeId": "dataset:warehouse:raw.loans", "depth": 5}, headers=auditor
+    ).json()
     node = next(n for n in marquez["graph"] if n["id"] == "dataset:warehouse:raw.loans")
     destinations = {e["destination"] for e in node["outEdges"]}
     assert node["type"] == "DATASET" and f"job:pipelines:train_{compression}" in destinations
@@ -80,14 +106,23 @@ def test_refusals_write_nothing(server: ServeProcess, engine: Engine) -> None:
     config = HttpConfig(url=server.base, auth=ApiKeyTokenProvider({"apiKey": "gov_" + "x" * 43}))
     client = OpenLineageClient(transport=HttpTransport(config))
     with pytest.raises(Exception):  # noqa: B017 - the client's own error type varies across versions
-        client.emit(RunEvent(eventType=RunState.START, eventTime="2026-01-01T00:00:00+00:00",
-                             run=Run(runId=str(uuid.uuid4())), job=Job(namespace="p", name="j"),
-                             producer="https://example.com/p"))
+        client.emit(
+            RunEvent(
+                eventType=RunState.START,
+                eventTime="2026-01-01T00:00:00+00:00",
+                run=Run(runId=str(uuid.uuid4())),
+                job=Job(namespace="p", name="j"),
+                producer="https://example.com/p",
+            )
+        )
 
     ingest = bearer(make_token(engine, Role.INGEST, "pipe"))
-    cases = [b"{not json", json.dumps({**event, "eventType": "NOPE"}).encode(),
-             json.dumps({**event, "run": {"runId": "not-a-uuid"}}).encode(),
-             json.dumps({**event, "eventTime": "2026-13-45"}).encode()]
+    cases = [
+        b"{not json",
+        json.dumps({**event, "eventType": "NOPE"}).encode(),
+        json.dumps({**event, "run": {"runId": "not-a-uuid"}}).encode(),
+        json.dumps({**event, "eventTime": "2026-13-45"}).encode(),
+    ]
     for body in cases:
         assert_error_shape(httpx.post(f"{server.base}/api/v1/lineage", content=body, headers=ingest), 400)
     huge = gzip.compress(json.dumps({**event, "x": "y" * (10 * 1024 * 1024)}).encode())

@@ -31,9 +31,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, float]:
 def test_demo_writes_every_output_in_time(demo: tuple[DemoResult, float]) -> None:
     result, seconds = demo
     out = result.out_dir
-    for name in ("audit-report.pdf", "audit-report.pdf.intoto.jsonl", "scorecard.pdf", "scorecard.pdf.intoto.jsonl",
-                 "scorecard.json", "blocked-register.pdf", "blocked-register.pdf.intoto.jsonl",
-                 "blocked-register.csv", "keys/signing-cert.pem", "demo.db"):
+    for name in (
+        "audit-report.pdf",
+        "audit-report.pdf.intoto.jsonl",
+        "scorecard.pdf",
+        "scorecard.pdf.intoto.jsonl",
+        "scorecard.json",
+        "blocked-register.pdf",
+        "blocked-register.pdf.intoto.jsonl",
+        "blocked-register.csv",
+        "keys/signing-cert.pem",
+        "demo.db",
+    ):
         assert (out / name).is_file(), name
     assert seconds < 60
     assert result.verified == {"audit report": True, "scorecard": True, "blocked register": True}
@@ -46,8 +55,12 @@ def test_demo_writes_every_output_in_time(demo: tuple[DemoResult, float]) -> Non
 def test_pdfsig_accepts_the_signed_audit_report(demo: tuple[DemoResult, float]) -> None:
     result, _ = demo
     assert PDFSIG is not None
-    done = subprocess.run([PDFSIG, "-nocert", "-no-ocsp", str(result.out_dir / "audit-report.pdf")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [PDFSIG, "-nocert", "-no-ocsp", str(result.out_dir / "audit-report.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Signature is Valid" in done.stdout and "Total document signed" in done.stdout, done.stdout
 
 

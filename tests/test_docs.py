@@ -26,7 +26,8 @@ def test_readme_mentions_every_command_group() -> None:
 
     main._build()
     readme = (REPO / "README.md").read_text()
-    names = [g.name for g in main.app.registered_groups] + [c.name or c.callback.__name__
-                                                            for c in main.app.registered_commands]
+    names = [g.name for g in main.app.registered_groups] + [
+        c.name or c.callback.__name__ for c in main.app.registered_commands
+    ]
     missing = [n for n in names if f"gov {n}" not in readme]
     assert missing == [], f"README does not mention: {missing}"

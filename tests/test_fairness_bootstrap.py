@@ -60,9 +60,7 @@ def replicates() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], m.Design
     data = _data()
     roles = ColumnRoles("y", "p", ("g",), "s")
     table = binarise(count_arrays(data, roles))
-    design = m.Design(
-        included=np.ones(len(table.groups), dtype=bool), privileged=np.array([True, False, False])
-    )
+    design = m.Design(included=np.ones(len(table.groups), dtype=bool), privileged=np.array([True, False, False]))
     cells = resample(table.counts, B, 11, table.score_sum, table.score_sq)
     rows = _row_bootstrap(data, B, 12)
     specs = {s.key: s for s in METRICS}
@@ -111,16 +109,12 @@ def test_intervals_are_reproducible_and_cover_the_estimate() -> None:
         assert low <= entry["value"] <= high, key
     narrow = evaluate(table, Settings(privileged="0", bootstrap=500, seed=5, confidence=0.5))
     for key, entry in narrow["metrics"].items():
-        assert (
-            entry["ci"][1] - entry["ci"][0] <= first["metrics"][key]["ci"][1] - first["metrics"][key]["ci"][0]
-        )
+        assert entry["ci"][1] - entry["ci"][0] <= first["metrics"][key]["ci"][1] - first["metrics"][key]["ci"][0]
 
 
 def test_undefined_resamples_are_counted_not_hidden() -> None:
     counts = np.array([[1, 0, 0, 0], [0, 0, 0, 50]])  # group 0: one row; often absent from a resample
-    values = m.aif360_difference("tpr")(
-        resample(counts, 400, 1), m.Design(np.ones(2, bool), np.array([True, False]))
-    )
+    values = m.aif360_difference("tpr")(resample(counts, 400, 1), m.Design(np.ones(2, bool), np.array([True, False])))
     (interval,) = percentile_interval(values, 0.95)
     assert interval.undefined == 400  # group 1 has no positives: TPR undefined in every resample
     assert interval.low is None

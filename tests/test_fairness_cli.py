@@ -140,10 +140,7 @@ def test_include_small_groups_changes_the_aggregates(store: Engine, csv_file: Pa
         docs.append(json.loads(result.stdout))
     excluded, included = docs
     assert excluded["small_groups"] == "excluded" and included["small_groups"] == "included"
-    assert (
-        "c" not in excluded["four_fifths"]["impact_ratios"]
-        and "c" in included["four_fifths"]["impact_ratios"]
-    )
+    assert "c" not in excluded["four_fifths"]["impact_ratios"] and "c" in included["four_fifths"]["impact_ratios"]
     assert excluded["metrics"]["aif360.theil_index"] == included["metrics"]["aif360.theil_index"]
     assert excluded["metrics"]["fairlearn.demographic_parity_difference"]["ci"] is None
 

@@ -84,9 +84,7 @@ def test_a_non_binary_label_fails_on_the_first_batch() -> None:
 def test_an_identifier_as_sensitive_column_is_refused() -> None:
     n = MAX_GROUPS + 5
     with pytest.raises(InputError, match="more than"):
-        count_arrays(
-            {"id": np.arange(n), "y": np.zeros(n, int), "p": np.zeros(n, int)}, ColumnRoles("y", "p", ("id",))
-        )
+        count_arrays({"id": np.arange(n), "y": np.zeros(n, int), "p": np.zeros(n, int)}, ColumnRoles("y", "p", ("id",)))
 
 
 def test_equal_values_of_different_spelling_are_one_label() -> None:
@@ -113,9 +111,7 @@ _MEASURE = textwrap.dedent("""
 
 
 def _peak(path: Path) -> dict[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout))
 
 

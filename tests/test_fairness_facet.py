@@ -168,12 +168,8 @@ def test_the_first_problem_is_named_by_its_json_path(evaluated: dict[str, Any]) 
 def test_ingested_facet_is_stored_like_the_cli_evaluation(store: Engine, evaluated: dict[str, Any]) -> None:
     run_id = str(uuid.uuid4())
     with session_scope(store) as session:
-        ingest_fairness_facet(
-            session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN
-        )
-        ingest_fairness_facet(
-            session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN
-        )
+        ingest_fairness_facet(session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN)
+        ingest_fairness_facet(session, run_id=run_id, facet=evaluated["facet"], producer=PRODUCER, event_time=WHEN)
     with session_scope(store) as session:
         rows = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).all()
         assert len(rows) == 1  # the same facet twice in one run (START and COMPLETE) is one evaluation
@@ -206,9 +202,7 @@ def test_semantic_problems_name_their_path_and_store_nothing(
     facet = copy.deepcopy(evaluated["facet"])
     edit(facet)
     with pytest.raises(error) as caught, session_scope(store) as session:
-        ingest_fairness_facet(
-            session, run_id=str(uuid.uuid4()), facet=facet, producer=PRODUCER, event_time=WHEN
-        )
+        ingest_fairness_facet(session, run_id=str(uuid.uuid4()), facet=facet, producer=PRODUCER, event_time=WHEN)
     assert isinstance(caught.value, InputError) and caught.value.where == ROOT + path
     if error is InputError:  # everything but the registry lookup is found without the store
         with pytest.raises(InputError) as early:

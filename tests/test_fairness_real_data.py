@@ -157,9 +157,7 @@ def _aif360_german_disparate_impact() -> tuple[float, float]:
             custom_preprocessing=default_preprocessing,
             metadata=default_mappings,
         )
-        metric = BinaryLabelDatasetMetric(
-            dataset, unprivileged_groups=[{"sex": 0}], privileged_groups=[{"sex": 1}]
-        )
+        metric = BinaryLabelDatasetMetric(dataset, unprivileged_groups=[{"sex": 0}], privileged_groups=[{"sex": 1}])
         return float(metric.disparate_impact()), float(metric.statistical_parity_difference())
 
 
@@ -187,9 +185,7 @@ def test_german_credit_disparate_impact_matches_aif360(model: str, tmp_path: Pat
         "male",
     )
     reference_di, reference_spd = _aif360_german_disparate_impact()
-    assert results["metrics"]["aif360.base_rate_disparate_impact"]["value"] == pytest.approx(
-        reference_di, abs=1e-12
-    )
+    assert results["metrics"]["aif360.base_rate_disparate_impact"]["value"] == pytest.approx(reference_di, abs=1e-12)
     assert results["metrics"]["aif360.disparate_impact"]["value"] == pytest.approx(reference_di, abs=1e-12)
     assert results["metrics"]["aif360.statistical_parity_difference"]["value"] == pytest.approx(
         reference_spd, abs=1e-12

@@ -79,9 +79,7 @@ def ours(case: Case, *, privileged: bool = True) -> dict[str, Any]:
     table = binarise(cells, str(case.favorable))
     return evaluate(
         table,
-        Settings(
-            privileged=f"s1={case.privileged_value}" if privileged else None, min_group_size=0, bootstrap=0
-        ),
+        Settings(privileged=f"s1={case.privileged_value}" if privileged else None, min_group_size=0, bootstrap=0),
     )
 
 
@@ -161,9 +159,7 @@ def test_fairlearn_convenience_functions_equal(case: Case) -> None:
         "fairlearn.demographic_parity_difference": demographic_parity_difference(case.y, case.p, **kw),
         "fairlearn.demographic_parity_ratio": demographic_parity_ratio(case.y, case.p, **kw),
         "fairlearn.equalized_odds_difference": equalized_odds_difference(case.y, case.p, **kw),
-        "fairlearn.equalized_odds_difference_mean": equalized_odds_difference(
-            case.y, case.p, agg="mean", **kw
-        ),
+        "fairlearn.equalized_odds_difference_mean": equalized_odds_difference(case.y, case.p, agg="mean", **kw),
         "fairlearn.equal_opportunity_difference": equal_opportunity_difference(case.y, case.p, **kw),
     }
     for key, value in expected.items():
@@ -188,9 +184,7 @@ def _aif360(case: Case, unprivileged: list[dict[str, float]]) -> tuple[Any, Any]
     predicted.scores = case.score.reshape(-1, 1)
     privileged = [{"s1": float(case.privileged_value)}]
     return (
-        ClassificationMetric(
-            truth, predicted, unprivileged_groups=unprivileged, privileged_groups=privileged
-        ),
+        ClassificationMetric(truth, predicted, unprivileged_groups=unprivileged, privileged_groups=privileged),
         BinaryLabelDatasetMetric(truth, unprivileged_groups=unprivileged, privileged_groups=privileged),
     )
 
@@ -257,9 +251,7 @@ def test_aif360_pairwise_equal(case: Case) -> None:
             if group["metrics"]["ppv"] is not None:  # aif360 says 0 where nothing was predicted favorable
                 assert close(group["metrics"]["ppv"], float(cm.positive_predictive_value(privileged=False)))
             assert close(group["metrics"]["gtpr"], float(cm.generalized_true_positive_rate(privileged=False)))
-            assert close(
-                group["metrics"]["gfpr"], float(cm.generalized_false_positive_rate(privileged=False))
-            )
+            assert close(group["metrics"]["gfpr"], float(cm.generalized_false_positive_rate(privileged=False)))
 
 
 def test_sign_conventions_on_a_known_case() -> None:

@@ -74,9 +74,7 @@ def file_results(tmp_path: Path) -> dict[str, Any]:
 
 
 def sql_results(url: str, query: str = "SELECT * FROM predictions") -> dict[str, Any]:
-    result = gov(
-        "evidence", "fairness", "risk", "1", "--data", url, "--query", query, *ARGS, "--score", "decile_score"
-    )
+    result = gov("evidence", "fairness", "risk", "1", "--data", url, "--query", query, *ARGS, "--score", "decile_score")
     assert result.exit_code == 0, result.output
     return dict(json.loads(result.stdout))
 
@@ -88,9 +86,7 @@ def assert_same_evaluation(from_sql: dict[str, Any], from_file: dict[str, Any]) 
         assert from_sql["metrics"][key]["value"] == pytest.approx(entry["value"], rel=1e-9, abs=1e-12), key
     fpr = {g["name"]: g["metrics"]["fpr"] for g in from_sql["groups"]}
     assert round(fpr["race=African-American, sex=Male"], 4) == round(
-        [g for g in from_file["groups"] if g["name"] == "race=African-American, sex=Male"][0]["metrics"][
-            "fpr"
-        ],
+        [g for g in from_file["groups"] if g["name"] == "race=African-American, sex=Male"][0]["metrics"]["fpr"],
         4,
     )
 

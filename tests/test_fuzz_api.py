@@ -24,19 +24,75 @@ from tests.service_helpers import assert_error_shape, bearer, register_version
 
 pytest_plugins = ["tests.conftest_service"]
 
-FUZZ = settings(max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-PARAMS = ["nodeId", "depth", "asOf", "from", "to", "dataset", "field", "direction", "model", "version", "since",
-          "until", "offset", "limit", "context", "all"]
-SQLI = ["' OR '1'='1", "'; DROP TABLE raw_event; --", "\" OR \"\"=\"", "1; DELETE FROM ledger_entry",
-        "dataset:lake:out_0' OR 1=1 --", "x') UNION SELECT secret_sha256 FROM api_token --", "%' OR 1=1 --",
-        "1) OR (1=1", "\\'; SELECT pg_sleep(5); --", "*", "%", "_"]
-HOSTILE = ["", " ", "\x00", "a\x00b", "%00", "\u202e", "😀", "x" * 5000, "-1", "1001", "99999999999999999999",
-           "1e309", "NaN", "true", "2026-13-45", "0000-00-00", "9999-12-31T23:59:59+14:00", "../../etc/passwd",
-           "dataset:", "dataset::", "job:a:b", "dataset:lake:out_0", "upstream", *SQLI]
-values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=60),
-                   st.integers(min_value=-2**70, max_value=2**70).map(str),
-                   st.binary(max_size=12).map(lambda b: b.decode("latin-1")))
+FUZZ = settings(
+    max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+PARAMS = [
+    "nodeId",
+    "depth",
+    "asOf",
+    "from",
+    "to",
+    "dataset",
+    "field",
+    "direction",
+    "model",
+    "version",
+    "since",
+    "until",
+    "offset",
+    "limit",
+    "context",
+    "all",
+]
+SQLI = [
+    "' OR '1'='1",
+    "'; DROP TABLE raw_event; --",
+    '" OR ""="',
+    "1; DELETE FROM ledger_entry",
+    "dataset:lake:out_0' OR 1=1 --",
+    "x') UNION SELECT secret_sha256 FROM api_token --",
+    "%' OR 1=1 --",
+    "1) OR (1=1",
+    "\\'; SELECT pg_sleep(5); --",
+    "*",
+    "%",
+    "_",
+]
+HOSTILE = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "%00",
+    "\u202e",
+    "😀",
+    "x" * 5000,
+    "-1",
+    "1001",
+    "99999999999999999999",
+    "1e309",
+    "NaN",
+    "true",
+    "2026-13-45",
+    "0000-00-00",
+    "9999-12-31T23:59:59+14:00",
+    "../../etc/passwd",
+    "dataset:",
+    "dataset::",
+    "job:a:b",
+    "dataset:lake:out_0",
+    "upstream",
+    *SQLI,
+]
+values = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=60),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.binary(max_size=12).map(lambda b: b.decode("latin-1")),
+)
 
 
 def _q(value: str) -> str:
@@ -51,8 +107,11 @@ def seeded(api: Any, tokens: dict[Role, str], engine: Engine) -> Any:
     for line in events:
         assert api.post("/api/v1/lineage", content=line, headers=bearer(tokens[Role.INGEST])).status_code in (200, 201)
     register_version(api, tokens[Role.ADMIN])
-    check = api.post("/api/v1/checks", json={"model": "credit", "version": "1", "target": "production"},
-                     headers=bearer(tokens[Role.CHECKER]))
+    check = api.post(
+        "/api/v1/checks",
+        json={"model": "credit", "version": "1", "target": "production"},
+        headers=bearer(tokens[Role.CHECKER]),
+    )
     assert check.status_code == 201 and check.json()["verdict"] == "blocked"
     return api
 
@@ -60,8 +119,11 @@ def seeded(api: Any, tokens: dict[Role, str], engine: Engine) -> Any:
 def _counts(engine: Engine) -> dict[str, int]:
     """Rows in every table: what 'nothing was written' means."""
     with engine.connect() as conn:
-        return {t: int(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one())
-                for t in sorted(inspect(conn).get_table_names()) if t != "alembic_version"}
+        return {
+            t: int(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one())
+            for t in sorted(inspect(conn).get_table_names())
+            if t != "alembic_version"
+        }
 
 
 def _get_routes(app: Any) -> list[str]:
@@ -87,11 +149,13 @@ def test_sql_injection_is_inert(seeded: Any, tokens: dict[Role, str], engine: En
     assert before["ledger_entry"] == 1 and before["raw_event"] > 0
     for payload in SQLI:
         for url, params in [
-            ("/api/v1/lineage", {"nodeId": payload}), ("/api/v1/lineage/upstream", {"nodeId": payload}),
+            ("/api/v1/lineage", {"nodeId": payload}),
+            ("/api/v1/lineage/upstream", {"nodeId": payload}),
             ("/api/v1/lineage/downstream", {"nodeId": f"dataset:{payload}:x", "asOf": payload}),
             ("/api/v1/lineage-path", {"from": payload, "to": payload}),
             ("/api/v1/column-lineage", {"dataset": payload, "field": payload}),
-            ("/api/v1/datasets/models", {"nodeId": payload}), ("/api/v1/approvals", {"model": payload, "version": "1"}),
+            ("/api/v1/datasets/models", {"nodeId": payload}),
+            ("/api/v1/approvals", {"model": payload, "version": "1"}),
         ]:
             response = seeded.get(url, params=params, headers=auditor)
             assert response.status_code in (200, 400, 404), (url, payload, response.text)
@@ -108,36 +172,79 @@ def _post_routes(app: Any) -> list[str]:
 
 
 json_bodies = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False)
-    | st.sampled_from(HOSTILE) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["model", "version", "target", "role", "name", "owner", "policy_id", "reason", "ticket",
-                         "expires_at", "artifact_digest", "artifact_uri", "eventType", "eventTime", "run", "job",
-                         "producer", "ci", "comment", "tags"]) | st.text(max_size=6), children, max_size=6),
-    max_leaves=15)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(HOSTILE)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "model",
+                    "version",
+                    "target",
+                    "role",
+                    "name",
+                    "owner",
+                    "policy_id",
+                    "reason",
+                    "ticket",
+                    "expires_at",
+                    "artifact_digest",
+                    "artifact_uri",
+                    "eventType",
+                    "eventTime",
+                    "run",
+                    "job",
+                    "producer",
+                    "ci",
+                    "comment",
+                    "tags",
+                ]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=15,
+)
 
 
 @FUZZ
 @given(data=st.data())
-def test_fuzzed_bodies_never_500_and_refusals_write_nothing(seeded: Any, tokens: dict[Role, str], engine: Engine,
-                                                            data: Any) -> None:
+def test_fuzzed_bodies_never_500_and_refusals_write_nothing(
+    seeded: Any, tokens: dict[Role, str], engine: Engine, data: Any
+) -> None:
     path = re.sub(r"\{\w+\}", lambda _: _q(data.draw(values)), data.draw(st.sampled_from(_post_routes(seeded.app))))
     body = data.draw(json_bodies)
     if data.draw(st.booleans()) and path == "/api/v1/lineage":
-        body = data.draw(st.builds(lambda e, k, v: {**e, k: v}, st.sampled_from(
-            [json.loads(x) for x in (EXAMPLES / "credit_platform.jsonl").read_text().splitlines()[:5]]),
-            st.sampled_from(["eventTime", "run", "job", "inputs", "producer", "schemaURL"]), json_bodies))
+        body = data.draw(
+            st.builds(
+                lambda e, k, v: {**e, k: v},
+                st.sampled_from(
+                    [json.loads(x) for x in (EXAMPLES / "credit_platform.jsonl").read_text().splitlines()[:5]]
+                ),
+                st.sampled_from(["eventTime", "run", "job", "inputs", "producer", "schemaURL"]),
+                json_bodies,
+            )
+        )
     content = json.dumps(body, ensure_ascii=data.draw(st.booleans())).encode("utf-8", "surrogatepass")
     before = _counts(engine)
-    response = seeded.post(path, content=content, headers={**bearer(tokens[Role.ADMIN]),
-                                                           "Content-Type": "application/json"})
+    response = seeded.post(
+        path, content=content, headers={**bearer(tokens[Role.ADMIN]), "Content-Type": "application/json"}
+    )
     assert response.status_code < 500, (path, content[:200], response.text)
     if response.status_code >= 400:
         assert_error_shape(response, response.status_code)
         after = _counts(engine)
         # A refused event is kept in rejected_event (with its reason); nothing else changes.
-        assert {k: v for k, v in after.items() if k != "rejected_event"} == \
-            {k: v for k, v in before.items() if k != "rejected_event"}
+        assert {k: v for k, v in after.items() if k != "rejected_event"} == {
+            k: v for k, v in before.items() if k != "rejected_event"
+        }
 
 
 def test_hostile_strings_in_events_are_refused_whole(seeded: Any, tokens: dict[Role, str], engine: Engine) -> None:
@@ -148,18 +255,42 @@ def test_hostile_strings_in_events_are_refused_whole(seeded: Any, tokens: dict[R
     after = _counts(engine)
     # Refused by the parser with a JSON path, so it is recorded in rejected_event; nothing else changes.
     assert after["rejected_event"] == before["rejected_event"] + 1
-    assert {k: v for k, v in after.items() if k != "rejected_event"} == \
-        {k: v for k, v in before.items() if k != "rejected_event"}
+    assert {k: v for k, v in after.items() if k != "rejected_event"} == {
+        k: v for k, v in before.items() if k != "rejected_event"
+    }
 
 
 @FUZZ
-@given(name=st.one_of(st.sampled_from([
-    "..", "...", "../secret.txt", "..%2Fsecret.txt", "%2e%2e%2fsecret.txt", "..\\secret.txt", "/etc/passwd",
-    "%2Fetc%2Fpasswd", "....//secret.txt", "..;/secret.txt", "secret.txt%00.pdf", "reports/../secret.txt",
-    "~/secret.txt", "C:\\Windows\\win.ini", "\\\\server\\share", "link.pdf", ".hidden.pdf", " audit.pdf"]),
-    st.text(max_size=30)))
-def test_report_names_cannot_escape_the_folder(api: Any, tokens: dict[Role, str], reports_dir: Path,
-                                               tmp_path: Path, name: str) -> None:
+@given(
+    name=st.one_of(
+        st.sampled_from(
+            [
+                "..",
+                "...",
+                "../secret.txt",
+                "..%2Fsecret.txt",
+                "%2e%2e%2fsecret.txt",
+                "..\\secret.txt",
+                "/etc/passwd",
+                "%2Fetc%2Fpasswd",
+                "....//secret.txt",
+                "..;/secret.txt",
+                "secret.txt%00.pdf",
+                "reports/../secret.txt",
+                "~/secret.txt",
+                "C:\\Windows\\win.ini",
+                "\\\\server\\share",
+                "link.pdf",
+                ".hidden.pdf",
+                " audit.pdf",
+            ]
+        ),
+        st.text(max_size=30),
+    )
+)
+def test_report_names_cannot_escape_the_folder(
+    api: Any, tokens: dict[Role, str], reports_dir: Path, tmp_path: Path, name: str
+) -> None:
     (reports_dir / "audit.pdf").write_bytes(b"%PDF inside")
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET outside the folder")
@@ -179,11 +310,14 @@ def test_report_names_cannot_escape_the_folder(api: Any, tokens: dict[Role, str]
 
 
 @FUZZ
-@given(authorization=st.text(max_size=80), content_length=st.sampled_from(["", "-1", "abc", "1e3", " 5", "0x10",
-                                                                           "99999999999999999999999"]),
-       encoding=st.sampled_from(["", "gzip", "deflate", "br", "gzip, gzip", "identity", "x" * 200]))
-def test_fuzzed_headers_never_500(api: Any, tokens: dict[Role, str], authorization: str, content_length: str,
-                                  encoding: str) -> None:
+@given(
+    authorization=st.text(max_size=80),
+    content_length=st.sampled_from(["", "-1", "abc", "1e3", " 5", "0x10", "99999999999999999999999"]),
+    encoding=st.sampled_from(["", "gzip", "deflate", "br", "gzip, gzip", "identity", "x" * 200]),
+)
+def test_fuzzed_headers_never_500(
+    api: Any, tokens: dict[Role, str], authorization: str, content_length: str, encoding: str
+) -> None:
     try:
         unauthenticated = api.get("/api/v1/whoami", headers={"Authorization": authorization})
     except Exception:  # noqa: BLE001 - not a valid header value for the client: nothing was sent

@@ -17,18 +17,67 @@ from governance.errors import InputError
 from governance.lineage.parse import EventValidationError, parse_event
 from tests.helpers import EXAMPLES, snapshot
 
-FUZZ = settings(max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "200")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 EVENTS = [json.loads(line) for line in (EXAMPLES / "credit_platform.jsonl").read_text().splitlines()]
-HOSTILE = ["", "\x00", "a\x00b", "\ud800", "\udfff", "\u202e", "😀" * 50, "x" * 100_000, "'; DROP TABLE raw_event; --",
-           "\" OR 1=1 --", "../../etc/passwd", "2026-02-30T25:61:61Z", "-0", "NaN", "1e999", "null"]
-scalars = (st.none() | st.booleans() | st.integers(min_value=-2**80, max_value=2**80) | st.floats()
-           | st.text(max_size=40) | st.sampled_from(HOSTILE)
-           | st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=8))
-json_values = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
-                           | st.dictionaries(st.text(max_size=12) | st.sampled_from(
-                               ["run", "job", "dataset", "facets", "eventTime", "runId", "_producer", "_schemaURL",
-                                "namespace", "name", "inputs", "outputs"]), children, max_size=5), max_leaves=25)
+HOSTILE = [
+    "",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff",
+    "\u202e",
+    "😀" * 50,
+    "x" * 100_000,
+    "'; DROP TABLE raw_event; --",
+    '" OR 1=1 --',
+    "../../etc/passwd",
+    "2026-02-30T25:61:61Z",
+    "-0",
+    "NaN",
+    "1e999",
+    "null",
+]
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats()
+    | st.text(max_size=40)
+    | st.sampled_from(HOSTILE)
+    | st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=8)
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=12)
+            | st.sampled_from(
+                [
+                    "run",
+                    "job",
+                    "dataset",
+                    "facets",
+                    "eventTime",
+                    "runId",
+                    "_producer",
+                    "_schemaURL",
+                    "namespace",
+                    "name",
+                    "inputs",
+                    "outputs",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
 
 
 def _mutate(data: Any, path: list[int], value: Any, delete: bool) -> Any:
@@ -43,9 +92,13 @@ def _mutate(data: Any, path: list[int], value: Any, delete: bool) -> Any:
     return copy
 
 
-mutated_events = st.builds(_mutate, st.sampled_from(EVENTS),
-                           st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6),
-                           json_values, st.booleans())
+mutated_events = st.builds(
+    _mutate,
+    st.sampled_from(EVENTS),
+    st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6),
+    json_values,
+    st.booleans(),
+)
 
 
 @FUZZ
@@ -99,6 +152,10 @@ def test_ingest_writes_an_event_whole_or_not_at_all(store: Engine, event: Any) -
         return
     assert after["raw_event"] == before["raw_event"] + 1
     with store.connect() as conn:
-        orphans = conn.execute(text("SELECT count(*) FROM raw_event e LEFT JOIN run r ON r.run_id = e.run_id "
-                                    "WHERE e.run_id IS NOT NULL AND r.run_id IS NULL")).scalar()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM raw_event e LEFT JOIN run r ON r.run_id = e.run_id "
+                "WHERE e.run_id IS NOT NULL AND r.run_id IS NULL"
+            )
+        ).scalar()
     assert orphans == 0

@@ -20,24 +20,99 @@ from governance.policy.model import Verdict
 from tests.helpers import REPO
 
 # Bounded for the test run; GOV_FUZZ_EXAMPLES=5000 for a longer hunt.
-FUZZ = settings(max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("GOV_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 POLICIES = sorted(p for p in (REPO / "policies" / "default").glob("*.yaml") if not p.name.endswith("_test.yaml"))
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=True)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True)
     | st.text(max_size=30),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
-CEL_TOKENS = ["model", "version", "target", "datasets", "approvals", "unknown_var", ".", "size(", "has(", "(", ")",
-              "[", "]", "{", "}", ":", ",", "&&", "||", "!", "==", "<", "+", "/", "?", "in", "true", "null", "0",
-              "'a'", '"\\u0000"', "b'x'", "\n"]
-_ATOMS = ["model.name", "model.owner", "model.tags.intended_use", "model.tags.n", "model.tags.missing",
-          "version.version", "version.created_at", "target", "approvals", "datasets", "training_run.authors",
-          "evaluated_at", "fairness", "waivers", "x", "0", "1", "-1", "9223372036854775807", "-9223372036854775808",
-          "18446744073709551615u", "1.5", "1e308", "0.0", "'a'", "''", "'2026-01-01T00:00:00Z'", "'P1D'", "'1s'",
-          "'(('", "'\\u0000'", "b'x'", "true", "false", "null", "[]", "[1, 'a', null]", "{'k': 1}", "{}"]
+CEL_TOKENS = [
+    "model",
+    "version",
+    "target",
+    "datasets",
+    "approvals",
+    "unknown_var",
+    ".",
+    "size(",
+    "has(",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "&&",
+    "||",
+    "!",
+    "==",
+    "<",
+    "+",
+    "/",
+    "?",
+    "in",
+    "true",
+    "null",
+    "0",
+    "'a'",
+    '"\\u0000"',
+    "b'x'",
+    "\n",
+]
+_ATOMS = [
+    "model.name",
+    "model.owner",
+    "model.tags.intended_use",
+    "model.tags.n",
+    "model.tags.missing",
+    "version.version",
+    "version.created_at",
+    "target",
+    "approvals",
+    "datasets",
+    "training_run.authors",
+    "evaluated_at",
+    "fairness",
+    "waivers",
+    "x",
+    "0",
+    "1",
+    "-1",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "18446744073709551615u",
+    "1.5",
+    "1e308",
+    "0.0",
+    "'a'",
+    "''",
+    "'2026-01-01T00:00:00Z'",
+    "'P1D'",
+    "'1s'",
+    "'(('",
+    "'\\u0000'",
+    "b'x'",
+    "true",
+    "false",
+    "null",
+    "[]",
+    "[1, 'a', null]",
+    "{'k': 1}",
+    "{}",
+]
 _BINARY = ["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "&&", "||", "in"]
 
 
@@ -45,21 +120,30 @@ def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     pair = st.tuples(children, children)
     return st.one_of(
         st.tuples(children, st.sampled_from(_BINARY), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-        children.map(lambda e: f"!{e}"), children.map(lambda e: f"-{e}"),
-        st.tuples(st.sampled_from(["size", "string", "int", "uint", "double", "timestamp", "duration", "type",
-                                   "bytes", "dyn"]), children).map(lambda t: f"{t[0]}({t[1]})"),
-        st.tuples(children, st.sampled_from(["exists", "all", "exists_one", "map", "filter"]), children)
-        .map(lambda t: f"{t[0]}.{t[1]}(x, {t[2]})"),
-        pair.map(lambda t: f"{t[0]}.matches({t[1]})"), pair.map(lambda t: f"{t[0]}.startsWith({t[1]})"),
-        pair.map(lambda t: f"{t[0]}[{t[1]}]"), st.tuples(children, children, children).map(
-            lambda t: f"({t[0]} ? {t[1]} : {t[2]})"),
-        st.sampled_from(["has(model.tags.intended_use)", "has(model.tags.nope)", "has(training_run.facets)"]))
+        children.map(lambda e: f"!{e}"),
+        children.map(lambda e: f"-{e}"),
+        st.tuples(
+            st.sampled_from(
+                ["size", "string", "int", "uint", "double", "timestamp", "duration", "type", "bytes", "dyn"]
+            ),
+            children,
+        ).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(children, st.sampled_from(["exists", "all", "exists_one", "map", "filter"]), children).map(
+            lambda t: f"{t[0]}.{t[1]}(x, {t[2]})"
+        ),
+        pair.map(lambda t: f"{t[0]}.matches({t[1]})"),
+        pair.map(lambda t: f"{t[0]}.startsWith({t[1]})"),
+        pair.map(lambda t: f"{t[0]}[{t[1]}]"),
+        st.tuples(children, children, children).map(lambda t: f"({t[0]} ? {t[1]} : {t[2]})"),
+        st.sampled_from(["has(model.tags.intended_use)", "has(model.tags.nope)", "has(training_run.facets)"]),
+    )
 
 
 cel_sources = st.one_of(
     st.recursive(st.sampled_from(_ATOMS), _grow, max_leaves=8),
     st.lists(st.sampled_from(CEL_TOKENS), min_size=1, max_size=14).map(" ".join),
-    st.text(max_size=60))
+    st.text(max_size=60),
+)
 
 
 def _context() -> EvaluationContext:
@@ -73,10 +157,21 @@ CONTEXT = _context()
 
 
 def _condition(expression: str) -> str:
-    return yaml.safe_dump({
-        "id": "fuzz.condition", "version": "1.0.0", "title": "fuzz", "owner": "team:fuzz", "rationale": "r",
-        "remediation": "r", "controls": ["eu-ai-act:Art. 9"], "mode": "enforce", "severity": "low",
-        "kind": "condition", "rule": {"expression": expression}})
+    return yaml.safe_dump(
+        {
+            "id": "fuzz.condition",
+            "version": "1.0.0",
+            "title": "fuzz",
+            "owner": "team:fuzz",
+            "rationale": "r",
+            "remediation": "r",
+            "controls": ["eu-ai-act:Art. 9"],
+            "mode": "enforce",
+            "severity": "low",
+            "kind": "condition",
+            "rule": {"expression": expression},
+        }
+    )
 
 
 @FUZZ
@@ -122,8 +217,12 @@ def _mutate(data: Any, path: list[Any], value: Any, delete: bool) -> Any:
 
 
 @FUZZ
-@given(which=st.integers(min_value=0), path=st.lists(st.integers(min_value=0, max_value=50), max_size=5),
-       value=json_values, delete=st.booleans())
+@given(
+    which=st.integers(min_value=0),
+    path=st.lists(st.integers(min_value=0, max_value=50), max_size=5),
+    value=json_values,
+    delete=st.booleans(),
+)
 def test_mutated_shipped_policies_load_or_report(which: int, path: list[int], value: Any, delete: bool) -> None:
     original = yaml.safe_load(POLICIES[which % len(POLICIES)].read_text())
     mutated = _mutate(original, path, value, delete)

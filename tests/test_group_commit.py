@@ -24,8 +24,10 @@ from tests.service_helpers import assert_error_shape
 
 def _event(job: str = "train", run_id: str | None = None) -> dict[str, Any]:
     return {
-        "eventType": "COMPLETE", "eventTime": "2026-11-27T07:00:00+00:00",
-        "run": {"runId": run_id or str(uuid.uuid4())}, "job": {"namespace": "gc", "name": job},
+        "eventType": "COMPLETE",
+        "eventTime": "2026-11-27T07:00:00+00:00",
+        "run": {"runId": run_id or str(uuid.uuid4())},
+        "job": {"namespace": "gc", "name": job},
         "inputs": [{"namespace": "warehouse", "name": "features"}],
         "outputs": [{"namespace": "models", "name": job}],
         "producer": "https://example.com/producer",
@@ -63,8 +65,7 @@ def test_concurrent_events_share_transactions_and_all_are_stored(engine: Engine)
         assert conn.execute(text("SELECT count(*) FROM job")).scalar_one() == 7
 
 
-def test_a_copy_in_the_same_batch_is_a_duplicate_and_the_graph_equals_one_by_one(
-        engine: Engine, tmp_path: Any) -> None:
+def test_a_copy_in_the_same_batch_is_a_duplicate_and_the_graph_equals_one_by_one(engine: Engine, tmp_path: Any) -> None:
     from governance.lineage.ingest import ingest_objects
     from governance.store.db import make_engine
     from governance.store.migrate import upgrade
@@ -149,7 +150,8 @@ def test_a_caller_that_goes_away_does_not_cancel_the_write(sqlite_engine: Engine
 
 
 def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
-        sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     from fastapi.testclient import TestClient
 
     from governance.api.app import Settings, create_app
@@ -168,8 +170,7 @@ def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
     assert logged and logged[0].exc_info and "disk on fire" in str(logged[0].exc_info[1])
 
 
-def test_on_sqlite_a_held_write_lock_sends_the_batch_to_the_thread_and_the_loop_runs_on(
-        sqlite_engine: Engine) -> None:
+def test_on_sqlite_a_held_write_lock_sends_the_batch_to_the_thread_and_the_loop_runs_on(sqlite_engine: Engine) -> None:
     import time
 
     from governance.store.db import no_wait_engine

@@ -36,8 +36,12 @@ def test_csv_export_can_be_reverified_row_by_row(sqlite_engine: Engine) -> None:
     parsed = list(csv.DictReader(io.StringIO(text_csv)))
     assert [r["seq"] for r in parsed] == ["1", "2", "3"]
     for r in parsed:
-        entry = {**r, "seq": int(r["seq"]), "failing_policies": json.loads(r["failing_policies"]),
-                 "ci": json.loads(r["ci"])}
+        entry = {
+            **r,
+            "seq": int(r["seq"]),
+            "failing_policies": json.loads(r["failing_policies"]),
+            "ci": json.loads(r["ci"]),
+        }
         assert reference_digest(entry) == r["digest"]
 
 
@@ -62,8 +66,9 @@ def _docs_script() -> str:
     return blocks[0]
 
 
-def test_the_auditor_script_in_the_docs_verifies_an_export(sqlite_engine: Engine, keys: KeyPaths,
-                                                           tmp_path: Path) -> None:
+def test_the_auditor_script_in_the_docs_verifies_an_export(
+    sqlite_engine: Engine, keys: KeyPaths, tmp_path: Path
+) -> None:
     script = tmp_path / "audit.py"
     script.write_text(_docs_script())
     append(sqlite_engine, 7, every=3)
@@ -71,8 +76,7 @@ def test_the_auditor_script_in_the_docs_verifies_an_export(sqlite_engine: Engine
         data = json.loads(export(session, "json"))
     good = tmp_path / "ledger.json"
     good.write_text(json.dumps(data))
-    run = subprocess.run([sys.executable, str(script), str(good), str(keys.cert)],
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, str(script), str(good), str(keys.cert)], capture_output=True, text=True)
     assert run.returncode == 0 and "7 entries, 2 checkpoints: intact" in run.stdout, run.stdout + run.stderr
     data["entries"][3]["requested_by"] = "someone-else"
     data["checkpoints"][1]["head_digest"] = data["entries"][4]["digest"]

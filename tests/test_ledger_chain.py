@@ -46,19 +46,40 @@ def test_entry_records_who_asked_and_the_pipeline(sqlite_engine: Engine) -> None
 
     ci = ci_context({"GITHUB_RUN_ID": "8812", "GITHUB_REPOSITORY": "acme/credit", "HOME": "/root"})
     with session_scope(sqlite_engine) as session:
-        entry = append_blocked(session, decision_id="d-1", model="m", version="3", target="staging",
-                               failing_policies=["p.a", "p.b"], requested_by="alice", ci=ci, at=utcnow())
+        entry = append_blocked(
+            session,
+            decision_id="d-1",
+            model="m",
+            version="3",
+            target="staging",
+            failing_policies=["p.a", "p.b"],
+            requested_by="alice",
+            ci=ci,
+            at=utcnow(),
+        )
     stored = rows(sqlite_engine)[0]
     assert stored["ci"] == {"GITHUB_RUN_ID": "8812", "GITHUB_REPOSITORY": "acme/credit"}
-    assert (stored["requested_by"], stored["failing_policies"], stored["target"]) == ("alice", ["p.a", "p.b"],
-                                                                                     "staging")
+    assert (stored["requested_by"], stored["failing_policies"], stored["target"]) == (
+        "alice",
+        ["p.a", "p.b"],
+        "staging",
+    )
     assert entry.digest == stored["digest"]
 
 
 def test_naive_timestamp_is_refused_and_nothing_written(sqlite_engine: Engine) -> None:
     with pytest.raises(InputError, match="timezone-aware"), session_scope(sqlite_engine) as session:
-        append_blocked(session, decision_id="d", model="m", version="1", target="t", failing_policies=["p"],
-                       requested_by="u", ci={}, at=utcnow().replace(tzinfo=None))
+        append_blocked(
+            session,
+            decision_id="d",
+            model="m",
+            version="1",
+            target="t",
+            failing_policies=["p"],
+            requested_by="u",
+            ci={},
+            at=utcnow().replace(tzinfo=None),
+        )
     assert rows(sqlite_engine) == []
 
 
@@ -80,8 +101,7 @@ def test_checkpoint_interval_comes_from_the_environment(monkeypatch: pytest.Monk
         checkpoint_interval()
 
 
-def test_append_without_a_key_still_writes_the_entry(sqlite_engine: Engine,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_append_without_a_key_still_writes_the_entry(sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     append(sqlite_engine, 4, every=2)
     assert len(rows(sqlite_engine)) == 4
     assert "skipped: no signing key" in caplog.text
@@ -114,12 +134,20 @@ def _append_worker(url: str, count: int, prior_write: bool, barrier: Any, out: A
         with session_scope(engine) as session:
             if prior_write:  # as the gate does: its decision is written before the ledger entry
                 now, name = utcnow(), uuid.uuid4().hex
-                session.add(Job(namespace="ns", name=name, node_id=f"job:ns:{name}", first_seen=now,
-                                last_seen=now))
+                session.add(Job(namespace="ns", name=name, node_id=f"job:ns:{name}", first_seen=now, last_seen=now))
                 session.flush()
-            entry = append_blocked(session, decision_id=f"w{i}", model="m", version="1", target="production",
-                                   failing_policies=["p"], requested_by="ci", ci={"CI_JOB_ID": str(i)},
-                                   at=utcnow(), checkpoint_every=7)
+            entry = append_blocked(
+                session,
+                decision_id=f"w{i}",
+                model="m",
+                version="1",
+                target="production",
+                failing_policies=["p"],
+                requested_by="ci",
+                ci={"CI_JOB_ID": str(i)},
+                at=utcnow(),
+                checkpoint_every=7,
+            )
             seqs.append(entry.seq)
     engine.dispose()
     out.put(seqs)
@@ -131,8 +159,7 @@ def test_eight_concurrent_appenders_keep_one_chain(engine: Engine, keys: KeyPath
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(workers), ctx.Queue()
     url = engine.url.render_as_string(hide_password=False)
-    procs = [ctx.Process(target=_append_worker, args=(url, each, i % 2 == 0, barrier, out))
-             for i in range(workers)]
+    procs = [ctx.Process(target=_append_worker, args=(url, each, i % 2 == 0, barrier, out)) for i in range(workers)]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]

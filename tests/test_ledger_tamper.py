@@ -37,12 +37,15 @@ def problems(report: ChainReport) -> set[tuple[int, str]]:
 # ---------------------------------------------------------------- the database refuses changes
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_entry SET model = 'other' WHERE seq = 1",
-    "DELETE FROM ledger_entry WHERE seq = 2",
-    "UPDATE ledger_checkpoint SET head_digest = 'x'",
-    "DELETE FROM ledger_checkpoint",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entry SET model = 'other' WHERE seq = 1",
+        "DELETE FROM ledger_entry WHERE seq = 2",
+        "UPDATE ledger_checkpoint SET head_digest = 'x'",
+        "DELETE FROM ledger_checkpoint",
+    ],
+)
 def test_database_refuses_update_and_delete(engine: Engine, keys: KeyPaths, statement: str) -> None:
     append(engine, 3, every=2)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
@@ -75,8 +78,7 @@ def test_edit_with_recomputed_digest_breaks_the_next_link(engine: Engine) -> Non
     entry = rows(engine)[1]
     entry["failing_policies"] = []
     forged = reference_digest(entry)
-    tamper(engine, "UPDATE ledger_entry SET failing_policies = '[]', "
-                   f"digest = '{forged}' WHERE seq = 2")
+    tamper(engine, f"UPDATE ledger_entry SET failing_policies = '[]', digest = '{forged}' WHERE seq = 2")
     assert problems(verify(engine)) == {(3, "broken_link")}
 
 
@@ -94,10 +96,12 @@ def test_deleting_the_first_row_is_detected(engine: Engine) -> None:
 
 def test_swapped_rows_are_detected(engine: Engine) -> None:
     append(engine, 5)
-    tamper(engine,
-           "UPDATE ledger_entry SET seq = -2 WHERE seq = 2",
-           "UPDATE ledger_entry SET seq = 2 WHERE seq = 4",
-           "UPDATE ledger_entry SET seq = 4 WHERE seq = -2")
+    tamper(
+        engine,
+        "UPDATE ledger_entry SET seq = -2 WHERE seq = 2",
+        "UPDATE ledger_entry SET seq = 2 WHERE seq = 4",
+        "UPDATE ledger_entry SET seq = 4 WHERE seq = -2",
+    )
     found = problems(verify(engine))
     assert {(2, "edited"), (4, "edited")} <= found
     assert {s for s, _ in found} == {2, 3, 4, 5}  # every entry whose content or link moved
@@ -138,8 +142,11 @@ def test_rewritten_chain_is_caught_by_the_checkpoint(engine: Engine, keys: KeyPa
         e["digest"] = prev = reference_digest(e)
     # digest and prev_digest are UNIQUE: move every row out of the way first.
     updates.append("UPDATE ledger_entry SET digest = 'x' || seq, prev_digest = 'y' || seq")
-    updates += [f"UPDATE ledger_entry SET model = '{e['model']}', prev_digest = '{e['prev_digest']}', "
-                f"digest = '{e['digest']}' WHERE seq = {e['seq']}" for e in entries]
+    updates += [
+        f"UPDATE ledger_entry SET model = '{e['model']}', prev_digest = '{e['prev_digest']}', "
+        f"digest = '{e['digest']}' WHERE seq = {e['seq']}"
+        for e in entries
+    ]
     tamper(engine, *updates)
     assert problems(verify(engine)) == {(3, "checkpoint_mismatch")}
 
@@ -160,7 +167,8 @@ def test_edited_checkpoint_head_is_detected(engine: Engine, keys: KeyPaths) -> N
 
 
 def test_checkpoint_resigned_with_another_key_fails_against_the_trusted_cert(
-        sqlite_engine: Engine, keys: KeyPaths, tmp_path: Path) -> None:
+    sqlite_engine: Engine, keys: KeyPaths, tmp_path: Path
+) -> None:
     trusted = keys.cert.read_text()
     append(sqlite_engine, 3, every=3)
     tamper(sqlite_engine, "DELETE FROM ledger_checkpoint")
@@ -188,8 +196,17 @@ def test_purge_younger_than_retention_is_refused(sqlite_engine: Engine) -> None:
     now = utcnow()
     for age in (500, 10):
         with session_scope(sqlite_engine) as session:
-            append_blocked(session, decision_id=f"d{age}", model="m", version="1", target="t",
-                           failing_policies=["p"], requested_by="u", ci={}, at=now - timedelta(days=age))
+            append_blocked(
+                session,
+                decision_id=f"d{age}",
+                model="m",
+                version="1",
+                target="t",
+                failing_policies=["p"],
+                requested_by="u",
+                ci={},
+                at=now - timedelta(days=age),
+            )
     with pytest.raises(InputError, match="requires keeping 365 days"), session_scope(sqlite_engine) as s:
         purge_before(s, now - timedelta(days=364, hours=23), min_retention_days=365, now=now)
     # Old enough for the policy, yet still refused: this version never deletes ledger entries.

@@ -28,8 +28,11 @@ def test_examples_project_the_graph(engine: Engine) -> None:
     assert snap["raw_event"] == len(_events())
     assert snap["job"] == 5
     with engine.connect() as conn:
-        states = dict(conn.execute(text("SELECT job.name, run.state FROM run JOIN job ON job.id = run.job_id "
-                                        "WHERE run.state = 'FAIL'")).all())
+        states = dict(
+            conn.execute(
+                text("SELECT job.name, run.state FROM run JOIN job ON job.id = run.job_id WHERE run.state = 'FAIL'")
+            ).all()
+        )
         error = conn.execute(text("SELECT error_message FROM run WHERE state = 'FAIL'")).scalar()
         facets = conn.execute(text("SELECT facets FROM dataset WHERE name = 'bank.applications'")).scalar()
     assert states == {"ml.train_fraud_detector": "FAIL"}
@@ -54,8 +57,16 @@ def test_order_does_not_matter(engine: Engine, tmp_path: Path) -> None:
     ingest_objects(engine, list(reversed(events)), source="reversed")
     reversed_snap = snapshot(engine)
     with engine.begin() as conn:
-        for table in ("column_edge", "lineage_edge", "run_io", "dataset_facet_version", "run", "dataset", "job",
-                      "raw_event"):
+        for table in (
+            "column_edge",
+            "lineage_edge",
+            "run_io",
+            "dataset_facet_version",
+            "run",
+            "dataset",
+            "job",
+            "raw_event",
+        ):
             conn.execute(text(f"DELETE FROM {table}"))
     ingest_objects(engine, events, source="ordered")
     assert snapshot(engine) == reversed_snap
@@ -74,10 +85,21 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[str, str]]:
     missing = {k: v for k, v in good.items() if k != "eventTime"}
     unknown_type = {**good, "eventType": "EXPLODED"}
     bad_time = {**good, "eventTime": "yesterday at noon"}
-    huge = {**good, "run": {**good["run"], "facets": {"blob": {
-        "_producer": "https://x.test/p", "_schemaURL": "https://x.test/s.json", "data": "x" * (10 * 1024 * 1024)}}}}
+    huge = {
+        **good,
+        "run": {
+            **good["run"],
+            "facets": {
+                "blob": {
+                    "_producer": "https://x.test/p",
+                    "_schemaURL": "https://x.test/s.json",
+                    "data": "x" * (10 * 1024 * 1024),
+                }
+            },
+        },
+    }
     return {
-        "malformed": ("{\"eventType\": \"START\", ", "malformed JSON"),
+        "malformed": ('{"eventType": "START", ', "malformed JSON"),
         "missing": (json.dumps(missing), "eventTime"),
         "unknown_type": (json.dumps(unknown_type), "eventType"),
         "bad_time": (json.dumps(bad_time), "eventTime"),
@@ -86,8 +108,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.parametrize("case", ["malformed", "missing", "unknown_type", "bad_time", "huge"])
-def test_bad_event_is_rejected_with_location_and_nothing_written(
-        case: str, engine: Engine, tmp_path: Path) -> None:
+def test_bad_event_is_rejected_with_location_and_nothing_written(case: str, engine: Engine, tmp_path: Path) -> None:
     text_, expected = _bad_cases(tmp_path)[case]
     good = json.dumps(_events()[1])
     path = tmp_path / f"{case}.jsonl"

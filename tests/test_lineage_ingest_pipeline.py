@@ -33,13 +33,19 @@ def _events() -> list[dict[str, Any]]:
     events = list(run_events(600, jobs=13, datasets=31))
     for i, event in enumerate(events):
         if i % 3 == 0:
-            event["job"]["facets"] = {"sql": {
-                "_producer": "https://example.com/p", "query": f"select {i % 4}",
-                "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json"}}
+            event["job"]["facets"] = {
+                "sql": {
+                    "_producer": "https://example.com/p",
+                    "query": f"select {i % 4}",
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json",
+                }
+            }
         for ds in event["outputs"]:
-            ds["facets"]["version"] = {"_producer": "https://example.com/p", "datasetVersion": str(i % 5),
-                                       "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/"
-                                                     "DatasetVersionDatasetFacet.json"}
+            ds["facets"]["version"] = {
+                "_producer": "https://example.com/p",
+                "datasetVersion": str(i % 5),
+                "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json",
+            }
     events += [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
     random.Random(3).shuffle(events)
     return events + events[::7]
@@ -54,24 +60,25 @@ def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every graph table by natural keys: ids replaced by what they point at, receive times left out."""
     queries = {
         "raw_event": "SELECT digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload "
-                     "FROM raw_event",
+        "FROM raw_event",
         "job": "SELECT node_id, namespace, name, facets, facet_times, first_seen, last_seen FROM job",
         "dataset": "SELECT node_id, namespace, name, facets, facet_times, first_seen, last_seen FROM dataset",
         "dataset_facet_version": "SELECT d.node_id, v.facet, v.value, v.event_time, r.digest "
-                                 "FROM dataset_facet_version v JOIN dataset d ON d.id = v.dataset_id "
-                                 "JOIN raw_event r ON r.id = v.raw_event_id",
+        "FROM dataset_facet_version v JOIN dataset d ON d.id = v.dataset_id "
+        "JOIN raw_event r ON r.id = v.raw_event_id",
         "run": "SELECT r.run_id, j.node_id, r.state, r.state_time, r.started_at, r.ended_at, r.parent_run_id, "
-               "r.error_message, r.facets, r.first_seen FROM run r JOIN job j ON j.id = r.job_id",
+        "r.error_message, r.facets, r.first_seen FROM run r JOIN job j ON j.id = r.job_id",
         "run_io": "SELECT io.run_id, d.node_id, io.direction, io.version, io.facets, io.event_time FROM run_io io "
-                  "JOIN dataset d ON d.id = io.dataset_id",
+        "JOIN dataset d ON d.id = io.dataset_id",
         "lineage_edge": "SELECT src, dst, first_seen FROM lineage_edge",
         "column_edge": "SELECT src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen "
-                       "FROM column_edge",
+        "FROM column_edge",
         "rejected_event": "SELECT source, location, json_path, reason, payload FROM rejected_event",
     }
     with engine.connect() as conn:
-        return {name: sorted(tuple(str(v) for v in row) for row in conn.execute(text(sql)))
-                for name, sql in queries.items()}
+        return {
+            name: sorted(tuple(str(v) for v in row) for row in conn.execute(text(sql))) for name, sql in queries.items()
+        }
 
 
 def _report(report: ingest.IngestReport) -> tuple[Any, ...]:
@@ -101,8 +108,9 @@ def test_batch_boundaries_change_nothing_for_events_in_order(tmp_path: Path, mon
     assert _tables(whole) == _tables(small)
 
 
-def test_reingest_with_new_events_keeps_raw_ids_straight(engine: Engine, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reingest_with_new_events_keeps_raw_ids_straight(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Duplicates inside a batch of new events: each facet version still points at the event that carried it."""
     monkeypatch.setattr(ingest, "BATCH_SIZE", 50)
     events = sorted(_events(), key=lambda e: e["eventTime"])
@@ -110,24 +118,34 @@ def test_reingest_with_new_events_keeps_raw_ids_straight(engine: Engine, tmp_pat
     again = ingest_paths(engine, [_write(tmp_path / "b.jsonl", events)], workers=0)
     assert again.duplicates >= len(events[::2]) and again.accepted > 0
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT v.facet, v.value, v.event_time, r.payload, r.event_time FROM dataset_facet_version v "
-            "JOIN raw_event r ON r.id = v.raw_event_id")).all()
+        rows = conn.execute(
+            text(
+                "SELECT v.facet, v.value, v.event_time, r.payload, r.event_time FROM dataset_facet_version v "
+                "JOIN raw_event r ON r.id = v.raw_event_id"
+            )
+        ).all()
     assert rows
     for facet, value, at, payload, raw_at in rows:
         assert str(at) == str(raw_at)
         value = json.loads(value) if isinstance(value, str) else value
-        carried = [ds.get("facets", {}).get(facet) for key in ("inputs", "outputs")
-                   for ds in json.loads(payload).get(key) or []]
+        carried = [
+            ds.get("facets", {}).get(facet)
+            for key in ("inputs", "outputs")
+            for ds in json.loads(payload).get(key) or []
+        ]
         assert value in carried
 
 
 def test_json_lines_split_at_newlines_only(engine: Engine, tmp_path: Path) -> None:
     """U+2028, U+2029 and U+0085 are valid unescaped inside JSON strings; they do not end a line."""
     event = json.loads(EXAMPLE.read_text().splitlines()[0])
-    event["job"]["facets"] = {"documentation": {
-        "_producer": "https://example.com/p", "description": "one\u2028two\u2029three\u0085four",
-        "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json"}}
+    event["job"]["facets"] = {
+        "documentation": {
+            "_producer": "https://example.com/p",
+            "description": "one\u2028two\u2029three\u0085four",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json",
+        }
+    }
     line = json.dumps(event, ensure_ascii=False)
     path = tmp_path / "separators.jsonl"
     path.write_text(line + "\r\n\n", encoding="utf-8")

@@ -23,9 +23,26 @@ CREDIT_RUN = "55cbe03c-43cf-56cf-a69b-2c6acc32403c"
 @pytest.fixture
 def platform(engine: Engine) -> Engine:
     assert ingest_paths(engine, [EXAMPLES]).rejected == []
-    assert gov("registry", "register", "credit-risk", "--owner", "team:credit-models", "--risk-tier", "high",
-               "--version", "3", "--digest", "ab" * 32, "--training-run", CREDIT_RUN,
-               "--created-by", "alice").exit_code == 0
+    assert (
+        gov(
+            "registry",
+            "register",
+            "credit-risk",
+            "--owner",
+            "team:credit-models",
+            "--risk-tier",
+            "high",
+            "--version",
+            "3",
+            "--digest",
+            "ab" * 32,
+            "--training-run",
+            CREDIT_RUN,
+            "--created-by",
+            "alice",
+        ).exit_code
+        == 0
+    )
     return engine
 
 
@@ -67,8 +84,9 @@ def test_as_of_hides_later_events(platform: Engine) -> None:
     before = gov("lineage", "upstream", CREDIT_MODEL, "--as-of", "2026-10-01T12:00:00Z")
     assert before.exit_code == 2 and "as of" in before.stderr
     features = f"dataset:{LAKE}:features/credit_features"
-    early = json.loads(gov("lineage", "downstream", features, "--as-of", "2026-10-02T07:00:00Z",
-                           "--format", "json").stdout)
+    early = json.loads(
+        gov("lineage", "downstream", features, "--as-of", "2026-10-02T07:00:00Z", "--format", "json").stdout
+    )
     late = json.loads(gov("lineage", "downstream", features, "--format", "json").stdout)
     assert len(early["nodes"]) < len(late["nodes"])
     assert CREDIT_MODEL not in {n["id"] for n in early["nodes"]}
@@ -83,8 +101,7 @@ def test_no_path_exits_1(platform: Engine) -> None:
 def test_column_lineage_both_ways(platform: Engine) -> None:
     features = f"dataset:{LAKE}:features/credit_features"
     up = json.loads(gov("lineage", "column", features, "debt_to_income", "--format", "json").stdout)
-    assert {(c["dataset"], c["field"]) for c in up["columns"]} == {
-        (APPLICATIONS, "income"), (APPLICATIONS, "amount")}
+    assert {(c["dataset"], c["field"]) for c in up["columns"]} == {(APPLICATIONS, "income"), (APPLICATIONS, "amount")}
     down = json.loads(gov("lineage", "column", APPLICATIONS, "sex", "--downstream", "--format", "json").stdout)
     assert [(c["dataset"], c["field"]) for c in down["columns"]] == [(features, "sex")]
     _golden("column_dti.table", gov("lineage", "column", features, "debt_to_income").stdout.rstrip("\n"))
@@ -110,10 +127,13 @@ def test_registry_show_includes_training_lineage(platform: Engine) -> None:
 
 
 def test_unknown_node_and_bad_arguments(platform: Engine) -> None:
-    for args in (["lineage", "upstream", "dataset:nowhere:nothing"], ["lineage", "upstream", "table:x"],
-                 ["lineage", "upstream", CREDIT_MODEL, "--as-of", "last tuesday"],
-                 ["lineage", "upstream", CREDIT_MODEL, "--format", "png"],
-                 ["lineage", "upstream", CREDIT_MODEL, "--depth", "-1"]):
+    for args in (
+        ["lineage", "upstream", "dataset:nowhere:nothing"],
+        ["lineage", "upstream", "table:x"],
+        ["lineage", "upstream", CREDIT_MODEL, "--as-of", "last tuesday"],
+        ["lineage", "upstream", CREDIT_MODEL, "--format", "png"],
+        ["lineage", "upstream", CREDIT_MODEL, "--depth", "-1"],
+    ):
         result = gov(*args)
         assert result.exit_code == 2, (args, result.output)
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output

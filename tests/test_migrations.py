@@ -16,8 +16,9 @@ def test_models_match_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     # Database-side objects that models cannot express (ledger triggers) are not table diffs.
-    tables = [d for d in diff if not (isinstance(d, tuple) and d[0] in ("remove_table",) and
-                                      d[1].name == "alembic_version")]
+    tables = [
+        d for d in diff if not (isinstance(d, tuple) and d[0] in ("remove_table",) and d[1].name == "alembic_version")
+    ]
     assert tables == [], tables
 
 

@@ -29,6 +29,7 @@ pytestmark = SKIP_WITHOUT_DATA
 
 # ---- the corpus ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("item", CORPUS, ids=[c.name for c in CORPUS])
 def test_corpus_decision_equals_oracle(item: CorpusEvent) -> None:
     expected, got = oracle().decide(item.event), ours(item.event)
@@ -54,7 +55,8 @@ def test_corpus_labels_hold() -> None:
     assert reasons["NONCONFORMING-minimal-simple_run_event.json"].startswith("$.producer: not a URI")
     assert reasons["NONCONFORMING-client-python-serde_job_event.json"].startswith("$.eventTime:")
     assert reasons["NONCONFORMING-marquez-event_full.json"] == (
-        "$.inputs[0].inputFacets.dataQualityMetrics.columnMetrics: missing required field")
+        "$.inputs[0].inputFacets.dataQualityMetrics.columnMetrics: missing required field"
+    )
 
 
 # ---- corners of the spec the corpus does not reach ----------------------------------------------
@@ -69,10 +71,18 @@ LIFECYCLE = f"{F}/1-0-1/LifecycleStateChangeDatasetFacet.json#/$defs/LifecycleSt
 METRICS = f"{F}/1-0-3/DataQualityMetricsInputDatasetFacet.json#/$defs/DataQualityMetricsInputDatasetFacet"
 LOCATION = {"type": "location", "locations": ["s3://a"]}
 PARTITION = {"type": "partition"}
-COMPARE = {"type": "compare", "comparison": "EQUAL", "left": {"type": "field", "field": "a"},
-           "right": {"type": "literal", "value": "1"}}
-PLACES: dict[str, Path_] = {"run": ("run", "facets"), "job": ("job", "facets"),
-                            "input": ("inputs", 0, "inputFacets"), "output": ("outputs", 0, "facets")}
+COMPARE = {
+    "type": "compare",
+    "comparison": "EQUAL",
+    "left": {"type": "field", "field": "a"},
+    "right": {"type": "literal", "value": "1"},
+}
+PLACES: dict[str, Path_] = {
+    "run": ("run", "facets"),
+    "job": ("job", "facets"),
+    "input": ("inputs", 0, "inputFacets"),
+    "output": ("outputs", 0, "facets"),
+}
 CORNERS: list[tuple[str, str, str, dict[str, Any]]] = [
     # (facet map, key, _schemaURL, facet body)
     ("input", "subset", SUBSET, {"inputCondition": LOCATION}),
@@ -81,36 +91,123 @@ CORNERS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("input", "subset", SUBSET, {"inputCondition": {"type": "bogus"}}),
     ("input", "subset", SUBSET, {"inputCondition": {**PARTITION, "partitions": [{"dimensions": {}}]}}),
     ("input", "subset", SUBSET, {"inputCondition": {**PARTITION, "partitions": [{"identifier": "p"}]}}),
-    ("input", "subset", SUBSET, {"inputCondition": {"type": "binary", "operator": "AND", "left": LOCATION,
-                                                    "right": COMPARE}}),
-    ("input", "subset", SUBSET, {"inputCondition": {"type": "binary", "operator": "AND", "left": LOCATION,
-                                                    "right": {**COMPARE, "left": {"type": "literal"}}}}),
+    (
+        "input",
+        "subset",
+        SUBSET,
+        {"inputCondition": {"type": "binary", "operator": "AND", "left": LOCATION, "right": COMPARE}},
+    ),
+    (
+        "input",
+        "subset",
+        SUBSET,
+        {
+            "inputCondition": {
+                "type": "binary",
+                "operator": "AND",
+                "left": LOCATION,
+                "right": {**COMPARE, "left": {"type": "literal"}},
+            }
+        },
+    ),
     ("input", "subset", SUBSET, {}),
     ("job", "lineage", LINEAGE, {"entries": []}),
     ("job", "lineage", LINEAGE, {"entries": [{"type": "JOB"}]}),
     ("job", "lineage", LINEAGE, {"entries": [{"type": "JOB", "name": "x"}]}),
     ("job", "lineage", LINEAGE, {"entries": [{"type": "TABLE"}]}),
-    ("job", "lineage", LINEAGE, {"entries": [{"type": "DATASET", "namespace": "n", "name": "d",
-                                              "inputs": [{"type": "JOB", "runId": "abc"}]}]}),
-    ("job", "lineage", LINEAGE, {"entries": [{"type": "DATASET", "namespace": "n", "name": "d", "fields": {
-        "a": {"inputs": [{"type": "DATASET", "namespace": "n", "name": "s", "field": "b",
-                          "transformations": [{"type": "DIRECT"}]}]}}}]}),
+    (
+        "job",
+        "lineage",
+        LINEAGE,
+        {"entries": [{"type": "DATASET", "namespace": "n", "name": "d", "inputs": [{"type": "JOB", "runId": "abc"}]}]},
+    ),
+    (
+        "job",
+        "lineage",
+        LINEAGE,
+        {
+            "entries": [
+                {
+                    "type": "DATASET",
+                    "namespace": "n",
+                    "name": "d",
+                    "fields": {
+                        "a": {
+                            "inputs": [
+                                {
+                                    "type": "DATASET",
+                                    "namespace": "n",
+                                    "name": "s",
+                                    "field": "b",
+                                    "transformations": [{"type": "DIRECT"}],
+                                }
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+    ),
     ("job", "lineage", LINEAGE, {}),
-    ("job", "jobType", JOB_TYPE, {"processingType": "BATCH", "integration": "SPARK", "emissionPattern": {
-        "eventTrigger": "PERIODIC", "eventContentMode": "COMPLETE_SNAPSHOT", "windowDuration": 300}}),
-    ("job", "jobType", JOB_TYPE, {"processingType": "BATCH", "integration": "SPARK", "emissionPattern": {
-        "eventTrigger": "PERIODIC", "eventContentMode": "COMPLETE_SNAPSHOT", "windowDuration": 0}}),
-    ("job", "jobType", JOB_TYPE, {"processingType": "BATCH", "integration": "SPARK", "emissionPattern": {
-        "eventTrigger": "PERIODIC", "eventContentMode": "COMPLETE_SNAPSHOT", "windowDuration": 1.0}}),
-    ("job", "jobType", JOB_TYPE, {"processingType": "BATCH", "integration": "SPARK",
-                                  "emissionPattern": {"eventTrigger": "PERIODIC"}}),
+    (
+        "job",
+        "jobType",
+        JOB_TYPE,
+        {
+            "processingType": "BATCH",
+            "integration": "SPARK",
+            "emissionPattern": {
+                "eventTrigger": "PERIODIC",
+                "eventContentMode": "COMPLETE_SNAPSHOT",
+                "windowDuration": 300,
+            },
+        },
+    ),
+    (
+        "job",
+        "jobType",
+        JOB_TYPE,
+        {
+            "processingType": "BATCH",
+            "integration": "SPARK",
+            "emissionPattern": {
+                "eventTrigger": "PERIODIC",
+                "eventContentMode": "COMPLETE_SNAPSHOT",
+                "windowDuration": 0,
+            },
+        },
+    ),
+    (
+        "job",
+        "jobType",
+        JOB_TYPE,
+        {
+            "processingType": "BATCH",
+            "integration": "SPARK",
+            "emissionPattern": {
+                "eventTrigger": "PERIODIC",
+                "eventContentMode": "COMPLETE_SNAPSHOT",
+                "windowDuration": 1.0,
+            },
+        },
+    ),
+    (
+        "job",
+        "jobType",
+        JOB_TYPE,
+        {"processingType": "BATCH", "integration": "SPARK", "emissionPattern": {"eventTrigger": "PERIODIC"}},
+    ),
     ("run", "executionParameters", PARAMS, {"parameters": [{"key": "a", "value": "1"}]}),
     ("run", "executionParameters", PARAMS, {"parameters": [{"key": "a", "value": "1", "extra": 1}]}),
     ("run", "executionParameters", PARAMS, {"parameters": [{"key": "a", "value": 3600}]}),
     ("output", "lifecycleStateChange", LIFECYCLE, {"lifecycleStateChange": "CREATE"}),
     ("output", "lifecycleStateChange", LIFECYCLE, {"lifecycleStateChange": "create"}),
-    ("output", "lifecycleStateChange", LIFECYCLE, {"lifecycleStateChange": "RENAME",
-                                                   "previousIdentifier": {"name": "a"}}),
+    (
+        "output",
+        "lifecycleStateChange",
+        LIFECYCLE,
+        {"lifecycleStateChange": "RENAME", "previousIdentifier": {"name": "a"}},
+    ),
     ("input", "dataQualityMetrics", METRICS, {"columnMetrics": {"a": {"quantiles": {"q": 2}}}}),
     ("input", "dataQualityMetrics", METRICS, {"columnMetrics": {"a": {"quantiles": {"0.5": "x"}}}}),
     ("input", "dataQualityMetrics", METRICS, {"columnMetrics": {}, "rowCount": 1.5}),
@@ -121,10 +218,18 @@ CORNERS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("run", "x", f"{CORE}/2-0-2/OpenLineage.json#/$defs/Run", {}),
     ("run", "x", f"{CORE}/2-0-2/OpenLineage.json#/$defs/Run", {"runId": UUID}),
     ("run", "x", f"{CORE}/2-0-2/OpenLineage.json#/$defs/NominalTimeRunFacet", {}),  # no such $def
-    ("run", "x", f"{CORE}/1-0-0/OpenLineage.json#/definitions/NominalTimeRunFacet",
-     {"nominalStartTime": "2024-05-01T12:00:00"}),
-    ("run", "x", f"{CORE}/1-0-0/OpenLineage.json#/definitions/NominalTimeRunFacet",
-     {"nominalStartTime": "2024-05-01T12:00:00Z"}),
+    (
+        "run",
+        "x",
+        f"{CORE}/1-0-0/OpenLineage.json#/definitions/NominalTimeRunFacet",
+        {"nominalStartTime": "2024-05-01T12:00:00"},
+    ),
+    (
+        "run",
+        "x",
+        f"{CORE}/1-0-0/OpenLineage.json#/definitions/NominalTimeRunFacet",
+        {"nominalStartTime": "2024-05-01T12:00:00Z"},
+    ),
     # without a fragment the file's root schema applies, and it only constrains its own key
     ("output", "schema", f"{F}/1-1-1/SchemaDatasetFacet.json", {"fields": [{"type": "int"}]}),
     ("output", "other", f"{F}/1-1-1/SchemaDatasetFacet.json", {"fields": [{"type": "int"}]}),
@@ -144,8 +249,7 @@ def _with_facet(place: str, key: str, url: str, body: dict[str, Any]) -> dict[st
     return event
 
 
-@pytest.mark.parametrize(("place", "key", "url", "body"), CORNERS,
-                         ids=[f"{c[1]}-{i}" for i, c in enumerate(CORNERS)])
+@pytest.mark.parametrize(("place", "key", "url", "body"), CORNERS, ids=[f"{c[1]}-{i}" for i, c in enumerate(CORNERS)])
 def test_spec_corner_decision_equals_oracle(place: str, key: str, url: str, body: dict[str, Any]) -> None:
     event = _with_facet(place, key, url, body)
     expected, got = oracle().decide(event), ours(event)
@@ -164,20 +268,42 @@ ENGINE_1_0_0 = f"{F}/1-0-0/ProcessingEngineRunFacet.json#/$defs/ProcessingEngine
 STATS_1_0_0 = f"{F}/1-0-0/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet"
 KNOWN_DIFFERENCES: list[tuple[str, str, str, str, dict[str, Any], bool]] = [
     # (why, facet map, key, _schemaURL, body, our decision); the oracle decides the opposite
-    ("1-0-0 required the misspelt 'engine_version'", "run", "processing_engine", ENGINE_1_0_0,
-     {"version": "1", "name": "x"}, True),
-    ("1-0-0 required the misspelt 'engine_version'", "run", "processing_engine", ENGINE_1_0_0,
-     {"engine_version": "1", "name": "x"}, False),
+    (
+        "1-0-0 required the misspelt 'engine_version'",
+        "run",
+        "processing_engine",
+        ENGINE_1_0_0,
+        {"version": "1", "name": "x"},
+        True,
+    ),
+    (
+        "1-0-0 required the misspelt 'engine_version'",
+        "run",
+        "processing_engine",
+        ENGINE_1_0_0,
+        {"engine_version": "1", "name": "x"},
+        False,
+    ),
     ("1-0-0 required rowCount", "output", "outputStatistics", STATS_1_0_0, {"size": 1}, True),
-    ("SchemaDatasetFacet 1-0-1 was never published", "output", "schema",
-     f"{F}/1-0-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet", {"fields": 1}, False),
+    (
+        "SchemaDatasetFacet 1-0-1 was never published",
+        "output",
+        "schema",
+        f"{F}/1-0-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+        {"fields": 1},
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("why", "place", "key", "url", "body", "decision"), KNOWN_DIFFERENCES,
-                         ids=[f"{c[2]}-{i}" for i, c in enumerate(KNOWN_DIFFERENCES)])
-def test_known_differences_from_oracle(why: str, place: str, key: str, url: str, body: dict[str, Any],
-                                       decision: bool) -> None:
+@pytest.mark.parametrize(
+    ("why", "place", "key", "url", "body", "decision"),
+    KNOWN_DIFFERENCES,
+    ids=[f"{c[2]}-{i}" for i, c in enumerate(KNOWN_DIFFERENCES)],
+)
+def test_known_differences_from_oracle(
+    why: str, place: str, key: str, url: str, body: dict[str, Any], decision: bool
+) -> None:
     event = _with_facet(place, key, url, body)
     assert ours(event).valid is decision, why
     assert oracle().decide(event).valid is not decision, why

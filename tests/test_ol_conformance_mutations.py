@@ -99,6 +99,7 @@ for _name, _event in BASES:
 
 # ---- mutations ----------------------------------------------------------------------------------
 
+
 def exists(event: Any, path: Path_) -> bool:
     try:
         get_at(event, path)
@@ -107,12 +108,34 @@ def exists(event: Any, path: Path_) -> bool:
     return True
 
 
-TIMES = ["2024-05-01", "2024-05-01t12:00:00z", "2024-05-01T12:00:00+05:30", "2024-05-01T12:00:00.123456789Z",
-         "2024-02-30T00:00:00Z", "2024-02-29T00:00:00Z", "2024-05-01 12:00:00Z", "2024-05-01T12:00:00Z\n",
-         "2024-05-01T24:00:00Z", "2024-05-01T12:00:60Z", "0000-01-01T00:00:00Z", "2024-05-01T12:00:00+24:00",
-         "2024-05-01T12:00Z", 1714564800, None]
-PRODUCERS = ["producer", "", "http://exa mple.com", "urn:x", "//host/path", "mailto:a@b.c", "https://x.org/%zz",
-             "https://例え.jp/", None]
+TIMES = [
+    "2024-05-01",
+    "2024-05-01t12:00:00z",
+    "2024-05-01T12:00:00+05:30",
+    "2024-05-01T12:00:00.123456789Z",
+    "2024-02-30T00:00:00Z",
+    "2024-02-29T00:00:00Z",
+    "2024-05-01 12:00:00Z",
+    "2024-05-01T12:00:00Z\n",
+    "2024-05-01T24:00:00Z",
+    "2024-05-01T12:00:60Z",
+    "0000-01-01T00:00:00Z",
+    "2024-05-01T12:00:00+24:00",
+    "2024-05-01T12:00Z",
+    1714564800,
+    None,
+]
+PRODUCERS = [
+    "producer",
+    "",
+    "http://exa mple.com",
+    "urn:x",
+    "//host/path",
+    "mailto:a@b.c",
+    "https://x.org/%zz",
+    "https://例え.jp/",
+    None,
+]
 
 
 def event_mutations(event: dict[str, Any]) -> Iterator[tuple[str, Path_, Any]]:
@@ -128,18 +151,34 @@ def event_mutations(event: dict[str, Any]) -> Iterator[tuple[str, Path_, Any]]:
     for value in PRODUCERS:
         yield f"producer={value!r}", ("producer",), value
     yield "schemaURL not a URI", ("schemaURL",), "OpenLineage.json#/$defs/RunEvent"
-    for path, value in [(("inputs",), {}), (("outputs",), "x"), (("run",), []), (("job",), "x"),
-                        (("inputs",), [1]), (("job", "facets"), []), (("run", "facets"), "x"),
-                        (("job", "name"), 5), (("job", "namespace"), None), (("run", "extra"), 1),
-                        (("dataset",), {"namespace": "n", "name": "d"}), (("dataset",), {"name": 1}),
-                        (("dataset", "facets"), {"x": 1}), (("dataset", "name"), DELETE)]:
+    for path, value in [
+        (("inputs",), {}),
+        (("outputs",), "x"),
+        (("run",), []),
+        (("job",), "x"),
+        (("inputs",), [1]),
+        (("job", "facets"), []),
+        (("run", "facets"), "x"),
+        (("job", "name"), 5),
+        (("job", "namespace"), None),
+        (("run", "extra"), 1),
+        (("dataset",), {"namespace": "n", "name": "d"}),
+        (("dataset",), {"name": 1}),
+        (("dataset", "facets"), {"x": 1}),
+        (("dataset", "name"), DELETE),
+    ]:
         yield f"{path}={value!r}", path, value
     for value in BAD_RUN_IDS:
         yield f"runId={value!r}", ("run", "runId"), value
     for side in ("inputs", "outputs", "dataset"):
         prefix: Path_ = (side, 0) if side != "dataset" else (side,)
-        for key, value in [("name", DELETE), ("namespace", 1), ("facets", []), ("inputFacets", "x"),
-                           ("outputFacets", {"f": {}})]:
+        for key, value in [
+            ("name", DELETE),
+            ("namespace", 1),
+            ("facets", []),
+            ("inputFacets", "x"),
+            ("outputFacets", {"f": {}}),
+        ]:
             yield f"{side} {key}={value!r}", (*prefix, key), value
 
 
@@ -169,8 +208,14 @@ def _leaf_paths(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
             yield from _leaf_paths(inner, (*path, index))
 
 
-WRONG: dict[type, list[Any]] = {str: [5, None], bool: ["true", 0], int: [True, 1.0, 1.5, "1"],
-                                float: ["1.5", False], list: [{}, "x"], dict: [[], "x"]}
+WRONG: dict[type, list[Any]] = {
+    str: [5, None],
+    bool: ["true", 0],
+    int: [True, 1.0, 1.5, "1"],
+    float: ["1.5", False],
+    list: [{}, "x"],
+    dict: [[], "x"],
+}
 
 
 def facet_mutations(event: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
@@ -180,9 +225,17 @@ def facet_mutations(event: dict[str, Any], kind: str) -> Iterator[tuple[str, Any
         for key, facet in facets.items():
             here = (*map_path, key)
             label = f"{json_path}.{key}"
-            for sub, value in [(("_producer",), DELETE), (("_schemaURL",), DELETE), (("_producer",), ""),
-                               (("_schemaURL",), "not a uri"), ((), "x"), ((), []), ((), {}),
-                               (("_deleted",), "yes"), (("_deleted",), True)]:
+            for sub, value in [
+                (("_producer",), DELETE),
+                (("_schemaURL",), DELETE),
+                (("_producer",), ""),
+                (("_schemaURL",), "not a uri"),
+                ((), "x"),
+                ((), []),
+                ((), {}),
+                (("_deleted",), "yes"),
+                (("_deleted",), True),
+            ]:
                 yield f"{label}{sub}={value!r}", with_change(event, (*here, *sub), value)
             target = oracle().facet_schema(key, facet)
             if target is None:
@@ -245,6 +298,7 @@ def test_mutations_cover_both_outcomes() -> None:
 
 # ---- random mutations ---------------------------------------------------------------------------
 
+
 def _paths(value: Any, path: Path_ = ()) -> list[Path_]:
     out = [path]
     if isinstance(value, dict):
@@ -257,22 +311,44 @@ def _paths(value: Any, path: Path_ = ()) -> list[Path_]:
 
 
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 2**40), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=12),
-    st.sampled_from(BAD_RUN_IDS + TIMES + PRODUCERS + [UUID, "2024-05-01T12:00:00Z", "https://example.com/x",
-                                                       "START", "COMPLETE", "DATASET", "JOB", "ALTER"]),
+    st.sampled_from(
+        BAD_RUN_IDS
+        + TIMES
+        + PRODUCERS
+        + [UUID, "2024-05-01T12:00:00Z", "https://example.com/x", "START", "COMPLETE", "DATASET", "JOB", "ALTER"]
+    ),
 )
-_json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    st.sampled_from(["name", "namespace", "_producer", "_schemaURL", "fields", "type", "runId", "x"]), inner,
-    max_size=3), max_leaves=6)
+_json = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["name", "namespace", "_producer", "_schemaURL", "fields", "type", "runId", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=6,
+)
 _tweaks: dict[str, Callable[[str], str]] = {
-    "drop last": lambda s: s[:-1], "append space": lambda s: s + " ", "upper": str.upper, "lower": str.lower,
-    "strip Z": lambda s: s.removesuffix("Z"), "prefix": lambda s: "x" + s, "empty": lambda s: "",
+    "drop last": lambda s: s[:-1],
+    "append space": lambda s: s + " ",
+    "upper": str.upper,
+    "lower": str.lower,
+    "strip Z": lambda s: s.removesuffix("Z"),
+    "prefix": lambda s: "x" + s,
+    "empty": lambda s: "",
 }
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_random_mutations_decision_equals_oracle(data: st.DataObject) -> None:
     if not BASES:

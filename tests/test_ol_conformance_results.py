@@ -37,6 +37,7 @@ pytestmark = SKIP_WITHOUT_DATA
 
 # ---- error messages and the parsed result -------------------------------------------------------
 
+
 def _airflow(line: str = "01") -> dict[str, Any]:
     return copy.deepcopy(next(c.event for c in CORPUS if c.name == f"airflow-bq-gcs-line_{line}.json"))
 
@@ -44,20 +45,39 @@ def _airflow(line: str = "01") -> dict[str, Any]:
 ERROR_CASES: list[tuple[str, Callable[[], Any], str, str]] = [
     ("empty", lambda: {}, "$.eventTime", "missing required field"),
     ("runId", lambda: with_change(_minimal(), ("run", "runId"), "abc"), "$.run.runId", "not a UUID: 'abc'"),
-    ("naive time", lambda: with_change(_minimal(), ("eventTime",), "2024-05-01T12:00:00"), "$.eventTime",
-     "not an RFC 3339 date-time"),
+    (
+        "naive time",
+        lambda: with_change(_minimal(), ("eventTime",), "2024-05-01T12:00:00"),
+        "$.eventTime",
+        "not an RFC 3339 date-time",
+    ),
     ("eventType", lambda: with_change(_minimal(), ("eventType",), "BOGUS"), "$.eventType", "must be one of"),
     ("inputs", lambda: with_change(_minimal(), ("inputs",), {}), "$.inputs", "expected an array, got object"),
     ("producer", lambda: with_change(_minimal(), ("producer",), "producer"), "$.producer", "not a URI"),
-    ("nested facet", lambda: with_change(_minimal(), ("outputs", 0, "facets", "schema", "fields", 0, "name"),
-                                         DELETE), "$.outputs[0].facets.schema.fields[0].name",
-     "missing required field"),
-    ("custom facet", lambda: with_change(_airflow(), ("run", "facets", "airflowDagRun", "_producer"), DELETE),
-     "$.run.facets.airflowDagRun._producer", "missing required field"),
-    ("facet key", lambda: with_change(_minimal(), ("run", "facets"), {"my-facet": 1}),
-     "$.run.facets['my-facet']", "expected an object, got integer"),
-    ("no kind", lambda: {k: v for k, v in _minimal().items() if k not in ("run", "job")}, "$",
-     "missing required field: 'run' and 'job'"),
+    (
+        "nested facet",
+        lambda: with_change(_minimal(), ("outputs", 0, "facets", "schema", "fields", 0, "name"), DELETE),
+        "$.outputs[0].facets.schema.fields[0].name",
+        "missing required field",
+    ),
+    (
+        "custom facet",
+        lambda: with_change(_airflow(), ("run", "facets", "airflowDagRun", "_producer"), DELETE),
+        "$.run.facets.airflowDagRun._producer",
+        "missing required field",
+    ),
+    (
+        "facet key",
+        lambda: with_change(_minimal(), ("run", "facets"), {"my-facet": 1}),
+        "$.run.facets['my-facet']",
+        "expected an object, got integer",
+    ),
+    (
+        "no kind",
+        lambda: {k: v for k, v in _minimal().items() if k not in ("run", "job")},
+        "$",
+        "missing required field: 'run' and 'job'",
+    ),
     ("run without job", lambda: with_change(_minimal(), ("job",), DELETE), "$.job", "missing required field"),
     ("not an object", lambda: [], "$", "expected a JSON object, got array"),
 ]
@@ -99,8 +119,11 @@ def test_event_kinds_and_offsets() -> None:
     job_event = {k: v for k, v in _minimal().items() if k not in ("run", "eventType")}
     parsed = parse_event(job_event)
     assert parsed.kind == "JobEvent" and isinstance(parsed.event, JobEvent)
-    dataset_event = {**{k: _minimal()[k] for k in ("producer", "schemaURL")},
-                     "eventTime": "2024-05-01T14:00:00.5+02:00", "dataset": {"namespace": "n", "name": "d"}}
+    dataset_event = {
+        **{k: _minimal()[k] for k in ("producer", "schemaURL")},
+        "eventTime": "2024-05-01T14:00:00.5+02:00",
+        "dataset": {"namespace": "n", "name": "d"},
+    }
     parsed = parse_event(dataset_event)
     assert parsed.kind == "DatasetEvent" and isinstance(parsed.event, DatasetEvent)
     assert parsed.event_time.utcoffset() == timedelta(hours=2) and parsed.event_time.microsecond == 500000
@@ -120,6 +143,7 @@ def test_run_ids_follow_the_uuid_format() -> None:
 
 
 # ---- events built with openlineage-python -------------------------------------------------------
+
 
 def test_events_built_with_the_client_round_trip() -> None:
     """What openlineage-python's transports send parses, and serialises back to the same JSON."""
@@ -142,19 +166,43 @@ def test_events_built_with_the_client_round_trip() -> None:
     lineage = column_lineage_dataset.Fields(inputFields=[source])
     stats = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(rowCount=3)
     event = RunEvent(
-        eventType=RunState.FAIL, eventTime="2024-05-01T12:00:00.250+02:00",
-        run=Run(runId=str(uuid.uuid4()), facets={
-            "parent": parent_run.ParentRunFacet(run=parent_run.Run(runId=str(uuid.uuid4())),
-                                                job=parent_run.Job(namespace="n", name="p")),
-            "nominalTime": nominal_time_run.NominalTimeRunFacet(nominalStartTime="2024-05-01T00:00:00Z")}),
+        eventType=RunState.FAIL,
+        eventTime="2024-05-01T12:00:00.250+02:00",
+        run=Run(
+            runId=str(uuid.uuid4()),
+            facets={
+                "parent": parent_run.ParentRunFacet(
+                    run=parent_run.Run(runId=str(uuid.uuid4())), job=parent_run.Job(namespace="n", name="p")
+                ),
+                "nominalTime": nominal_time_run.NominalTimeRunFacet(nominalStartTime="2024-05-01T00:00:00Z"),
+            },
+        ),
         job=Job(namespace="ns", name="job", facets={"sql": sql_job.SQLJobFacet(query="select 1")}),
-        inputs=[InputDataset("s3://b", "in", facets={"schema": schema_dataset.SchemaDatasetFacet(
-            fields=[schema_dataset.SchemaDatasetFacetFields(name="a", type="int")])}, inputFacets={
-            "dataQualityAssertions": data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
-                assertions=[assertion])})],
-        outputs=[OutputDataset("s3://b", "out", facets={
-            "columnLineage": column_lineage_dataset.ColumnLineageDatasetFacet(fields={"a": lineage})},
-            outputFacets={"outputStatistics": stats})])
+        inputs=[
+            InputDataset(
+                "s3://b",
+                "in",
+                facets={
+                    "schema": schema_dataset.SchemaDatasetFacet(
+                        fields=[schema_dataset.SchemaDatasetFacetFields(name="a", type="int")]
+                    )
+                },
+                inputFacets={
+                    "dataQualityAssertions": data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
+                        assertions=[assertion]
+                    )
+                },
+            )
+        ],
+        outputs=[
+            OutputDataset(
+                "s3://b",
+                "out",
+                facets={"columnLineage": column_lineage_dataset.ColumnLineageDatasetFacet(fields={"a": lineage})},
+                outputFacets={"outputStatistics": stats},
+            )
+        ],
+    )
     sent = json.loads(Serde.to_json(event))
     parsed = parse_event(sent)
     assert json.loads(Serde.to_json(parsed.event)) == sent

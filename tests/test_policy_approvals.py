@@ -56,7 +56,8 @@ def test_the_training_run_author_cannot_approve(seeded: Engine) -> None:  # noqa
     gov("approve", "credit-risk", "3", "--role", "business-owner", "--as", "bob")
     outcome = _approval_outcome()
     assert outcome["verdict"] == "fail" and "dora as model-risk-officer (authored the training run)" in str(
-        outcome["message"])
+        outcome["message"]
+    )
 
 
 def test_an_approval_for_a_different_artifact_digest_does_not_count(seeded: Engine) -> None:  # noqa: F811
@@ -68,8 +69,15 @@ def test_an_approval_for_a_different_artifact_digest_does_not_count(seeded: Engi
         _, mv = get_version(session, "credit-risk", "3")
         assert mv.id is not None
         # What an approval of the previous build looks like: same version name, another artifact.
-        session.add(Approval(model_version_id=mv.id, role="model-risk-officer", approver="mallory",
-                             artifact_digest=OTHER_DIGEST, created_at=utcnow()))
+        session.add(
+            Approval(
+                model_version_id=mv.id,
+                role="model-risk-officer",
+                approver="mallory",
+                artifact_digest=OTHER_DIGEST,
+                created_at=utcnow(),
+            )
+        )
         approve(session, "credit-risk", "3", "business-owner", approver="bob")
     outcome = _approval_outcome()
     assert outcome["verdict"] == "fail"

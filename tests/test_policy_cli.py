@@ -29,40 +29,100 @@ CHECK = ["check", "credit-risk", "3", "--target", "production"]
 # The parts of SARIF 2.1.0 (OASIS sarif-schema-2.1.0.json) that gov emits, with the spec's constraints.
 MESSAGE = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
 LEVEL = {"enum": ["none", "note", "warning", "error"]}
-RULE = {"type": "object", "required": ["id"], "properties": {
-    "id": {"type": "string"}, "shortDescription": MESSAGE, "fullDescription": MESSAGE, "help": MESSAGE,
-    "defaultConfiguration": {"type": "object", "properties": {"level": LEVEL}}}}
-DRIVER = {"type": "object", "required": ["name"], "properties": {
-    "name": {"type": "string"}, "version": {"type": "string"}, "informationUri": {"type": "string"},
-    "rules": {"type": "array", "items": RULE}}}
-LOCATION = {"type": "object", "properties": {
-    "physicalLocation": {"type": "object", "required": ["artifactLocation"], "properties": {
-        "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"},
-                                                              "uriBaseId": {"type": "string"}}},
-        "region": {"type": "object", "properties": {"startLine": {"type": "integer", "minimum": 1}}}}},
-    "logicalLocations": {"type": "array", "items": {"type": "object"}}}}
-SUPPRESSION = {"type": "object", "required": ["kind"], "properties": {
-    "kind": {"enum": ["inSource", "external"]}, "status": {"enum": ["accepted", "underReview", "rejected"]},
-    "justification": {"type": "string"}}}
-RESULT = {"type": "object", "required": ["message"], "properties": {
-    "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": 0},
-    "kind": {"enum": ["notApplicable", "pass", "fail", "review", "open", "informational"]}, "level": LEVEL,
-    "message": MESSAGE, "locations": {"type": "array", "items": LOCATION},
-    "suppressions": {"type": "array", "items": SUPPRESSION},
-    "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
-    "properties": {"type": "object"}}}
-INVOCATION = {"type": "object", "required": ["executionSuccessful"], "properties": {
-    "executionSuccessful": {"type": "boolean"}, "exitCode": {"type": "integer"},
-    "toolExecutionNotifications": {"type": "array", "items": {"type": "object", "required": ["message"]}}}}
-RUN = {"type": "object", "required": ["tool"], "properties": {
-    "tool": {"type": "object", "required": ["driver"], "properties": {"driver": DRIVER}},
-    "invocations": {"type": "array", "items": INVOCATION},
-    "originalUriBaseIds": {"type": "object", "additionalProperties": {
-        "type": "object", "properties": {"uri": {"type": "string"}}}},
-    "results": {"type": "array", "items": RESULT}, "properties": {"type": "object"}}}
-SARIF_SUBSET = {"type": "object", "required": ["version", "runs"], "properties": {
-    "version": {"const": "2.1.0"}, "$schema": {"type": "string"},
-    "runs": {"type": "array", "minItems": 1, "items": RUN}}}
+RULE = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string"},
+        "shortDescription": MESSAGE,
+        "fullDescription": MESSAGE,
+        "help": MESSAGE,
+        "defaultConfiguration": {"type": "object", "properties": {"level": LEVEL}},
+    },
+}
+DRIVER = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "informationUri": {"type": "string"},
+        "rules": {"type": "array", "items": RULE},
+    },
+}
+LOCATION = {
+    "type": "object",
+    "properties": {
+        "physicalLocation": {
+            "type": "object",
+            "required": ["artifactLocation"],
+            "properties": {
+                "artifactLocation": {
+                    "type": "object",
+                    "properties": {"uri": {"type": "string"}, "uriBaseId": {"type": "string"}},
+                },
+                "region": {"type": "object", "properties": {"startLine": {"type": "integer", "minimum": 1}}},
+            },
+        },
+        "logicalLocations": {"type": "array", "items": {"type": "object"}},
+    },
+}
+SUPPRESSION = {
+    "type": "object",
+    "required": ["kind"],
+    "properties": {
+        "kind": {"enum": ["inSource", "external"]},
+        "status": {"enum": ["accepted", "underReview", "rejected"]},
+        "justification": {"type": "string"},
+    },
+}
+RESULT = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "ruleId": {"type": "string"},
+        "ruleIndex": {"type": "integer", "minimum": 0},
+        "kind": {"enum": ["notApplicable", "pass", "fail", "review", "open", "informational"]},
+        "level": LEVEL,
+        "message": MESSAGE,
+        "locations": {"type": "array", "items": LOCATION},
+        "suppressions": {"type": "array", "items": SUPPRESSION},
+        "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
+        "properties": {"type": "object"},
+    },
+}
+INVOCATION = {
+    "type": "object",
+    "required": ["executionSuccessful"],
+    "properties": {
+        "executionSuccessful": {"type": "boolean"},
+        "exitCode": {"type": "integer"},
+        "toolExecutionNotifications": {"type": "array", "items": {"type": "object", "required": ["message"]}},
+    },
+}
+RUN = {
+    "type": "object",
+    "required": ["tool"],
+    "properties": {
+        "tool": {"type": "object", "required": ["driver"], "properties": {"driver": DRIVER}},
+        "invocations": {"type": "array", "items": INVOCATION},
+        "originalUriBaseIds": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "properties": {"uri": {"type": "string"}}},
+        },
+        "results": {"type": "array", "items": RESULT},
+        "properties": {"type": "object"},
+    },
+}
+SARIF_SUBSET = {
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "version": {"const": "2.1.0"},
+        "$schema": {"type": "string"},
+        "runs": {"type": "array", "minItems": 1, "items": RUN},
+    },
+}
 
 
 def _check(*extra: str) -> tuple[int, str]:
@@ -180,14 +240,16 @@ def test_replay_detects_a_tampered_decision(seeded: Engine) -> None:  # noqa: F8
     _, out = _check("--format", "json")
     decision = _decision_id(out)
     with seeded.begin() as conn:
-        context = json.loads(conn.execute(text("SELECT context FROM policy_decision WHERE id = :i"),
-                                          {"i": decision}).scalar_one())
+        context = json.loads(
+            conn.execute(text("SELECT context FROM policy_decision WHERE id = :i"), {"i": decision}).scalar_one()
+        )
         context["approvals"] = []
-        conn.execute(text("UPDATE policy_decision SET context = :c WHERE id = :i"),
-                     {"c": json.dumps(context), "i": decision})
+        conn.execute(
+            text("UPDATE policy_decision SET context = :c WHERE id = :i"), {"c": json.dumps(context), "i": decision}
+        )
     replay = gov("decision", "replay", decision)
     assert replay.exit_code == 1
-    assert "DIFFERS" in replay.stdout and "approval.two-person: verdict \"fail\", stored \"pass\"" in replay.stdout
+    assert "DIFFERS" in replay.stdout and 'approval.two-person: verdict "fail", stored "pass"' in replay.stdout
 
 
 def test_unknown_decision_is_a_usage_error(seeded: Engine) -> None:  # noqa: F811
@@ -207,7 +269,8 @@ def test_blocked_checks_are_appended_to_the_ledger(seeded: Engine, monkeypatch: 
     with Session(seeded) as session:
         entries = session.exec(select(ledger.LedgerEntry)).all()
     assert [(e.decision_id, e.failing_policies, e.ci, e.requested_by) for e in entries] == [
-        (report["decision_id"], ["approval.two-person"], {"CI_JOB_ID": "77"}, "ci")]
+        (report["decision_id"], ["approval.two-person"], {"CI_JOB_ID": "77"}, "ci")
+    ]
     approve_all(seeded, Platform())
     assert json.loads(_check("--format", "json")[1])["ledger"] == "not_blocked"
     with Session(seeded) as session:
@@ -227,7 +290,8 @@ def test_policy_commands(seeded: Engine, tmp_path: Path) -> None:  # noqa: F811
     folder = tmp_path / "pack"
     shutil.copytree(DEFAULT_POLICIES, folder)
     (folder / "wrong_test.yaml").write_text(
-        "cases:\n  - name: claims_pass\n    input: {target: production}\n    expect: {approval.two-person: pass}\n")
+        "cases:\n  - name: claims_pass\n    input: {target: production}\n    expect: {approval.two-person: pass}\n"
+    )
     failing = gov("policy", "test", str(folder))
     assert failing.exit_code == 1
     assert "FAIL wrong_test.yaml:2: claims_pass" in failing.stdout
@@ -244,12 +308,26 @@ def test_check_and_replay_on_each_back_end(engine: Engine) -> None:
 
     platform = seed_platform(engine)
     with session_scope(engine) as session:
-        blocked = run_check(session, platform.model, platform.version, "production", policy_dir=DEFAULT_POLICIES,
-                            requested_by="ci", ci_env={"GOV_PIPELINE_ID": "p-1"})
+        blocked = run_check(
+            session,
+            platform.model,
+            platform.version,
+            "production",
+            policy_dir=DEFAULT_POLICIES,
+            requested_by="ci",
+            ci_env={"GOV_PIPELINE_ID": "p-1"},
+        )
     approve_all(engine, platform)
     with session_scope(engine) as session:
-        ok = run_check(session, platform.model, platform.version, "production", policy_dir=DEFAULT_POLICIES,
-                       requested_by="ci", ci_env={})
+        ok = run_check(
+            session,
+            platform.model,
+            platform.version,
+            "production",
+            policy_dir=DEFAULT_POLICIES,
+            requested_by="ci",
+            ci_env={},
+        )
     assert (blocked.exit_code, ok.exit_code) == (1, 0)
     assert blocked.ci == {"GOV_PIPELINE_ID": "p-1"}
     with session_scope(engine) as session:
@@ -257,7 +335,6 @@ def test_check_and_replay_on_each_back_end(engine: Engine) -> None:
             replay = replay_decision(session, decision.decision_id)
             assert replay.reproduced, replay.differences
             assert [o.to_dict() for o in replay.outcomes] == [o.to_dict() for o in decision.outcomes]
-
 
 
 def test_decision_and_ledger_entry_are_one_transaction(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

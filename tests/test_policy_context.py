@@ -51,9 +51,14 @@ def test_context_holds_the_lineage_closure_and_derived_facts(seeded: Engine) -> 
     assert applications.classifications == ("owner:team:credit-data", "PII")
     assert applications.first_seen is not None and applications.deletion is None
     names = {(v.stage, v.name) for v in ctx.validation}
-    assert {("data_validation", "schema_matches_contract"), ("data_validation", "psi_drift_below_0.2"),
-            ("model_performance", "auc"), ("operational", "latency_p95_ms"),
-            ("ethical", "explainability_coverage"), ("ethical", "fairness_evaluation")} <= names
+    assert {
+        ("data_validation", "schema_matches_contract"),
+        ("data_validation", "psi_drift_below_0.2"),
+        ("model_performance", "auc"),
+        ("operational", "latency_p95_ms"),
+        ("ethical", "explainability_coverage"),
+        ("ethical", "fairness_evaluation"),
+    } <= names
     (fairness,) = ctx.fairness
     dp = fairness.metrics["fairlearn.demographic_parity_difference"]
     assert dp.value is not None and dp.ci_low is not None and dp.ci_high is not None
@@ -71,10 +76,13 @@ def test_canonical_form_round_trips_exactly(seeded: Engine) -> None:  # noqa: F8
 
 def test_classifications_from_field_tags_dataset_tags_and_ownership() -> None:
     facets = {
-        "schema": {"fields": [{"name": "a", "tags": [{"key": "classification", "value": "PII"}]},
-                              {"name": "s", "fields": [{"name": "n", "tags": [{"key": "Sensitivity",
-                                                                               "value": "restricted"}]}]},
-                              {"name": "b", "tags": [{"key": "team", "value": "x"}]}]},
+        "schema": {
+            "fields": [
+                {"name": "a", "tags": [{"key": "classification", "value": "PII"}]},
+                {"name": "s", "fields": [{"name": "n", "tags": [{"key": "Sensitivity", "value": "restricted"}]}]},
+                {"name": "b", "tags": [{"key": "team", "value": "x"}]},
+            ]
+        },
         "tags": {"tags": [{"key": "classification", "value": "pii"}, {"key": "classification", "value": "internal"}]},
         "ownership": {"owners": [{"name": "team:hr", "type": "MAINTAINER"}]},
     }
@@ -100,13 +108,24 @@ rule: {max_age: {PII: P3Y}}
     assert bundle is not None
     seed_platform(sqlite_engine, days_ago=4 * 365, fairness=False)
     assert evaluate_bundle(bundle, _context(sqlite_engine)).outcomes[0].verdict.value == "fail"
-    drop = {"eventType": "COMPLETE", "eventTime": utcnow().isoformat(), "producer": "https://example.com/t",
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-            "run": {"runId": "3f0e0c4e-0000-4000-8000-000000000001", "facets": {}},
-            "job": {"namespace": "dba", "name": "purge_applications", "facets": {}}, "inputs": [],
-            "outputs": [{"namespace": WAREHOUSE, "name": "bank.applications", "facets": {
-                "lifecycleStateChange": ol_facet("LifecycleStateChangeDatasetFacet",
-                                                 lifecycleStateChange="DROP")}}]}
+    drop = {
+        "eventType": "COMPLETE",
+        "eventTime": utcnow().isoformat(),
+        "producer": "https://example.com/t",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "3f0e0c4e-0000-4000-8000-000000000001", "facets": {}},
+        "job": {"namespace": "dba", "name": "purge_applications", "facets": {}},
+        "inputs": [],
+        "outputs": [
+            {
+                "namespace": WAREHOUSE,
+                "name": "bank.applications",
+                "facets": {
+                    "lifecycleStateChange": ol_facet("LifecycleStateChangeDatasetFacet", lifecycleStateChange="DROP")
+                },
+            }
+        ],
+    }
     assert not ingest_objects(sqlite_engine, [drop], source="dba").rejected
     ctx = _context(sqlite_engine)
     applications = next(d for d in ctx.datasets if d.name == "bank.applications")
@@ -133,7 +152,8 @@ def test_gov_check_does_not_import_heavy_libraries(seeded: Engine) -> None:  # n
         "try:\n    m.run()\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'pandas', 'fairlearn', 'aif360', "
         "'weasyprint', 'fastapi', 'uvicorn', 'pyhanko', 'openlineage', 'networkx', 'jinja2'})\n"
-        "print('RESULT', code, heavy, 'cel.cli' in sys.modules, file=sys.stderr)\n")
+        "print('RESULT', code, heavy, 'cel.cli' in sys.modules, file=sys.stderr)\n"
+    )
     env = {**os.environ}
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=REPO)
     line = next(x for x in proc.stderr.splitlines() if x.startswith("RESULT"))

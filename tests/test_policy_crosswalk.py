@@ -99,5 +99,8 @@ def test_custom_facet_schemas_accept_what_the_tests_emit(name: str) -> None:
         events = platform_events(__import__("datetime").datetime(2026, 1, 1))
         good = next(e["run"]["facets"]["validationResults"] for e in events if e["run"]["facets"])
     assert list(validator.iter_errors(good)) == []
-    assert list(validator.iter_errors({"results": [{"stage": "vibes", "name": "x"}]} if "Validation" in name
-                                      else {"authors": []}))
+    assert list(
+        validator.iter_errors(
+            {"results": [{"stage": "vibes", "name": "x"}]} if "Validation" in name else {"authors": []}
+        )
+    )

@@ -17,8 +17,7 @@ from tests.conftest_policy import approve_all, seeded, seeded_template  # noqa: 
 from tests.helpers import gov
 
 E, A = Mode.ENFORCE, Mode.AUDIT
-P, F, W, WV, NE, ER = (Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, Verdict.NOT_EVALUATED,
-                       Verdict.ERROR)
+P, F, W, WV, NE, ER = (Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.WAIVED, Verdict.NOT_EVALUATED, Verdict.ERROR)
 
 TABLE = [
     ("no policy in scope", [], DEPLOYABLE),
@@ -39,8 +38,9 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("name", "verdicts", "code"), TABLE, ids=[row[0] for row in TABLE])
-def test_exit_code_is_a_function_of_mode_and_verdict(name: str, verdicts: list[tuple[Mode, Verdict]],
-                                                      code: int) -> None:
+def test_exit_code_is_a_function_of_mode_and_verdict(
+    name: str, verdicts: list[tuple[Mode, Verdict]], code: int
+) -> None:
     assert exit_code(verdicts) == code
     assert exit_code(reversed(verdicts)) == code  # order never matters
 
@@ -81,31 +81,68 @@ Setup = Callable[[Engine, Path], list[str]]
 CHECK = ["check", "credit-risk", "3", "--target", "production"]
 CLI_TABLE: list[tuple[str, Setup | None, list[str], int, str]] = [
     ("deployable", _approved, CHECK, DEPLOYABLE, "DEPLOYABLE"),
-    ("deployable on a target few policies cover", None, ["check", "credit-risk", "3", "--target", "dev"],
-     DEPLOYABLE, "DEPLOYABLE"),
+    (
+        "deployable on a target few policies cover",
+        None,
+        ["check", "credit-risk", "3", "--target", "dev"],
+        DEPLOYABLE,
+        "DEPLOYABLE",
+    ),
     ("blocked: approvals missing", None, CHECK, BLOCKED, "needs 1 more approval(s) as model-risk-officer"),
     ("blocked: evidence missing is not_evaluated", _no_fairness, CHECK, BLOCKED, "NOT_EVALUATED"),
-    ("staging needs validation evidence but no approval", None,
-     ["check", "credit-risk", "3", "--target", "staging"], DEPLOYABLE, "DEPLOYABLE"),
-    ("unknown model", None, ["check", "nope", "3", "--target", "production"], USAGE_ERROR,
-     "error: no registered model named 'nope'"),
-    ("unknown version", None, ["check", "credit-risk", "9", "--target", "production"], USAGE_ERROR,
-     "error: model 'credit-risk' has no version '9'"),
+    (
+        "staging needs validation evidence but no approval",
+        None,
+        ["check", "credit-risk", "3", "--target", "staging"],
+        DEPLOYABLE,
+        "DEPLOYABLE",
+    ),
+    (
+        "unknown model",
+        None,
+        ["check", "nope", "3", "--target", "production"],
+        USAGE_ERROR,
+        "error: no registered model named 'nope'",
+    ),
+    (
+        "unknown version",
+        None,
+        ["check", "credit-risk", "9", "--target", "production"],
+        USAGE_ERROR,
+        "error: model 'credit-risk' has no version '9'",
+    ),
     ("unknown format", None, [*CHECK, "--format", "xml"], USAGE_ERROR, "error: --format: unknown format 'xml'"),
     ("missing --target", None, ["check", "credit-risk", "3"], USAGE_ERROR, "Missing option '--target'"),
     ("missing arguments", None, ["check"], USAGE_ERROR, "Missing argument"),
     ("unknown option", None, [*CHECK, "--bogus"], USAGE_ERROR, "No such option"),
     ("empty target", None, ["check", "credit-risk", "3", "--target", " "], USAGE_ERROR, "error: --target:"),
-    ("missing policy folder", None, [*CHECK, "--policies", "/nonexistent/policies"], CONFIG_ERROR,
-     "error: --policies: policy folder /nonexistent/policies does not exist"),
-    ("malformed policy", lambda e, t: ["--policies", str(_write_bad_policy(t))], CHECK, CONFIG_ERROR,
-     "x.yaml:3: malformed YAML"),
+    (
+        "missing policy folder",
+        None,
+        [*CHECK, "--policies", "/nonexistent/policies"],
+        CONFIG_ERROR,
+        "error: --policies: policy folder /nonexistent/policies does not exist",
+    ),
+    (
+        "malformed policy",
+        lambda e, t: ["--policies", str(_write_bad_policy(t))],
+        CHECK,
+        CONFIG_ERROR,
+        "x.yaml:3: malformed YAML",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "setup", "args", "code", "says"), CLI_TABLE, ids=[r[0] for r in CLI_TABLE])
-def test_gov_check_exit_codes(seeded: Engine, tmp_path: Path, name: str, setup: Setup | None, args: list[str],  # noqa: F811
-                              code: int, says: str) -> None:
+def test_gov_check_exit_codes(
+    seeded: Engine,
+    tmp_path: Path,
+    name: str,
+    setup: Setup | None,
+    args: list[str],  # noqa: F811
+    code: int,
+    says: str,
+) -> None:
     extra = setup(seeded, tmp_path) if setup else []
     result = gov(*args, *extra)
     assert result.exit_code == code, result.output

@@ -19,9 +19,17 @@ from governance.policy.model import Mode, Verdict
 
 GOLDEN = Path(__file__).parent / "golden" / "policy"
 CASES = sorted(GOLDEN.glob("*/*.yaml"))
-METADATA = {"id": "golden.case", "version": "1.0.0", "title": "golden case", "owner": "tests",
-            "rationale": "tests", "remediation": "none", "controls": ["eu-ai-act:Art. 9"], "mode": "enforce",
-            "severity": "high"}
+METADATA = {
+    "id": "golden.case",
+    "version": "1.0.0",
+    "title": "golden case",
+    "owner": "tests",
+    "rationale": "tests",
+    "remediation": "none",
+    "controls": ["eu-ai-act:Art. 9"],
+    "mode": "enforce",
+    "severity": "high",
+}
 
 
 def load_case(path: Path) -> tuple[Verdict, dict[str, Any]]:

@@ -28,7 +28,9 @@ mode: {mode}
 severity: high
 """
 CONDITION = HEAD + "kind: condition\nrule:\n  expression: {expr}\n"
-BIAS = HEAD + """\
+BIAS = (
+    HEAD
+    + """\
 kind: bias_threshold
 rule:
   metric: {metric}
@@ -36,6 +38,7 @@ rule:
   bound: {{max: 0.1}}
   applies_to: point
 """
+)
 
 
 def problems_of(text: str, name: str = "p.yaml") -> list[str]:
@@ -47,8 +50,10 @@ def test_malformed_yaml_names_the_line() -> None:
     text = HEAD.format(id="x", mode="enforce") + "kind: condition\nrule:\n  expression: [unclosed\n"
     found = problems_of(text)
     assert len(found) == 1
-    assert found == ["p.yaml:13: malformed YAML: did not find expected ',' or ']' "
-                     "(while parsing a flow sequence that starts at line 12)"]
+    assert found == [
+        "p.yaml:13: malformed YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts at line 12)"
+    ]
 
 
 def test_duplicate_key_is_an_error_not_a_silent_override() -> None:
@@ -63,8 +68,10 @@ def test_unknown_kind_names_line_and_field() -> None:
 
 
 def test_invalid_cel_names_the_line_inside_a_block_expression() -> None:
-    text = (HEAD.format(id="x", mode="enforce")
-            + "kind: condition\nrule:\n  expression: |\n    size(datasets) > 0\n    && (\n")
+    text = (
+        HEAD.format(id="x", mode="enforce")
+        + "kind: condition\nrule:\n  expression: |\n    size(datasets) > 0\n    && (\n"
+    )
     found = problems_of(text)
     assert len(found) == 1
     assert found[0].startswith("p.yaml:14: rule.expression: invalid CEL:"), found
@@ -72,9 +79,11 @@ def test_invalid_cel_names_the_line_inside_a_block_expression() -> None:
 
 def test_cel_with_an_unknown_variable_is_a_load_error() -> None:
     found = problems_of(CONDITION.format(id="x", mode="enforce", expr="'modle.name == \"x\"'"))
-    assert found == ["p.yaml:12: rule.expression: invalid CEL: unknown variable(s) modle; the context has approvals, "
-                     "datasets, evaluated_at, fairness, model, schema, target, training_run, validation, version, "
-                     "waivers"]
+    assert found == [
+        "p.yaml:12: rule.expression: invalid CEL: unknown variable(s) modle; the context has approvals, "
+        "datasets, evaluated_at, fairness, model, schema, target, training_run, validation, version, "
+        "waivers"
+    ]
 
 
 def test_comprehension_variables_are_not_context_variables() -> None:
@@ -84,8 +93,10 @@ def test_comprehension_variables_are_not_context_variables() -> None:
 def test_unknown_metric_names_line_field_and_suggests() -> None:
     found = problems_of(BIAS.format(id="x", mode="enforce", metric="demographic_parity_difference"))
     assert len(found) == 1
-    assert found[0].startswith("p.yaml:12: rule.metric: unknown metric 'demographic_parity_difference'; did you mean "
-                               "fairlearn.demographic_parity_difference")
+    assert found[0].startswith(
+        "p.yaml:12: rule.metric: unknown metric 'demographic_parity_difference'; did you mean "
+        "fairlearn.demographic_parity_difference"
+    )
 
 
 def test_schema_violations_are_reported_at_their_field() -> None:
@@ -150,8 +161,9 @@ def test_bundle_digest_ignores_formatting_but_not_meaning() -> None:
     assert digest(text) == digest(text, "elsewhere/renamed.yaml")
 
 
-@pytest.mark.parametrize(("mode", "verdict", "code"), [("enforce", Verdict.ERROR, BLOCKED),
-                                                       ("audit", Verdict.ERROR, DEPLOYABLE)])
+@pytest.mark.parametrize(
+    ("mode", "verdict", "code"), [("enforce", Verdict.ERROR, BLOCKED), ("audit", Verdict.ERROR, DEPLOYABLE)]
+)
 def test_a_policy_that_raises_is_error_and_blocks_in_enforce_mode(mode: str, verdict: Verdict, code: int) -> None:
     text = CONDITION.format(id="boom", mode=mode, expr="'1 / size(datasets) > 0'")
     bundle, problems = load_documents({"boom.yaml": text}, "mem")
@@ -185,7 +197,8 @@ def test_lint_reports_every_problem_of_every_file(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(head + "kind: condition\nrule: {expression: 'true'}\n")
     (tmp_path / "frameworks").mkdir()
     (tmp_path / "frameworks" / "eu-ai-act.yaml").write_text(
-        "framework: eu-ai-act\ntitle: AI Act\ncontrols:\n  'Art. 9': Risk management system\n")
+        "framework: eu-ai-act\ntitle: AI Act\ncontrols:\n  'Art. 9': Risk management system\n"
+    )
     report = lint(tmp_path)
     assert [f"{p.file}:{p.line}" for p in report.errors] == ["a.yaml:12", "b.yaml:12"]
     result = gov("policy", "lint", str(tmp_path))
@@ -197,5 +210,6 @@ def test_lint_reports_every_problem_of_every_file(tmp_path: Path) -> None:
     report = lint(tmp_path)
     assert [str(p) for p in report.errors] == [
         "c.yaml:7: controls[0]: eu-ai-act has no control 'Art. 999' (see "
-        f"{(tmp_path / 'frameworks' / 'eu-ai-act.yaml').as_posix()})"]
+        f"{(tmp_path / 'frameworks' / 'eu-ai-act.yaml').as_posix()})"
+    ]
     assert report.warnings == ("policy c has no test case (*_test.yaml)",)

@@ -29,8 +29,11 @@ def server(seeded: Engine, tmp_path: Path) -> Iterator[ServeProcess]:  # noqa: F
         proc.stop()
 
 
-def test_remote_check_gives_the_local_verdicts(seeded: Engine, server: ServeProcess,  # noqa: F811
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remote_check_gives_the_local_verdicts(
+    seeded: Engine,
+    server: ServeProcess,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("GOV_TOKEN", make_token(seeded, Role.CHECKER, "release-pipeline"))
     monkeypatch.setenv("GITHUB_RUN_ID", "31337")
     remote = gov(*CHECK, "--server", server.base)
@@ -48,8 +51,11 @@ def test_remote_check_gives_the_local_verdicts(seeded: Engine, server: ServeProc
     assert gov("check", "credit-risk", "3", "--target", "production", "--server", server.base).exit_code == 0
 
 
-def test_remote_errors_keep_the_exit_code_contract(seeded: Engine, server: ServeProcess,  # noqa: F811
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remote_errors_keep_the_exit_code_contract(
+    seeded: Engine,
+    server: ServeProcess,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     unauthenticated = gov(*CHECK, "--server", server.base)
     assert unauthenticated.exit_code == 3 and "the server refused the check" in unauthenticated.stderr
     monkeypatch.setenv("GOV_TOKEN", make_token(seeded, Role.INGEST, "airflow"))
@@ -73,7 +79,9 @@ def test_the_thin_client_imports_no_database_code(seeded: Engine, server: ServeP
         "try:\n    m.run()\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = sorted({n.split('.')[0] for n in sys.modules} & {'sqlalchemy', 'sqlmodel', 'yaml', "
         "'jsonschema', 'numpy', 'cel'})\n"
-        "print('RESULT', code, heavy, file=sys.stderr)\n")
-    proc = subprocess.run([sys.executable, "-c", script], env={**os.environ, "GOV_TOKEN": token},
-                          capture_output=True, text=True, cwd=REPO)
+        "print('RESULT', code, heavy, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, "GOV_TOKEN": token}, capture_output=True, text=True, cwd=REPO
+    )
     assert "RESULT 1 []" in proc.stderr, proc.stderr[-2000:]

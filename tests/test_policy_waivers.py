@@ -18,8 +18,7 @@ from tests.conftest_policy import seeded, seeded_template  # noqa: F401 - fixtur
 from tests.helpers import gov
 
 CHECK = ["check", "credit-risk", "3", "--target", "production"]
-WAIVE = ["waive", "approval.two-person", "--reason", "hotfix for incident 12", "--ticket", "CHG-981",
-         "--as", "cro"]
+WAIVE = ["waive", "approval.two-person", "--reason", "hotfix for incident 12", "--ticket", "CHG-981", "--as", "cro"]
 
 
 def _report() -> tuple[int, dict[str, Any]]:
@@ -44,8 +43,15 @@ def test_an_active_waiver_waives_and_unblocks(seeded: Engine) -> None:  # noqa: 
 
 def test_an_expired_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F811
     with session_scope(seeded) as session:
-        waive(session, "approval.two-person", reason="old exception", ticket="CHG-1", approver="cro",
-              expires_at=utcnow() - timedelta(days=1), now=utcnow() - timedelta(days=30))
+        waive(
+            session,
+            "approval.two-person",
+            reason="old exception",
+            ticket="CHG-1",
+            approver="cro",
+            expires_at=utcnow() - timedelta(days=1),
+            now=utcnow() - timedelta(days=30),
+        )
     code, report = _report()
     outcome = _outcome(report)
     assert code == 1 and outcome["verdict"] == "fail" and outcome["waiver"] is None
@@ -97,11 +103,24 @@ def test_waiver_input_is_checked(seeded: Engine) -> None:  # noqa: F811
     assert unknown.exit_code == 2 and "no policy 'no.such.policy'" in unknown.stderr
     with session_scope(seeded) as session:
         with pytest.raises(InputError):
-            waive(session, "approval.two-person", reason=" ", ticket="t", approver="a",
-                  expires_at=utcnow() + timedelta(days=1))
+            waive(
+                session,
+                "approval.two-person",
+                reason=" ",
+                ticket="t",
+                approver="a",
+                expires_at=utcnow() + timedelta(days=1),
+            )
         with pytest.raises(NotFoundError):
-            waive(session, "x", reason="r", ticket="t", approver="a", expires_at=utcnow() + timedelta(days=1),
-                  known_policies={"y"})
+            waive(
+                session,
+                "x",
+                reason="r",
+                ticket="t",
+                approver="a",
+                expires_at=utcnow() + timedelta(days=1),
+                known_policies={"y"},
+            )
 
 
 def test_list_waivers(seeded: Engine) -> None:  # noqa: F811

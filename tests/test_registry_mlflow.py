@@ -34,9 +34,25 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     mlflow_bin = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or "mlflow"
     proc = subprocess.Popen(
-        [mlflow_bin, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}", "--artifacts-destination", str(root / "art")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=root, env={**os.environ, "MLFLOW_TRACKING_URI": ""})
+        [
+            mlflow_bin,
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{root / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(root / "art"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=root,
+        env={**os.environ, "MLFLOW_TRACKING_URI": ""},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -62,8 +78,9 @@ def test_import_models_and_versions(mlflow_server: str, sqlite_engine: Engine, t
     mlflow.set_tracking_uri(mlflow_server)
     client = MlflowClient(tracking_uri=mlflow_server)
     name = f"credit-risk-{uuid.uuid4().hex[:6]}"
-    client.create_registered_model(name, tags={"owner": "team:credit-models", "risk_tier": "high"},
-                                   description="PD model")
+    client.create_registered_model(
+        name, tags={"owner": "team:credit-models", "risk_tier": "high"}, description="PD model"
+    )
     weights = tmp_path / "model.bin"
     weights.write_bytes(os.urandom(2048))
     ol_run = str(uuid.uuid4())

@@ -27,12 +27,23 @@ def store(sqlite_engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("GOV_POLICY_DIR", POLICIES)
     with session_scope(sqlite_engine) as session:
         register_model(session, "credit-risk", owner="team:credit", risk_tier="high")
-        register_version(session, "credit-risk", VersionSpec(version="3", artifact_uri="s3://x/3",
-                                                             artifact_digest="sha256:" + "3c" * 32,
-                                                             created_by="alice"))
+        register_version(
+            session,
+            "credit-risk",
+            VersionSpec(
+                version="3", artifact_uri="s3://x/3", artifact_digest="sha256:" + "3c" * 32, created_by="alice"
+            ),
+        )
     with session_scope(sqlite_engine) as session:
-        report = run_check(session, "credit-risk", "3", "production", policy_dir=Path(POLICIES),
-                           requested_by="ci-bot", ci_env={"GITHUB_RUN_ID": "42"})
+        report = run_check(
+            session,
+            "credit-risk",
+            "3",
+            "production",
+            policy_dir=Path(POLICIES),
+            requested_by="ci-bot",
+            ci_env={"GITHUB_RUN_ID": "42"},
+        )
     assert not report.deployable  # no lineage, no evidence, no approvals: fail-closed
     return sqlite_engine
 
@@ -76,13 +87,16 @@ def test_audit_html_and_json_outputs(store: Any, tmp_path: Path) -> None:
     assert none["meta"]["overall"] == "empty" and none["inventory"] == []
 
 
-@pytest.mark.parametrize(("args", "where"), [
-    (["report", "audit", "--format", "docx"], "--format"),
-    (["report", "scorecard", "--period", "2026-13-01..2026-12-31"], "--period"),
-    (["report", "audit", "--key", "k.pem", "--cert", "c.pem"], "--sign"),
-    (["report", "blocked", "--format", "xml"], "--format"),
-    (["report", "scorecard", "--format", "json", "--sign"], "--sign"),
-])
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (["report", "audit", "--format", "docx"], "--format"),
+        (["report", "scorecard", "--period", "2026-13-01..2026-12-31"], "--period"),
+        (["report", "audit", "--key", "k.pem", "--cert", "c.pem"], "--sign"),
+        (["report", "blocked", "--format", "xml"], "--format"),
+        (["report", "scorecard", "--format", "json", "--sign"], "--sign"),
+    ],
+)
 def test_usage_errors_are_one_line_exit_2(store: Any, args: list[str], where: str) -> None:
     result = gov(*args)
     assert result.exit_code == 2, result.output
@@ -119,8 +133,11 @@ def test_keys_import_pkcs12_and_pem(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     source = init_keys(tmp_path / "org", common_name="Bank model risk", organization="Bank")
     signer = load_signer(source.key, source.cert)
     p12 = tmp_path / "org.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"org", signer.private_key, signer.certificate, None,
-                                                          BestAvailableEncryption(b"s3cret")))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"org", signer.private_key, signer.certificate, None, BestAvailableEncryption(b"s3cret")
+        )
+    )
     monkeypatch.setenv("GOV_SIGNING_PASSPHRASE", "s3cret")
     imported = gov("keys", "init", "--dir", str(tmp_path / "k1"), "--import-pkcs12", str(p12))
     assert imported.exit_code == 0, imported.output

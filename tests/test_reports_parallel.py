@@ -38,15 +38,21 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
     engine = make_engine(url)
     now = utcnow()
     with session_scope(engine) as session:
-        report = build_audit_model(session, model_glob="*", period=parse_period(None, now=now),
-                                   policy_dir=POLICIES, now=now)
+        report = build_audit_model(
+            session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES, now=now
+        )
     engine.dispose()
     return render_audit_html(report), report.to_json()
 
 
 def _render(html: str, results: bytes, parts: bool) -> bytes:
-    return render_pdf(html, base_url=None, metadata=PdfMetadata(title="parts"), parts=parts,
-                      attachments=[Attachment("results.json", results)])
+    return render_pdf(
+        html,
+        base_url=None,
+        metadata=PdfMetadata(title="parts"),
+        parts=parts,
+        attachments=[Attachment("results.json", results)],
+    )
 
 
 def _pages(pdf: bytes, tmp_path: Path, name: str) -> list[str]:
@@ -66,8 +72,9 @@ def _outline(pdf: bytes) -> list[Any]:
         return walk(outline.root)
 
 
-def test_parts_read_like_one_document(report_html: tuple[str, bytes], tmp_path: Path,
-                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_parts_read_like_one_document(
+    report_html: tuple[str, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import pikepdf
 
     html, results = report_html
@@ -83,8 +90,9 @@ def test_parts_read_like_one_document(report_html: tuple[str, bytes], tmp_path: 
     toc = "\n".join(pages[1:4])
     entries = re.findall(r"^\s*(\d+(?:\.\d+)?) (.+?) ?\.{3,}[ .]*(\d+)\s*$", toc, re.M)
     assert len(entries) == 7 + VERSIONS
-    misplaced = [(num, int(page)) for num, title, page in entries
-                 if f"{num} {title.split(' (')[0]}" not in pages[int(page) - 1]]
+    misplaced = [
+        (num, int(page)) for num, title, page in entries if f"{num} {title.split(' (')[0]}" not in pages[int(page) - 1]
+    ]
     assert misplaced == []
 
     with pikepdf.open(io.BytesIO(parts)) as doc:
@@ -94,8 +102,12 @@ def test_parts_read_like_one_document(report_html: tuple[str, bytes], tmp_path: 
             title = re.search(rf'id="{version}">.*?<h1[^>]*>([^<]+)', html, re.S)
             page = index[dests[version][0].objgen]
             assert title is not None and title.group(1).strip() in pages[page]
-        links = [annot.Dest for page in doc.pages[:4] for annot in page.obj.get("/Annots", [])
-                 if annot.get("/Subtype") == "/Link" and "/Dest" in annot]
+        links = [
+            annot.Dest
+            for page in doc.pages[:4]
+            for annot in page.obj.get("/Annots", [])
+            if annot.get("/Subtype") == "/Link" and "/Dest" in annot
+        ]
         assert len(links) >= 7 + VERSIONS and all(str(d) in dests for d in links)
     assert _outline(parts) == _outline(whole)
     [embedded] = embedded_files(parts)
@@ -113,9 +125,14 @@ def _dies(conn: Any, html: str, render_one: Any) -> None:
 
 
 @pytest.mark.parametrize(("child", "reason"), [(_fails, "out of memory"), (_dies, "EOFError")])
-def test_a_failing_part_falls_back_to_one_process(report_html: tuple[str, bytes], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-                                                  child: Any, reason: str) -> None:
+def test_a_failing_part_falls_back_to_one_process(
+    report_html: tuple[str, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    child: Any,
+    reason: str,
+) -> None:
     from governance.reports import parallel_pdf
 
     monkeypatch.setattr(parallel_pdf, "_child", child)

@@ -66,8 +66,11 @@ def test_layers_are_longest_paths_and_cycles_do_not_hang() -> None:
 
 
 def test_lineage_svg_draws_every_node_and_edge() -> None:
-    nodes = [LineageNode("dataset:ns:raw/applications", "dataset", "raw/applications", 0, ("PII",)),
-             LineageNode("job:ns:train", "job", "train", 1), LineageNode("model:m@1", "model", "m 1", 2)]
+    nodes = [
+        LineageNode("dataset:ns:raw/applications", "dataset", "raw/applications", 0, ("PII",)),
+        LineageNode("job:ns:train", "job", "train", 1),
+        LineageNode("model:m@1", "model", "m 1", 2),
+    ]
     edges = [("dataset:ns:raw/applications", "job:ns:train"), ("job:ns:train", "model:m@1")]
     svg = lineage_svg(nodes, edges)
     assert svg.startswith("<svg") and svg.count("<rect") == 3 and svg.count("<path") == 2 * len(edges)
@@ -82,8 +85,10 @@ def _rate(v: float | None) -> GroupRate:
 def test_rates_chart_places_points_and_whiskers_on_the_scale() -> None:
     from governance.reports.charts import LABEL_W, PANEL_GAP, PANELS, WIDTH, rates_legend, rates_svg
 
-    groups = [GroupRow("sex=female", "female", 100, False, False, 0.5, _rate(0.5), _rate(0.25), _rate(None)),
-              GroupRow("sex=male", "male", 120, True, False, 0.5, _rate(0.75), _rate(0.5), _rate(0.2))]
+    groups = [
+        GroupRow("sex=female", "female", 100, False, False, 0.5, _rate(0.5), _rate(0.25), _rate(None)),
+        GroupRow("sex=male", "male", 120, True, False, 0.5, _rate(0.75), _rate(0.5), _rate(0.2)),
+    ]
     svg = rates_svg(groups, 0.95)
     panel = (WIDTH - LABEL_W - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
     dots = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
@@ -123,12 +128,18 @@ def test_every_section_renders_with_no_models(empty_store: Any, tmp_path: Path) 
     assert _tables_without_rows(html) == []
     assert "No model version is in scope" in html and "No deployment was blocked" in html
     assert "no signed checkpoint" in html
-    meta = {"generated_at": NOW, "generated_by": "t", "tool_version": "0", "model_glob": "*",
-            "policy_bundle_digest": None}
+    meta = {
+        "generated_at": NOW,
+        "generated_by": "t",
+        "tool_version": "0",
+        "model_glob": "*",
+        "policy_bundle_digest": None,
+    }
     for other in (render_scorecard_html(report.scorecard, meta), render_blocked_html(report.blocked, meta)):
         assert _tables_without_rows(other) == []
     assert (tmp_path / "b.csv").read_text().splitlines() == [
-        "seq,at,model,version,target,failing_policies,requested_by,ci,decision_id,digest,prev_digest,checkpointed"]
+        "seq,at,model,version,target,failing_policies,requested_by,ci,decision_id,digest,prev_digest,checkpointed"
+    ]
     assert '"models": []' in (tmp_path / "s.json").read_text()
 
 
@@ -141,8 +152,9 @@ def test_empty_report_renders_to_pdf_a3_with_its_results(empty_store: Any, tmp_p
 
     period = parse_period("2026-10-01..2026-12-31", now=NOW)
     with session_scope(empty_store) as session:
-        written = audit_report(session, model_glob="*", period=period, policy_dir=POLICIES, out=tmp_path / "a.pdf",
-                               now=NOW)
+        written = audit_report(
+            session, model_glob="*", period=period, policy_dir=POLICIES, out=tmp_path / "a.pdf", now=NOW
+        )
     data = written.path.read_bytes()
     files = {f.name: f for f in embedded_files(data)}
     results = json.loads(files["results.json"].data)
@@ -187,17 +199,25 @@ def test_long_identifiers_wrap_inside_the_page(sqlite_engine: Any) -> None:
     ingest_paths(sqlite_engine, [EXAMPLES])
     with session_scope(sqlite_engine) as session:
         register_model(session, name, owner="team:" + "o" * 90, risk_tier="critical", description="d" * 300)
-        register_version(session, name, VersionSpec(
-            version="v" * 100, artifact_uri="s3://bucket/" + "/".join(["segment" * 6] * 8),
-            artifact_digest="sha256:" + "ab" * 32, created_by="alice", training_run_id=CREDIT_RUN))
-        approve(session, name, "v" * 100, "model-risk-officer", approver="approver-" + "q" * 80,
-                comment="c" * 400)
+        register_version(
+            session,
+            name,
+            VersionSpec(
+                version="v" * 100,
+                artifact_uri="s3://bucket/" + "/".join(["segment" * 6] * 8),
+                artifact_digest="sha256:" + "ab" * 32,
+                created_by="alice",
+                training_run_id=CREDIT_RUN,
+            ),
+        )
+        approve(session, name, "v" * 100, "model-risk-officer", approver="approver-" + "q" * 80, comment="c" * 400)
     with session_scope(sqlite_engine) as session:
         run_check(session, name, "v" * 100, "production", policy_dir=POLICIES, requested_by="r" * 120, ci_env={})
     now = utcnow()
     with session_scope(sqlite_engine) as session:
-        report = build_audit_model(session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES,
-                                   now=now)
+        report = build_audit_model(
+            session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES, now=now
+        )
     html = render_audit_html(report)
     assert name in html
     problems = _overflow(html)

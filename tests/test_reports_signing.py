@@ -53,18 +53,42 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
     sign = SignOptions(key_dir=folder / "keys", signer_name="gov report tests")
     with session_scope(engine) as session:
         register_model(session, "credit-risk", owner="team:credit", risk_tier="high")
-        register_version(session, "credit-risk", VersionSpec(version="3", artifact_uri="s3://x/3",
-                                                             artifact_digest="sha256:" + "3c" * 32,
-                                                             created_by="alice"))
+        register_version(
+            session,
+            "credit-risk",
+            VersionSpec(
+                version="3", artifact_uri="s3://x/3", artifact_digest="sha256:" + "3c" * 32, created_by="alice"
+            ),
+        )
     now = utcnow()
     with session_scope(engine) as session:
-        audit = audit_report(session, model_glob="*", period=parse_period(None, now=now), policy_dir=POLICIES,
-                             out=folder / "audit.pdf", sign=sign, now=now)
-        october = scorecard_report(session, model_glob="*", period=parse_period("2026-10-01..2026-10-31", now=NOW),
-                                   out=folder / "october" / "scorecard.pdf", policy_dir=POLICIES, sign=sign, now=NOW)
-        november = scorecard_report(session, model_glob="*", period=parse_period("2026-11-01..2026-11-30", now=NOW),
-                                    out=folder / "november" / "scorecard.pdf", policy_dir=POLICIES, sign=sign,
-                                    now=NOW)
+        audit = audit_report(
+            session,
+            model_glob="*",
+            period=parse_period(None, now=now),
+            policy_dir=POLICIES,
+            out=folder / "audit.pdf",
+            sign=sign,
+            now=now,
+        )
+        october = scorecard_report(
+            session,
+            model_glob="*",
+            period=parse_period("2026-10-01..2026-10-31", now=NOW),
+            out=folder / "october" / "scorecard.pdf",
+            policy_dir=POLICIES,
+            sign=sign,
+            now=NOW,
+        )
+        november = scorecard_report(
+            session,
+            model_glob="*",
+            period=parse_period("2026-11-01..2026-11-30", now=NOW),
+            out=folder / "november" / "scorecard.pdf",
+            policy_dir=POLICIES,
+            sign=sign,
+            now=NOW,
+        )
     engine.dispose()
     assert audit.signed and audit.attestation is not None
     return Signed(folder, audit.path, october.path, november.path, keys.cert, load_bundle(POLICIES).digest)

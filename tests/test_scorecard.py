@@ -48,10 +48,21 @@ def test_facts_round_trip_through_json() -> None:
     assert ModelFacts.from_dict(json.loads(json.dumps(facts.to_dict()))) == facts
 
 
-@pytest.mark.parametrize(("met", "level"), [
-    ("", 0), ("A", 0), ("B", 0), ("AB", 1), ("ABCD", 1), ("ABCDE", 2), ("ABFGH", 1), ("ABCDEFG", 2),
-    ("ABCDEFGH", 3), ("CDEFGH", 0),
-])
+@pytest.mark.parametrize(
+    ("met", "level"),
+    [
+        ("", 0),
+        ("A", 0),
+        ("B", 0),
+        ("AB", 1),
+        ("ABCD", 1),
+        ("ABCDE", 2),
+        ("ABFGH", 1),
+        ("ABCDEFG", 2),
+        ("ABCDEFGH", 3),
+        ("CDEFGH", 0),
+    ],
+)
 def test_levels_are_cumulative(met: str, level: int) -> None:
     assert levels.level_of(met) == level
 
@@ -80,10 +91,12 @@ AS_OF = datetime(2026, 11, 15, tzinfo=UTC)
 
 
 def test_team_is_minimum_and_organisation_is_lower_median() -> None:
-    scores = [score_model(_facts("a", "team:x", "level3_all_met"), AS_OF, Settings()),
-              score_model(_facts("b", "team:x", "level1_minimum_pipeline"), AS_OF, Settings()),
-              score_model(_facts("c", "team:y", "level2_self_approval"), AS_OF, Settings()),
-              score_model(_facts("d", "team:y", "level0_no_version"), AS_OF, Settings())]
+    scores = [
+        score_model(_facts("a", "team:x", "level3_all_met"), AS_OF, Settings()),
+        score_model(_facts("b", "team:x", "level1_minimum_pipeline"), AS_OF, Settings()),
+        score_model(_facts("c", "team:y", "level2_self_approval"), AS_OF, Settings()),
+        score_model(_facts("d", "team:y", "level0_no_version"), AS_OF, Settings()),
+    ]
     assert [s.level for s in scores] == [3, 1, 2, 0]
     teams, org = aggregate(scores)
     assert {t.name: t.level for t in teams} == {"team:x": 1, "team:y": 2}  # d has no version: not counted
@@ -124,9 +137,17 @@ def test_facts_come_from_the_store(sqlite_engine: Any) -> None:
     ingest_paths(sqlite_engine, [EXAMPLES])
     with session_scope(sqlite_engine) as session:
         register_model(session, "credit-risk", owner="team:credit")
-        register_version(session, "credit-risk", VersionSpec(
-            version="3", artifact_uri="s3://x/3", artifact_digest="sha256:" + "3c" * 32, created_by="alice",
-            training_run_id=CREDIT_RUN))
+        register_version(
+            session,
+            "credit-risk",
+            VersionSpec(
+                version="3",
+                artifact_uri="s3://x/3",
+                artifact_digest="sha256:" + "3c" * 32,
+                created_by="alice",
+                training_run_id=CREDIT_RUN,
+            ),
+        )
         approve(session, "credit-risk", "3", "model-risk-officer", approver="alice")
         register_model(session, "other", owner="team:other")
     with session_scope(sqlite_engine) as session:

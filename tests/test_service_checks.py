@@ -31,8 +31,7 @@ def test_concurrent_blocked_checks_keep_one_chain(engine: Engine, db_url: str, s
         with httpx.Client(base_url=server.base, headers=bearer(token), timeout=120) as http:
             for _ in range(ROUNDS):
                 barrier.wait()  # all eight hit the ledger at the same moment
-                response = http.post("/api/v1/checks", json={"model": "credit", "version": "1",
-                                                             "target": "production"})
+                response = http.post("/api/v1/checks", json={"model": "credit", "version": "1", "target": "production"})
                 if response.status_code != 201:
                     errors.append(response.text)
                 else:

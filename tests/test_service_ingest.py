@@ -30,8 +30,9 @@ PER_CLIENT = int(os.environ.get("GOV_SERVICE_INGEST_PER_CLIENT", "200"))
 
 def post_all(base: str, token: str, bodies: list[bytes], results: list[tuple[bytes, int, str]]) -> None:
     """One client: POST each body in turn, keeping (body, status, response text)."""
-    with httpx.Client(base_url=base, headers={**bearer(token), "Content-Type": "application/json"},
-                      timeout=120) as client:
+    with httpx.Client(
+        base_url=base, headers={**bearer(token), "Content-Type": "application/json"}, timeout=120
+    ) as client:
         for body in bodies:
             try:
                 response = client.post("/api/v1/lineage", content=body)
@@ -46,8 +47,10 @@ def test_concurrent_ingest_stores_exactly_the_valid_events(engine: Engine, db_ur
     token = make_token(engine, Role.INGEST, "pipelines")
     streams = [event_stream(c, PER_CLIENT) for c in range(CLIENTS)]
     results: list[list[tuple[bytes, int, str]]] = [[] for _ in range(CLIENTS)]
-    threads = [threading.Thread(target=post_all, args=(server.base, token, [b for b, _ in streams[c]], results[c]))
-               for c in range(CLIENTS)]
+    threads = [
+        threading.Thread(target=post_all, args=(server.base, token, [b for b, _ in streams[c]], results[c]))
+        for c in range(CLIENTS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -90,11 +93,17 @@ def _projection_errors(valid: list[bytes], jobs: dict[str, Any], runs: dict[str,
         if run_id not in last_state or last_state[run_id][0] < at:
             last_state[run_id] = (at, event["eventType"])
     assert set(jobs) == set(times)
-    wrong = [f"{node_id}: stored {_dt(jobs[node_id].first_seen)}..{_dt(jobs[node_id].last_seen)}, "
-             f"events {min(seen)}..{max(seen)}" for node_id, seen in sorted(times.items())
-             if (to_utc(_dt(jobs[node_id].first_seen)), to_utc(_dt(jobs[node_id].last_seen))) != (min(seen), max(seen))]
-    wrong += [f"run {r}: stored state {runs.get(r)}, last event {s}" for r, (_, s) in sorted(last_state.items())
-              if runs.get(r) != s]
+    wrong = [
+        f"{node_id}: stored {_dt(jobs[node_id].first_seen)}..{_dt(jobs[node_id].last_seen)}, "
+        f"events {min(seen)}..{max(seen)}"
+        for node_id, seen in sorted(times.items())
+        if (to_utc(_dt(jobs[node_id].first_seen)), to_utc(_dt(jobs[node_id].last_seen))) != (min(seen), max(seen))
+    ]
+    wrong += [
+        f"run {r}: stored state {runs.get(r)}, last event {s}"
+        for r, (_, s) in sorted(last_state.items())
+        if runs.get(r) != s
+    ]
     return wrong
 
 
@@ -142,8 +151,9 @@ def test_every_acknowledged_event_survives_sigkill(engine: Engine, db_url: str, 
     restarted: ServeProcess = serve(db_url)
     with engine.connect() as conn:
         stored = set(conn.execute(text("SELECT digest FROM raw_event")).scalars().all())
-        orphans = conn.execute(text(
-            "SELECT count(*) FROM raw_event e LEFT JOIN run r ON r.run_id = e.run_id WHERE r.run_id IS NULL")).scalar()
+        orphans = conn.execute(
+            text("SELECT count(*) FROM raw_event e LEFT JOIN run r ON r.run_id = e.run_id WHERE r.run_id IS NULL")
+        ).scalar()
     missing = {canonical_digest(b) for b in acknowledged} - stored
     assert not missing, f"{len(missing)} acknowledged event(s) lost"
     assert orphans == 0  # no event without its projection: each was one transaction

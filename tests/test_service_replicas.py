@@ -44,8 +44,9 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: Engine, serve: Any,
-                                                        policy_dir: Path) -> None:
+def test_two_replicas_serve_consistent_reads_and_writes(
+    pg_url: str, pg_engine: Engine, serve: Any, policy_dir: Path
+) -> None:
     a: ServeProcess = serve(pg_url, "--policies", str(policy_dir))
     b: ServeProcess = serve(pg_url, "--policies", str(policy_dir), "--workers", "2")
     admin, ingest = make_token(pg_engine, Role.ADMIN, "release-admin"), make_token(pg_engine, Role.INGEST, "etl")
@@ -55,13 +56,16 @@ def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: 
     bodies = [body for body, _ in event_stream(1, 10, bad_every=0)]
     for body in bodies:
         assert httpx.post(f"{a.base}/api/v1/lineage", content=body, headers=bearer(ingest)).status_code == 201
-    upstream = httpx.get(f"{b.base}/api/v1/lineage/upstream", params={"nodeId": "dataset:lake:out_0"},
-                         headers=auditor).json()
+    upstream = httpx.get(
+        f"{b.base}/api/v1/lineage/upstream", params={"nodeId": "dataset:lake:out_0"}, headers=auditor
+    ).json()
     assert "job:svc-tests:job_7" in {n["id"] for n in upstream["nodes"]}
     with httpx.Client(base_url=b.base) as client:
         register_version(client, admin)
-    assert httpx.get(f"{a.base}/api/v1/models/credit/versions/1", headers=auditor).json()["version"][
-        "artifact_digest"] == DIGEST
+    assert (
+        httpx.get(f"{a.base}/api/v1/models/credit/versions/1", headers=auditor).json()["version"]["artifact_digest"]
+        == DIGEST
+    )
 
     # Concurrent ingest through both replicas: every event stored exactly once.
     streams = [event_stream(10 + c, 60, bad_every=0) for c in range(6)]
@@ -83,8 +87,12 @@ def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: 
     decisions: list[dict[str, Any]] = []
 
     def check(base: str, token: str) -> None:
-        response = httpx.post(f"{base}/api/v1/checks", headers=bearer(token), timeout=60,
-                              json={"model": "credit", "version": "1", "target": "production"})
+        response = httpx.post(
+            f"{base}/api/v1/checks",
+            headers=bearer(token),
+            timeout=60,
+            json={"model": "credit", "version": "1", "target": "production"},
+        )
         decisions.append(response.json() if response.status_code == 201 else {"error": response.text})
 
     threads += [threading.Thread(target=check, args=((a, b)[i % 2].base, t)) for i, t in enumerate(checkers)]
@@ -94,7 +102,8 @@ def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: 
         t.join()
     assert not failures, f"{failures[:5]}\n{a.log_tail()}\n{b.log_tail()}"
     expected = {canonical_digest(body) for stream in streams for body, _ in stream} | {
-        canonical_digest(body) for body in bodies}
+        canonical_digest(body) for body in bodies
+    }
     with pg_engine.connect() as conn:
         stored = conn.execute(text("SELECT digest FROM raw_event")).scalars().all()
     assert len(stored) == len(set(stored)) and set(stored) == expected
@@ -106,11 +115,17 @@ def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: 
 
     # An approval through A is what a check through B sees.
     approver = bearer(make_token(pg_engine, Role.APPROVER, "risk-officer"))
-    approved = httpx.post(f"{a.base}/api/v1/approvals", headers=approver,
-                          json={"model": "credit", "version": "1", "role": "model-risk-officer"})
+    approved = httpx.post(
+        f"{a.base}/api/v1/approvals",
+        headers=approver,
+        json={"model": "credit", "version": "1", "role": "model-risk-officer"},
+    )
     assert approved.status_code == 201
-    passed = httpx.post(f"{b.base}/api/v1/checks", headers=bearer(checkers[0]),
-                        json={"model": "credit", "version": "1", "target": "production"}).json()
+    passed = httpx.post(
+        f"{b.base}/api/v1/checks",
+        headers=bearer(checkers[0]),
+        json={"model": "credit", "version": "1", "target": "production"},
+    ).json()
     assert passed["verdict"] == "deployable"
 
     # Keep-alive answers from the multi-worker replica are not held back by Nagle + delayed ACK (~40 ms).
@@ -126,5 +141,4 @@ def test_two_replicas_serve_consistent_reads_and_writes(pg_url: str, pg_engine: 
     with pg_engine.begin() as conn:
         conn.execute(text("UPDATE api_token SET revoked_at = CURRENT_TIMESTAMP WHERE name = 'etl'"))
     for replica in (a, b):
-        assert_error_shape(httpx.post(f"{replica.base}/api/v1/lineage", content=bodies[0],
-                                      headers=bearer(ingest)), 401)
+        assert_error_shape(httpx.post(f"{replica.base}/api/v1/lineage", content=bodies[0], headers=bearer(ingest)), 401)

@@ -52,9 +52,7 @@ def test_attestation_subjects_are_file_digests(report: Published) -> None:
 
     assert statement["predicate"]["tool"]["version"] == governance.__version__
     sig = base64.b64decode(envelope["signatures"][0]["sig"])
-    assert verify_bytes(
-        report.signer.certificate, pae(PAYLOAD_TYPE, base64.b64decode(envelope["payload"])), sig
-    )
+    assert verify_bytes(report.signer.certificate, pae(PAYLOAD_TYPE, base64.b64decode(envelope["payload"])), sig)
 
 
 # --------------------------------------------------------------------------- PDF/A-3 and signing
@@ -79,9 +77,7 @@ def test_results_are_a_pdfa3_associated_file(report: Published) -> None:
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo not installed (poppler-utils)")
 def test_pdfinfo_reports_pdfa3b_metadata_after_signing(report: Published) -> None:
     info = subprocess.run(["pdfinfo", str(report.pdf)], capture_output=True, text=True, check=True).stdout
-    meta = subprocess.run(
-        ["pdfinfo", "-meta", str(report.pdf)], capture_output=True, text=True, check=True
-    ).stdout
+    meta = subprocess.run(["pdfinfo", "-meta", str(report.pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"PDF version:\s+1\.7", info)  # PDF/A-3 is PDF 1.7; signing must not bump it
     assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="B"' in meta
     # PDF/A: Info dictionary and XMP must agree.

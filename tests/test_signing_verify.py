@@ -143,8 +143,14 @@ def _reattested(report: Published, tmp_path: Path, *, results: bytes, policy_dig
     """A copy of the signed report whose attestation is re-issued (validly signed) for these inputs."""
     pdf = tmp_path / "report.pdf"
     shutil.copy(report.pdf, pdf)
-    envelope = attest_report(pdf.read_bytes(), pdf_name=pdf.name, results_json=results,
-                             results_name="results.json", policy_bundle_sha256=policy_digest, signer=report.signer)
+    envelope = attest_report(
+        pdf.read_bytes(),
+        pdf_name=pdf.name,
+        results_json=results,
+        results_name="results.json",
+        policy_bundle_sha256=policy_digest,
+        signer=report.signer,
+    )
     write_attestation(envelope, default_attestation_path(pdf))
     return pdf
 
@@ -168,9 +174,7 @@ def test_rsa_signature_verifies(tmp_path: Path, unsigned_pdf: bytes) -> None:
         assert "Signature is Valid" in _pdfsig(pub.pdf)
 
 
-def test_unsigned_pdf_fails_and_non_pdf_is_input_error(
-    unsigned_pdf: bytes, tmp_path: Path, report: Published
-) -> None:
+def test_unsigned_pdf_fails_and_non_pdf_is_input_error(unsigned_pdf: bytes, tmp_path: Path, report: Published) -> None:
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(unsigned_pdf)
     assert {"pdf_signature", "coverage", "trust"} <= _failed(verify_report(plain, trust_roots=[report.cert]))

@@ -17,10 +17,12 @@ from sqlalchemy.engine import Engine
 from governance import __version__
 from governance.api.errors import ErrorBody, error_response, install
 
-DESCRIPTION = ("ML governance and audit: OpenLineage ingestion, lineage queries, registry, deployment checks, "
-               "decisions, the ledger of blocked deployments, approvals, waivers and reports. Every route "
-               "under /api/ needs `Authorization: Bearer <token>` (`gov token create`); docs/api.md lists "
-               "the role each route needs. Every error has the same JSON shape (ErrorBody).")
+DESCRIPTION = (
+    "ML governance and audit: OpenLineage ingestion, lineage queries, registry, deployment checks, "
+    "decisions, the ledger of blocked deployments, approvals, waivers and reports. Every route "
+    "under /api/ needs `Authorization: Bearer <token>` (`gov token create`); docs/api.md lists "
+    "the role each route needs. Every error has the same JSON shape (ErrorBody)."
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,12 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         reports, policies = os.environ.get("GOV_REPORTS_DIR"), os.environ.get("GOV_POLICY_DIR")
-        return cls(auth=os.environ.get("GOV_SERVE_AUTH", "1") != "0",
-                   reports_dir=Path(reports) if reports else None, policy_dir=Path(policies) if policies else None,
-                   host=os.environ.get("GOV_SERVE_HOST", "127.0.0.1"))
+        return cls(
+            auth=os.environ.get("GOV_SERVE_AUTH", "1") != "0",
+            reports_dir=Path(reports) if reports else None,
+            policy_dir=Path(policies) if policies else None,
+            host=os.environ.get("GOV_SERVE_HOST", "127.0.0.1"),
+        )
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -76,8 +81,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         from governance.errors import ConfigError
 
         if not is_loopback(settings.host):
-            raise ConfigError(f"authentication is off, so the service may listen only on loopback, not "
-                              f"{settings.host!r}", hint="use API tokens (`gov token create`)")
+            raise ConfigError(
+                f"authentication is off, so the service may listen only on loopback, not {settings.host!r}",
+                hint="use API tokens (`gov token create`)",
+            )
     app = FastAPI(title="gov", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine or open_store()
     sqlite = app.state.engine.dialect.name == "sqlite"

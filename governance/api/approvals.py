@@ -26,8 +26,9 @@ class ApprovalIn(BaseModel):
     model: str = Field(..., min_length=1, max_length=512)
     version: str = Field(..., min_length=1, max_length=128)
     role: str = Field(..., min_length=1, max_length=128, description="The role approved in, e.g. model-risk")
-    artifact_digest: str | None = Field(None, max_length=80,
-                                        description="The digest you reviewed; 409 if the version's differs")
+    artifact_digest: str | None = Field(
+        None, max_length=80, description="The digest you reviewed; 409 if the version's differs"
+    )
     comment: str | None = Field(None, max_length=10_000)
 
 
@@ -45,40 +46,66 @@ class WaiverIn(BaseModel):
 def _approval_dict(row: Any, model: str, version: str) -> dict[str, Any]:
     from governance.timeutil import iso
 
-    return {"id": row.id, "model": model, "version": version, "role": row.role, "approver": row.approver,
-            "artifact_digest": row.artifact_digest, "comment": row.comment, "created_at": iso(row.created_at)}
+    return {
+        "id": row.id,
+        "model": model,
+        "version": version,
+        "role": row.role,
+        "approver": row.approver,
+        "artifact_digest": row.artifact_digest,
+        "comment": row.comment,
+        "created_at": iso(row.created_at),
+    }
 
 
 def _waiver_dict(row: Any) -> dict[str, Any]:
     from governance.approvals.records import waiver_status
     from governance.timeutil import iso, utcnow
 
-    return {"id": row.id, "policy_id": row.policy_id, "model_glob": row.model_glob, "version": row.version,
-            "target": row.target, "reason": row.reason, "ticket": row.ticket, "approver": row.approver,
-            "expires_at": iso(row.expires_at), "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at),
-            "revoked_by": row.revoked_by, "status": waiver_status(row, utcnow())}
+    return {
+        "id": row.id,
+        "policy_id": row.policy_id,
+        "model_glob": row.model_glob,
+        "version": row.version,
+        "target": row.target,
+        "reason": row.reason,
+        "ticket": row.ticket,
+        "approver": row.approver,
+        "expires_at": iso(row.expires_at),
+        "created_at": iso(row.created_at),
+        "revoked_at": iso(row.revoked_at),
+        "revoked_by": row.revoked_by,
+        "status": waiver_status(row, utcnow()),
+    }
 
 
 @router.post("/approvals", status_code=201)
-def approve(body: ApprovalIn, s: Session = DB,
-            who: Principal = Depends(Requires(Permission.APPROVAL_WRITE))) -> JSONResponse:
+def approve(
+    body: ApprovalIn, s: Session = DB, who: Principal = Depends(Requires(Permission.APPROVAL_WRITE))
+) -> JSONResponse:
     """Approve a version as the caller. Refused (403) when the caller created the version."""
     from governance.approvals.records import approve as record
     from governance.registry.service import get_version
 
     _, mv = get_version(s, body.model, body.version)
     if mv.created_by == who.name:
-        raise PermissionDenied(f"{who.name} created {body.model} {mv.version} and cannot approve it",
-                               hint="separation of duties: another person must approve")
-    receipt = record(s, body.model, body.version, body.role, approver=who.name, digest=body.artifact_digest,
-                     comment=body.comment)
+        raise PermissionDenied(
+            f"{who.name} created {body.model} {mv.version} and cannot approve it",
+            hint="separation of duties: another person must approve",
+        )
+    receipt = record(
+        s, body.model, body.version, body.role, approver=who.name, digest=body.artifact_digest, comment=body.comment
+    )
     data = {**_approval_dict(receipt.approval, receipt.model, receipt.version), "warnings": list(receipt.warnings)}
     return JSONResponse(data, status_code=201)
 
 
 @router.get("/approvals", dependencies=[Depends(Requires(Permission.APPROVAL_READ))])
-def approvals(model: str = Query(..., min_length=1, max_length=512),
-              version: str = Query(..., min_length=1, max_length=128), s: Session = DB) -> list[dict[str, Any]]:
+def approvals(
+    model: str = Query(..., min_length=1, max_length=512),
+    version: str = Query(..., min_length=1, max_length=128),
+    s: Session = DB,
+) -> list[dict[str, Any]]:
     """Every approval recorded for a version, oldest first (counted or not: the policy decides)."""
     from sqlmodel import col, select
 
@@ -91,8 +118,9 @@ def approvals(model: str = Query(..., min_length=1, max_length=512),
 
 
 @router.post("/waivers", status_code=201)
-def waive(body: WaiverIn, request: Request, s: Session = DB,
-          who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> JSONResponse:
+def waive(
+    body: WaiverIn, request: Request, s: Session = DB, who: Principal = Depends(Requires(Permission.WAIVER_WRITE))
+) -> JSONResponse:
     """Waive one policy (which must exist in the served bundle) for a scope until `expires_at`."""
     from governance.approvals.records import waive as record
     from governance.policy.loader import load_bundle
@@ -102,15 +130,26 @@ def waive(body: WaiverIn, request: Request, s: Session = DB,
 
         raise InputError("expires_at needs a UTC offset (e.g. 2027-03-31T00:00:00Z)", where="body.expires_at")
     known = {p.id for p in load_bundle(request.app.state.settings.policies()).policies}
-    row = record(s, body.policy_id, reason=body.reason, ticket=body.ticket, approver=who.name,
-                 expires_at=body.expires_at, model_glob=body.model_glob, version=body.version, target=body.target,
-                 known_policies=known)
+    row = record(
+        s,
+        body.policy_id,
+        reason=body.reason,
+        ticket=body.ticket,
+        approver=who.name,
+        expires_at=body.expires_at,
+        model_glob=body.model_glob,
+        version=body.version,
+        target=body.target,
+        known_policies=known,
+    )
     return JSONResponse(_waiver_dict(row), status_code=201)
 
 
 @router.get("/waivers", dependencies=[Depends(Requires(Permission.WAIVER_READ))])
-def waivers(all: bool = Query(False, description="Include expired and revoked waivers"),  # noqa: A002
-            s: Session = DB) -> list[dict[str, Any]]:
+def waivers(
+    all: bool = Query(False, description="Include expired and revoked waivers"),  # noqa: A002
+    s: Session = DB,
+) -> list[dict[str, Any]]:
     """Waivers in force, newest first (or every waiver)."""
     from governance.approvals.records import list_waivers
 
@@ -118,8 +157,9 @@ def waivers(all: bool = Query(False, description="Include expired and revoked wa
 
 
 @router.post("/waivers/{waiver_id}/revoke")
-def revoke(waiver_id: int = WAIVER_ID, s: Session = DB,
-           who: Principal = Depends(Requires(Permission.WAIVER_WRITE))) -> dict[str, Any]:
+def revoke(
+    waiver_id: int = WAIVER_ID, s: Session = DB, who: Principal = Depends(Requires(Permission.WAIVER_WRITE))
+) -> dict[str, Any]:
     """Revoke a waiver now, as the caller; it stays on record. 409 if it already was."""
     from governance.approvals.records import revoke_waiver
 

@@ -27,33 +27,55 @@ class CheckIn(BaseModel):
     model: str = Field(..., min_length=1, max_length=512)
     version: str = Field(..., min_length=1, max_length=128)
     target: str = Field(..., min_length=1, max_length=128)
-    ci: dict[str, str] = Field(default_factory=dict, max_length=64,
-                               description="The pipeline's CI variables (GITHUB_RUN_ID, CI_JOB_ID, ...)")
+    ci: dict[str, str] = Field(
+        default_factory=dict, max_length=64, description="The pipeline's CI variables (GITHUB_RUN_ID, CI_JOB_ID, ...)"
+    )
 
 
 @router.post("/checks", status_code=201)
-def run_check(body: CheckIn, request: Request, s: Session = DB,
-              who: Principal = Depends(Requires(Permission.CHECK_RUN))) -> JSONResponse:
+def run_check(
+    body: CheckIn, request: Request, s: Session = DB, who: Principal = Depends(Requires(Permission.CHECK_RUN))
+) -> JSONResponse:
     """Evaluate every policy for the version and target; store the decision (and the ledger entry if it
     blocks). `exit_code` is what `gov check` would exit with: 0 deployable, 1 blocked."""
     from governance.gate.service import run_check as check
 
-    report = check(s, body.model, body.version, body.target, policy_dir=request.app.state.settings.policies(),
-                   requested_by=who.name, ci_env=body.ci)
+    report = check(
+        s,
+        body.model,
+        body.version,
+        body.target,
+        policy_dir=request.app.state.settings.policies(),
+        requested_by=who.name,
+        ci_env=body.ci,
+    )
     data = {**report.to_dict(), "verdict": "deployable" if report.deployable else "blocked"}
     return JSONResponse(data, status_code=201, headers={"Location": f"/api/v1/decisions/{report.decision_id}"})
 
 
 @router.get("/decisions", dependencies=READ)
-def list_decisions(model: str | None = Query(None, max_length=512), limit: int = Query(50, ge=1, le=1000),
-                   s: Session = DB) -> list[dict[str, Any]]:
+def list_decisions(
+    model: str | None = Query(None, max_length=512), limit: int = Query(50, ge=1, le=1000), s: Session = DB
+) -> list[dict[str, Any]]:
     """Recent decisions, newest first."""
     from governance.gate.service import list_decisions as query
     from governance.timeutil import iso
 
-    return [{"id": d.id, "model": d.model, "version": d.version, "target": d.target, "deployable": d.deployable,
-             "exit_code": d.exit_code, "created_at": iso(d.created_at), "requested_by": d.requested_by,
-             "bundle_digest": d.bundle_digest, "ledger": d.ledger} for d in query(s, model=model, limit=limit)]
+    return [
+        {
+            "id": d.id,
+            "model": d.model,
+            "version": d.version,
+            "target": d.target,
+            "deployable": d.deployable,
+            "exit_code": d.exit_code,
+            "created_at": iso(d.created_at),
+            "requested_by": d.requested_by,
+            "bundle_digest": d.bundle_digest,
+            "ledger": d.ledger,
+        }
+        for d in query(s, model=model, limit=limit)
+    ]
 
 
 @router.get("/decisions/{decision_id}", dependencies=READ)
@@ -76,8 +98,13 @@ def replay(decision_id: str = DECISION_ID, s: Session = DB) -> dict[str, Any]:
 
     result = replay_decision(s, decision_id)
     stored = result.stored
-    return {"decision_id": stored.decision_id, "reproduced": result.reproduced,
-            "differences": list(result.differences), "stored_exit_code": stored.exit_code,
-            "replayed_exit_code": result.exit_code, "stored_tool_version": stored.tool_version,
-            "tool_version": result.tool_version,
-            "verdicts": {o.policy_id: o.verdict.value for o in result.outcomes}}
+    return {
+        "decision_id": stored.decision_id,
+        "reproduced": result.reproduced,
+        "differences": list(result.differences),
+        "stored_exit_code": stored.exit_code,
+        "replayed_exit_code": result.exit_code,
+        "stored_tool_version": stored.tool_version,
+        "tool_version": result.tool_version,
+        "verdicts": {o.policy_id: o.verdict.value for o in result.outcomes},
+    }

@@ -16,9 +16,19 @@ from governance.errors import GovernanceError
 
 log = logging.getLogger("governance.api")
 
-_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-          422: "invalid_input", 500: "internal_error", 503: "unavailable"}
+_CODES = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 class ErrorDetail(BaseModel):
@@ -37,21 +47,35 @@ class ErrorBody(BaseModel):
 
 # What the OpenAPI description lists for every route (the shape is the same for all of them).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text} for status, text in (
-        (400, "Invalid input"), (401, "Missing, invalid or revoked token"), (403, "The token's role may not"),
-        (404, "Not found"), (413, "Body too large"), (415, "Body is not JSON"), (500, "Internal error"))
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Invalid input"),
+        (401, "Missing, invalid or revoked token"),
+        (403, "The token's role may not"),
+        (404, "Not found"),
+        (413, "Body too large"),
+        (415, "Body is not JSON"),
+        (500, "Internal error"),
+    )
 }
 
 
-def error_body(status: int, message: str, *, code: str | None = None, where: str | None = None,
-               hint: str | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, *, code: str | None = None, where: str | None = None, hint: str | None = None
+) -> dict[str, Any]:
     """The one error shape as a dict (`code` defaults to the status's name)."""
-    return {"error": {"code": code or _CODES.get(status, "error"), "status": status, "message": message,
-                      "where": where, "hint": hint}}
+    return {
+        "error": {
+            "code": code or _CODES.get(status, "error"),
+            "status": status,
+            "message": message,
+            "where": where,
+            "hint": hint,
+        }
+    }
 
 
-def error_response(status: int, message: str, *, headers: dict[str, str] | None = None,
-                   **kw: Any) -> JSONResponse:
+def error_response(status: int, message: str, *, headers: dict[str, str] | None = None, **kw: Any) -> JSONResponse:
     """The one error shape as a response (401 adds `WWW-Authenticate: Bearer`)."""
     merged = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
     return JSONResponse(error_body(status, message, **kw), status_code=status, headers=merged or None)
@@ -89,8 +113,11 @@ def install(app: FastAPI) -> None:
     async def _data(_: Request, exc: Exception) -> JSONResponse:
         # The database refused a value the caller sent (a NUL character in PostgreSQL text, a number
         # out of range): the request is at fault, and its transaction was rolled back.
-        return error_response(400, "a value in the request cannot be stored or compared by the database",
-                              hint="remove NUL characters and out-of-range numbers")
+        return error_response(
+            400,
+            "a value in the request cannot be stored or compared by the database",
+            hint="remove NUL characters and out-of-range numbers",
+        )
 
     app.add_exception_handler(DataError, _data)
     app.add_exception_handler(PgDataError, _data)
@@ -98,13 +125,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnicodeEncodeError)
     async def _encoding(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
         if "surrogate" in str(exc):  # JSON can spell a lone surrogate (\ud800) that no database stores
-            return error_response(400, "text contains a lone UTF-16 surrogate, which is not Unicode text",
-                                  hint="send valid Unicode")
+            return error_response(
+                400, "text contains a lone UTF-16 surrogate, which is not Unicode text", hint="send valid Unicode"
+            )
         return error_response(500, f"internal error: {type(exc).__name__}")
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
         # Starlette re-raises after answering, so the server logs the traceback for operators; the
         # client gets the shape and no internals.
-        return error_response(500, f"internal error: {type(exc).__name__}",
-                              hint="the server log has the details; please report it")
+        return error_response(
+            500, f"internal error: {type(exc).__name__}", hint="the server log has the details; please report it"
+        )

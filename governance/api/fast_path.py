@@ -38,8 +38,10 @@ class SingleEventFastPath:
         try:
             principal = scope["state"]["principal"]  # set by the Gate, which runs first
             if not allows(principal.role, Permission.LINEAGE_WRITE):
-                raise PermissionDenied(f"role {principal.role.value!r} may not {Permission.LINEAGE_WRITE.value}",
-                                       hint="ask an administrator for a token with a role that may")
+                raise PermissionDenied(
+                    f"role {principal.role.value!r} may not {Permission.LINEAGE_WRITE.value}",
+                    hint="ask an administrator for a token with a role that may",
+                )
             response = await ingest_one(request)
         except Exception as exc:  # noqa: BLE001 - answered by the app's own handler for it (errors.py)
             response = await self._handler(exc)(request, exc)

@@ -12,8 +12,12 @@ from governance.api.errors import ERROR_RESPONSES
 from governance.api.security import Requires
 from governance.auth.roles import Permission
 
-router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(Requires(Permission.LEDGER_READ))])
+router = APIRouter(
+    prefix="/api/v1/ledger",
+    tags=["ledger"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(Requires(Permission.LEDGER_READ))],
+)
 
 
 def _when(value: str | None, name: str) -> Any:
@@ -23,14 +27,19 @@ def _when(value: str | None, name: str) -> Any:
 
 
 @router.get("")
-def entries(model: str | None = Query(None, max_length=512), since: str | None = Query(None, max_length=64),
-            until: str | None = Query(None, max_length=64), offset: int = Query(0, ge=0, le=10**9),
-            limit: int = Query(1000, ge=1, le=10_000), s: Session = DB) -> dict[str, Any]:
+def entries(
+    model: str | None = Query(None, max_length=512),
+    since: str | None = Query(None, max_length=64),
+    until: str | None = Query(None, max_length=64),
+    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(1000, ge=1, le=10_000),
+    s: Session = DB,
+) -> dict[str, Any]:
     """Entries in chain order (`since` inclusive, `until` exclusive), with their digests."""
     from governance.ledger.export import entry_to_dict, list_entries
 
     rows = list_entries(s, model=model, since=_when(since, "since"), until=_when(until, "until"))
-    page = rows[offset:offset + limit]
+    page = rows[offset : offset + limit]
     return {"total": len(rows), "offset": offset, "entries": [entry_to_dict(e) for e in page]}
 
 

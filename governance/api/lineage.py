@@ -52,14 +52,14 @@ async def ingest_one(request: Request) -> JSONResponse:
     body = await read_body(request, MAX_EVENT_BYTES)
     item = (await _candidates(request, body, "http", batch=False))[0]
     # A typical event validates in ~0.1 ms: cheaper here than a trip to a thread; big ones go to a thread.
-    outcome = validate_item(item) if len(body) <= INLINE_VALIDATION_BYTES else await run_in_threadpool(
-        validate_item, item)
+    outcome = (
+        validate_item(item) if len(body) <= INLINE_VALIDATION_BYTES else await run_in_threadpool(validate_item, item)
+    )
     if isinstance(outcome, Rejection):
         await retry_transient(record_rejections, request.app.state.engine, [(item, outcome)])
         raise InputError(outcome.reason, where=outcome.json_path)
     status = await request.app.state.group_commit.submit(outcome)
-    return JSONResponse({"status": status, "digest": outcome.digest},
-                        status_code=201 if status == "accepted" else 200)
+    return JSONResponse({"status": status, "digest": outcome.digest}, status_code=201 if status == "accepted" else 200)
 
 
 @router.post("/lineage/batch", dependencies=WRITE)
@@ -73,15 +73,26 @@ async def post_batch(request: Request) -> JSONResponse:
     if oversized:
         raise PayloadTooLarge(f"event [{oversized[0]}] larger than {MAX_EVENT_BYTES} bytes")
     report = await retry_transient(ingest_items, request.app.state.engine, items)
-    failed = [{"index": i, "reason": r["reason"], "retriable": False}
-              for i, r in enumerate(report.results) if r["status"] == "rejected"]
-    return JSONResponse({
-        "status": "partial_success" if failed else "success",
-        "summary": {"received": len(items), "successful": len(items) - len(failed), "failed": len(failed),
-                    "retriable": 0, "non_retriable": len(failed),
-                    "new": report.accepted, "duplicates": report.duplicates},
-        "failed_events": failed,
-    })
+    failed = [
+        {"index": i, "reason": r["reason"], "retriable": False}
+        for i, r in enumerate(report.results)
+        if r["status"] == "rejected"
+    ]
+    return JSONResponse(
+        {
+            "status": "partial_success" if failed else "success",
+            "summary": {
+                "received": len(items),
+                "successful": len(items) - len(failed),
+                "failed": len(failed),
+                "retriable": 0,
+                "non_retriable": len(failed),
+                "new": report.accepted,
+                "duplicates": report.duplicates,
+            },
+            "failed_events": failed,
+        }
+    )
 
 
 async def _candidates(request: Request, body: bytes, source: str, *, batch: bool) -> list[Any]:
@@ -97,8 +108,12 @@ async def _candidates(request: Request, body: bytes, source: str, *, batch: bool
 
 
 @router.get("/lineage", dependencies=READ)
-def marquez_lineage(nodeId: str = NODE, depth: int = Query(20, ge=0, le=1000),  # noqa: N803
-                    asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
+def marquez_lineage(
+    nodeId: str = NODE,
+    depth: int = Query(20, ge=0, le=1000),  # noqa: N803
+    asOf: str | None = AS_OF,
+    s: Session = DB,
+) -> dict[str, Any]:  # noqa: N803
     """Marquez-compatible lineage: `{"graph": [{id, type, data, inEdges, outEdges}]}`."""
     from governance.lineage.graph import neighbourhood
     from governance.store.tables import Dataset, Job
@@ -109,21 +124,35 @@ def marquez_lineage(nodeId: str = NODE, depth: int = Query(20, ge=0, le=1000),  
     tables: tuple[tuple[Any, str], ...] = ((Dataset, "DATASET"), (Job, "JOB"))
     for model, kind in tables:
         for row in s.exec(select(model).where(model.node_id.in_(ids))).all():
-            data[row.node_id] = {"id": {"namespace": row.namespace, "name": row.name}, "type": kind,
-                                 "namespace": row.namespace, "name": row.name, "facets": row.facets}
+            data[row.node_id] = {
+                "id": {"namespace": row.namespace, "name": row.name},
+                "type": kind,
+                "namespace": row.namespace,
+                "name": row.name,
+                "facets": row.facets,
+            }
     nodes = []
     for nid in sorted(ids):
-        nodes.append({
-            "id": nid, "type": nid.split(":", 1)[0].upper(), "data": data.get(nid),
-            "inEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if b == nid],
-            "outEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if a == nid],
-        })
+        nodes.append(
+            {
+                "id": nid,
+                "type": nid.split(":", 1)[0].upper(),
+                "data": data.get(nid),
+                "inEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if b == nid],
+                "outEdges": [{"origin": a, "destination": b} for a, b in sorted(graph.edges) if a == nid],
+            }
+        )
     return {"graph": nodes}
 
 
 @router.get("/lineage/{direction}", dependencies=READ)
-def traverse_route(direction: str, nodeId: str = NODE, depth: int | None = DEPTH,  # noqa: N803
-                   asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
+def traverse_route(
+    direction: str,
+    nodeId: str = NODE,
+    depth: int | None = DEPTH,  # noqa: N803
+    asOf: str | None = AS_OF,
+    s: Session = DB,
+) -> dict[str, Any]:  # noqa: N803
     """`/lineage/upstream` or `/lineage/downstream` of a node, optionally as of a time."""
     from governance.lineage.graph import traverse
     from governance.lineage.render import graph_to_dict
@@ -136,9 +165,13 @@ def traverse_route(direction: str, nodeId: str = NODE, depth: int | None = DEPTH
 
 
 @router.get("/lineage-path", dependencies=READ)
-def path_route(source: str = Query(..., alias="from", max_length=4096),
-               target: str = Query(..., alias="to", max_length=4096), depth: int | None = DEPTH,
-               asOf: str | None = AS_OF, s: Session = DB) -> dict[str, Any]:  # noqa: N803
+def path_route(
+    source: str = Query(..., alias="from", max_length=4096),
+    target: str = Query(..., alias="to", max_length=4096),
+    depth: int | None = DEPTH,
+    asOf: str | None = AS_OF,
+    s: Session = DB,
+) -> dict[str, Any]:  # noqa: N803
     """The shortest path between two nodes (empty when there is none)."""
     from governance.lineage.graph import path
 
@@ -147,10 +180,14 @@ def path_route(source: str = Query(..., alias="from", max_length=4096),
 
 
 @router.get("/column-lineage", dependencies=READ)
-def column_route(dataset: str = Query(..., max_length=4096), field: str = Query(..., max_length=512),
-                 direction: str = Query("upstream", pattern="^(upstream|downstream)$"),
-                 depth: int | None = DEPTH, asOf: str | None = AS_OF,  # noqa: N803
-                 s: Session = DB) -> dict[str, Any]:
+def column_route(
+    dataset: str = Query(..., max_length=4096),
+    field: str = Query(..., max_length=512),
+    direction: str = Query("upstream", pattern="^(upstream|downstream)$"),
+    depth: int | None = DEPTH,
+    asOf: str | None = AS_OF,  # noqa: N803
+    s: Session = DB,
+) -> dict[str, Any]:
     """Column lineage of one field, upstream or downstream."""
     import json
 
@@ -163,8 +200,11 @@ def column_route(dataset: str = Query(..., max_length=4096), field: str = Query(
 
 
 @router.get("/datasets/models", dependencies=READ)
-def models_route(nodeId: str = NODE, asOf: str | None = AS_OF,  # noqa: N803
-                 s: Session = DB) -> dict[str, Any]:
+def models_route(
+    nodeId: str = NODE,
+    asOf: str | None = AS_OF,  # noqa: N803
+    s: Session = DB,
+) -> dict[str, Any]:
     """Which model versions were trained on this dataset or on data derived from it."""
     from governance.lineage.graph import model_versions_trained_on
 

@@ -53,23 +53,29 @@ def list_models(s: Session = DB) -> list[dict[str, Any]]:
 
 
 @router.post("/models", status_code=201)
-def register_model(body: ModelIn, s: Session = DB,
-                   _: Principal = Depends(Requires(Permission.REGISTRY_WRITE))) -> dict[str, Any]:
+def register_model(
+    body: ModelIn, s: Session = DB, _: Principal = Depends(Requires(Permission.REGISTRY_WRITE))
+) -> dict[str, Any]:
     """Create a model, or update its owner, risk tier, description and tags."""
     from governance.registry.service import model_to_dict
     from governance.registry.service import register_model as register
 
-    model = register(s, body.name, owner=body.owner, risk_tier=body.risk_tier, description=body.description,
-                     tags=body.tags)
+    model = register(
+        s, body.name, owner=body.owner, risk_tier=body.risk_tier, description=body.description, tags=body.tags
+    )
     return model_to_dict(model)
 
 
 # Model names may contain '/' ({model:path}); the longer routes come first, so that
 # /models/a/b/versions/3 is version 3 of model a/b, not a model named 'a/b/versions/3'.
 @router.get("/models/{model:path}/versions/{version}/training-data", dependencies=READ)
-def training_data(model: str = MODEL, version: str = VERSION, depth: int | None = Query(None, ge=0, le=1000),
-                  asOf: str | None = Query(None, max_length=64),  # noqa: N803
-                  s: Session = DB) -> dict[str, Any]:
+def training_data(
+    model: str = MODEL,
+    version: str = VERSION,
+    depth: int | None = Query(None, ge=0, le=1000),
+    asOf: str | None = Query(None, max_length=64),  # noqa: N803
+    s: Session = DB,
+) -> dict[str, Any]:
     """The datasets a version was trained on, recursively, with their distance."""
     from governance.lineage.graph import datasets_of_model_version
     from governance.timeutil import parse_timestamp
@@ -88,15 +94,24 @@ def get_version(model: str = MODEL, version: str = VERSION, s: Session = DB) -> 
 
 
 @router.post("/models/{model:path}/versions", status_code=201)
-def register_version(body: VersionIn, model: str = MODEL, s: Session = DB,
-                     who: Principal = Depends(Requires(Permission.REGISTRY_WRITE))) -> dict[str, Any]:
+def register_version(
+    body: VersionIn, model: str = MODEL, s: Session = DB, who: Principal = Depends(Requires(Permission.REGISTRY_WRITE))
+) -> dict[str, Any]:
     """Register a version, created by the caller. The same digest again is a no-op; another is 409."""
     from governance.registry.service import VersionSpec, version_to_dict
     from governance.registry.service import register_version as register
 
-    spec = VersionSpec(version=body.version, artifact_uri=body.artifact_uri, artifact_digest=body.artifact_digest,
-                       created_by=who.name, training_run_id=body.training_run_id, status=body.status,
-                       stage=body.stage, aliases=list(body.aliases), tags=dict(body.tags))
+    spec = VersionSpec(
+        version=body.version,
+        artifact_uri=body.artifact_uri,
+        artifact_digest=body.artifact_digest,
+        created_by=who.name,
+        training_run_id=body.training_run_id,
+        status=body.status,
+        stage=body.stage,
+        aliases=list(body.aliases),
+        tags=dict(body.tags),
+    )
     return version_to_dict(register(s, model, spec))
 
 

@@ -15,18 +15,26 @@ from governance.api.security import Requires
 from governance.auth.roles import Permission
 from governance.errors import InputError, NotFoundError
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(Requires(Permission.REPORT_READ))])
+router = APIRouter(
+    prefix="/api/v1/reports",
+    tags=["reports"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(Requires(Permission.REPORT_READ))],
+)
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
-MEDIA_TYPES = {".pdf": "application/pdf", ".json": "application/json", ".jsonl": "application/x-ndjson",
-               ".html": "text/html; charset=utf-8", ".csv": "text/csv; charset=utf-8"}
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".json": "application/json",
+    ".jsonl": "application/x-ndjson",
+    ".html": "text/html; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+}
 
 
 def resolve_report(root: FsPath, name: str) -> FsPath:
     """The file `name` directly inside `root`; InputError for an unsafe name, NotFoundError otherwise."""
     if not SAFE_NAME.match(name):
-        raise InputError("a report name is a plain file name (letters, digits, . _ -; no separators)",
-                         where="name")
+        raise InputError("a report name is a plain file name (letters, digits, . _ -; no separators)", where="name")
     base = root.resolve()
     candidate = (base / name).resolve()
     # Containment after resolving symlinks: a link inside the folder must not lead out of it.
@@ -49,8 +57,13 @@ def list_reports(request: Request) -> list[dict[str, Any]]:
     for path in sorted(root.iterdir()):
         if SAFE_NAME.match(path.name) and path.is_file() and path.resolve().parent == root.resolve():
             stat = path.stat()
-            out.append({"name": path.name, "bytes": stat.st_size,
-                        "modified_at": iso(datetime.fromtimestamp(stat.st_mtime, UTC))})
+            out.append(
+                {
+                    "name": path.name,
+                    "bytes": stat.st_size,
+                    "modified_at": iso(datetime.fromtimestamp(stat.st_mtime, UTC)),
+                }
+            )
     return out
 
 

@@ -109,8 +109,9 @@ class Gate:
 
         secret = bearer_secret(headers)
         if secret is None:
-            return AuthenticationError("missing bearer token", hint="send 'Authorization: Bearer <token>' "
-                                       "with a token from `gov token create`")
+            return AuthenticationError(
+                "missing bearer token", hint="send 'Authorization: Bearer <token>' with a token from `gov token create`"
+            )
         # Every request reads the token, so a revocation counts at once.
         found = lookup(self.engine, secret) if self.lookups is None else await self.lookups.lookup(secret)
         if found is None:
@@ -154,8 +155,9 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
-async def _send_error(scope: Scope, receive: Receive, send: Send, status: int, message: str,
-                      hint: str | None = None) -> None:
+async def _send_error(
+    scope: Scope, receive: Receive, send: Send, status: int, message: str, hint: str | None = None
+) -> None:
     await error_response(status, message, hint=hint)(scope, receive, send)  # type: ignore[arg-type]
 
 
@@ -165,14 +167,17 @@ class Requires:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, request: Request,
-                       _credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    async def __call__(
+        self, request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    ) -> Principal:
         principal = request.scope.get("state", {}).get("principal")
         if not isinstance(principal, Principal):  # only if a route sits outside /api/: a programming error
             raise AuthenticationError("not authenticated")
         if not allows(principal.role, self.permission):
-            raise PermissionDenied(f"role {principal.role.value!r} may not {self.permission.value}",
-                                   hint="ask an administrator for a token with a role that may")
+            raise PermissionDenied(
+                f"role {principal.role.value!r} may not {self.permission.value}",
+                hint="ask an administrator for a token with a role that may",
+            )
         return principal
 
 

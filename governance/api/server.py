@@ -36,6 +36,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1, log_level
         return
     # Each worker imports the app itself (a factory), so the settings travel in the environment.
     os.environ.update(settings.to_env())
-    config = TcpConfig("governance.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                       log_level=log_level)
+    config = TcpConfig(
+        "governance.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
+    )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -20,8 +20,12 @@ router = APIRouter(prefix="/api/v1", tags=["service"], responses=ERROR_RESPONSES
 @router.get("/whoami")
 def whoami(who: Principal = Depends(Requires(Permission.SELF_READ))) -> dict[str, Any]:
     """The identity and role of the calling token, and what that role may do."""
-    return {"name": who.name, "role": who.role.value, "token_id": who.token_id,
-            "permissions": sorted(p.value for p in ROLE_PERMISSIONS[who.role])}
+    return {
+        "name": who.name,
+        "role": who.role.value,
+        "token_id": who.token_id,
+        "permissions": sorted(p.value for p in ROLE_PERMISSIONS[who.role]),
+    }
 
 
 @router.get("/stats", dependencies=[Depends(Requires(Permission.SERVICE_READ))])
@@ -40,9 +44,11 @@ def stats(s: Session = DB) -> dict[str, Any]:
     received_at: Any = RawEvent.received_at
     last = s.execute(select(received_at).order_by(RawEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
     return {
-        "raw_events": count(RawEvent.id), "rejected_events": count(RejectedEvent.id),
+        "raw_events": count(RawEvent.id),
+        "rejected_events": count(RejectedEvent.id),
         "last_event_received_at": iso(last) if last else None,
-        "decisions": count(Decision.id), "blocked_decisions": count(Decision.id, Decision.deployable.is_(False)),  # type: ignore[attr-defined]
+        "decisions": count(Decision.id),
+        "blocked_decisions": count(Decision.id, Decision.deployable.is_(False)),  # type: ignore[attr-defined]
         "ledger_head_seq": int(s.execute(select(func.coalesce(func.max(LedgerEntry.seq), 0))).scalar_one()),
         "active_tokens": count(ApiToken.id, ApiToken.revoked_at.is_(None)),  # type: ignore[union-attr]
     }

@@ -21,8 +21,17 @@ class ApprovalReceipt:
     warnings: tuple[str, ...]  # why the approval may not count (it is recorded anyway, for the audit trail)
 
 
-def approve(session: Session, model: str, version: str, role: str, *, approver: str,
-            digest: str | None = None, comment: str | None = None, now: datetime | None = None) -> ApprovalReceipt:
+def approve(
+    session: Session,
+    model: str,
+    version: str,
+    role: str,
+    *,
+    approver: str,
+    digest: str | None = None,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> ApprovalReceipt:
     """Record `approver`'s approval as `role` of the version's artifact digest (or refuse a stale digest)."""
     from governance.gate.gather import run_info
     from governance.registry.service import get_version, normalise_digest
@@ -34,11 +43,20 @@ def approve(session: Session, model: str, version: str, role: str, *, approver: 
         raise InputError("the approver must not be empty", where="--as")
     registered, mv = get_version(session, model, version)
     if digest is not None and normalise_digest(digest) != mv.artifact_digest:
-        raise ConflictError(f"you reviewed {normalise_digest(digest)}, but {model} {mv.version} is "
-                            f"{mv.artifact_digest}", where="--digest", hint="approve what you reviewed")
+        raise ConflictError(
+            f"you reviewed {normalise_digest(digest)}, but {model} {mv.version} is {mv.artifact_digest}",
+            where="--digest",
+            hint="approve what you reviewed",
+        )
     assert mv.id is not None
-    row = Approval(model_version_id=mv.id, role=role.strip(), approver=approver.strip(),
-                   artifact_digest=mv.artifact_digest, comment=comment, created_at=to_utc(now or utcnow()))
+    row = Approval(
+        model_version_id=mv.id,
+        role=role.strip(),
+        approver=approver.strip(),
+        artifact_digest=mv.artifact_digest,
+        comment=comment,
+        created_at=to_utc(now or utcnow()),
+    )
     session.add(row)
     session.flush()
     warnings = []
@@ -50,9 +68,20 @@ def approve(session: Session, model: str, version: str, role: str, *, approver: 
     return ApprovalReceipt(row, registered.name, mv.version, tuple(warnings))
 
 
-def waive(session: Session, policy_id: str, *, reason: str, ticket: str, approver: str, expires_at: datetime,
-          model_glob: str = "*", version: str | None = None, target: str | None = None,
-          known_policies: Collection[str] | None = None, now: datetime | None = None) -> Waiver:
+def waive(
+    session: Session,
+    policy_id: str,
+    *,
+    reason: str,
+    ticket: str,
+    approver: str,
+    expires_at: datetime,
+    model_glob: str = "*",
+    version: str | None = None,
+    target: str | None = None,
+    known_policies: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> Waiver:
     """Record a waiver of one policy for a scope until `expires_at` (which must be in the future)."""
     now = to_utc(now or utcnow())
     expires_at = to_utc(expires_at)
@@ -60,13 +89,22 @@ def waive(session: Session, policy_id: str, *, reason: str, ticket: str, approve
         if not value.strip():
             raise InputError("must not be empty", where=option)
     if known_policies is not None and policy_id not in known_policies:
-        raise NotFoundError(f"no policy {policy_id!r} in the policy bundle", where="POLICY_ID",
-                            hint="see `gov policy show`")
+        raise NotFoundError(
+            f"no policy {policy_id!r} in the policy bundle", where="POLICY_ID", hint="see `gov policy show`"
+        )
     if expires_at <= now:
         raise InputError(f"the expiry {iso(expires_at)} is not in the future", where="--expires")
-    row = Waiver(policy_id=policy_id, model_glob=model_glob.strip(), version=version, target=target,
-                 reason=reason.strip(), ticket=ticket.strip(), approver=approver.strip(), expires_at=expires_at,
-                 created_at=now)
+    row = Waiver(
+        policy_id=policy_id,
+        model_glob=model_glob.strip(),
+        version=version,
+        target=target,
+        reason=reason.strip(),
+        ticket=ticket.strip(),
+        approver=approver.strip(),
+        expires_at=expires_at,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     return row
@@ -85,8 +123,7 @@ def revoke_waiver(session: Session, waiver_id: int, *, by: str, now: datetime | 
     return row
 
 
-def list_waivers(session: Session, *, include_inactive: bool = False,
-                 now: datetime | None = None) -> list[Waiver]:
+def list_waivers(session: Session, *, include_inactive: bool = False, now: datetime | None = None) -> list[Waiver]:
     """Waivers, newest first; by default only those still in force."""
     now = to_utc(now or utcnow())
     rows = session.exec(select(Waiver).order_by(Waiver.id.desc())).all()  # type: ignore[union-attr]

@@ -34,18 +34,34 @@ class Permission(StrEnum):
     SELF_READ = "self:read"  # who am I: every role, so any token can test its own set-up
 
 
-READS = frozenset({
-    Permission.LINEAGE_READ, Permission.REGISTRY_READ, Permission.DECISION_READ, Permission.LEDGER_READ,
-    Permission.APPROVAL_READ, Permission.WAIVER_READ, Permission.REPORT_READ, Permission.SERVICE_READ,
-    Permission.SELF_READ,
-})
+READS = frozenset(
+    {
+        Permission.LINEAGE_READ,
+        Permission.REGISTRY_READ,
+        Permission.DECISION_READ,
+        Permission.LEDGER_READ,
+        Permission.APPROVAL_READ,
+        Permission.WAIVER_READ,
+        Permission.REPORT_READ,
+        Permission.SERVICE_READ,
+        Permission.SELF_READ,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INGEST: frozenset({Permission.LINEAGE_WRITE, Permission.SELF_READ}),
     # A pipeline gate reads what explains its verdict: the version, the decision, approvals, waivers, lineage.
-    Role.CHECKER: frozenset({Permission.CHECK_RUN, Permission.REGISTRY_READ, Permission.DECISION_READ,
-                             Permission.APPROVAL_READ, Permission.WAIVER_READ, Permission.LINEAGE_READ,
-                             Permission.SELF_READ}),
+    Role.CHECKER: frozenset(
+        {
+            Permission.CHECK_RUN,
+            Permission.REGISTRY_READ,
+            Permission.DECISION_READ,
+            Permission.APPROVAL_READ,
+            Permission.WAIVER_READ,
+            Permission.LINEAGE_READ,
+            Permission.SELF_READ,
+        }
+    ),
     Role.AUDITOR: READS,
     Role.APPROVER: READS | {Permission.APPROVAL_WRITE, Permission.WAIVER_WRITE},
     Role.ADMIN: frozenset(Permission),
@@ -67,5 +83,6 @@ def parse_role(text: str) -> Role:
     try:
         return Role(text.strip().lower())
     except ValueError:
-        raise InputError(f"unknown role {text!r}; choose one of {', '.join(r.value for r in Role)}",
-                         where="--role") from None
+        raise InputError(
+            f"unknown role {text!r}; choose one of {', '.join(r.value for r in Role)}", where="--role"
+        ) from None

@@ -50,15 +50,23 @@ def hash_secret(secret: str) -> str:
 def validate_name(name: str) -> str:
     """Identities are plain names (letters, digits, `._@+-`): they appear in approvals and the ledger."""
     if not _NAME.match(name):
-        raise InputError(f"token name must be 1-256 characters of letters, digits and ._@+-, got {name!r}",
-                         where="--name", hint="use the person's or pipeline's identity, e.g. alice@example.com")
+        raise InputError(
+            f"token name must be 1-256 characters of letters, digits and ._@+-, got {name!r}",
+            where="--name",
+            hint="use the person's or pipeline's identity, e.g. alice@example.com",
+        )
     return name
 
 
 def create_token(session: Session, *, name: str, role: str, created_by: str) -> tuple[ApiToken, str]:
     """Store a new token; return its row and the secret, which exists nowhere else afterwards."""
-    token = ApiToken(name=validate_name(name), role=parse_role(role).value, created_at=utcnow(),
-                     created_by=created_by[:256], secret_sha256="")
+    token = ApiToken(
+        name=validate_name(name),
+        role=parse_role(role).value,
+        created_at=utcnow(),
+        created_by=created_by[:256],
+        secret_sha256="",
+    )
     secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
     token.secret_sha256 = hash_secret(secret)
     session.add(token)
@@ -130,9 +138,12 @@ def touch(engine: Engine, principal: Principal) -> None:
     now = utcnow()
     cutoff = now - TOUCH_INTERVAL
     with engine.begin() as conn:
-        conn.execute(update(ApiToken).where(col(ApiToken.id) == principal.token_id)
-                     .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < cutoff))
-                     .values(last_used_at=now))
+        conn.execute(
+            update(ApiToken)
+            .where(col(ApiToken.id) == principal.token_id)
+            .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < cutoff))
+            .values(last_used_at=now)
+        )
 
 
 _COLUMNS: Any = (ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at, ApiToken.secret_sha256)
@@ -150,7 +161,14 @@ def _aware(value: datetime) -> datetime:
 
 def token_to_dict(token: ApiToken) -> dict[str, Any]:
     """A token as listed: never the secret or its hash."""
-    return {"id": token.id, "name": token.name, "role": token.role, "created_at": iso(token.created_at),
-            "created_by": token.created_by, "last_used_at": iso(token.last_used_at),
-            "revoked_at": iso(token.revoked_at), "revoked_by": token.revoked_by,
-            "status": "revoked" if token.revoked_at else "active"}
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role,
+        "created_at": iso(token.created_at),
+        "created_by": token.created_by,
+        "last_used_at": iso(token.last_used_at),
+        "revoked_at": iso(token.revoked_at),
+        "revoked_by": token.revoked_by,
+        "status": "revoked" if token.revoked_at else "active",
+    }

@@ -36,8 +36,12 @@ def check(
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
     as_user: str = typer.Option(None, "--as", help="Who asks (default: GOV_USER or the OS user)."),
-    server: str = typer.Option(None, "--server", envvar="GOV_SERVER",
-                               help="Run the check on this `gov serve` (token in GOV_TOKEN) instead of locally."),
+    server: str = typer.Option(
+        None,
+        "--server",
+        envvar="GOV_SERVER",
+        help="Run the check on this `gov serve` (token in GOV_TOKEN) instead of locally.",
+    ),
 ) -> None:
     """Evaluate every policy for MODEL VERSION deployed to --target; store the decision; exit 0 or 1."""
     from governance.gate.render import outputter
@@ -52,8 +56,15 @@ def check(
         from governance.store.migrate import open_store
 
         with session_scope(open_store()) as session:
-            report = run_check(session, model, version, target, policy_dir=policy_dir(policies),
-                               requested_by=as_user or current_user(), ci_env=dict(os.environ))
+            report = run_check(
+                session,
+                model,
+                version,
+                target,
+                policy_dir=policy_dir(policies),
+                requested_by=as_user or current_user(),
+                ci_env=dict(os.environ),
+            )
     text = renderer.render(report)
     if output is None:
         typer.echo(text, nl=False)
@@ -64,15 +75,18 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-def _remote(server: str, model: str, version: str, target: str, policies: Path | None,
-            as_user: str | None) -> CheckReport:
+def _remote(
+    server: str, model: str, version: str, target: str, policies: Path | None, as_user: str | None
+) -> CheckReport:
     from governance.errors import InputError
     from governance.gate.remote import remote_check
     from governance.identity import ci_context
 
     if policies is not None or as_user is not None:
-        raise InputError("with --server the server's policies apply and its token names who asks",
-                         where="--policies" if policies is not None else "--as")
+        raise InputError(
+            "with --server the server's policies apply and its token names who asks",
+            where="--policies" if policies is not None else "--as",
+        )
     return remote_check(server, os.environ.get("GOV_TOKEN"), model, version, target, ci_context())
 
 
@@ -101,11 +115,14 @@ def approve(
     from governance.timeutil import iso
 
     with session_scope(open_store()) as session:
-        receipt = record(session, model, version, role, approver=as_user or current_user(), digest=digest,
-                         comment=comment)
+        receipt = record(
+            session, model, version, role, approver=as_user or current_user(), digest=digest, comment=comment
+        )
     a = receipt.approval
-    typer.echo(f"approval {a.id}: {a.approver} approved {receipt.model} {receipt.version} as {a.role} "
-               f"({a.artifact_digest}) at {iso(a.created_at)}")
+    typer.echo(
+        f"approval {a.id}: {a.approver} approved {receipt.model} {receipt.version} as {a.role} "
+        f"({a.artifact_digest}) at {iso(a.created_at)}"
+    )
     for warning in receipt.warnings:
         typer.echo(f"warning: {warning}", err=True)
 
@@ -131,12 +148,23 @@ def waive(
 
     known = {p.id for p in load_bundle(policy_dir(policies)).policies}
     with session_scope(open_store()) as session:
-        row = record(session, policy_id, reason=reason, ticket=ticket, approver=as_user or current_user(),
-                     expires_at=_expiry(expires), model_glob=model, version=version, target=target,
-                     known_policies=known)
-    typer.echo(f"waiver {row.id}: {policy_id} waived for {row.model_glob}"
-               f"{' ' + row.version if row.version else ''} on {row.target or 'every target'} "
-               f"until {iso(row.expires_at)} ({row.ticket}, approved by {row.approver})")
+        row = record(
+            session,
+            policy_id,
+            reason=reason,
+            ticket=ticket,
+            approver=as_user or current_user(),
+            expires_at=_expiry(expires),
+            model_glob=model,
+            version=version,
+            target=target,
+            known_policies=known,
+        )
+    typer.echo(
+        f"waiver {row.id}: {policy_id} waived for {row.model_glob}"
+        f"{' ' + row.version if row.version else ''} on {row.target or 'every target'} "
+        f"until {iso(row.expires_at)} ({row.ticket}, approved by {row.approver})"
+    )
 
 
 def _expiry(text: str) -> datetime:

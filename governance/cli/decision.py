@@ -51,17 +51,29 @@ def replay(
         result = replay_decision(session, decision_id)
     stored = result.stored
     if fmt == "json":
-        typer.echo(json.dumps({
-            "decision_id": stored.decision_id, "reproduced": result.reproduced,
-            "differences": list(result.differences), "stored_exit_code": stored.exit_code,
-            "replayed_exit_code": result.exit_code, "stored_tool_version": stored.tool_version,
-            "tool_version": result.tool_version,
-            "verdicts": {o.policy_id: o.verdict.value for o in result.outcomes}}, indent=2, sort_keys=True))
+        typer.echo(
+            json.dumps(
+                {
+                    "decision_id": stored.decision_id,
+                    "reproduced": result.reproduced,
+                    "differences": list(result.differences),
+                    "stored_exit_code": stored.exit_code,
+                    "replayed_exit_code": result.exit_code,
+                    "stored_tool_version": stored.tool_version,
+                    "tool_version": result.tool_version,
+                    "verdicts": {o.policy_id: o.verdict.value for o in result.outcomes},
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         state = "reproduced" if result.reproduced else "DIFFERS"
         typer.echo(f"decision {stored.decision_id} ({stored.model} {stored.version} -> {stored.target}): {state}")
-        typer.echo(f"  stored by gov {stored.tool_version}, replayed by gov {result.tool_version}; "
-                   f"exit code {stored.exit_code} -> {result.exit_code}")
+        typer.echo(
+            f"  stored by gov {stored.tool_version}, replayed by gov {result.tool_version}; "
+            f"exit code {stored.exit_code} -> {result.exit_code}"
+        )
         for o in result.outcomes:
             typer.echo(f"  {o.verdict.value:<13} {o.policy_id}")
         for difference in result.differences:
@@ -84,17 +96,29 @@ def list_decisions(
     from governance.timeutil import iso
 
     with session_scope(open_store()) as session:
-        rows = [{"id": d.id, "model": d.model, "version": d.version, "target": d.target,
-                 "deployable": d.deployable, "exit_code": d.exit_code, "created_at": iso(d.created_at),
-                 "requested_by": d.requested_by, "bundle_digest": d.bundle_digest}
-                for d in query(session, model=model, limit=limit)]
+        rows = [
+            {
+                "id": d.id,
+                "model": d.model,
+                "version": d.version,
+                "target": d.target,
+                "deployable": d.deployable,
+                "exit_code": d.exit_code,
+                "created_at": iso(d.created_at),
+                "requested_by": d.requested_by,
+                "bundle_digest": d.bundle_digest,
+            }
+            for d in query(session, model=model, limit=limit)
+        ]
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
         state = "deployable" if r["deployable"] else "BLOCKED"
-        typer.echo(f"{r['id']}  {r['created_at']}  {r['model']} {r['version']} -> {r['target']}  {state}  "
-                   f"by {r['requested_by']}")
+        typer.echo(
+            f"{r['id']}  {r['created_at']}  {r['model']} {r['version']} -> {r['target']}  {state}  "
+            f"by {r['requested_by']}"
+        )
     if not rows:
         typer.echo("no decisions")
 

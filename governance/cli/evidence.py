@@ -46,9 +46,7 @@ def fairness(
     sensitive: str = typer.Option(
         ..., "--sensitive", help="Sensitive column(s), COL[,COL...]; several make intersectional groups."
     ),
-    favorable: str = typer.Option(
-        None, "--favorable", help="Favorable (positive) label value; default 1 or true."
-    ),
+    favorable: str = typer.Option(None, "--favorable", help="Favorable (positive) label value; default 1 or true."),
     predicted_favorable: str = typer.Option(
         None,
         "--predicted-favorable",
@@ -65,9 +63,7 @@ def fairness(
         "--include-small-groups/--exclude-small-groups",
         help="Whether small groups enter max-min aggregates.",
     ),
-    bootstrap: int = typer.Option(
-        1000, "--bootstrap", help="Bootstrap resamples for the intervals (0: none)."
-    ),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the intervals (0: none)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
@@ -145,6 +141,4 @@ def show(
 
     with session_scope(open_store()) as session:
         stored = get_evaluation(session, evaluation_id)
-    typer.echo(
-        json.dumps(stored.to_dict(), indent=2) if fmt == "json" else render_text(stored.results, stored.id)
-    )
+    typer.echo(json.dumps(stored.to_dict(), indent=2) if fmt == "json" else render_text(stored.results, stored.id))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Signing keys: create an evaluation key, import your own, show what is in use.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Signing keys: create an evaluation key, import your own, show what is in use.", no_args_is_help=True
+)
 DIR_HELP = "Key folder (default GOV_HOME/keys)."
 
 
@@ -41,8 +42,9 @@ def init(
 
         if import_pkcs12 is not None and key is not None:
             raise InputError("import either --import-pkcs12 or --key/--cert, not both", where="--import-pkcs12")
-        signer = load_pkcs12(import_pkcs12, passphrase) if import_pkcs12 is not None else \
-            load_signer(key, cert, passphrase)
+        signer = (
+            load_pkcs12(import_pkcs12, passphrase) if import_pkcs12 is not None else load_signer(key, cert, passphrase)
+        )
         key_path, cert_path = import_signer(signer, folder, force=force, passphrase=passphrase)
         typer.echo(f"imported {signer.certificate.subject.rfc4514_string()} into {key_path.parent}")
     else:
@@ -52,8 +54,15 @@ def init(
         from governance.signing.keys import init_keys
 
         try:
-            paths = init_keys(folder, algorithm=cast(Literal["ecdsa", "rsa"], algorithm), common_name=common_name,
-                              organization=organization, days=days, force=force, passphrase=passphrase)
+            paths = init_keys(
+                folder,
+                algorithm=cast(Literal["ecdsa", "rsa"], algorithm),
+                common_name=common_name,
+                organization=organization,
+                days=days,
+                force=force,
+                passphrase=passphrase,
+            )
         except ConfigError as exc:
             if exc.hint and "force" in exc.hint:
                 raise ConfigError(exc.message, where=exc.where, hint="pass --force to replace it") from exc

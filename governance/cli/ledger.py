@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Ledger of blocked deployments (hash chain with signed checkpoints).",
-                  no_args_is_help=True)
+app = typer.Typer(help="Ledger of blocked deployments (hash chain with signed checkpoints).", no_args_is_help=True)
 
 
 def _when(value: str | None, option: str):  # type: ignore[no-untyped-def]
@@ -31,11 +30,20 @@ def list_cmd(
     from governance.store.migrate import open_store
 
     with session_scope(open_store()) as session:
-        entries = list_entries(session, model=model, since=_when(since, "--since"),
-                               until=_when(until, "--until"))
+        entries = list_entries(session, model=model, since=_when(since, "--since"), until=_when(until, "--until"))
         rows: list[tuple[str, ...]] = [
-            (str(e.seq), format_at(e.at), e.model, e.version, e.target, ",".join(e.failing_policies),
-             e.requested_by, " ".join(f"{k}={v}" for k, v in sorted(e.ci.items()))) for e in entries]
+            (
+                str(e.seq),
+                format_at(e.at),
+                e.model,
+                e.version,
+                e.target,
+                ",".join(e.failing_policies),
+                e.requested_by,
+                " ".join(f"{k}={v}" for k, v in sorted(e.ci.items())),
+            )
+            for e in entries
+        ]
     header = ("seq", "at", "model", "version", "target", "failing_policies", "requested_by", "ci")
     typer.echo(render_rows(header, rows, fmt))
 
@@ -68,9 +76,11 @@ def export(
 @app.command()
 def verify(
     trust_cert: Path = typer.Option(
-        None, "--trust-cert", help="Certificate or public key PEM that must have signed every checkpoint."),
+        None, "--trust-cert", help="Certificate or public key PEM that must have signed every checkpoint."
+    ),
     anchor: list[Path] = typer.Option(
-        [], "--anchor", help="A ledger JSON export or checkpoint file kept elsewhere; repeatable."),
+        [], "--anchor", help="A ledger JSON export or checkpoint file kept elsewhere; repeatable."
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Recompute the chain from genesis and check the checkpoints. Exit 0 intact, 1 tampered."""
@@ -128,5 +138,4 @@ def checkpoint(
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc.strerror}", where="--output") from exc
     state = "signed" if new else "already signed"
-    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} "
-               f"by key {data['signer_keyid']}")
+    typer.echo(f"checkpoint {state}: seq {data['seq']} head {data['head_digest']} by key {data['signer_keyid']}")

@@ -49,15 +49,23 @@ def ingest(
 
 
 @app.command()
-def upstream(node: str = typer.Argument(..., help="dataset:NS:NAME or job:NS:NAME"),
-             depth: int = DEPTH, as_of: str = AS_OF, fmt: str = FORMAT) -> None:
+def upstream(
+    node: str = typer.Argument(..., help="dataset:NS:NAME or job:NS:NAME"),
+    depth: int = DEPTH,
+    as_of: str = AS_OF,
+    fmt: str = FORMAT,
+) -> None:
     """Everything the node was derived from."""
     _traverse(node, "upstream", depth, as_of, fmt)
 
 
 @app.command()
-def downstream(node: str = typer.Argument(..., help="dataset:NS:NAME or job:NS:NAME"),
-               depth: int = DEPTH, as_of: str = AS_OF, fmt: str = FORMAT) -> None:
+def downstream(
+    node: str = typer.Argument(..., help="dataset:NS:NAME or job:NS:NAME"),
+    depth: int = DEPTH,
+    as_of: str = AS_OF,
+    fmt: str = FORMAT,
+) -> None:
     """Everything derived from the node."""
     _traverse(node, "downstream", depth, as_of, fmt)
 
@@ -74,8 +82,13 @@ def _traverse(node: str, direction: str, depth: int | None, as_of: str | None, f
 
 
 @app.command()
-def path(source: str = typer.Argument(..., metavar="FROM"), target: str = typer.Argument(..., metavar="TO"),
-         depth: int = DEPTH, as_of: str = AS_OF, fmt: str = FORMAT) -> None:
+def path(
+    source: str = typer.Argument(..., metavar="FROM"),
+    target: str = typer.Argument(..., metavar="TO"),
+    depth: int = DEPTH,
+    as_of: str = AS_OF,
+    fmt: str = FORMAT,
+) -> None:
     """A shortest data-flow path from FROM to TO. Exit 1 if there is none."""
     from governance.lineage.graph import path as find_path
     from governance.lineage.render import render_path
@@ -90,10 +103,16 @@ def path(source: str = typer.Argument(..., metavar="FROM"), target: str = typer.
 
 
 @app.command()
-def column(dataset: str = typer.Argument(..., help="dataset:NS:NAME"), field: str = typer.Argument(...),
-           downstream: bool = typer.Option(
-               False, "--downstream", help="Where the column flows (default: where it came from)."),
-           depth: int = DEPTH, as_of: str = AS_OF, fmt: str = FORMAT) -> None:
+def column(
+    dataset: str = typer.Argument(..., help="dataset:NS:NAME"),
+    field: str = typer.Argument(...),
+    downstream: bool = typer.Option(
+        False, "--downstream", help="Where the column flows (default: where it came from)."
+    ),
+    depth: int = DEPTH,
+    as_of: str = AS_OF,
+    fmt: str = FORMAT,
+) -> None:
     """Column lineage from the columnLineage facet."""
     from governance.lineage.graph import column_lineage
     from governance.lineage.render import render_columns
@@ -107,9 +126,11 @@ def column(dataset: str = typer.Argument(..., help="dataset:NS:NAME"), field: st
 
 
 @app.command("models")
-def models_trained_on(dataset: str = typer.Argument(..., help="dataset:NS:NAME"),
-                      as_of: str = AS_OF,
-                      fmt: str = typer.Option("table", "--format", "-f", help="table | json")) -> None:
+def models_trained_on(
+    dataset: str = typer.Argument(..., help="dataset:NS:NAME"),
+    as_of: str = AS_OF,
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
+) -> None:
     """Which model versions were trained on this dataset (directly or on data derived from it)."""
     from governance.lineage.graph import model_versions_trained_on
     from governance.lineage.render import render_rows
@@ -118,13 +139,21 @@ def models_trained_on(dataset: str = typer.Argument(..., help="dataset:NS:NAME")
 
     with session_scope(open_store()) as session:
         rows = model_versions_trained_on(session, dataset, as_of=_as_of(as_of))
-    typer.echo(render_rows(("model", "version", "via_dataset"), rows, fmt) if rows else
-               ("[]" if fmt == "json" else "no model version was trained on it"))
+    typer.echo(
+        render_rows(("model", "version", "via_dataset"), rows, fmt)
+        if rows
+        else ("[]" if fmt == "json" else "no model version was trained on it")
+    )
 
 
 @app.command("training-data")
-def training_data(model: str, version: str, depth: int = DEPTH, as_of: str = AS_OF,
-                  fmt: str = typer.Option("table", "--format", "-f", help="table | json")) -> None:
+def training_data(
+    model: str,
+    version: str,
+    depth: int = DEPTH,
+    as_of: str = AS_OF,
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
+) -> None:
     """Which datasets a model version trained on, recursively upstream."""
     from governance.lineage.graph import datasets_of_model_version
     from governance.lineage.render import render_rows

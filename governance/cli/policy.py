@@ -43,16 +43,19 @@ def test_policies(
         elif verbose:
             typer.echo(f"PASS {result.file}:{result.line}: {result.name}")
     failed = sum(1 for r in run.results if not r.passed)
-    typer.echo(f"{len(run.results) - failed}/{len(run.results)} case(s) passed"
-               + (f", {len(run.problems)} problem(s) in test files" if run.problems else ""))
+    typer.echo(
+        f"{len(run.results) - failed}/{len(run.results)} case(s) passed"
+        + (f", {len(run.problems)} problem(s) in test files" if run.problems else "")
+    )
     raise typer.Exit(2 if run.problems else 1 if failed else 0)
 
 
 @app.command("lint")
 def lint_policies(
     directory: Path = typer.Argument(..., help="Policy folder."),
-    frameworks: Path = typer.Option(None, "--frameworks", help="Crosswalk folder (default: DIR/frameworks or "
-                                                                "the frameworks folder beside DIR)."),
+    frameworks: Path = typer.Option(
+        None, "--frameworks", help="Crosswalk folder (default: DIR/frameworks or the frameworks folder beside DIR)."
+    ),
 ) -> None:
     """Report every problem of the policies under DIR with file:line. Exit 0 clean, 1 problems found."""
     from governance.policy.lint import lint
@@ -86,9 +89,21 @@ def show(
         if fmt != "json":
             typer.echo(bundle.documents[chosen[0].source], nl=False)
             return
-    rows = [{"id": p.id, "version": p.version, "title": p.title, "kind": p.kind, "mode": p.mode.value,
-             "severity": p.severity, "owner": p.owner, "scope": p.scope.to_dict(), "controls": list(p.controls),
-             "source": p.source} for p in chosen]
+    rows = [
+        {
+            "id": p.id,
+            "version": p.version,
+            "title": p.title,
+            "kind": p.kind,
+            "mode": p.mode.value,
+            "severity": p.severity,
+            "owner": p.owner,
+            "scope": p.scope.to_dict(),
+            "controls": list(p.controls),
+            "source": p.source,
+        }
+        for p in chosen
+    ]
     if fmt == "json":
         typer.echo(json.dumps({"root": bundle.root, "digest": bundle.digest, "policies": rows}, indent=2))
         return
@@ -112,16 +127,30 @@ def waivers(
 
     now = utcnow()
     with session_scope(open_store()) as session:
-        rows = [{"id": w.id, "policy_id": w.policy_id, "model": w.model_glob, "version": w.version,
-                 "target": w.target, "reason": w.reason, "ticket": w.ticket, "approver": w.approver,
-                 "expires_at": iso(w.expires_at), "created_at": iso(w.created_at), "status": waiver_status(w, now)}
-                for w in list_waivers(session, include_inactive=show_all, now=now)]
+        rows = [
+            {
+                "id": w.id,
+                "policy_id": w.policy_id,
+                "model": w.model_glob,
+                "version": w.version,
+                "target": w.target,
+                "reason": w.reason,
+                "ticket": w.ticket,
+                "approver": w.approver,
+                "expires_at": iso(w.expires_at),
+                "created_at": iso(w.created_at),
+                "status": waiver_status(w, now),
+            }
+            for w in list_waivers(session, include_inactive=show_all, now=now)
+        ]
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
-        typer.echo(f"#{r['id']} {r['policy_id']} {r['model']} {r['version'] or '*'} {r['target'] or '*'} "
-                   f"{r['status']} until {r['expires_at']} ({r['ticket']}, {r['approver']}): {r['reason']}")
+        typer.echo(
+            f"#{r['id']} {r['policy_id']} {r['model']} {r['version'] or '*'} {r['target'] or '*'} "
+            f"{r['status']} until {r['expires_at']} ({r['ticket']}, {r['approver']}): {r['reason']}"
+        )
     if not rows:
         typer.echo("no waivers" + ("" if show_all else " in force"))
 

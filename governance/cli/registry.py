@@ -52,13 +52,24 @@ def register(
 
         digest = file_sha256(artifact)
     with session_scope(open_store()) as session:
-        register_model(session, model, owner=owner, risk_tier=risk_tier, description=description,
-                       tags=_kv(tag, "--tag"))
+        register_model(
+            session, model, owner=owner, risk_tier=risk_tier, description=description, tags=_kv(tag, "--tag")
+        )
         if version:
-            register_version(session, model, VersionSpec(
-                version=version, artifact_uri=artifact_uri or (str(artifact) if artifact else ""),
-                artifact_digest=digest or "", created_by=created_by or current_user(),
-                training_run_id=training_run, stage=stage, aliases=alias, tags=_kv(version_tag, "--version-tag")))
+            register_version(
+                session,
+                model,
+                VersionSpec(
+                    version=version,
+                    artifact_uri=artifact_uri or (str(artifact) if artifact else ""),
+                    artifact_digest=digest or "",
+                    created_by=created_by or current_user(),
+                    training_run_id=training_run,
+                    stage=stage,
+                    aliases=alias,
+                    tags=_kv(version_tag, "--version-tag"),
+                ),
+            )
     typer.echo(f"registered {model}" + (f" version {version}" if version else ""))
 
 
@@ -76,17 +87,24 @@ def list_models(fmt: str = typer.Option("table", "--format", "-f", help="table |
     with session_scope(open_store()) as session:
         models = list_all(session)
         if fmt == "json":
-            typer.echo(json.dumps([{**model_to_dict(m), "versions": [version_to_dict(v) for v in vs]}
-                                   for m, vs in models], indent=2))
+            typer.echo(
+                json.dumps(
+                    [{**model_to_dict(m), "versions": [version_to_dict(v) for v in vs]} for m, vs in models], indent=2
+                )
+            )
             return
         rows = [(m.name, m.owner, m.risk_tier, ", ".join(v.version for v in vs) or "-") for m, vs in models]
-    typer.echo(render_rows(("model", "owner", "risk_tier", "versions"), rows, "table") if rows
-               else "no registered models")
+    typer.echo(
+        render_rows(("model", "owner", "risk_tier", "versions"), rows, "table") if rows else "no registered models"
+    )
 
 
 @app.command()
-def show(model: str, version: str = typer.Argument(None),
-         fmt: str = typer.Option("text", "--format", "-f", help="text | json")) -> None:
+def show(
+    model: str,
+    version: str = typer.Argument(None),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
     """A model, or one version with its training lineage."""
     import json
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Reports for compliance: audit report, maturity scorecard, blocked deployments.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Reports for compliance: audit report, maturity scorecard, blocked deployments.", no_args_is_help=True
+)
 
 MODEL_HELP = "Registered model names to include (a glob, default every model)."
 PERIOD_HELP = "FROM..TO as ISO dates or timestamps (a date as TO includes that day; default the last 90 days)."
@@ -31,8 +32,16 @@ def _optional_policy_dir(option: Path | None, needed: bool) -> Path | None:
     return folder if named or needed or folder.is_dir() else None
 
 
-def _sign_options(sign: bool, fmt: str, key_dir: Path | None, key: Path | None, cert: Path | None,
-                  pkcs12: Path | None, signer_name: str | None, location: str | None):  # type: ignore[no-untyped-def]
+def _sign_options(
+    sign: bool,
+    fmt: str,
+    key_dir: Path | None,
+    key: Path | None,
+    cert: Path | None,
+    pkcs12: Path | None,
+    signer_name: str | None,
+    location: str | None,
+):  # type: ignore[no-untyped-def]
     from governance.errors import InputError
     from governance.reports.service import SignOptions
 
@@ -42,8 +51,14 @@ def _sign_options(sign: bool, fmt: str, key_dir: Path | None, key: Path | None, 
         if key or cert or pkcs12:
             raise InputError("a key or certificate was given without --sign", where="--sign")
         return None
-    options = SignOptions(key_dir=key_dir, key=key, cert=cert, pkcs12=pkcs12,
-                          passphrase=os.environ.get("GOV_SIGNING_PASSPHRASE"), signer_name=signer_name)
+    options = SignOptions(
+        key_dir=key_dir,
+        key=key,
+        cert=cert,
+        pkcs12=pkcs12,
+        passphrase=os.environ.get("GOV_SIGNING_PASSPHRASE"),
+        signer_name=signer_name,
+    )
     if location:
         from dataclasses import replace
 
@@ -95,12 +110,14 @@ def audit(
     key_dir: Path = typer.Option(None, "--key-dir", help="Folder of `gov keys init` (default GOV_HOME/keys)."),
     key: Path = typer.Option(None, "--key", help="Signing key (PEM or DER), with --cert."),
     cert: Path = typer.Option(None, "--cert", help="Signer certificate (PEM, chain allowed), with --key."),
-    pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12 "
-                                                       "(passphrase from GOV_SIGNING_PASSPHRASE)."),
+    pkcs12: Path = typer.Option(
+        None, "--pkcs12", help="Signing key and certificate as PKCS#12 (passphrase from GOV_SIGNING_PASSPHRASE)."
+    ),
     signer_name: str = typer.Option(None, "--signer-name", help="Signer name shown in the signature."),
     location: str = typer.Option(None, "--location", help="Location shown in the signature."),
-    trust_cert: Path = typer.Option(None, "--ledger-trust-cert",
-                                    help="Certificate that must have signed the ledger checkpoints."),
+    trust_cert: Path = typer.Option(
+        None, "--ledger-trust-cert", help="Certificate that must have signed the ledger checkpoints."
+    ),
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """The audit report: verdicts, fairness, approvals, waivers, lineage, blocked deployments, crosswalk."""
@@ -115,9 +132,18 @@ def audit(
     options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, signer_name, location)
     target = _output(out, "audit-report", fmt)
     with session_scope(open_store()) as session:
-        written = audit_report(session, model_glob=model, period=parse_period(period, now=now),
-                               policy_dir=_policy_dir(policies), out=target or _temp_out(fmt), fmt=fmt, sign=options,
-                               trust_cert=trust_cert, now=now, templates=templates)
+        written = audit_report(
+            session,
+            model_glob=model,
+            period=parse_period(period, now=now),
+            policy_dir=_policy_dir(policies),
+            out=target or _temp_out(fmt),
+            fmt=fmt,
+            sign=options,
+            trust_cert=trust_cert,
+            now=now,
+            templates=templates,
+        )
     _finish(written, target is None)
 
 
@@ -147,10 +173,17 @@ def scorecard(
     options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
     target = _output(out, "scorecard", fmt)
     with session_scope(open_store()) as session:
-        written = scorecard_report(session, model_glob=model, period=parse_period(period, now=now),
-                                   out=target or _temp_out(fmt), fmt=fmt,
-                                   policy_dir=_optional_policy_dir(policies, sign), sign=options, now=now,
-                                   templates=templates)
+        written = scorecard_report(
+            session,
+            model_glob=model,
+            period=parse_period(period, now=now),
+            out=target or _temp_out(fmt),
+            fmt=fmt,
+            policy_dir=_optional_policy_dir(policies, sign),
+            sign=options,
+            now=now,
+            templates=templates,
+        )
     _finish(written, target is None)
 
 
@@ -158,13 +191,15 @@ def scorecard(
 def blocked(
     model: str = typer.Option("*", "--model", help=MODEL_HELP),
     period: str = typer.Option(None, "--period", help=PERIOD_HELP),
-    out: Path = typer.Option(None, "--out", "-o", help="Output file (default blocked-register.FORMAT; "
-                                                       "JSON and CSV to stdout)."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Output file (default blocked-register.FORMAT; JSON and CSV to stdout)."
+    ),
     fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | html | json | csv"),
     sign: bool = typer.Option(False, "--sign", help="Sign the PDF and write an attestation beside it."),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP + " Recorded and attested."),
-    trust_cert: Path = typer.Option(None, "--trust-cert",
-                                    help="Certificate that must have signed the ledger checkpoints."),
+    trust_cert: Path = typer.Option(
+        None, "--trust-cert", help="Certificate that must have signed the ledger checkpoints."
+    ),
     key_dir: Path = typer.Option(None, "--key-dir", help="Folder of `gov keys init` (default GOV_HOME/keys)."),
     key: Path = typer.Option(None, "--key", help="Signing key, with --cert."),
     cert: Path = typer.Option(None, "--cert", help="Signer certificate, with --key."),
@@ -183,8 +218,16 @@ def blocked(
     options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
     target = _output(out, "blocked-register", fmt)
     with session_scope(open_store()) as session:
-        written = blocked_report(session, model_glob=model, period=parse_period(period, now=now),
-                                 out=target or _temp_out(fmt), fmt=fmt,
-                                 policy_dir=_optional_policy_dir(policies, sign), sign=options,
-                                 trust_cert=trust_cert, now=now, templates=templates)
+        written = blocked_report(
+            session,
+            model_glob=model,
+            period=parse_period(period, now=now),
+            out=target or _temp_out(fmt),
+            fmt=fmt,
+            policy_dir=_optional_policy_dir(policies, sign),
+            sign=options,
+            trust_cert=trust_cert,
+            now=now,
+            templates=templates,
+        )
     _finish(written, target is None)

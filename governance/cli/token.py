@@ -53,8 +53,7 @@ def list_cmd(
         typer.echo(json.dumps(rows, indent=2))
         return
     header = ("id", "name", "role", "status", "created_at", "created_by", "last_used_at", "revoked_at")
-    typer.echo(render_rows(header, [tuple(str(r[h] if r[h] is not None else "-") for h in header)
-                                    for r in rows], fmt))
+    typer.echo(render_rows(header, [tuple(str(r[h] if r[h] is not None else "-") for h in header) for r in rows], fmt))
 
 
 @app.command()
@@ -70,5 +69,8 @@ def revoke(token_id: int = typer.Argument(..., metavar="ID", help="Token id (see
         name, when = token.name, token.revoked_at
     from governance.timeutil import iso
 
-    typer.echo(f"revoked token {token_id} ({name})" if changed else f"token {token_id} ({name}) was already "
-               f"revoked at {iso(when)}")
+    typer.echo(
+        f"revoked token {token_id} ({name})"
+        if changed
+        else f"token {token_id} ({name}) was already revoked at {iso(when)}"
+    )

@@ -16,10 +16,14 @@ def register(app: typer.Typer) -> None:
 
 def verify(
     pdf: Path = typer.Argument(..., help="The signed report (PDF)."),
-    trust_root: list[Path] = typer.Option([], "--trust-root", help="Certificate (PEM/DER) the signer must chain to; "
-                                                                   "repeatable. Default: GOV_HOME/keys certificate."),
-    attestation: Path = typer.Option(None, "--attestation",
-                                     help="The in-toto attestation (default FILE.pdf.intoto.jsonl)."),
+    trust_root: list[Path] = typer.Option(
+        [],
+        "--trust-root",
+        help="Certificate (PEM/DER) the signer must chain to; repeatable. Default: GOV_HOME/keys certificate.",
+    ),
+    attestation: Path = typer.Option(
+        None, "--attestation", help="The in-toto attestation (default FILE.pdf.intoto.jsonl)."
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Check the signature covers the whole file, the signer chains to a trust root, the embedded results match
@@ -36,8 +40,11 @@ def verify(
     if not roots:
         local = default_key_dir() / CERT_FILE
         if not local.is_file():
-            raise InputError("no trust root given and no local evaluation certificate", where="--trust-root",
-                             hint=f"pass --trust-root SIGNER-CERT.pem (or run `gov keys init`: {local})")
+            raise InputError(
+                "no trust root given and no local evaluation certificate",
+                where="--trust-root",
+                hint=f"pass --trust-root SIGNER-CERT.pem (or run `gov keys init`: {local})",
+            )
         roots = [local]
     try:
         result = verify_report(pdf, trust_roots=roots, attestation_path=attestation)
@@ -54,6 +61,7 @@ def verify(
             typer.echo(f"VERIFIED: {pdf}{who}{when}; trust roots: {', '.join(str(r) for r in roots)}")
         else:
             failed = [c.name for c in result.checks if not c.passed]
-            typer.echo(f"VERIFICATION FAILED: {pdf}: {len(failed)} of {len(result.checks)} checks failed "
-                       f"({', '.join(failed)})")
+            typer.echo(
+                f"VERIFICATION FAILED: {pdf}: {len(failed)} of {len(result.checks)} checks failed ({', '.join(failed)})"
+            )
     raise typer.Exit(0 if result.ok else 1)

@@ -102,8 +102,7 @@ def binarise(
     label_tokens = {label_token(key[k]) for key in raw.sums}
     if len(label_tokens) > 2:
         raise InputError(
-            f"label column {roles.label!r} is not binary: values "
-            f"{', '.join(repr(v) for v in sorted(label_tokens))}",
+            f"label column {roles.label!r} is not binary: values {', '.join(repr(v) for v in sorted(label_tokens))}",
             where=roles.label,
         )
     pred_texts = {key[k + 1] for key in raw.sums}

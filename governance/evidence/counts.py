@@ -112,12 +112,8 @@ def encode_column(array: Any, name: str, row_offset: int) -> tuple[np.ndarray, l
     texts = []
     for value in dictionary.to_pylist():
         texts.append("" if value is None else value_text(value))
-    if dictionary.null_count or (
-        pa.types.is_floating(dictionary.type) and pc.any(pc.is_nan(dictionary)).as_py()
-    ):
-        bad = {
-            i for i, v in enumerate(dictionary.to_pylist()) if v is None or (isinstance(v, float) and v != v)
-        }
+    if dictionary.null_count or (pa.types.is_floating(dictionary.type) and pc.any(pc.is_nan(dictionary)).as_py()):
+        bad = {i for i, v in enumerate(dictionary.to_pylist()) if v is None or (isinstance(v, float) and v != v)}
         codes = numpy_view(indices)
         hit = np.flatnonzero(np.isin(codes, list(bad)))
         if hit.size:
@@ -134,17 +130,9 @@ def numpy_view(array: Any) -> np.ndarray:
     """A numpy view of a null-free numeric pyarrow array (pyarrow's own to_numpy imports pandas)."""
     import pyarrow as pa
 
-    kind = (
-        "i"
-        if pa.types.is_signed_integer(array.type)
-        else "u"
-        if pa.types.is_unsigned_integer(array.type)
-        else "f"
-    )
+    kind = "i" if pa.types.is_signed_integer(array.type) else "u" if pa.types.is_unsigned_integer(array.type) else "f"
     dtype = np.dtype(f"{kind}{array.type.bit_width // 8}")
-    return np.frombuffer(
-        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
-    )
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
 
 
 def _null_error(column: str, row: int) -> None:
@@ -236,16 +224,13 @@ class CellAccumulator:
             )
         if len(self._predictions) > MAX_PREDICTION_VALUES:
             raise InputError(
-                f"prediction column {roles.prediction!r} has more than {MAX_PREDICTION_VALUES} "
-                "distinct values",
+                f"prediction column {roles.prediction!r} has more than {MAX_PREDICTION_VALUES} distinct values",
                 where=roles.prediction,
                 hint="is it a score? pass it with --score",
             )
 
 
-def _dense_counts(
-    code: np.ndarray, space: int, score: np.ndarray | None
-) -> tuple[np.ndarray, list[np.ndarray]]:
+def _dense_counts(code: np.ndarray, space: int, score: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray]]:
     rows = np.bincount(code, minlength=space)
     present = np.flatnonzero(rows)
     if score is None:

@@ -39,9 +39,7 @@ class Settings:
         if self.seed is not None and not 0 <= self.seed < 2**31:
             raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="--seed")
         if not 0.0 < self.confidence < 1.0:
-            raise InputError(
-                f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence"
-            )
+            raise InputError(f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence")
 
 
 def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
@@ -49,8 +47,7 @@ def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
     if "=" not in text:
         if len(sensitive) != 1:
             raise InputError(
-                f"with several sensitive columns name the privileged group as COL=VALUE[,COL=VALUE], "
-                f"got {text!r}",
+                f"with several sensitive columns name the privileged group as COL=VALUE[,COL=VALUE], got {text!r}",
                 where="--privileged",
             )
         return {sensitive[0]: text}
@@ -69,16 +66,12 @@ def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
 def privileged_mask(table: ConfusionTable, selector: dict[str, str]) -> np.ndarray:
     """Groups matching the selector. Both the privileged and the unprivileged group must have rows."""
     positions = [table.sensitive.index(c) for c in selector]
-    mask = np.array(
-        [all(g[p] == selector[c] for p, c in zip(positions, selector, strict=True)) for g in table.groups]
-    )
+    mask = np.array([all(g[p] == selector[c] for p, c in zip(positions, selector, strict=True)) for g in table.groups])
     shown = ",".join(f"{c}={v}" for c, v in selector.items())
     if not mask.any():
         values = {c: sorted({g[p] for g in table.groups}) for p, c in zip(positions, selector, strict=True)}
         known = "; ".join(f"{c}: {', '.join(v[:20])}" for c, v in values.items())
-        raise InputError(
-            f"the privileged group {shown} is empty: no row matches it ({known})", where="--privileged"
-        )
+        raise InputError(f"the privileged group {shown} is empty: no row matches it ({known})", where="--privileged")
     if mask.all():
         raise InputError(
             f"the unprivileged group is empty: every row is in the privileged group {shown}",
@@ -269,7 +262,6 @@ def _notes(table: ConfusionTable, small: np.ndarray, included: np.ndarray, has_p
         )
     if not has_priv:
         notes.append(
-            "no privileged group given (--privileged): aif360 group metrics were not computed, "
-            "except the theil index"
+            "no privileged group given (--privileged): aif360 group metrics were not computed, except the theil index"
         )
     return notes

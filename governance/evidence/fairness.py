@@ -42,14 +42,11 @@ class FairnessRequest:
         if not sensitive:
             raise InputError("name at least one sensitive column", where="--sensitive")
         if len(set(sensitive)) != len(sensitive):
-            raise InputError(
-                f"a sensitive column is named twice: {', '.join(sensitive)}", where="--sensitive"
-            )
+            raise InputError(f"a sensitive column is named twice: {', '.join(sensitive)}", where="--sensitive")
         clash = {self.label, self.prediction, self.score} & set(sensitive)
         if clash:
             raise InputError(
-                f"{', '.join(sorted(c for c in clash if c))} cannot be both sensitive and "
-                "label, prediction or score",
+                f"{', '.join(sorted(c for c in clash if c))} cannot be both sensitive and label, prediction or score",
                 where="--sensitive",
             )
         return ColumnRoles(self.label, self.prediction, sensitive, self.score)
@@ -129,9 +126,7 @@ def evaluate_fairness(
         parse_privileged(request.settings.privileged, roles.sensitive)  # fail before reading the data
     cells, info = count_source(location, query, roles, progress)
     table = binarise(cells, request.favorable, request.predicted_favorable)
-    return store_evaluation(
-        session, registered, model_version, table, request.settings, info, roles, producer=producer
-    )
+    return store_evaluation(session, registered, model_version, table, request.settings, info, roles, producer=producer)
 
 
 def store_evaluation(
@@ -254,9 +249,7 @@ def get_evaluation(session: Session, evaluation_id: int) -> StoredEvaluation:
     """One stored evaluation by id."""
     row = session.get(FairnessEvaluation, evaluation_id)
     if row is None:
-        raise NotFoundError(
-            f"no fairness evaluation with id {evaluation_id}", hint="see `gov evidence list MODEL`"
-        )
+        raise NotFoundError(f"no fairness evaluation with id {evaluation_id}", hint="see `gov evidence list MODEL`")
     model_version = session.get(ModelVersion, row.model_version_id)
     registered = session.get(RegisteredModel, model_version.model_id) if model_version else None
     return StoredEvaluation(

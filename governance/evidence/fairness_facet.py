@@ -61,9 +61,7 @@ def facet_schema() -> dict[str, Any]:
     try:
         return dict(json.loads(schema_path().read_text(encoding="utf-8")))
     except OSError as exc:
-        raise ConfigError(
-            f"facet schema missing: {schema_path()}", hint="reinstall gov from its repository"
-        ) from exc
+        raise ConfigError(f"facet schema missing: {schema_path()}", hint="reinstall gov from its repository") from exc
 
 
 @lru_cache(maxsize=1)
@@ -128,28 +126,20 @@ def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles
         if key in rows:
             raise _error(f"group {dict(zip(sensitive, key, strict=True))} appears twice", f".groups[{i}]")
         if score and ("scoreSum" not in group or "scoreSumOfSquares" not in group):
-            raise _error(
-                "with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]"
-            )
+            raise _error("with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]")
         rows[key] = group
     groups = sorted(rows, key=natural_key)
     counts = np.array([[rows[g][c] for c in CELLS] for g in groups], dtype=np.int64)
     if counts.sum() == 0:
         raise _error("the groups hold no rows", ".groups")
-    sums = (
-        np.array([[rows[g]["scoreSum"][c] for c in CELLS] for g in groups], dtype=np.float64)
-        if score
-        else None
-    )
+    sums = np.array([[rows[g]["scoreSum"][c] for c in CELLS] for g in groups], dtype=np.float64) if score else None
     squares = (
         np.array([[rows[g]["scoreSumOfSquares"][c] for c in CELLS] for g in groups], dtype=np.float64)
         if score
         else None
     )
     favorable = facet["favorableLabel"]
-    table = ConfusionTable(
-        sensitive, tuple(groups), counts, favorable, (favorable,), (favorable,), sums, squares
-    )
+    table = ConfusionTable(sensitive, tuple(groups), counts, favorable, (favorable,), (favorable,), sums, squares)
     boot = facet.get("bootstrap", {})
     settings = Settings(
         privileged=facet.get("privilegedGroup"),
@@ -177,13 +167,9 @@ def ingest_fairness_facet(
     validate_fairness_facet(facet)  # cheap; the lineage ingestion has usually run it already
     table, roles, settings = table_from_facet(facet)
     try:
-        registered, model_version = resolve_version(
-            session, facet["model"]["name"], facet["model"]["version"]
-        )
+        registered, model_version = resolve_version(session, facet["model"]["name"], facet["model"]["version"])
     except NotFoundError as exc:
-        raise NotFoundError(
-            exc.message, where=ROOT + ".model", hint="register the model version first"
-        ) from exc
+        raise NotFoundError(exc.message, where=ROOT + ".model", hint="register the model version first") from exc
     digest = input_digest(table, settings)
     seen = session.exec(
         select(FairnessEvaluation.id).where(
@@ -240,9 +226,7 @@ def to_facet(results: dict[str, Any], producer: str) -> dict[str, Any]:
         "sensitive": results["columns"]["sensitive"],
         "score": results["columns"]["score"],
         "favorableLabel": results["favorable_label"],
-        "privilegedGroup": ",".join(f"{c}={v}" for c, v in privileged["selector"].items())
-        if privileged
-        else None,
+        "privilegedGroup": ",".join(f"{c}={v}" for c, v in privileged["selector"].items()) if privileged else None,
         "minGroupSize": results["min_group_size"],
         "includeSmallGroups": results["small_groups"] == "included",
         "bootstrap": {"resamples": boot["resamples"], "seed": boot["seed"], "confidence": boot["confidence"]},

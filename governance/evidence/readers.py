@@ -104,9 +104,7 @@ def iter_csv(
                 progress(min(source.tell(), total), total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowTypeError) as exc:
-        raise InputError(
-            f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="--data"
-        ) from exc
+        raise InputError(f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="--data") from exc
     finally:
         source.close()
 
@@ -135,9 +133,7 @@ def iter_parquet(
                 progress(done, total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise InputError(
-            f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}", where="--data"
-        ) from exc
+        raise InputError(f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}", where="--data") from exc
 
 
 def count_file(
@@ -156,19 +152,13 @@ def count_file(
     if fmt == "parquet":
         batches = iter_parquet(path, roles, batch_rows=batch_rows, progress=progress)
     else:
-        batches = iter_csv(
-            path, roles, "\t" if fmt == "tsv" else ",", block_bytes=block_bytes, progress=progress
-        )
+        batches = iter_csv(path, roles, "\t" if fmt == "tsv" else ",", block_bytes=block_bytes, progress=progress)
     for batch in batches:
         acc.add(batch)
-    return FileCounts(
-        acc.cells, "parquet" if fmt == "parquet" else "csv", file_sha256(path), path.stat().st_size
-    )
+    return FileCounts(acc.cells, "parquet" if fmt == "parquet" else "csv", file_sha256(path), path.stat().st_size)
 
 
-def count_arrays(
-    columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: int = PARQUET_BATCH_ROWS
-) -> RawCells:
+def count_arrays(columns: Mapping[str, Any], roles: ColumnRoles, *, batch_rows: int = PARQUET_BATCH_ROWS) -> RawCells:
     """Count the cells of in-memory columns (numpy arrays, lists, pyarrow or pandas columns)."""
     missing = [c for c in roles.all if c not in columns]
     if missing:

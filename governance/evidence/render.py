@@ -37,8 +37,7 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
 
     def line(cells: list[str]) -> str:
         return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
@@ -75,9 +74,7 @@ def render_text(results: dict[str, Any], evaluation_id: int | None = None) -> st
     out += _table(["group", "n", *(h for h, _ in _RATES)], rows, set(range(1, len(_RATES) + 2)))
     legend = []
     if any(g["small"] for g in results["groups"]):
-        legend.append(
-            f"* fewer than {results['min_group_size']} rows: flagged, {small_policy} max-min aggregates"
-        )
+        legend.append(f"* fewer than {results['min_group_size']} rows: flagged, {small_policy} max-min aggregates")
     if priv:
         legend.append("† privileged group")
     legend.append("— undefined (zero denominator)")

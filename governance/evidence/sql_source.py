@@ -94,9 +94,7 @@ def count_query(engine: Engine, query: str, roles: ColumnRoles) -> QueryCounts:
     except OperationalError as exc:
         if "gov_q" in str(exc.statement or ""):
             raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
-        raise ConfigError(
-            f"cannot reach the data source: {str(exc.orig).splitlines()[0]}", where="--data"
-        ) from exc
+        raise ConfigError(f"cannot reach the data source: {str(exc.orig).splitlines()[0]}", where="--data") from exc
     except DBAPIError as exc:
         raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
     cells = RawCells(roles)

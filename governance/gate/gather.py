@@ -40,8 +40,9 @@ VALIDATION_FACET = "validationResults"  # lineage/facets/ValidationResultsRunFac
 AUTHORS_FACET = "runAuthors"  # lineage/facets/RunAuthorsRunFacet.json
 
 
-def build_context(session: Session, model: str, version: str, target: str, *,
-                  evaluated_at: datetime) -> EvaluationContext:
+def build_context(
+    session: Session, model: str, version: str, target: str, *, evaluated_at: datetime
+) -> EvaluationContext:
     """The context of `model` `version` deployed to `target`, as of `evaluated_at`."""
     from governance.registry.service import get_version
 
@@ -49,10 +50,18 @@ def build_context(session: Session, model: str, version: str, target: str, *,
     assert mv.id is not None
     model_info = ModelInfo(registered.name, registered.owner, registered.risk_tier, dict(registered.tags))
     version_info = VersionInfo(
-        version=mv.version, artifact_digest=mv.artifact_digest, created_by=mv.created_by,
-        created_at=to_utc(mv.created_at), id=mv.id, artifact_uri=mv.artifact_uri,
-        training_run_id=mv.training_run_id, status=mv.status, stage=mv.stage, aliases=tuple(mv.aliases),
-        tags=dict(mv.tags))
+        version=mv.version,
+        artifact_digest=mv.artifact_digest,
+        created_by=mv.created_by,
+        created_at=to_utc(mv.created_at),
+        id=mv.id,
+        artifact_uri=mv.artifact_uri,
+        training_run_id=mv.training_run_id,
+        status=mv.status,
+        stage=mv.stage,
+        aliases=tuple(mv.aliases),
+        tags=dict(mv.tags),
+    )
     run_row = session.get(Run, mv.training_run_id) if mv.training_run_id else None
     training_run = run_info(session, run_row) if run_row is not None else None
     datasets: tuple[DatasetInfo, ...] = ()
@@ -61,13 +70,23 @@ def build_context(session: Session, model: str, version: str, target: str, *,
         datasets = _closure(session, run_row.run_id)
         validation = _validation(session, run_row, datasets)
     fairness = _fairness(session, mv.id)
-    validation += [ValidationItem("ethical", "fairness_evaluation", f"fairness_evaluation:{f.id}",
-                                  at=f.evaluated_at) for f in fairness]
+    validation += [
+        ValidationItem("ethical", "fairness_evaluation", f"fairness_evaluation:{f.id}", at=f.evaluated_at)
+        for f in fairness
+    ]
     validation.sort(key=lambda v: (v.stage, v.name, v.source, v.column or ""))
     return EvaluationContext(
-        evaluated_at=to_utc(evaluated_at), target=target, model=model_info, version=version_info,
-        training_run=training_run, datasets=datasets, validation=tuple(validation), fairness=fairness,
-        approvals=_approvals(session, mv.id), waivers=_waivers(session, registered.name))
+        evaluated_at=to_utc(evaluated_at),
+        target=target,
+        model=model_info,
+        version=version_info,
+        training_run=training_run,
+        datasets=datasets,
+        validation=tuple(validation),
+        fairness=fairness,
+        approvals=_approvals(session, mv.id),
+        waivers=_waivers(session, registered.name),
+    )
 
 
 # ---- derived facts ---------------------------------------------------------------------------
@@ -78,8 +97,11 @@ def _names(facet: Any, key: str = "owners") -> list[str]:
 
 
 def _classified(tags: Any) -> list[str]:
-    return [str(t["value"]) for t in tags or [] if isinstance(t, dict)
-            and str(t.get("key", "")).lower() in CLASSIFICATION_KEYS and t.get("value")]
+    return [
+        str(t["value"])
+        for t in tags or []
+        if isinstance(t, dict) and str(t.get("key", "")).lower() in CLASSIFICATION_KEYS and t.get("value")
+    ]
 
 
 def _field_classes(fields: Any) -> list[str]:
@@ -107,10 +129,16 @@ def run_info(session: Session, run: Run) -> RunInfo:
     job = session.get(Job, run.job_id)
     job_facets = dict(job.facets) if job is not None else {}
     authors = _names(job_facets.get("ownership")) + _names(run.facets.get(AUTHORS_FACET), "authors")
-    return RunInfo(run.run_id, job.node_id if job is not None else "", run.state,
-                   to_utc(run.started_at) if run.started_at else None,
-                   to_utc(run.ended_at) if run.ended_at else None,
-                   tuple(sorted(set(authors))), dict(run.facets), job_facets)
+    return RunInfo(
+        run.run_id,
+        job.node_id if job is not None else "",
+        run.state,
+        to_utc(run.started_at) if run.started_at else None,
+        to_utc(run.ended_at) if run.ended_at else None,
+        tuple(sorted(set(authors))),
+        dict(run.facets),
+        job_facets,
+    )
 
 
 # ---- lineage closure ---------------------------------------------------------------------------
@@ -129,18 +157,28 @@ def _closure(session: Session, run_id: str) -> tuple[DatasetInfo, ...]:
     if not depth:
         return ()
     d = Dataset.__table__  # type: ignore[attr-defined]
-    rows = _select_in(session, d.c.node_id, [d.c.id, d.c.node_id, d.c.namespace, d.c.name, d.c.facets,
-                                             d.c.first_seen], sorted(depth))
+    rows = _select_in(
+        session, d.c.node_id, [d.c.id, d.c.node_id, d.c.namespace, d.c.name, d.c.facets, d.c.first_seen], sorted(depth)
+    )
     deletions = _deletions(session, [r.id for r in rows])
     out = []
     for r in rows:
         facets = dict(r.facets or {})
         deleted = deletions.get(r.id)
-        out.append(DatasetInfo(
-            id=r.node_id, namespace=r.namespace, name=r.name, depth=depth[r.node_id],
-            classifications=classifications(facets), owners=tuple(sorted(set(_names(facets.get("ownership"))))),
-            first_seen=to_utc(r.first_seen), deletion=deleted[0] if deleted else None,
-            deleted_at=deleted[1] if deleted else None, facets=facets))
+        out.append(
+            DatasetInfo(
+                id=r.node_id,
+                namespace=r.namespace,
+                name=r.name,
+                depth=depth[r.node_id],
+                classifications=classifications(facets),
+                owners=tuple(sorted(set(_names(facets.get("ownership"))))),
+                first_seen=to_utc(r.first_seen),
+                deletion=deleted[0] if deleted else None,
+                deleted_at=deleted[1] if deleted else None,
+                facets=facets,
+            )
+        )
     return tuple(sorted(out, key=lambda x: (x.depth, x.id)))
 
 
@@ -150,7 +188,8 @@ def _deletions(session: Session, dataset_ids: list[int]) -> dict[int, tuple[str,
     out: dict[int, tuple[str, datetime]] = {}
     for start in range(0, len(dataset_ids), CHUNK):
         stmt = select(v.c.dataset_id, v.c.value, v.c.event_time).where(
-            and_(v.c.dataset_id.in_(dataset_ids[start:start + CHUNK]), v.c.facet == "lifecycleStateChange"))
+            and_(v.c.dataset_id.in_(dataset_ids[start : start + CHUNK]), v.c.facet == "lifecycleStateChange")
+        )
         for dataset_id, value, at in session.execute(stmt).all():
             state = str((value or {}).get("lifecycleStateChange", "")).upper()
             if state in DELETIONS and (dataset_id not in out or to_utc(at) < out[dataset_id][1]):
@@ -161,7 +200,7 @@ def _deletions(session: Session, dataset_ids: list[int]) -> dict[int, tuple[str,
 def _select_in(session: Session, column: Any, columns: list[Any], keys: list[Any]) -> list[Any]:
     rows: list[Any] = []
     for start in range(0, len(keys), CHUNK):
-        rows.extend(session.execute(select(*columns).where(column.in_(keys[start:start + CHUNK]))).all())
+        rows.extend(session.execute(select(*columns).where(column.in_(keys[start : start + CHUNK]))).all())
     return rows
 
 
@@ -172,25 +211,40 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     io = RunIO.__table__  # type: ignore[attr-defined]
     d = Dataset.__table__  # type: ignore[attr-defined]
     items: list[ValidationItem] = []
-    times = dict(session.execute(select(d.c.node_id, d.c.facet_times).where(
-        d.c.node_id.in_([x.id for x in datasets if x.depth == 1]))).all())
+    times = dict(
+        session.execute(
+            select(d.c.node_id, d.c.facet_times).where(d.c.node_id.in_([x.id for x in datasets if x.depth == 1]))
+        ).all()
+    )
     for ds in datasets:
         if ds.depth == 1 and ASSERTIONS in ds.facets:
             at = (times.get(ds.id) or {}).get(ASSERTIONS)
             items += _assertions(ds.facets[ASSERTIONS], f"{ds.id}#{ASSERTIONS}", _parse_time(at))
-    outputs = [r[0] for r in session.execute(select(io.c.dataset_id).where(
-        and_(io.c.run_id == training.run_id, io.c.direction == "out"))).all()]
+    outputs = [
+        r[0]
+        for r in session.execute(
+            select(io.c.dataset_id).where(and_(io.c.run_id == training.run_id, io.c.direction == "out"))
+        ).all()
+    ]
     run_ids = {training.run_id}
     if outputs:
-        run_ids |= {r[0] for r in session.execute(select(io.c.run_id).where(
-            and_(io.c.dataset_id.in_(outputs), io.c.direction == "in"))).all()}
+        run_ids |= {
+            r[0]
+            for r in session.execute(
+                select(io.c.run_id).where(and_(io.c.dataset_id.in_(outputs), io.c.direction == "in"))
+            ).all()
+        }
     runs = session.execute(select(Run).where(col(Run.run_id).in_(sorted(run_ids)))).scalars().all()
     for run in runs:
         at = run.ended_at or run.state_time or run.started_at
-        items += _results(run.facets.get(VALIDATION_FACET), f"run:{run.run_id}#{VALIDATION_FACET}",
-                          to_utc(at) if at else None)
-    stmt = (select(io.c.run_id, d.c.node_id, io.c.facets, io.c.event_time).join(d, d.c.id == io.c.dataset_id)
-            .where(and_(io.c.run_id.in_(sorted(run_ids)), io.c.direction == "in")))
+        items += _results(
+            run.facets.get(VALIDATION_FACET), f"run:{run.run_id}#{VALIDATION_FACET}", to_utc(at) if at else None
+        )
+    stmt = (
+        select(io.c.run_id, d.c.node_id, io.c.facets, io.c.event_time)
+        .join(d, d.c.id == io.c.dataset_id)
+        .where(and_(io.c.run_id.in_(sorted(run_ids)), io.c.direction == "in"))
+    )
     for run_id, node, facets, at in session.execute(stmt).all():
         if ASSERTIONS in (facets or {}):
             items += _assertions(facets[ASSERTIONS], f"run:{run_id}/{node}#{ASSERTIONS}", to_utc(at))
@@ -206,8 +260,11 @@ def _assertions(facet: Any, source: str, at: datetime | None) -> list[Validation
     for a in (facet or {}).get("assertions") or []:
         if isinstance(a, dict) and a.get("assertion"):
             name = str(a.get("name") or a["assertion"])
-            out.append(ValidationItem("data_validation", name, source, success=bool(a.get("success")),
-                                      column=a.get("column"), at=at))
+            out.append(
+                ValidationItem(
+                    "data_validation", name, source, success=bool(a.get("success")), column=a.get("column"), at=at
+                )
+            )
     return out
 
 
@@ -216,12 +273,18 @@ def _results(facet: Any, source: str, at: datetime | None) -> list[ValidationIte
     for r in (facet or {}).get("results") or []:
         if isinstance(r, dict) and r.get("stage") in STAGES and r.get("name"):
             value, baseline = r.get("value"), r.get("baseline")
-            out.append(ValidationItem(
-                str(r["stage"]), str(r["name"]), source,
-                success=r["success"] if isinstance(r.get("success"), bool) else None,
-                value=float(value) if isinstance(value, int | float) else None,
-                baseline=float(baseline) if isinstance(baseline, int | float) else None,
-                column=r.get("column"), at=_parse_time(r.get("evaluatedAt")) or at))
+            out.append(
+                ValidationItem(
+                    str(r["stage"]),
+                    str(r["name"]),
+                    source,
+                    success=r["success"] if isinstance(r.get("success"), bool) else None,
+                    value=float(value) if isinstance(value, int | float) else None,
+                    baseline=float(baseline) if isinstance(baseline, int | float) else None,
+                    column=r.get("column"),
+                    at=_parse_time(r.get("evaluatedAt")) or at,
+                )
+            )
     return out
 
 
@@ -229,37 +292,92 @@ def _results(facet: Any, source: str, at: datetime | None) -> list[ValidationIte
 def _fairness(session: Session, model_version_id: int) -> tuple[FairnessEvidence, ...]:
     from governance.evidence.tables import FairnessEvaluation
 
-    rows = session.execute(select(FairnessEvaluation).where(
-        col(FairnessEvaluation.model_version_id) == model_version_id)).scalars().all()
-    return tuple(sorted((fairness_evidence(r.id, r.results, r.sensitive_columns, r.min_group_size,
-                                           r.confidence, r.data_digest, r.input_digest, r.evaluated_at)
-                         for r in rows), key=lambda f: f.id))
+    rows = (
+        session.execute(select(FairnessEvaluation).where(col(FairnessEvaluation.model_version_id) == model_version_id))
+        .scalars()
+        .all()
+    )
+    return tuple(
+        sorted(
+            (
+                fairness_evidence(
+                    r.id,
+                    r.results,
+                    r.sensitive_columns,
+                    r.min_group_size,
+                    r.confidence,
+                    r.data_digest,
+                    r.input_digest,
+                    r.evaluated_at,
+                )
+                for r in rows
+            ),
+            key=lambda f: f.id,
+        )
+    )
 
 
-def fairness_evidence(ident: Any, results: dict[str, Any], sensitive: list[str], min_group_size: int,
-                      confidence: float | None, data_digest: str, input_digest: str,
-                      evaluated_at: datetime) -> FairnessEvidence:
+def fairness_evidence(
+    ident: Any,
+    results: dict[str, Any],
+    sensitive: list[str],
+    min_group_size: int,
+    confidence: float | None,
+    data_digest: str,
+    input_digest: str,
+    evaluated_at: datetime,
+) -> FairnessEvidence:
     """Adapt one stored evaluation's results document (governance.evidence.evaluation) to the context."""
     groups = tuple(GroupEvidence.from_dict(g) for g in results.get("groups") or [])
     metrics = {k: MetricValue.from_dict(v) for k, v in (results.get("metrics") or {}).items()}
-    return FairnessEvidence(int(ident or 0), tuple(results.get("sensitive") or sensitive), to_utc(evaluated_at),
-                            metrics, groups, min_group_size, confidence, data_digest, input_digest)
+    return FairnessEvidence(
+        int(ident or 0),
+        tuple(results.get("sensitive") or sensitive),
+        to_utc(evaluated_at),
+        metrics,
+        groups,
+        min_group_size,
+        confidence,
+        data_digest,
+        input_digest,
+    )
 
 
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:
     from governance.approvals.tables import Approval
 
-    rows = session.execute(select(Approval).where(col(Approval.model_version_id) == model_version_id)
-                           .order_by(col(Approval.id))).scalars().all()
-    return tuple(ApprovalRecord(int(r.id or 0), r.role, r.approver, r.artifact_digest, to_utc(r.created_at),
-                                r.comment) for r in rows)
+    rows = (
+        session.execute(
+            select(Approval).where(col(Approval.model_version_id) == model_version_id).order_by(col(Approval.id))
+        )
+        .scalars()
+        .all()
+    )
+    return tuple(
+        ApprovalRecord(int(r.id or 0), r.role, r.approver, r.artifact_digest, to_utc(r.created_at), r.comment)
+        for r in rows
+    )
 
 
 def _waivers(session: Session, model: str) -> tuple[WaiverRecord, ...]:
     from governance.approvals.tables import Waiver
 
     rows = session.execute(select(Waiver).order_by(col(Waiver.id))).scalars().all()
-    return tuple(WaiverRecord(
-        int(r.id or 0), r.policy_id, r.reason, r.ticket, r.approver, to_utc(r.expires_at), to_utc(r.created_at),
-        r.model_glob, r.version, r.target, to_utc(r.revoked_at) if r.revoked_at else None, r.revoked_by)
-        for r in rows if fnmatchcase(model, r.model_glob))
+    return tuple(
+        WaiverRecord(
+            int(r.id or 0),
+            r.policy_id,
+            r.reason,
+            r.ticket,
+            r.approver,
+            to_utc(r.expires_at),
+            to_utc(r.created_at),
+            r.model_glob,
+            r.version,
+            r.target,
+            to_utc(r.revoked_at) if r.revoked_at else None,
+            r.revoked_by,
+        )
+        for r in rows
+        if fnmatchcase(model, r.model_glob)
+    )

@@ -20,23 +20,30 @@ from governance.timeutil import iso, to_utc, utcnow
 
 def minimum_retention(bundle: PolicyBundle) -> timedelta | None:
     """The longest `system_records_min_retention` of the bundle's data_retention policies, if any."""
-    ages = [p.rule.system_records for p in bundle.policies
-            if p.kind == "data_retention" and p.rule.system_records is not None]
+    ages = [
+        p.rule.system_records
+        for p in bundle.policies
+        if p.kind == "data_retention" and p.rule.system_records is not None
+    ]
     return max(ages) if ages else None
 
 
-def purge_decisions(session: Session, *, before: datetime, bundle: PolicyBundle,
-                    now: datetime | None = None) -> int:
+def purge_decisions(session: Session, *, before: datetime, bundle: PolicyBundle, now: datetime | None = None) -> int:
     """Delete decisions created before `before`; refused if that reaches into the retention period."""
     keep = minimum_retention(bundle)
     if keep is None:
-        raise ConfigError("no data_retention policy states system_records_min_retention, so no decision "
-                          "may be purged", hint="add it to a data_retention policy first")
+        raise ConfigError(
+            "no data_retention policy states system_records_min_retention, so no decision may be purged",
+            hint="add it to a data_retention policy first",
+        )
     limit = to_utc(now or utcnow()) - keep
     before = to_utc(before)
     if before > limit:
-        raise ConflictError(f"decisions must be kept {describe(keep)}: only those created before {iso(limit)} "
-                            f"may be purged, not up to {iso(before)}", where="--before")
+        raise ConflictError(
+            f"decisions must be kept {describe(keep)}: only those created before {iso(limit)} "
+            f"may be purged, not up to {iso(before)}",
+            where="--before",
+        )
     table = Decision.__table__  # type: ignore[attr-defined]
     count = session.execute(select(func.count()).select_from(table).where(table.c.created_at < before)).scalar_one()
     session.execute(delete(table).where(table.c.created_at < before))

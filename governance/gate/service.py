@@ -39,8 +39,17 @@ def _roundtrip(obj: Any) -> Any:
     return json.loads(canonical_json(obj))
 
 
-def run_check(session: Session, model: str, version: str, target: str, *, policy_dir: Path,
-              requested_by: str, ci_env: Mapping[str, str], now: datetime | None = None) -> CheckReport:
+def run_check(
+    session: Session,
+    model: str,
+    version: str,
+    target: str,
+    *,
+    policy_dir: Path,
+    requested_by: str,
+    ci_env: Mapping[str, str],
+    now: datetime | None = None,
+) -> CheckReport:
     """Evaluate every policy in `policy_dir` for `model` `version` deployed to `target`; store the decision
     and, if it blocks, append it to the ledger."""
     from governance.gate.gather import build_context
@@ -54,22 +63,45 @@ def run_check(session: Session, model: str, version: str, target: str, *, policy
     context = _roundtrip(built.to_dict())
     evaluation = evaluate_bundle(bundle, EvaluationContext.from_dict(context))
     report = CheckReport(
-        decision_id=str(uuid.uuid4()), model=built.model.name, version=built.version.version, target=target,
-        artifact_digest=built.version.artifact_digest, evaluated_at=built.evaluated_at,
-        exit_code=evaluation.exit_code, outcomes=evaluation.outcomes, out_of_scope=evaluation.out_of_scope,
-        bundle_digest=bundle.digest, policy_root=bundle.root, tool_version=_tool_version(),
-        requested_by=requested_by, ci=ci_context(dict(ci_env)), evidence_digests=evidence_digests(evaluation),
+        decision_id=str(uuid.uuid4()),
+        model=built.model.name,
+        version=built.version.version,
+        target=target,
+        artifact_digest=built.version.artifact_digest,
+        evaluated_at=built.evaluated_at,
+        exit_code=evaluation.exit_code,
+        outcomes=evaluation.outcomes,
+        out_of_scope=evaluation.out_of_scope,
+        bundle_digest=bundle.digest,
+        policy_root=bundle.root,
+        tool_version=_tool_version(),
+        requested_by=requested_by,
+        ci=ci_context(dict(ci_env)),
+        evidence_digests=evidence_digests(evaluation),
         context_digest=json_sha256(context),
         ledger="appended" if evaluation.exit_code == BLOCKED else "not_blocked",
     )
     assert built.version.id is not None
     row = Decision(
-        id=report.decision_id, model=report.model, version=report.version, model_version_id=built.version.id,
-        target=target, deployable=report.deployable, exit_code=report.exit_code,
-        verdicts=_roundtrip([o.to_dict() for o in report.outcomes]), out_of_scope=list(report.out_of_scope),
-        context=context, context_digest=report.context_digest, policy_documents=dict(bundle.documents),
-        bundle_digest=bundle.digest, policy_root=bundle.root, evidence_digests=report.evidence_digests,
-        tool_version=report.tool_version, requested_by=requested_by, ci=report.ci, ledger=report.ledger,
+        id=report.decision_id,
+        model=report.model,
+        version=report.version,
+        model_version_id=built.version.id,
+        target=target,
+        deployable=report.deployable,
+        exit_code=report.exit_code,
+        verdicts=_roundtrip([o.to_dict() for o in report.outcomes]),
+        out_of_scope=list(report.out_of_scope),
+        context=context,
+        context_digest=report.context_digest,
+        policy_documents=dict(bundle.documents),
+        bundle_digest=bundle.digest,
+        policy_root=bundle.root,
+        evidence_digests=report.evidence_digests,
+        tool_version=report.tool_version,
+        requested_by=requested_by,
+        ci=report.ci,
+        ledger=report.ledger,
         created_at=report.evaluated_at,
     )
     session.add(row)
@@ -93,9 +125,17 @@ def _append_to_ledger(session: Session, report: CheckReport) -> None:
     """Append the blocked check to the ledger of blocked deployments, in this transaction."""
     from governance.ledger.chain import append_blocked
 
-    append_blocked(session, decision_id=report.decision_id, model=report.model, version=report.version,
-                   target=report.target, failing_policies=[o.policy_id for o in report.blocking],
-                   requested_by=report.requested_by, ci=dict(report.ci), at=report.evaluated_at)
+    append_blocked(
+        session,
+        decision_id=report.decision_id,
+        model=report.model,
+        version=report.version,
+        target=report.target,
+        failing_policies=[o.policy_id for o in report.blocking],
+        requested_by=report.requested_by,
+        ci=dict(report.ci),
+        at=report.evaluated_at,
+    )
 
 
 # ---- decisions ----------------------------------------------------------------------------------
@@ -103,8 +143,13 @@ def get_decision(session: Session, decision_id: str) -> Decision:
     """A stored decision by id, or by a unique prefix of at least 8 characters."""
     row = session.get(Decision, decision_id)
     if row is None:
-        matches = session.exec(select(Decision).where(Decision.id.startswith(decision_id))  # type: ignore[attr-defined]
-                               ).all() if len(decision_id) >= 8 else []
+        matches = (
+            session.exec(
+                select(Decision).where(Decision.id.startswith(decision_id))  # type: ignore[attr-defined]
+            ).all()
+            if len(decision_id) >= 8
+            else []
+        )
         if len(matches) == 1:
             return matches[0]
         raise NotFoundError(f"no decision {decision_id!r}", hint="see `gov decision list`")
@@ -114,13 +159,23 @@ def get_decision(session: Session, decision_id: str) -> Decision:
 def report_of(row: Decision) -> CheckReport:
     """The stored decision as the report the check printed."""
     return CheckReport(
-        decision_id=row.id, model=row.model, version=row.version, target=row.target,
+        decision_id=row.id,
+        model=row.model,
+        version=row.version,
+        target=row.target,
         artifact_digest=str((row.context.get("version") or {}).get("artifact_digest", "")),
-        evaluated_at=EvaluationContext.from_dict(row.context).evaluated_at, exit_code=row.exit_code,
-        outcomes=tuple(Outcome.from_dict(o) for o in row.verdicts), out_of_scope=tuple(row.out_of_scope),
-        bundle_digest=row.bundle_digest, policy_root=row.policy_root, tool_version=row.tool_version,
-        requested_by=row.requested_by, ci=dict(row.ci), evidence_digests=dict(row.evidence_digests),
-        context_digest=row.context_digest, ledger=row.ledger,
+        evaluated_at=EvaluationContext.from_dict(row.context).evaluated_at,
+        exit_code=row.exit_code,
+        outcomes=tuple(Outcome.from_dict(o) for o in row.verdicts),
+        out_of_scope=tuple(row.out_of_scope),
+        bundle_digest=row.bundle_digest,
+        policy_root=row.policy_root,
+        tool_version=row.tool_version,
+        requested_by=row.requested_by,
+        ci=dict(row.ci),
+        evidence_digests=dict(row.evidence_digests),
+        context_digest=row.context_digest,
+        ledger=row.ledger,
     )
 
 
@@ -152,11 +207,13 @@ def replay_decision(session: Session, decision_id: str) -> ReplayResult:
     stored = report_of(row)
     bundle, problems = load_documents(dict(row.policy_documents), row.policy_root)
     if bundle is None:
-        return ReplayResult(stored, (), -1, tuple(f"stored policy no longer loads: {p}" for p in problems),
-                            _tool_version())
+        return ReplayResult(
+            stored, (), -1, tuple(f"stored policy no longer loads: {p}" for p in problems), _tool_version()
+        )
     evaluation = evaluate_bundle(bundle, EvaluationContext.from_dict(row.context))
-    return ReplayResult(stored, evaluation.outcomes, evaluation.exit_code,
-                        tuple(_differences(row, bundle, evaluation)), _tool_version())
+    return ReplayResult(
+        stored, evaluation.outcomes, evaluation.exit_code, tuple(_differences(row, bundle, evaluation)), _tool_version()
+    )
 
 
 def _differences(row: Decision, bundle: PolicyBundle, evaluation: Evaluation) -> list[str]:

@@ -43,30 +43,65 @@ def format_at(at: datetime) -> str:
     return to_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def entry_preimage(*, seq: int, decision_id: str, model: str, version: str, target: str,
-                   failing_policies: list[str], requested_by: str, ci: dict[str, str], at: datetime,
-                   prev_digest: str) -> dict[str, Any]:
+def entry_preimage(
+    *,
+    seq: int,
+    decision_id: str,
+    model: str,
+    version: str,
+    target: str,
+    failing_policies: list[str],
+    requested_by: str,
+    ci: dict[str, str],
+    at: datetime,
+    prev_digest: str,
+) -> dict[str, Any]:
     """Exactly the fields an entry's digest covers (adding one is a new ENTRY_FORMAT)."""
     return {
-        "format": ENTRY_FORMAT, "seq": seq, "decision_id": decision_id, "model": model,
-        "version": version, "target": target, "failing_policies": list(failing_policies),
-        "requested_by": requested_by, "ci": dict(ci), "at": format_at(at), "prev_digest": prev_digest,
+        "format": ENTRY_FORMAT,
+        "seq": seq,
+        "decision_id": decision_id,
+        "model": model,
+        "version": version,
+        "target": target,
+        "failing_policies": list(failing_policies),
+        "requested_by": requested_by,
+        "ci": dict(ci),
+        "at": format_at(at),
+        "prev_digest": prev_digest,
     }
 
 
 def entry_digest(entry: LedgerEntry) -> str:
     """Recompute `sha256:<hex>` of an entry from its fields."""
-    return json_sha256(entry_preimage(
-        seq=entry.seq, decision_id=entry.decision_id, model=entry.model, version=entry.version,
-        target=entry.target, failing_policies=entry.failing_policies, requested_by=entry.requested_by,
-        ci=entry.ci, at=entry.at, prev_digest=entry.prev_digest))
+    return json_sha256(
+        entry_preimage(
+            seq=entry.seq,
+            decision_id=entry.decision_id,
+            model=entry.model,
+            version=entry.version,
+            target=entry.target,
+            failing_policies=entry.failing_policies,
+            requested_by=entry.requested_by,
+            ci=entry.ci,
+            at=entry.at,
+            prev_digest=entry.prev_digest,
+        )
+    )
 
 
-def checkpoint_statement(*, seq: int, head_digest: str, at: datetime, algorithm: str,
-                         signer_keyid: str) -> bytes:
+def checkpoint_statement(*, seq: int, head_digest: str, at: datetime, algorithm: str, signer_keyid: str) -> bytes:
     """The bytes a checkpoint signature covers."""
-    return canonical_json({"format": CHECKPOINT_FORMAT, "seq": seq, "head_digest": head_digest,
-                           "at": format_at(at), "algorithm": algorithm, "signer_keyid": signer_keyid})
+    return canonical_json(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "seq": seq,
+            "head_digest": head_digest,
+            "at": format_at(at),
+            "algorithm": algorithm,
+            "signer_keyid": signer_keyid,
+        }
+    )
 
 
 def checkpoint_interval() -> int:
@@ -83,9 +118,20 @@ def checkpoint_interval() -> int:
     return value
 
 
-def append_blocked(session: Session, *, decision_id: str, model: str, version: str, target: str,
-                   failing_policies: list[str], requested_by: str, ci: dict[str, str], at: datetime,
-                   key_dir: Path | None = None, checkpoint_every: int | None = None) -> LedgerEntry:
+def append_blocked(
+    session: Session,
+    *,
+    decision_id: str,
+    model: str,
+    version: str,
+    target: str,
+    failing_policies: list[str],
+    requested_by: str,
+    ci: dict[str, str],
+    at: datetime,
+    key_dir: Path | None = None,
+    checkpoint_every: int | None = None,
+) -> LedgerEntry:
     """Append one blocked check inside the caller's transaction; sign a checkpoint every N entries.
 
     The entry is never lost for want of a key: a due checkpoint without one is skipped with a warning.
@@ -97,10 +143,18 @@ def append_blocked(session: Session, *, decision_id: str, model: str, version: s
         _lock_chain(session)
         seq, prev = _head(session)
         entry = LedgerEntry(
-            seq=seq + 1, decision_id=str(decision_id), model=str(model), version=str(version),
-            target=str(target), failing_policies=[str(p) for p in failing_policies],
-            requested_by=str(requested_by), ci={str(k): str(v) for k, v in ci.items()}, at=to_utc(at),
-            prev_digest=prev, digest="")
+            seq=seq + 1,
+            decision_id=str(decision_id),
+            model=str(model),
+            version=str(version),
+            target=str(target),
+            failing_policies=[str(p) for p in failing_policies],
+            requested_by=str(requested_by),
+            ci={str(k): str(v) for k, v in ci.items()},
+            at=to_utc(at),
+            prev_digest=prev,
+            digest="",
+        )
         entry.digest = entry_digest(entry)
         try:
             with session.begin_nested():
@@ -111,8 +165,10 @@ def append_blocked(session: Session, *, decision_id: str, model: str, version: s
             continue
         break
     else:
-        raise ConflictError(f"could not append to the ledger after {APPEND_ATTEMPTS} attempts",
-                            hint="another writer is appending without the ledger lock")
+        raise ConflictError(
+            f"could not append to the ledger after {APPEND_ATTEMPTS} attempts",
+            hint="another writer is appending without the ledger lock",
+        )
     if entry.seq % every == 0:
         _checkpoint_if_key(session, entry, key_dir)
     return entry
@@ -146,11 +202,16 @@ def _sign(session: Session, signer: Signer, seq: int, head: str) -> LedgerCheckp
     # Stored to the microsecond, as format_at renders it: the statement must be rebuilt exactly.
     at = utcnow()
     algorithm, keyid = ledger_keys.algorithm(signer), ledger_keys.keyid(signer)
-    statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm,
-                                     signer_keyid=keyid)
+    statement = checkpoint_statement(seq=seq, head_digest=head, at=at, algorithm=algorithm, signer_keyid=keyid)
     checkpoint = LedgerCheckpoint(
-        seq=seq, head_digest=head, at=at, algorithm=algorithm, signature=ledger_keys.sign(signer, statement),
-        signer_keyid=keyid, signer_pem=ledger_keys.certificate_pem(signer))
+        seq=seq,
+        head_digest=head,
+        at=at,
+        algorithm=algorithm,
+        signature=ledger_keys.sign(signer, statement),
+        signer_keyid=keyid,
+        signer_pem=ledger_keys.certificate_pem(signer),
+    )
     session.add(checkpoint)
     session.flush()
     return checkpoint
@@ -171,6 +232,5 @@ def _lock_chain(session: Session) -> None:
 
 
 def _head(session: Session) -> tuple[int, str]:
-    row = session.connection().execute(
-        text("SELECT seq, digest FROM ledger_entry ORDER BY seq DESC LIMIT 1")).first()
+    row = session.connection().execute(text("SELECT seq, digest FROM ledger_entry ORDER BY seq DESC LIMIT 1")).first()
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))

@@ -21,8 +21,9 @@ EXPORT_FORMAT = "gov-ledger-export/1"
 FORMATS = ("csv", "json")
 
 
-def list_entries(session: Session, *, model: str | None = None, since: datetime | None = None,
-                 until: datetime | None = None) -> list[LedgerEntry]:
+def list_entries(
+    session: Session, *, model: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> list[LedgerEntry]:
     """Entries in chain order; `since` inclusive, `until` exclusive."""
     query = select(LedgerEntry).order_by(col(LedgerEntry.seq))
     if model is not None:
@@ -37,23 +38,34 @@ def list_entries(session: Session, *, model: str | None = None, since: datetime 
 def entry_to_dict(entry: LedgerEntry) -> dict[str, Any]:
     """An entry as exported: every digested field as stored, plus its digest."""
     return {
-        "seq": entry.seq, "decision_id": entry.decision_id, "model": entry.model, "version": entry.version,
-        "target": entry.target, "failing_policies": list(entry.failing_policies),
-        "requested_by": entry.requested_by, "ci": dict(entry.ci), "at": format_at(entry.at),
-        "prev_digest": entry.prev_digest, "digest": entry.digest,
+        "seq": entry.seq,
+        "decision_id": entry.decision_id,
+        "model": entry.model,
+        "version": entry.version,
+        "target": entry.target,
+        "failing_policies": list(entry.failing_policies),
+        "requested_by": entry.requested_by,
+        "ci": dict(entry.ci),
+        "at": format_at(entry.at),
+        "prev_digest": entry.prev_digest,
+        "digest": entry.digest,
     }
 
 
 def checkpoint_to_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
     """A checkpoint as exported; also the shape of an anchor file."""
     return {
-        "seq": cp.seq, "head_digest": cp.head_digest, "at": format_at(cp.at), "algorithm": cp.algorithm,
-        "signature": cp.signature, "signer_keyid": cp.signer_keyid, "signer_pem": cp.signer_pem,
+        "seq": cp.seq,
+        "head_digest": cp.head_digest,
+        "at": format_at(cp.at),
+        "algorithm": cp.algorithm,
+        "signature": cp.signature,
+        "signer_keyid": cp.signer_keyid,
+        "signer_pem": cp.signer_pem,
     }
 
 
-def export(session: Session, fmt: str = "json", since: datetime | None = None,
-           until: datetime | None = None) -> str:
+def export(session: Session, fmt: str = "json", since: datetime | None = None, until: datetime | None = None) -> str:
     """The ledger (or the entries within [since, until)) as CSV or JSON text."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose csv or json", where="--format")
@@ -64,19 +76,31 @@ def export(session: Session, fmt: str = "json", since: datetime | None = None,
         writer.writerow(ENTRY_COLUMNS)
         for e in entries:
             # JSON-valued fields in their canonical form, so a script can recompute digests from the CSV.
-            writer.writerow([canonical_json(e[c]).decode() if c in ("failing_policies", "ci") else e[c]
-                             for c in ENTRY_COLUMNS])
+            writer.writerow(
+                [canonical_json(e[c]).decode() if c in ("failing_policies", "ci") else e[c] for c in ENTRY_COLUMNS]
+            )
         return out.getvalue()
     from governance import __version__
     from governance.timeutil import iso, utcnow
 
     checkpoints = session.exec(select(LedgerCheckpoint).order_by(col(LedgerCheckpoint.seq))).all()
-    return json.dumps({
-        "format": EXPORT_FORMAT, "tool_version": __version__, "exported_at": iso(utcnow()),
-        "genesis": GENESIS, "since": format_at(since) if since else None,
-        "until": format_at(until) if until else None,
-        "entries": entries, "checkpoints": [checkpoint_to_dict(c) for c in checkpoints],
-    }, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "format": EXPORT_FORMAT,
+                "tool_version": __version__,
+                "exported_at": iso(utcnow()),
+                "genesis": GENESIS,
+                "since": format_at(since) if since else None,
+                "until": format_at(until) if until else None,
+                "entries": entries,
+                "checkpoints": [checkpoint_to_dict(c) for c in checkpoints],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def load_anchors(path: Path) -> list[dict[str, Any]]:

@@ -23,8 +23,7 @@ def earliest_allowed_cutoff(min_retention_days: float, now: datetime | None = No
     """The latest cutoff a purge may use: everything younger than this is still retained.
     Days may be fractional (`governance.gate.retention.minimum_retention(...) / timedelta(days=1)`)."""
     if min_retention_days < 0:
-        raise InputError(f"retention must be zero or more days, got {min_retention_days}",
-                         where="min_retention_days")
+        raise InputError(f"retention must be zero or more days, got {min_retention_days}", where="min_retention_days")
     return to_utc(now or utcnow()) - timedelta(days=min_retention_days)
 
 
@@ -35,15 +34,19 @@ def check_purge_allowed(cutoff: datetime, *, min_retention_days: float, now: dat
         raise InputError(
             f"refusing to purge ledger entries before {iso(cutoff)}: the policy requires keeping "
             f"{min_retention_days:g} days, so the cutoff can be at most {iso(limit)}",
-            where="cutoff", hint="choose an earlier cutoff")
+            where="cutoff",
+            hint="choose an earlier cutoff",
+        )
 
 
-def purge_before(session: Session, cutoff: datetime, *, min_retention_days: float,
-                 now: datetime | None = None) -> NoReturn:
+def purge_before(
+    session: Session, cutoff: datetime, *, min_retention_days: float, now: datetime | None = None
+) -> NoReturn:
     """Check the retention rule, then refuse: the ledger is append-only and this version never deletes."""
     check_purge_allowed(cutoff, min_retention_days=min_retention_days, now=now)
-    count = session.exec(select(func.count()).select_from(LedgerEntry)
-                         .where(LedgerEntry.at < to_utc(cutoff))).one()
+    count = session.exec(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.at < to_utc(cutoff))).one()
     raise ConflictError(
         f"{count} ledger entries are older than {iso(cutoff)}, but the ledger is append-only and this "
-        "version does not purge", hint="archive them with `gov ledger export`; see docs/ledger.md, Retention")
+        "version does not purge",
+        hint="archive them with `gov ledger export`; see docs/ledger.md, Retention",
+    )

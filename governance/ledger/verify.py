@@ -19,13 +19,28 @@ from governance.errors import InputError
 from governance.ledger.chain import GENESIS, checkpoint_statement, entry_preimage
 from governance.signing import ledger_keys
 
-ENTRY_COLUMNS = ("seq", "decision_id", "model", "version", "target", "failing_policies", "requested_by",
-                 "ci", "at", "prev_digest", "digest")
+ENTRY_COLUMNS = (
+    "seq",
+    "decision_id",
+    "model",
+    "version",
+    "target",
+    "failing_policies",
+    "requested_by",
+    "ci",
+    "at",
+    "prev_digest",
+    "digest",
+)
 CHECKPOINT_COLUMNS = ("seq", "head_digest", "at", "algorithm", "signature", "signer_keyid", "signer_pem")
-NO_CHECKPOINT = ("no signed checkpoint: removing the newest entries, or rewriting the whole chain, would go "
-                 "unnoticed (run `gov keys init`, then `gov ledger checkpoint`)")
-UNPINNED_SIGNER = ("checkpoint signatures were checked against the key stored with each checkpoint; "
-                   "pass a trusted certificate to pin the signer")
+NO_CHECKPOINT = (
+    "no signed checkpoint: removing the newest entries, or rewriting the whole chain, would go "
+    "unnoticed (run `gov keys init`, then `gov ledger checkpoint`)"
+)
+UNPINNED_SIGNER = (
+    "checkpoint signatures were checked against the key stored with each checkpoint; "
+    "pass a trusted certificate to pin the signer"
+)
 
 
 @dataclass(frozen=True)
@@ -66,22 +81,28 @@ class ChainReport:
         if self.last_checkpoint_seq:
             newer = max(self.head_seq - self.last_checkpoint_seq, 0)
             anchored = f"last checkpoint at seq {self.last_checkpoint_seq} ({newer} newer entries)"
-        return (f"ledger {verdict}: {self.entries_checked} entries, {self.checkpoints_checked} checkpoints "
-                f"checked; head seq {self.head_seq}; {anchored}")
+        return (
+            f"ledger {verdict}: {self.entries_checked} entries, {self.checkpoints_checked} checkpoints "
+            f"checked; head seq {self.head_seq}; {anchored}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "entries_checked": self.entries_checked,
-            "checkpoints_checked": self.checkpoints_checked, "head_seq": self.head_seq,
-            "head_digest": self.head_digest, "last_checkpoint_seq": self.last_checkpoint_seq,
+            "ok": self.ok,
+            "entries_checked": self.entries_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "head_seq": self.head_seq,
+            "head_digest": self.head_digest,
+            "last_checkpoint_seq": self.last_checkpoint_seq,
             "trusted_signer": self.trusted_signer,
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in self.problems],
             "warnings": list(self.warnings),
         }
 
 
-def verify_chain(session: Session, *, trust_cert: str | None = None,
-                 anchors: Sequence[Mapping[str, Any]] = ()) -> ChainReport:
+def verify_chain(
+    session: Session, *, trust_cert: str | None = None, anchors: Sequence[Mapping[str, Any]] = ()
+) -> ChainReport:
     """Check the whole ledger. `trust_cert`: PEM whose key must have signed every checkpoint.
     `anchors`: checkpoints kept outside the database (an earlier export); each must still hold."""
     report = ChainReport(trusted_signer=trust_cert is not None)
@@ -91,9 +112,16 @@ def verify_chain(session: Session, *, trust_cert: str | None = None,
         _check_signature(cp, trust_cert, report)
     _check_entries(session, expected_head, report)
     for seq in sorted(s for s in expected_head if s > report.head_seq):
-        report.problems.append(Problem(seq, "truncated", (
-            f"a checkpoint covers seq {seq} but the ledger ends at seq {report.head_seq}: "
-            f"entries {report.head_seq + 1}..{seq} were removed")))
+        report.problems.append(
+            Problem(
+                seq,
+                "truncated",
+                (
+                    f"a checkpoint covers seq {seq} but the ledger ends at seq {report.head_seq}: "
+                    f"entries {report.head_seq + 1}..{seq} were removed"
+                ),
+            )
+        )
     report.problems.sort(key=lambda p: p.seq)
     report.checkpoints_checked = len(checkpoints)
     report.last_checkpoint_seq = max(expected_head, default=None)
@@ -113,43 +141,68 @@ def _check_entries(session: Session, expected_head: dict[int, str], report: Chai
             gap = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}..{seq - 1}"
             report.problems.append(Problem(prev_seq + 1, "missing", f"entries {gap} are missing (deleted)"))
         try:
-            recomputed = json_sha256(entry_preimage(
-                seq=seq, decision_id=row["decision_id"], model=row["model"], version=row["version"],
-                target=row["target"], failing_policies=_json(row["failing_policies"]),
-                requested_by=row["requested_by"], ci=_json(row["ci"]), at=_datetime(row["at"]),
-                prev_digest=row["prev_digest"]))
+            recomputed = json_sha256(
+                entry_preimage(
+                    seq=seq,
+                    decision_id=row["decision_id"],
+                    model=row["model"],
+                    version=row["version"],
+                    target=row["target"],
+                    failing_policies=_json(row["failing_policies"]),
+                    requested_by=row["requested_by"],
+                    ci=_json(row["ci"]),
+                    at=_datetime(row["at"]),
+                    prev_digest=row["prev_digest"],
+                )
+            )
         except (TypeError, ValueError) as exc:
             report.problems.append(Problem(seq, "unreadable", f"row cannot be read: {exc}"))
             recomputed = None
         if recomputed is not None and recomputed != row["digest"]:
             report.problems.append(Problem(seq, "edited", "content does not match its digest (edited)"))
         if row["prev_digest"] != prev_digest:
-            report.problems.append(Problem(seq, "broken_link", (
-                "prev_digest is not the digest of the entry before it "
-                "(entries before it were edited, removed or reordered)" if seq > 1 else
-                "the first entry does not start from genesis")))
+            report.problems.append(
+                Problem(
+                    seq,
+                    "broken_link",
+                    (
+                        "prev_digest is not the digest of the entry before it "
+                        "(entries before it were edited, removed or reordered)"
+                        if seq > 1
+                        else "the first entry does not start from genesis"
+                    ),
+                )
+            )
         if seq in expected_head and expected_head[seq] != row["digest"]:
-            report.problems.append(Problem(seq, "checkpoint_mismatch", (
-                "the signed checkpoint at this seq holds another head digest "
-                "(the chain up to here was rewritten)")))
+            report.problems.append(
+                Problem(
+                    seq,
+                    "checkpoint_mismatch",
+                    (
+                        "the signed checkpoint at this seq holds another head digest "
+                        "(the chain up to here was rewritten)"
+                    ),
+                )
+            )
         # Link to the stored digest: an edited row is reported once, not again at every later entry.
         prev_seq, prev_digest = seq, str(row["digest"])
     report.head_seq, report.head_digest = prev_seq, prev_digest
 
 
-def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]],
-                 report: ChainReport) -> list[dict[str, Any]]:
+def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]], report: ChainReport) -> list[dict[str, Any]]:
     stored = {int(r["seq"]): dict(r) for r in _rows(session, "ledger_checkpoint", CHECKPOINT_COLUMNS)}
     for anchor in anchors:
         seq = int(anchor["seq"])
         mine = stored.get(seq)
         if mine is None:
-            report.problems.append(Problem(seq, "checkpoint_missing",
-                                           "a checkpoint from the anchor file is missing from the database"))
+            report.problems.append(
+                Problem(seq, "checkpoint_missing", "a checkpoint from the anchor file is missing from the database")
+            )
             stored[seq] = {k: anchor[k] for k in CHECKPOINT_COLUMNS}
         elif mine["head_digest"] != anchor["head_digest"] or mine["signature"] != anchor["signature"]:
-            report.problems.append(Problem(seq, "checkpoint_mismatch",
-                                           "the stored checkpoint differs from the anchor file"))
+            report.problems.append(
+                Problem(seq, "checkpoint_mismatch", "the stored checkpoint differs from the anchor file")
+            )
             stored[seq] = {k: anchor[k] for k in CHECKPOINT_COLUMNS}  # the copy kept outside is trusted
     return [stored[s] for s in sorted(stored)]
 
@@ -157,8 +210,13 @@ def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]],
 def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: ChainReport) -> None:
     seq = int(cp["seq"])
     try:
-        statement = checkpoint_statement(seq=seq, head_digest=str(cp["head_digest"]), at=_datetime(cp["at"]),
-                                         algorithm=str(cp["algorithm"]), signer_keyid=str(cp["signer_keyid"]))
+        statement = checkpoint_statement(
+            seq=seq,
+            head_digest=str(cp["head_digest"]),
+            at=_datetime(cp["at"]),
+            algorithm=str(cp["algorithm"]),
+            signer_keyid=str(cp["signer_keyid"]),
+        )
         pem_keyid = ledger_keys.pem_keyid(str(cp["signer_pem"]))
     except (TypeError, ValueError, InputError) as exc:
         report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
@@ -167,8 +225,9 @@ def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: Chai
         report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid is not the key of signer_pem"))
         return
     if trust_cert is not None and not ledger_keys.same_public_key(trust_cert, str(cp["signer_pem"])):
-        report.problems.append(Problem(seq, "untrusted_signer", (
-            f"checkpoint signed by key {cp['signer_keyid']}, not by the trusted key")))
+        report.problems.append(
+            Problem(seq, "untrusted_signer", (f"checkpoint signed by key {cp['signer_keyid']}, not by the trusted key"))
+        )
         return
     key = trust_cert if trust_cert is not None else str(cp["signer_pem"])
     if not ledger_keys.verify(key, statement, str(cp["signature"])):

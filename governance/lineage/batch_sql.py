@@ -35,11 +35,13 @@ def _json_dumps() -> Any:
     rather than per call; no circular check, as decoded JSON cannot be circular."""
     if c_make_encoder is None:
         return json.dumps
-    encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ",
-                            False, False, True)
+    encode = c_make_encoder(
+        None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
 
     def dumps(value: Any) -> str:
         return "".join(encode(value, 0)) if isinstance(value, (dict, list)) else json.dumps(value)
+
     return dumps
 
 
@@ -106,7 +108,7 @@ class BatchSQL:
         rows: list[tuple[Any, ...]] = []
         tail = f" ORDER BY {key} FOR UPDATE" if lock and self.pg else ""
         for start in range(0, len(keys), SELECT_CHUNK):
-            part = keys[start:start + SELECT_CHUNK]
+            part = keys[start : start + SELECT_CHUNK]
             marks = ",".join("?" * len(part))
             self.cur.execute(self.sql(f"{head} WHERE {key} IN ({marks}){tail}"), list(part))
             rows.extend(self.cur.fetchall())
@@ -133,8 +135,9 @@ class BatchSQL:
         out: list[tuple[Any, ...]] = []
         if self.pg:
             # psycopg pipelines executemany; multi-row VALUES (or unnest) measured 3x slower per row here.
-            self.cur.executemany(self.sql(f"{head} VALUES ({','.join('?' * len(rows[0]))}) {tail}"), rows,
-                                 returning=True)
+            self.cur.executemany(
+                self.sql(f"{head} VALUES ({','.join('?' * len(rows[0]))}) {tail}"), rows, returning=True
+            )
             while True:
                 out.extend(self.cur.fetchall())
                 if not self.cur.nextset():
@@ -144,7 +147,7 @@ class BatchSQL:
         one = "(" + ",".join("?" * width) + ")"
         per = max(1, MAX_PARAMS // width)
         for start in range(0, len(rows), per):
-            part = rows[start:start + per]
+            part = rows[start : start + per]
             self.cur.execute(f"{head} VALUES {','.join([one] * len(part))} {tail}", [v for row in part for v in row])
             out.extend(self.cur.fetchall())
         return out

@@ -59,8 +59,16 @@ class Accepted(NamedTuple):
 
 
 def _datasets(items: Any, io_key: str) -> tuple[Dataset, ...]:
-    return tuple((node_id("dataset", ds["namespace"], ds["name"]), ds["namespace"], ds["name"],
-                  ds.get("facets") or None, ds.get(io_key) or None) for ds in items or ())
+    return tuple(
+        (
+            node_id("dataset", ds["namespace"], ds["name"]),
+            ds["namespace"],
+            ds["name"],
+            ds.get("facets") or None,
+            ds.get(io_key) or None,
+        )
+        for ds in items or ()
+    )
 
 
 def facts(obj: dict[str, Any], kind: str) -> Facts:
@@ -74,17 +82,32 @@ def facts(obj: dict[str, Any], kind: str) -> Facts:
     outputs: tuple[Dataset, ...] = ()
     if kind == "DatasetEvent":
         ds = obj["dataset"]
-        dataset: Dataset | None = (node_id("dataset", ds["namespace"], ds["name"]), ds["namespace"], ds["name"],
-                                   ds.get("facets") or None, None)
+        dataset: Dataset | None = (
+            node_id("dataset", ds["namespace"], ds["name"]),
+            ds["namespace"],
+            ds["name"],
+            ds.get("facets") or None,
+            None,
+        )
         core, run_id = None, None
     else:
         dataset = None
         core = (node_id("job", job["namespace"], job["name"]), job["namespace"], job["name"], job.get("facets") or None)
         run_id = str(any_run_id).lower() if kind == "RunEvent" else None
         inputs, outputs = _datasets(obj.get("inputs"), "inputFacets"), _datasets(obj.get("outputs"), "outputFacets")
-    return Facts(obj.get("eventType"), str(any_run_id).lower() if any_run_id else None, job.get("namespace"),
-                 job.get("name"), str(obj.get("producer", "")), core, run_id,
-                 (run.get("facets") or None) if run_id is not None else None, inputs, outputs, dataset)
+    return Facts(
+        obj.get("eventType"),
+        str(any_run_id).lower() if any_run_id else None,
+        job.get("namespace"),
+        job.get("name"),
+        str(obj.get("producer", "")),
+        core,
+        run_id,
+        (run.get("facets") or None) if run_id is not None else None,
+        inputs,
+        outputs,
+        dataset,
+    )
 
 
 class Collected:
@@ -154,8 +177,9 @@ class Collected:
         return nid
 
     @staticmethod
-    def _io(run_io: dict[tuple[str, str, str], dict[str, Any]], key: tuple[str, str, str], ds: Dataset,
-            t: datetime) -> None:
+    def _io(
+        run_io: dict[tuple[str, str, str], dict[str, Any]], key: tuple[str, str, str], ds: Dataset, t: datetime
+    ) -> None:
         entry = run_io.get(key)
         if entry is None:
             entry = run_io[key] = {"version": None, "facets": {}, "time": t}
@@ -186,8 +210,11 @@ class Collected:
             for src in spec.get("inputFields") or []:
                 src_nid = node_id("dataset", src["namespace"], src["name"])
                 transforms = src.get("transformations") or []
-                text = description or ", ".join(
-                    f"{x.get('type', '')}/{x.get('subtype', '')}".strip("/") for x in transforms) or None
+                text = (
+                    description
+                    or ", ".join(f"{x.get('type', '')}/{x.get('subtype', '')}".strip("/") for x in transforms)
+                    or None
+                )
                 key = (src_nid, src["field"], ds_nid, out_field)
                 held = self.columns.get(key)
                 self.columns[key] = (text, held[1] if held else t)

@@ -46,12 +46,17 @@ def _schema_validator(key: str, schema_file: str, definition: str) -> Callable[[
             schema = json.loads((FACETS_DIR / schema_file).read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigError(f"facet schema missing: {FACETS_DIR / schema_file}") from exc
-        registry = Registry().with_resources([
-            (schema["$id"], Resource.from_contents(schema)),
-            (OPENLINEAGE_SPEC, Resource.from_contents(OPENLINEAGE_BASE, default_specification=DRAFT202012)),
-        ])
-        return Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{definition}"}, registry=registry,
-                                    format_checker=Draft202012Validator.FORMAT_CHECKER)
+        registry = Registry().with_resources(
+            [
+                (schema["$id"], Resource.from_contents(schema)),
+                (OPENLINEAGE_SPEC, Resource.from_contents(OPENLINEAGE_BASE, default_specification=DRAFT202012)),
+            ]
+        )
+        return Draft202012Validator(
+            {"$ref": f"{schema['$id']}#/$defs/{definition}"},
+            registry=registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
 
     def validate(facet: Any) -> None:
         from jsonschema.exceptions import best_match
@@ -72,8 +77,9 @@ def evidence_facets() -> dict[str, EvidenceFacet]:
 
     return {
         FACET_KEY: EvidenceFacet(validate_fairness_facet, ingest_fairness_facet),
-        "validationResults": EvidenceFacet(_schema_validator(
-            "validationResults", "ValidationResultsRunFacet.json", "ValidationResultsRunFacet")),
+        "validationResults": EvidenceFacet(
+            _schema_validator("validationResults", "ValidationResultsRunFacet.json", "ValidationResultsRunFacet")
+        ),
         "runAuthors": EvidenceFacet(_schema_validator("runAuthors", "RunAuthorsRunFacet.json", "RunAuthorsRunFacet")),
     }
 

@@ -51,8 +51,11 @@ def node_exists(session: Session, nid: str, as_of: datetime | None = None) -> bo
     kind = nid.split(":", 1)[0]
     model = {"dataset": Dataset, "job": Job}.get(kind)
     if model is None:
-        raise InputError(f"node id must start with 'dataset:' or 'job:', got {nid!r}", where="NODE",
-                         hint="format: dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
+        raise InputError(
+            f"node id must start with 'dataset:' or 'job:', got {nid!r}",
+            where="NODE",
+            hint="format: dataset:NAMESPACE:NAME or job:NAMESPACE:NAME",
+        )
     stmt = select(model.first_seen).where(model.node_id == nid)  # type: ignore[attr-defined]
     first = session.execute(stmt).scalar_one_or_none()
     return first is not None and (as_of is None or first <= as_of)
@@ -72,21 +75,21 @@ def _check_depth(depth: int | None) -> int:
     return depth
 
 
-def _neighbours(session: Session, frontier: list[str], direction: str,
-                as_of: datetime | None) -> list[tuple[str, str]]:
+def _neighbours(session: Session, frontier: list[str], direction: str, as_of: datetime | None) -> list[tuple[str, str]]:
     t = _edge_table()
     near, far = (t.c.dst, t.c.src) if direction == "upstream" else (t.c.src, t.c.dst)
     out: list[tuple[str, str]] = []
     for start in range(0, len(frontier), CHUNK):
-        cond = near.in_(frontier[start:start + CHUNK])
+        cond = near.in_(frontier[start : start + CHUNK])
         if as_of is not None:
             cond = and_(cond, t.c.first_seen <= as_of)
         out.extend((row[0], row[1]) for row in session.execute(select(t.c.src, t.c.dst).where(cond)).all())
     return out
 
 
-def traverse(session: Session, root: str, direction: str, *, depth: int | None = None,
-             as_of: datetime | None = None) -> Graph:
+def traverse(
+    session: Session, root: str, direction: str, *, depth: int | None = None, as_of: datetime | None = None
+) -> Graph:
     """Nodes reachable from `root` upstream or downstream, at most `depth` edges away."""
     if direction not in ("upstream", "downstream"):
         raise InputError(f"direction must be upstream or downstream, got {direction!r}")
@@ -107,8 +110,9 @@ def traverse(session: Session, root: str, direction: str, *, depth: int | None =
     return graph
 
 
-def path(session: Session, source: str, target: str, *, depth: int | None = None,
-         as_of: datetime | None = None) -> list[str]:
+def path(
+    session: Session, source: str, target: str, *, depth: int | None = None, as_of: datetime | None = None
+) -> list[str]:
     """A shortest directed path source -> target following data flow; empty if there is none."""
     limit = _check_depth(depth)
     require_node(session, source, as_of)
@@ -152,8 +156,15 @@ class ColumnHop:
     transformation: str | None
 
 
-def column_lineage(session: Session, dataset: str, column: str, direction: str, *,
-                   depth: int | None = None, as_of: datetime | None = None) -> list[ColumnHop]:
+def column_lineage(
+    session: Session,
+    dataset: str,
+    column: str,
+    direction: str,
+    *,
+    depth: int | None = None,
+    as_of: datetime | None = None,
+) -> list[ColumnHop]:
     """Where a column came from (upstream) or where it flows (downstream), hop by hop."""
     limit = _check_depth(depth)
     require_node(session, dataset, as_of)
@@ -163,8 +174,12 @@ def column_lineage(session: Session, dataset: str, column: str, direction: str, 
     frontier, level = [(dataset, column)], 0
     while frontier and level < limit:
         level += 1
-        conds = [and_(t.c.dst_dataset == d, t.c.dst_field == f) if direction == "upstream"
-                 else and_(t.c.src_dataset == d, t.c.src_field == f) for d, f in frontier]
+        conds = [
+            and_(t.c.dst_dataset == d, t.c.dst_field == f)
+            if direction == "upstream"
+            else and_(t.c.src_dataset == d, t.c.src_field == f)
+            for d, f in frontier
+        ]
         stmt = select(t.c.src_dataset, t.c.src_field, t.c.dst_dataset, t.c.dst_field, t.c.transformation)
         cond: Any = or_(*conds)
         if as_of is not None:
@@ -191,8 +206,9 @@ def training_inputs(session: Session, run_id: str, as_of: datetime | None = None
     return sorted(r[0] for r in rows)
 
 
-def datasets_of_closure(session: Session, run_id: str, *, depth: int | None = None,
-                        as_of: datetime | None = None) -> tuple[list[str], list[str]]:
+def datasets_of_closure(
+    session: Session, run_id: str, *, depth: int | None = None, as_of: datetime | None = None
+) -> tuple[list[str], list[str]]:
     """(datasets the run read, datasets upstream of those), each sorted."""
     direct = training_inputs(session, run_id, as_of)
     upstream: set[str] = set()
@@ -202,15 +218,17 @@ def datasets_of_closure(session: Session, run_id: str, *, depth: int | None = No
     return direct, sorted(upstream - set(direct))
 
 
-def datasets_of_model_version(session: Session, model: str, version: str, *, depth: int | None = None,
-                              as_of: datetime | None = None) -> dict[str, int]:
+def datasets_of_model_version(
+    session: Session, model: str, version: str, *, depth: int | None = None, as_of: datetime | None = None
+) -> dict[str, int]:
     """Datasets the version's training run read, and recursively everything upstream of them (node -> hops)."""
     from governance.registry.service import get_version
 
     _, mv = get_version(session, model, version)
     if mv.training_run_id is None:
-        raise NotFoundError(f"{model} {version} has no training run recorded",
-                            hint="register the version with --training-run RUN_ID")
+        raise NotFoundError(
+            f"{model} {version} has no training run recorded", hint="register the version with --training-run RUN_ID"
+        )
     if session.get(RunRow, mv.training_run_id) is None:
         raise NotFoundError(f"training run {mv.training_run_id} of {model} {version} is not in the lineage store")
     result: dict[str, int] = {}
@@ -225,8 +243,9 @@ def datasets_of_model_version(session: Session, model: str, version: str, *, dep
     return dict(sorted(result.items(), key=lambda kv: (kv[1], kv[0])))
 
 
-def model_versions_trained_on(session: Session, dataset: str, *, as_of: datetime | None = None
-                              ) -> list[tuple[str, str, str]]:
+def model_versions_trained_on(
+    session: Session, dataset: str, *, as_of: datetime | None = None
+) -> list[tuple[str, str, str]]:
     """(model, version, training dataset) for every version whose training read `dataset` or its descendants."""
     reach = traverse(session, dataset, "downstream", as_of=as_of)
     datasets = [n for n in reach.nodes if n.startswith("dataset:")]
@@ -234,12 +253,15 @@ def model_versions_trained_on(session: Session, dataset: str, *, as_of: datetime
     mv, rm = ModelVersion.__table__, RegisteredModel.__table__  # type: ignore[attr-defined]
     out: set[tuple[str, str, str]] = set()
     for start in range(0, len(datasets), CHUNK):
-        cond = and_(d.c.node_id.in_(datasets[start:start + CHUNK]), io.c.direction == "in")
+        cond = and_(d.c.node_id.in_(datasets[start : start + CHUNK]), io.c.direction == "in")
         if as_of is not None:
             cond = and_(cond, io.c.event_time <= as_of)
-        stmt = (select(rm.c.name, mv.c.version, d.c.node_id)
-                .join(mv, mv.c.model_id == rm.c.id)
-                .join(io, io.c.run_id == mv.c.training_run_id)
-                .join(d, d.c.id == io.c.dataset_id).where(cond))
+        stmt = (
+            select(rm.c.name, mv.c.version, d.c.node_id)
+            .join(mv, mv.c.model_id == rm.c.id)
+            .join(io, io.c.run_id == mv.c.training_run_id)
+            .join(d, d.c.id == io.c.dataset_id)
+            .where(cond)
+        )
         out.update((r[0], r[1], r[2]) for r in session.execute(stmt).all())
     return sorted(out)

@@ -39,8 +39,9 @@ Writer = Callable[[Engine, "list[Accepted]"], "list[str]"]
 class GroupCommit:
     """One writer per process: `await submit(event)` returns "accepted" or "duplicate" once committed."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, writer: Writer | None = None,
-                 on_loop: Engine | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, max_batch: int = MAX_BATCH, writer: Writer | None = None, on_loop: Engine | None = None
+    ) -> None:
         self.engine, self.max_batch = engine, max_batch
         self.writer: Writer = writer or write_statuses  # one transaction per call; blocking
         self.on_loop = on_loop  # a no-wait SQLite engine: try each batch on the event loop first
@@ -62,7 +63,7 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
-            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             outcomes = await self._write([event for event, _ in batch])
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():

@@ -41,18 +41,22 @@ class IngestReport:
     results: list[dict[str, Any]] = field(default_factory=list)  # per event, in input order
 
     def summary(self) -> str:
-        return (f"{self.accepted} new event(s), {self.duplicates} duplicate(s) already stored, "
-                f"{len(self.rejected)} rejected")
+        return (
+            f"{self.accepted} new event(s), {self.duplicates} duplicate(s) already stored, "
+            f"{len(self.rejected)} rejected"
+        )
 
 
-def ingest_items(engine: Engine, items: Iterable[SourceItem], *,
-                 progress: Callable[[int], None] | None = None) -> IngestReport:
+def ingest_items(
+    engine: Engine, items: Iterable[SourceItem], *, progress: Callable[[int], None] | None = None
+) -> IngestReport:
     """Validate and store a stream of candidates in batches; each batch is one transaction."""
     return _ingest(engine, ((item, validate_item(item)) for item in items), progress)
 
 
-def _ingest(engine: Engine, outcomes: Iterable[tuple[SourceItem, Accepted | Rejection]],
-            progress: Callable[[int], None] | None) -> IngestReport:
+def _ingest(
+    engine: Engine, outcomes: Iterable[tuple[SourceItem, Accepted | Rejection]], progress: Callable[[int], None] | None
+) -> IngestReport:
     from governance.lineage.project import write_batch
 
     report = IngestReport()
@@ -80,8 +84,14 @@ def _ingest(engine: Engine, outcomes: Iterable[tuple[SourceItem, Accepted | Reje
     return report
 
 
-def _flush(engine: Engine, batch: list[Accepted], pending: list[dict[str, Any]], report: IngestReport,
-           write_batch: Any, progress: Callable[[int], None] | None) -> None:
+def _flush(
+    engine: Engine,
+    batch: list[Accepted],
+    pending: list[dict[str, Any]],
+    report: IngestReport,
+    write_batch: Any,
+    progress: Callable[[int], None] | None,
+) -> None:
     new_digests = write_batch(engine, batch)
     for result in pending:
         result["status"] = "accepted" if result["digest"] in new_digests else "duplicate"
@@ -99,13 +109,18 @@ def record_rejections(engine: Engine, rejected: list[tuple[SourceItem, Rejection
     now = utcnow()
     with session_scope(engine) as session:
         for item, rejection in rejected:
-            session.add(RejectedEvent(
-                digest=hashlib.sha256(item.text.encode("utf-8", "replace")).hexdigest(),
-                source=item.source[:1024], location=item.location[:64],
-                json_path=(rejection.json_path or None) and rejection.json_path[:1024],
-                # NUL is the one character PostgreSQL text cannot hold; it only occurs in unparseable input.
-                reason=rejection.reason, payload=item.text[:1_000_000].replace("\x00", "\ufffd"), received_at=now,
-            ))
+            session.add(
+                RejectedEvent(
+                    digest=hashlib.sha256(item.text.encode("utf-8", "replace")).hexdigest(),
+                    source=item.source[:1024],
+                    location=item.location[:64],
+                    json_path=(rejection.json_path or None) and rejection.json_path[:1024],
+                    # NUL is the one character PostgreSQL text cannot hold; it only occurs in unparseable input.
+                    reason=rejection.reason,
+                    payload=item.text[:1_000_000].replace("\x00", "\ufffd"),
+                    received_at=now,
+                )
+            )
 
 
 def record_unreadable(engine: Engine, source: str, body: bytes, error: InputError) -> None:
@@ -119,8 +134,9 @@ def iter_paths(paths: list[Path]) -> Iterator[SourceItem]:
         yield from read_file(path)
 
 
-def ingest_paths(engine: Engine, paths: list[Path], *, progress: Callable[[int], None] | None = None,
-                 workers: int | None = None) -> IngestReport:
+def ingest_paths(
+    engine: Engine, paths: list[Path], *, progress: Callable[[int], None] | None = None, workers: int | None = None
+) -> IngestReport:
     """Ingest files and directories (JSON, JSON Lines, gzip).
 
     Large inputs are validated by a second process while this one writes (see pipeline.py);

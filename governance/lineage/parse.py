@@ -30,8 +30,7 @@ __all__ = ["AnyEvent", "EventKind", "EventValidationError", "ParsedEvent", "pars
 class EventValidationError(InputError):
     """An event the OpenLineage spec rejects; `json_path` locates the first problem, `reason` says it."""
 
-    def __init__(self, json_path: str, reason: str, *,
-                 hint: str | None = None, where: str | None = None) -> None:
+    def __init__(self, json_path: str, reason: str, *, hint: str | None = None, where: str | None = None) -> None:
         super().__init__(f"{json_path}: {reason}", where=where, hint=hint)
         self.json_path = json_path
         self.reason = reason
@@ -154,7 +153,8 @@ def _structure_event(structurer: Structurer, obj: dict[str, Any]) -> tuple[Event
     if has_run:
         raise StructureError("missing required field", segment="job")
     raise StructureError(
-        "missing required field: 'run' and 'job' (RunEvent), 'job' (JobEvent) or 'dataset' (DatasetEvent)")
+        "missing required field: 'run' and 'job' (RunEvent), 'job' (JobEvent) or 'dataset' (DatasetEvent)"
+    )
 
 
 def _job_or_dataset_event(structurer: Structurer, obj: dict[str, Any]) -> tuple[EventKind, AnyEvent]:
@@ -170,5 +170,6 @@ def _job_or_dataset_event(structurer: Structurer, obj: dict[str, Any]) -> tuple[
     if results:
         raise StructureError(
             "valid both as a JobEvent ('job') and as a DatasetEvent ('dataset'); the spec allows one",
-            hint="send the job and the dataset as two events")
+            hint="send the job and the dataset as two events",
+        )
     raise max(errors, key=lambda e: len(e.segments))

@@ -98,8 +98,10 @@ def _plan_models() -> None:
     check_value({})
 
 
-def _settle(chunk: list[SourceItem], future: Future[list[Outcome]],
-            ) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
+def _settle(
+    chunk: list[SourceItem],
+    future: Future[list[Outcome]],
+) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
     for item, outcome in zip(chunk, future.result(), strict=True):
         if outcome is None:
             yield item, validate_item(item)

@@ -55,16 +55,33 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
 
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
-    columns = "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, " \
-              "received_at"
+    columns = (
+        "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, received_at"
+    )
     now, ts = db.ts(utcnow()), db.ts
     if db.pg:
         # Digest order: two writers sharing events then wait on each other in the same order (no deadlock).
-        by_digest = [(a.digest, a.kind, a.facts.event_type, ts(a.event_time), a.facts.raw_run_id, a.facts.job_namespace,
-                      a.facts.job_name, a.facts.producer[:2048], a.item.text, a.item.source[:1024], now)
-                     for a in sorted(events, key=attrgetter("digest"))]
-        return dict(db.insert_returning(f"INSERT INTO raw_event ({columns})", by_digest,
-                                        "ON CONFLICT (digest) DO NOTHING RETURNING digest, id"))
+        by_digest = [
+            (
+                a.digest,
+                a.kind,
+                a.facts.event_type,
+                ts(a.event_time),
+                a.facts.raw_run_id,
+                a.facts.job_namespace,
+                a.facts.job_name,
+                a.facts.producer[:2048],
+                a.item.text,
+                a.item.source[:1024],
+                now,
+            )
+            for a in sorted(events, key=attrgetter("digest"))
+        ]
+        return dict(
+            db.insert_returning(
+                f"INSERT INTO raw_event ({columns})", by_digest, "ON CONFLICT (digest) DO NOTHING RETURNING digest, id"
+            )
+        )
     # Under SQLite's write lock nobody else inserts, so ids are ours to give (max + 1..., as SQLite would).
     # DO NOTHING skips stored digests in the same index probe the insert makes anyway; the ids of rows
     # that went in tell which events were new, and usually all were (rowcount says so, no query needed).
@@ -72,8 +89,22 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     rows = []
     for i, a in enumerate(events, start=base):
         f = a.facts
-        rows.append((i, a.digest, a.kind, f.event_type, ts(a.event_time), f.raw_run_id, f.job_namespace, f.job_name,
-                     f.producer[:2048], a.item.text, a.item.source[:1024], now))
+        rows.append(
+            (
+                i,
+                a.digest,
+                a.kind,
+                f.event_type,
+                ts(a.event_time),
+                f.raw_run_id,
+                f.job_namespace,
+                f.job_name,
+                f.producer[:2048],
+                a.item.text,
+                a.item.source[:1024],
+                now,
+            )
+        )
     inserted = db.insert(f"INSERT INTO raw_event (id, {columns})", rows, "ON CONFLICT (digest) DO NOTHING")
     if inserted < len(rows):
         kept = {r[0] for r in db.select_in("SELECT id FROM raw_event", "id", [row[0] for row in rows])}
@@ -95,14 +126,18 @@ def _write(db: BatchSQL, c: Collected) -> None:
 
 # ---- nodes ----------------------------------------------------------------------------------------
 
-def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
-                  stored_facets: dict[str, dict[str, Any]] | None) -> dict[str, int]:
+
+def _upsert_nodes(
+    db: BatchSQL, table: str, nodes: dict[str, Node], stored_facets: dict[str, dict[str, Any]] | None
+) -> dict[str, int]:
     """Insert new nodes, merge into existing ones; node_id -> id. `stored_facets` gets the facets
     held before this batch of every existing node the batch brings facets for."""
     if not nodes:
         return {}
-    head = f"SELECT id, node_id, {db.json_column('facets')}, {db.json_column('facet_times')}, first_seen, " \
-           f"last_seen FROM {table}"
+    head = (
+        f"SELECT id, node_id, {db.json_column('facets')}, {db.json_column('facet_times')}, first_seen, "
+        f"last_seen FROM {table}"
+    )
     existing = db.select_in(head, "node_id", sorted(nodes), lock=True)
     ids = {row[1]: row[0] for row in existing}
     new = [nid for nid in nodes if nid not in ids]
@@ -110,11 +145,24 @@ def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
         rows = []
         for nid in sorted(new) if db.pg else new:  # key order on PostgreSQL: see select_in
             n = nodes[nid]
-            rows.append((n.namespace, n.name, nid, dumps({k: v for k, (_, v) in n.facets.items()}),
-                         dumps({k: t.isoformat() for k, (t, _) in n.facets.items()}), db.ts(n.first), db.ts(n.last)))
-        returned = dict(db.insert_returning(
-            f"INSERT INTO {table} (namespace, name, node_id, facets, facet_times, first_seen, last_seen)", rows,
-            "ON CONFLICT (node_id) DO NOTHING RETURNING node_id, id"))
+            rows.append(
+                (
+                    n.namespace,
+                    n.name,
+                    nid,
+                    dumps({k: v for k, (_, v) in n.facets.items()}),
+                    dumps({k: t.isoformat() for k, (t, _) in n.facets.items()}),
+                    db.ts(n.first),
+                    db.ts(n.last),
+                )
+            )
+        returned = dict(
+            db.insert_returning(
+                f"INSERT INTO {table} (namespace, name, node_id, facets, facet_times, first_seen, last_seen)",
+                rows,
+                "ON CONFLICT (node_id) DO NOTHING RETURNING node_id, id",
+            )
+        )
         ids.update(returned)
         raced = [nid for nid in new if nid not in returned]
         if raced:  # another writer inserted them since we looked (PostgreSQL only): merge into its rows
@@ -154,8 +202,9 @@ def _upsert_nodes(db: BatchSQL, table: str, nodes: dict[str, Node],
     return ids
 
 
-def _write_facet_versions(db: BatchSQL, c: Collected, dataset_ids: dict[str, int],
-                          stored_facets: dict[str, dict[str, Any]]) -> None:
+def _write_facet_versions(
+    db: BatchSQL, c: Collected, dataset_ids: dict[str, int], stored_facets: dict[str, dict[str, Any]]
+) -> None:
     """Keep a facet's history as its changes: a value equal to the one before it adds no row."""
     rows = []
     last: dict[tuple[str, str], Any] = {}
@@ -178,14 +227,19 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
         return
     head = f"SELECT run_id, {_RUN_COLUMNS.replace('facets', db.json_column('facets'))} FROM run"
     existing = {r[0]: r[1:] for r in db.select_in(head, "run_id", sorted(c.runs), lock=True)}
-    inserts = [(run_id, job_ids[run["job"]], *_run_row(db, run, None)) for run_id, run in c.runs.items()
-               if run_id not in existing]
+    inserts = [
+        (run_id, job_ids[run["job"]], *_run_row(db, run, None))
+        for run_id, run in c.runs.items()
+        if run_id not in existing
+    ]
     if inserts:
         statement = f"INSERT INTO run (run_id, job_id, {_RUN_COLUMNS})"
         if db.pg:
             inserts.sort()
-            returned = {r[0] for r in db.insert_returning(statement, inserts,
-                                                          "ON CONFLICT (run_id) DO NOTHING RETURNING run_id")}
+            returned = {
+                r[0]
+                for r in db.insert_returning(statement, inserts, "ON CONFLICT (run_id) DO NOTHING RETURNING run_id")
+            }
             raced = sorted(row[0] for row in inserts if row[0] not in returned)
             if raced:  # inserted by another writer since we looked: merge into its row instead
                 existing.update((r[0], r[1:]) for r in db.select_in(head, "run_id", raced, lock=True))
@@ -228,32 +282,52 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
         facets_text = dumps(facets)
     parent = (facets.get("parent") or {}).get("run", {}).get("runId")
     error = (facets.get("errorMessage") or {}).get("message")
-    return (state, db.ts(state_time), db.ts(started), db.ts(ended), facets_text,
-            str(parent).lower() if parent else None, error, db.ts(first))
+    return (
+        state,
+        db.ts(state_time),
+        db.ts(started),
+        db.ts(ended),
+        facets_text,
+        str(parent).lower() if parent else None,
+        error,
+        db.ts(first),
+    )
 
 
 # ---- run inputs/outputs, edges, columns, evidence --------------------------------------------------
 
+
 def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
     items = sorted(c.run_io.items()) if db.pg else c.run_io.items()
-    rows = [(run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY, db.ts(e["time"]))
-            for (run_id, nid, d), e in items]
-    db.insert("INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)", rows,
-              "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING")
+    rows = [
+        (run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY, db.ts(e["time"]))
+        for (run_id, nid, d), e in items
+    ]
+    db.insert(
+        "INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)",
+        rows,
+        "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING",
+    )
 
 
 def _write_edges(db: BatchSQL, c: Collected) -> None:
     # Rewrite an edge only when this batch saw it earlier than stored: re-seen edges cost a lookup, no write.
     rows = [(s, d, db.ts(t)) for (s, d), t in sorted(c.edges.items())]
-    db.insert("INSERT INTO lineage_edge (src, dst, first_seen)", rows, "ON CONFLICT (src, dst) DO UPDATE SET "
-              "first_seen = excluded.first_seen WHERE excluded.first_seen < lineage_edge.first_seen")
+    db.insert(
+        "INSERT INTO lineage_edge (src, dst, first_seen)",
+        rows,
+        "ON CONFLICT (src, dst) DO UPDATE SET "
+        "first_seen = excluded.first_seen WHERE excluded.first_seen < lineage_edge.first_seen",
+    )
 
 
 def _write_columns(db: BatchSQL, c: Collected) -> None:
-    db.insert("INSERT INTO column_edge (src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen)",
-              [(s, sf, d, df, text, db.ts(t)) for (s, sf, d, df), (text, t) in sorted(c.columns.items())],
-              "ON CONFLICT (src_dataset, src_field, dst_dataset, dst_field) DO UPDATE SET first_seen = "
-              "excluded.first_seen WHERE excluded.first_seen < column_edge.first_seen")
+    db.insert(
+        "INSERT INTO column_edge (src_dataset, src_field, dst_dataset, dst_field, transformation, first_seen)",
+        [(s, sf, d, df, text, db.ts(t)) for (s, sf, d, df), (text, t) in sorted(c.columns.items())],
+        "ON CONFLICT (src_dataset, src_field, dst_dataset, dst_field) DO UPDATE SET first_seen = "
+        "excluded.first_seen WHERE excluded.first_seen < column_edge.first_seen",
+    )
 
 
 def _write_evidence(db: BatchSQL, c: Collected) -> None:

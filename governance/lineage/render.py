@@ -32,8 +32,7 @@ def render_graph(graph: Graph, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(graph_to_dict(graph), indent=2, sort_keys=True)
     if fmt == "table":
-        rows = [("DEPTH", "TYPE", "NODE")] + [
-            (str(d), n.split(":", 1)[0], _label(n)) for n, d in graph.sorted_nodes()]
+        rows = [("DEPTH", "TYPE", "NODE")] + [(str(d), n.split(":", 1)[0], _label(n)) for n, d in graph.sorted_nodes()]
         return _table(rows)
     if fmt == "dot":
         ids = {n: f"n{i}" for i, (n, _) in enumerate(graph.sorted_nodes())}
@@ -60,8 +59,12 @@ def render_path(nodes: list[str], fmt: str) -> str:
         return json.dumps({"path": nodes, "found": bool(nodes)}, indent=2)
     if not nodes:
         return "no path"
-    graph = Graph(root=nodes[0], direction="path", nodes={n: i for i, n in enumerate(nodes)},
-                  edges=set(zip(nodes, nodes[1:], strict=False)))
+    graph = Graph(
+        root=nodes[0],
+        direction="path",
+        nodes={n: i for i, n in enumerate(nodes)},
+        edges=set(zip(nodes, nodes[1:], strict=False)),
+    )
     if fmt == "table":
         return " -> ".join(_label(n) for n in nodes)
     return render_graph(graph, fmt)
@@ -69,16 +72,35 @@ def render_path(nodes: list[str], fmt: str) -> str:
 
 def render_columns(root: tuple[str, str], hops: list[ColumnHop], direction: str, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({
-            "root": {"dataset": root[0], "field": root[1]}, "direction": direction,
-            "columns": [{"dataset": h.dataset, "field": h.field, "depth": h.depth,
-                         "via": {"dataset": h.via[0], "field": h.via[1]} if h.via else None,
-                         "transformation": h.transformation} for h in hops],
-        }, indent=2, sort_keys=True)
+        return json.dumps(
+            {
+                "root": {"dataset": root[0], "field": root[1]},
+                "direction": direction,
+                "columns": [
+                    {
+                        "dataset": h.dataset,
+                        "field": h.field,
+                        "depth": h.depth,
+                        "via": {"dataset": h.via[0], "field": h.via[1]} if h.via else None,
+                        "transformation": h.transformation,
+                    }
+                    for h in hops
+                ],
+            },
+            indent=2,
+            sort_keys=True,
+        )
     if fmt == "table":
         rows = [("DEPTH", "DATASET", "FIELD", "VIA", "TRANSFORMATION")] + [
-            (str(h.depth), _label(h.dataset), h.field, f"{_label(h.via[0])}.{h.via[1]}" if h.via else "",
-             h.transformation or "") for h in hops]
+            (
+                str(h.depth),
+                _label(h.dataset),
+                h.field,
+                f"{_label(h.via[0])}.{h.via[1]}" if h.via else "",
+                h.transformation or "",
+            )
+            for h in hops
+        ]
         return _table(rows)
     nodes = {f"{root[0]}#{root[1]}": 0} | {f"{h.dataset}#{h.field}": h.depth for h in hops}
     edges = set()

@@ -83,6 +83,7 @@ def _validators(field: attr.Attribute) -> list[Any]:  # type: ignore[type-arg]
 
 # ---- class plans ----------------------------------------------------------------------------------
 
+
 @attr.define
 class ClassPlan:
     """What structuring one attrs class needs, computed once per class."""
@@ -222,5 +223,3 @@ class Structurer:
             except (ValueError, TypeError) as exc:
                 raise StructureError(str(exc), segment=field.name) from None
         return obj
-
-

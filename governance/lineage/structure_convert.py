@@ -71,6 +71,7 @@ def type_error(expected: str, value: Any) -> StructureError:
 
 # ---- leaf converters ------------------------------------------------------------------------------
 
+
 def identity(value: Any) -> Any:
     """Any JSON value is accepted as is (`Any` in the models)."""
     return value
@@ -137,38 +138,50 @@ def _to_uri(value: Any) -> str:
 
 
 LEAVES: dict[Any, Converter] = {
-    str: _to_str, int: _to_int, float: _to_float, bool: _to_bool, Any: identity, dict: _to_object,
+    str: _to_str,
+    int: _to_int,
+    float: _to_float,
+    bool: _to_bool,
+    Any: identity,
+    dict: _to_object,
 }
 FORMATS: dict[str, Converter] = {"uuid": _to_uuid, "date-time": _to_date_time, "uri": _to_uri}
 
 
 # ---- composite converters -------------------------------------------------------------------------
 
+
 def const(expected: str) -> Converter:
     """JSON Schema `const` (the generator writes it as a string default)."""
+
     def convert(value: Any) -> str:
         if value == expected and isinstance(value, str):
             return value
         raise StructureError(f"must be {expected!r}, got {short(value)}")
+
     return convert
 
 
 def at_least(inner: Converter, minimum: int) -> Converter:
     """`inner`, then JSON Schema `minimum`."""
+
     def convert(value: Any) -> Any:
         result = inner(value)
         if result < minimum:
             raise StructureError(f"must be at least {minimum}, got {short(value)}")
         return result
+
     return convert
 
 
 def literal(allowed: tuple[Any, ...]) -> Converter:
     """A string `enum` the generator wrote as `Literal[...]`."""
+
     def convert(value: Any) -> Any:
         if isinstance(value, str) and value in allowed:
             return value
         raise StructureError(f"must be one of {', '.join(map(str, allowed))}; got {short(value)}")
+
     return convert
 
 
@@ -184,11 +197,13 @@ def enum_of(enum_cls: type[enum.Enum]) -> Converter:
                 return member
             raise StructureError(f"must be one of {names}; got {short(value)}")
         raise type_error("a string", value)
+
     return convert
 
 
 def list_of(item: Converter) -> Converter:
     """A JSON array, each element through `item`."""
+
     def convert(value: Any) -> list[Any]:
         if not isinstance(value, list):
             raise type_error("an array", value)
@@ -200,6 +215,7 @@ def list_of(item: Converter) -> Converter:
                 exc.segments.append(index)
                 raise
         return out
+
     return convert
 
 
@@ -219,6 +235,7 @@ def dict_of(item: Converter) -> Converter:
                 exc.segments.append(key)
                 raise
         return out
+
     return convert
 
 
@@ -240,4 +257,5 @@ def one_of(options: list[Converter], types_: list[Any]) -> Converter:
             raise StructureError(f"matches more than one of {names}")
         # The alternative that got furthest into the value is the one the author meant.
         raise max(errors, key=lambda e: len(e.segments))
+
     return convert

@@ -77,7 +77,11 @@ from governance.lineage.structure import Structurer
 from governance.lineage.structure_convert import Converter, StructureError, describe
 
 FACET_BASES: tuple[type, ...] = (
-    base.RunFacet, base.JobFacet, base.DatasetFacet, base.InputDatasetFacet, base.OutputDatasetFacet,
+    base.RunFacet,
+    base.JobFacet,
+    base.DatasetFacet,
+    base.InputDatasetFacet,
+    base.OutputDatasetFacet,
 )
 
 # The facet keys, as the published facet schemas declare them in their root `properties`
@@ -87,12 +91,13 @@ STANDARD_FACET_KEYS: dict[str, tuple[type, ...]] = {
     "catalog": (catalog_dataset.CatalogDatasetFacet,),
     "columnLineage": (column_lineage_dataset.ColumnLineageDatasetFacet,),
     "dataQualityAssertions": (data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet,),
-    "dataQualityMetrics": (data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet,
-                           data_quality_metrics_dataset.DataQualityMetricsDatasetFacet),
+    "dataQualityMetrics": (
+        data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet,
+        data_quality_metrics_dataset.DataQualityMetricsDatasetFacet,
+    ),
     "datasetType": (dataset_type_dataset.DatasetTypeDatasetFacet,),
     "dataSource": (datasource_dataset.DatasourceDatasetFacet,),
-    "documentation": (documentation_dataset.DocumentationDatasetFacet,
-                      documentation_job.DocumentationJobFacet),
+    "documentation": (documentation_dataset.DocumentationDatasetFacet, documentation_job.DocumentationJobFacet),
     "environmentVariables": (environment_variables_run.EnvironmentVariablesRunFacet,),
     "errorMessage": (error_message_run.ErrorMessageRunFacet,),
     "executionParameters": (execution_parameters_run.ExecutionParametersRunFacet,),
@@ -114,20 +119,19 @@ STANDARD_FACET_KEYS: dict[str, tuple[type, ...]] = {
     "sourceCodeLocation": (source_code_location_job.SourceCodeLocationJobFacet,),
     "sql": (sql_job.SQLJobFacet,),
     "storage": (storage_dataset.StorageDatasetFacet,),
-    "subset": (base_subset_dataset.InputSubsetInputDatasetFacet,
-               base_subset_dataset.OutputSubsetOutputDatasetFacet),
+    "subset": (base_subset_dataset.InputSubsetInputDatasetFacet, base_subset_dataset.OutputSubsetOutputDatasetFacet),
     "symlinks": (symlinks_dataset.SymlinksDatasetFacet,),
     "tags": (tags_dataset.TagsDatasetFacet, tags_job.TagsJobFacet, tags_run.TagsRunFacet),
     "test": (test_run.TestRunFacet,),
     "version": (dataset_version_dataset.DatasetVersionDatasetFacet,),
 }
 
-_FACET_URL = re.compile(
-    r"https://openlineage\.io/spec/facets/(\d+)-(\d+)-(\d+)/(\w+)\.json(?:#/\$defs/(\w+))?\Z")
+_FACET_URL = re.compile(r"https://openlineage\.io/spec/facets/(\d+)-(\d+)-(\d+)/(\w+)\.json(?:#/\$defs/(\w+))?\Z")
 # Core 1-0-0 and 1-0-1 defined the first standard facets under `definitions`; from 1-0-2 on the
 # core has `$defs` and only the base types, so a `$defs` URL can only name a base type.
 _CORE_URL = re.compile(
-    r"https://openlineage\.io/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z")
+    r"https://openlineage\.io/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json#/(\$defs|definitions)/(\w+)\Z"
+)
 _SCHEMA_PATH = re.compile(r"/(\d+)-(\d+)-(\d+)/([^/]+)\.json#/\$defs/(\w+)\Z")
 Version = tuple[int, int, int]
 _MAX_CACHED_TARGETS = 4096

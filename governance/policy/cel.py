@@ -16,8 +16,21 @@ from types import ModuleType
 from typing import Any
 
 # The variables a CEL expression may read: the top-level keys of EvaluationContext.to_dict().
-VARIABLES = frozenset({"schema", "evaluated_at", "target", "model", "version", "training_run", "datasets",
-                       "validation", "fairness", "approvals", "waivers"})
+VARIABLES = frozenset(
+    {
+        "schema",
+        "evaluated_at",
+        "target",
+        "model",
+        "version",
+        "training_run",
+        "datasets",
+        "validation",
+        "fairness",
+        "approvals",
+        "waivers",
+    }
+)
 _POSITION = re.compile(r"<input>:(\d+):(\d+)")
 # Comprehension macros bind their first argument: `datasets.all(d, ...)` reads `d`, not a context variable.
 _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
@@ -84,6 +97,7 @@ def compile_expression(source: str) -> Expression:
     variables = tuple(sorted(v for v in program.variables() if v in VARIABLES))
     unknown = sorted(v for v in program.variables() if v not in VARIABLES and v not in bound)
     if unknown:
-        raise CelSyntaxError(f"unknown variable(s) {', '.join(unknown)}; the context has "
-                             f"{', '.join(sorted(VARIABLES))}")
+        raise CelSyntaxError(
+            f"unknown variable(s) {', '.join(unknown)}; the context has {', '.join(sorted(VARIABLES))}"
+        )
     return Expression(source, program, variables)

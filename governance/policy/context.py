@@ -43,8 +43,12 @@ class ModelInfo:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelInfo:
-        return cls(str(d.get("name", "model")), str(d.get("owner", "")), str(d.get("risk_tier", "medium")),
-                   dict(d.get("tags") or {}))
+        return cls(
+            str(d.get("name", "model")),
+            str(d.get("owner", "")),
+            str(d.get("risk_tier", "medium")),
+            dict(d.get("tags") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,35 @@ class VersionInfo:
     tags: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "artifact_uri": self.artifact_uri,
-                "artifact_digest": self.artifact_digest, "training_run_id": self.training_run_id,
-                "status": self.status, "stage": self.stage, "aliases": list(self.aliases),
-                "created_by": self.created_by, "created_at": iso(self.created_at), "tags": self.tags}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "artifact_uri": self.artifact_uri,
+            "artifact_digest": self.artifact_digest,
+            "training_run_id": self.training_run_id,
+            "status": self.status,
+            "stage": self.stage,
+            "aliases": list(self.aliases),
+            "created_by": self.created_by,
+            "created_at": iso(self.created_at),
+            "tags": self.tags,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VersionInfo:
-        return cls(version=str(d.get("version", "1")), artifact_digest=str(d.get("artifact_digest", "")),
-                   created_by=str(d.get("created_by", "")), created_at=_ts(d.get("created_at")),
-                   id=d.get("id"), artifact_uri=str(d.get("artifact_uri", "")),
-                   training_run_id=d.get("training_run_id"), status=str(d.get("status", "registered")),
-                   stage=d.get("stage"), aliases=tuple(d.get("aliases") or ()), tags=dict(d.get("tags") or {}))
+        return cls(
+            version=str(d.get("version", "1")),
+            artifact_digest=str(d.get("artifact_digest", "")),
+            created_by=str(d.get("created_by", "")),
+            created_at=_ts(d.get("created_at")),
+            id=d.get("id"),
+            artifact_uri=str(d.get("artifact_uri", "")),
+            training_run_id=d.get("training_run_id"),
+            status=str(d.get("status", "registered")),
+            stage=d.get("stage"),
+            aliases=tuple(d.get("aliases") or ()),
+            tags=dict(d.get("tags") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,15 +111,29 @@ class RunInfo:
     job_facets: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "job": self.job, "state": self.state, "started_at": iso(self.started_at),
-                "ended_at": iso(self.ended_at), "authors": list(self.authors), "facets": self.facets,
-                "job_facets": self.job_facets}
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "state": self.state,
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
+            "authors": list(self.authors),
+            "facets": self.facets,
+            "job_facets": self.job_facets,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunInfo:
-        return cls(str(d.get("run_id", "")), str(d.get("job", "")), d.get("state"), _ts(d.get("started_at")),
-                   _ts(d.get("ended_at")), tuple(d.get("authors") or ()), dict(d.get("facets") or {}),
-                   dict(d.get("job_facets") or {}))
+        return cls(
+            str(d.get("run_id", "")),
+            str(d.get("job", "")),
+            d.get("state"),
+            _ts(d.get("started_at")),
+            _ts(d.get("ended_at")),
+            tuple(d.get("authors") or ()),
+            dict(d.get("facets") or {}),
+            dict(d.get("job_facets") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -117,19 +152,35 @@ class DatasetInfo:
     facets: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "namespace": self.namespace, "name": self.name, "depth": self.depth,
-                "classifications": list(self.classifications), "owners": list(self.owners),
-                "first_seen": iso(self.first_seen), "deletion": self.deletion, "deleted_at": iso(self.deleted_at),
-                "facets": self.facets}
+        return {
+            "id": self.id,
+            "namespace": self.namespace,
+            "name": self.name,
+            "depth": self.depth,
+            "classifications": list(self.classifications),
+            "owners": list(self.owners),
+            "first_seen": iso(self.first_seen),
+            "deletion": self.deletion,
+            "deleted_at": iso(self.deleted_at),
+            "facets": self.facets,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DatasetInfo:
         nid = str(d.get("id", ""))
         parts = nid.split(":", 2)
-        return cls(nid, str(d.get("namespace", parts[1] if len(parts) == 3 else "")),
-                   str(d.get("name", parts[2] if len(parts) == 3 else "")), int(d.get("depth", 1)),
-                   tuple(d.get("classifications") or ()), tuple(d.get("owners") or ()), _ts(d.get("first_seen")),
-                   d.get("deletion"), _ts(d.get("deleted_at")), dict(d.get("facets") or {}))
+        return cls(
+            nid,
+            str(d.get("namespace", parts[1] if len(parts) == 3 else "")),
+            str(d.get("name", parts[2] if len(parts) == 3 else "")),
+            int(d.get("depth", 1)),
+            tuple(d.get("classifications") or ()),
+            tuple(d.get("owners") or ()),
+            _ts(d.get("first_seen")),
+            d.get("deletion"),
+            _ts(d.get("deleted_at")),
+            dict(d.get("facets") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,13 +197,29 @@ class ValidationItem:
     at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "name": self.name, "source": self.source, "success": self.success,
-                "value": self.value, "baseline": self.baseline, "column": self.column, "at": iso(self.at)}
+        return {
+            "stage": self.stage,
+            "name": self.name,
+            "source": self.source,
+            "success": self.success,
+            "value": self.value,
+            "baseline": self.baseline,
+            "column": self.column,
+            "at": iso(self.at),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationItem:
-        return cls(str(d["stage"]), str(d["name"]), str(d.get("source", "")), d.get("success"),
-                   _num(d.get("value")), _num(d.get("baseline")), d.get("column"), _ts(d.get("at")))
+        return cls(
+            str(d["stage"]),
+            str(d["name"]),
+            str(d.get("source", "")),
+            d.get("success"),
+            _num(d.get("value")),
+            _num(d.get("baseline")),
+            d.get("column"),
+            _ts(d.get("at")),
+        )
 
 
 @dataclass(frozen=True)
@@ -180,14 +247,25 @@ class GroupEvidence:
     metrics: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "count": self.count, "small": self.small, "included": self.included,
-                "privileged": self.privileged, "metrics": self.metrics}
+        return {
+            "name": self.name,
+            "count": self.count,
+            "small": self.small,
+            "included": self.included,
+            "privileged": self.privileged,
+            "metrics": self.metrics,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GroupEvidence:
-        return cls(str(d["name"]), int(d["count"]), bool(d.get("small", False)),
-                   bool(d.get("included", d.get("included_in_aggregates", True))), d.get("privileged"),
-                   {k: _num(v) for k, v in (d.get("metrics") or {}).items()})
+        return cls(
+            str(d["name"]),
+            int(d["count"]),
+            bool(d.get("small", False)),
+            bool(d.get("included", d.get("included_in_aggregates", True))),
+            d.get("privileged"),
+            {k: _num(v) for k, v in (d.get("metrics") or {}).items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -205,17 +283,31 @@ class FairnessEvidence:
     input_digest: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "sensitive": list(self.sensitive), "evaluated_at": iso(self.evaluated_at),
-                "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
-                "groups": [g.to_dict() for g in self.groups], "min_group_size": self.min_group_size,
-                "confidence": self.confidence, "data_digest": self.data_digest, "input_digest": self.input_digest}
+        return {
+            "id": self.id,
+            "sensitive": list(self.sensitive),
+            "evaluated_at": iso(self.evaluated_at),
+            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+            "groups": [g.to_dict() for g in self.groups],
+            "min_group_size": self.min_group_size,
+            "confidence": self.confidence,
+            "data_digest": self.data_digest,
+            "input_digest": self.input_digest,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FairnessEvidence:
-        return cls(int(d.get("id", 0)), tuple(d.get("sensitive") or ()), _ts(d.get("evaluated_at")),
-                   {k: MetricValue.from_dict(v) for k, v in (d.get("metrics") or {}).items()},
-                   tuple(GroupEvidence.from_dict(g) for g in d.get("groups") or ()), int(d.get("min_group_size", 0)),
-                   _num(d.get("confidence")), str(d.get("data_digest", "")), str(d.get("input_digest", "")))
+        return cls(
+            int(d.get("id", 0)),
+            tuple(d.get("sensitive") or ()),
+            _ts(d.get("evaluated_at")),
+            {k: MetricValue.from_dict(v) for k, v in (d.get("metrics") or {}).items()},
+            tuple(GroupEvidence.from_dict(g) for g in d.get("groups") or ()),
+            int(d.get("min_group_size", 0)),
+            _num(d.get("confidence")),
+            str(d.get("data_digest", "")),
+            str(d.get("input_digest", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -228,13 +320,25 @@ class ApprovalRecord:
     comment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "role": self.role, "approver": self.approver,
-                "artifact_digest": self.artifact_digest, "created_at": iso(self.created_at), "comment": self.comment}
+        return {
+            "id": self.id,
+            "role": self.role,
+            "approver": self.approver,
+            "artifact_digest": self.artifact_digest,
+            "created_at": iso(self.created_at),
+            "comment": self.comment,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ApprovalRecord:
-        return cls(int(d.get("id", 0)), str(d["role"]), str(d["approver"]), str(d["artifact_digest"]),
-                   _ts(d.get("created_at")), d.get("comment"))
+        return cls(
+            int(d.get("id", 0)),
+            str(d["role"]),
+            str(d["approver"]),
+            str(d["artifact_digest"]),
+            _ts(d.get("created_at")),
+            d.get("comment"),
+        )
 
 
 @dataclass(frozen=True)
@@ -253,19 +357,40 @@ class WaiverRecord:
     revoked_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "policy_id": self.policy_id, "model_glob": self.model_glob, "version": self.version,
-                "target": self.target, "reason": self.reason, "ticket": self.ticket, "approver": self.approver,
-                "expires_at": iso(self.expires_at), "created_at": iso(self.created_at),
-                "revoked_at": iso(self.revoked_at), "revoked_by": self.revoked_by}
+        return {
+            "id": self.id,
+            "policy_id": self.policy_id,
+            "model_glob": self.model_glob,
+            "version": self.version,
+            "target": self.target,
+            "reason": self.reason,
+            "ticket": self.ticket,
+            "approver": self.approver,
+            "expires_at": iso(self.expires_at),
+            "created_at": iso(self.created_at),
+            "revoked_at": iso(self.revoked_at),
+            "revoked_by": self.revoked_by,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WaiverRecord:
         expires = _ts(d.get("expires_at"))
         if expires is None:
             raise ValueError(f"waiver {d.get('id')} has no expires_at")
-        return cls(int(d.get("id", 0)), str(d["policy_id"]), str(d.get("reason", "")), str(d.get("ticket", "")),
-                   str(d.get("approver", "")), expires, _ts(d.get("created_at")), str(d.get("model_glob") or "*"),
-                   d.get("version"), d.get("target"), _ts(d.get("revoked_at")), d.get("revoked_by"))
+        return cls(
+            int(d.get("id", 0)),
+            str(d["policy_id"]),
+            str(d.get("reason", "")),
+            str(d.get("ticket", "")),
+            str(d.get("approver", "")),
+            expires,
+            _ts(d.get("created_at")),
+            str(d.get("model_glob") or "*"),
+            d.get("version"),
+            d.get("target"),
+            _ts(d.get("revoked_at")),
+            d.get("revoked_by"),
+        )
 
 
 @dataclass(frozen=True)
@@ -286,11 +411,16 @@ class EvaluationContext:
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON form (also the CEL variables: one per top-level key)."""
         return {
-            "schema": SCHEMA, "evaluated_at": iso(self.evaluated_at), "target": self.target,
-            "model": self.model.to_dict(), "version": self.version.to_dict(),
+            "schema": SCHEMA,
+            "evaluated_at": iso(self.evaluated_at),
+            "target": self.target,
+            "model": self.model.to_dict(),
+            "version": self.version.to_dict(),
             "training_run": self.training_run.to_dict() if self.training_run else None,
-            "datasets": [d.to_dict() for d in self.datasets], "validation": [v.to_dict() for v in self.validation],
-            "fairness": [f.to_dict() for f in self.fairness], "approvals": [a.to_dict() for a in self.approvals],
+            "datasets": [d.to_dict() for d in self.datasets],
+            "validation": [v.to_dict() for v in self.validation],
+            "fairness": [f.to_dict() for f in self.fairness],
+            "approvals": [a.to_dict() for a in self.approvals],
             "waivers": [w.to_dict() for w in self.waivers],
         }
 
@@ -321,8 +451,9 @@ class EvaluationContext:
 
     # ---- evidence references: what a rule read, named and digested -----------------------------
     def ref_version(self) -> EvidenceRef:
-        return EvidenceRef("model_version", f"{self.model.name}@{self.version.version}",
-                           json_sha256(self.version.to_dict()))
+        return EvidenceRef(
+            "model_version", f"{self.model.name}@{self.version.version}", json_sha256(self.version.to_dict())
+        )
 
     def ref_run(self, run: RunInfo) -> EvidenceRef:
         return EvidenceRef("training_run", run.run_id, json_sha256(run.to_dict()))

@@ -66,23 +66,41 @@ def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
         if applied is not None:
             applied = {**applied, "status": "applied"}
             shown = tuple(applied if v["id"] == applied["id"] else v for v in shown)
-            message = (f"waived by waiver {applied['id']} ({applied['ticket']}, until {applied['expires_at']}): "
-                       f"{message}")
+            message = (
+                f"waived by waiver {applied['id']} ({applied['ticket']}, until {applied['expires_at']}): {message}"
+            )
             verdict = Verdict.WAIVED
     return Outcome(
-        policy_id=policy.id, policy_version=policy.version, title=policy.title, kind=policy.kind, mode=policy.mode,
-        severity=policy.severity, controls=policy.controls, owner=policy.owner, remediation=policy.remediation,
-        source=policy.source, line=policy.line, verdict=verdict, rule_verdict=result.verdict,
-        blocking=blocks(policy.mode, verdict), message=message, evidence=result.evidence, details=result.details,
-        waiver=applied, waivers=shown,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        title=policy.title,
+        kind=policy.kind,
+        mode=policy.mode,
+        severity=policy.severity,
+        controls=policy.controls,
+        owner=policy.owner,
+        remediation=policy.remediation,
+        source=policy.source,
+        line=policy.line,
+        verdict=verdict,
+        rule_verdict=result.verdict,
+        blocking=blocks(policy.mode, verdict),
+        message=message,
+        evidence=result.evidence,
+        details=result.details,
+        waiver=applied,
+        waivers=shown,
     )
 
 
 def _covers(w: WaiverRecord, policy: Policy, ctx: EvaluationContext) -> bool:
     """Whether the waiver names this policy and this model version and target (whatever its status)."""
-    return (w.policy_id == policy.id and fnmatchcase(ctx.model.name, w.model_glob)
-            and (w.version is None or w.version == ctx.version.version)
-            and (w.target is None or fnmatchcase(ctx.target, w.target)))
+    return (
+        w.policy_id == policy.id
+        and fnmatchcase(ctx.model.name, w.model_glob)
+        and (w.version is None or w.version == ctx.version.version)
+        and (w.target is None or fnmatchcase(ctx.target, w.target))
+    )
 
 
 def _waiver_view(w: WaiverRecord, ctx: EvaluationContext) -> dict[str, Any]:
@@ -94,6 +112,12 @@ def _waiver_view(w: WaiverRecord, ctx: EvaluationContext) -> dict[str, Any]:
         status = "not_yet_valid"
     else:
         status = "active"
-    return {"id": w.id, "status": status, "reason": w.reason, "ticket": w.ticket, "approver": w.approver,
-            "expires_at": iso(w.expires_at), "scope": {"model": w.model_glob, "version": w.version,
-                                                        "target": w.target}}
+    return {
+        "id": w.id,
+        "status": status,
+        "reason": w.reason,
+        "ticket": w.ticket,
+        "approver": w.approver,
+        "expires_at": iso(w.expires_at),
+        "scope": {"model": w.model_glob, "version": w.version, "target": w.target},
+    }

@@ -44,13 +44,24 @@ def load_frameworks(folder: Path) -> tuple[dict[str, Framework], list[Problem]]:
             continue
         fid = str(data["framework"])
         if fid != path.stem:
-            problems.append(Problem(name, doc.line(("framework",)), "framework",
-                                    f"framework id {fid!r} must match the file name {path.stem!r}"))
+            problems.append(
+                Problem(
+                    name,
+                    doc.line(("framework",)),
+                    "framework",
+                    f"framework id {fid!r} must match the file name {path.stem!r}",
+                )
+            )
         bad = [k for k, v in data["controls"].items() if not isinstance(v, str) or not v.strip()]
         for key in bad:
             problems.append(Problem(name, doc.line(("controls", str(key))), f"controls.{key}", "needs a title"))
-        out[fid] = Framework(fid, str(data.get("title", fid)), str(data.get("source", "")),
-                             {str(k): str(v) for k, v in data["controls"].items()}, name)
+        out[fid] = Framework(
+            fid,
+            str(data.get("title", fid)),
+            str(data.get("source", "")),
+            {str(k): str(v) for k, v in data["controls"].items()},
+            name,
+        )
     return out, problems
 
 
@@ -63,9 +74,21 @@ def control_problems(bundle: PolicyBundle, frameworks: dict[str, Framework]) -> 
             fid, _, control = ref.partition(":")
             where = doc.line(("controls", i))
             if fid not in frameworks:
-                problems.append(Problem(policy.source, where, f"controls[{i}]",
-                                        f"unknown framework {fid!r}; known: {', '.join(sorted(frameworks))}"))
+                problems.append(
+                    Problem(
+                        policy.source,
+                        where,
+                        f"controls[{i}]",
+                        f"unknown framework {fid!r}; known: {', '.join(sorted(frameworks))}",
+                    )
+                )
             elif control not in frameworks[fid].controls:
-                problems.append(Problem(policy.source, where, f"controls[{i}]",
-                                        f"{fid} has no control {control!r} (see {frameworks[fid].file})"))
+                problems.append(
+                    Problem(
+                        policy.source,
+                        where,
+                        f"controls[{i}]",
+                        f"{fid} has no control {control!r} (see {frameworks[fid].file})",
+                    )
+                )
     return problems

@@ -49,8 +49,11 @@ class PolicyLoadError(ConfigError):
         first = problems[0]
         more = f" (+{len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         field = f"{first.field}: " if first.field else ""
-        super().__init__(f"{field}{first.message}{more}", where=f"{first.file}:{first.line}",
-                         hint="run `gov policy lint DIR` to see every problem")
+        super().__init__(
+            f"{field}{first.message}{more}",
+            where=f"{first.file}:{first.line}",
+            hint="run `gov policy lint DIR` to see every problem",
+        )
         self.problems = problems
 
 
@@ -73,8 +76,9 @@ def _validator() -> Any:
     try:
         schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"the policy JSON Schema is missing: {exc.strerror}", where=str(SCHEMA_FILE),
-                          hint="reinstall gov") from exc
+        raise ConfigError(
+            f"the policy JSON Schema is missing: {exc.strerror}", where=str(SCHEMA_FILE), hint="reinstall gov"
+        ) from exc
     return Draft202012Validator(schema)
 
 
@@ -94,8 +98,9 @@ def policy_files(root: Path) -> list[Path]:
 def read_documents(root: Path) -> dict[str, str]:
     """{relative path: text} of every policy file; ConfigError when the folder is unusable."""
     if not root.is_dir():
-        raise ConfigError(f"policy folder {root} does not exist", where="--policies",
-                          hint="pass --policies DIR or set GOV_POLICY_DIR")
+        raise ConfigError(
+            f"policy folder {root} does not exist", where="--policies", hint="pass --policies DIR or set GOV_POLICY_DIR"
+        )
     documents = {}
     for path in policy_files(root):
         try:
@@ -103,8 +108,11 @@ def read_documents(root: Path) -> dict[str, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read policy file: {exc}", where=str(path)) from exc
     if not documents:
-        raise ConfigError(f"no policy files (*.yaml) in {root}", where="--policies",
-                          hint="a gate without policies would pass everything")
+        raise ConfigError(
+            f"no policy files (*.yaml) in {root}",
+            where="--policies",
+            hint="a gate without policies would pass everything",
+        )
     return documents
 
 
@@ -129,8 +137,9 @@ def load_documents(documents: dict[str, str], root: str) -> tuple[PolicyBundle |
         if policy is None:
             continue
         if policy.id in first_seen:
-            problems.append(Problem(rel, policy.line, "id", f"policy id {policy.id!r} is also defined in "
-                                    f"{first_seen[policy.id]}"))
+            problems.append(
+                Problem(rel, policy.line, "id", f"policy id {policy.id!r} is also defined in {first_seen[policy.id]}")
+            )
             continue
         first_seen[policy.id] = rel
         policies.append(policy)
@@ -186,10 +195,23 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
         return None
     scope = data.get("scope") or {}
     return Policy(
-        id=data["id"], version=str(data["version"]), title=data["title"], owner=data["owner"],
-        rationale=data["rationale"], remediation=data["remediation"], controls=tuple(data["controls"]),
-        mode=Mode(data["mode"]), severity=data["severity"],
-        scope=Scope(models=tuple(scope.get("models") or ("*",)), tags=tuple(sorted((scope.get("tags") or {}).items())),
-                    risk_tiers=tuple(scope.get("risk_tiers") or ()), targets=tuple(scope.get("targets") or ())),
-        kind=data["kind"], rule=rule, source=source, line=doc.line(()),
+        id=data["id"],
+        version=str(data["version"]),
+        title=data["title"],
+        owner=data["owner"],
+        rationale=data["rationale"],
+        remediation=data["remediation"],
+        controls=tuple(data["controls"]),
+        mode=Mode(data["mode"]),
+        severity=data["severity"],
+        scope=Scope(
+            models=tuple(scope.get("models") or ("*",)),
+            tags=tuple(sorted((scope.get("tags") or {}).items())),
+            risk_tiers=tuple(scope.get("risk_tiers") or ()),
+            targets=tuple(scope.get("targets") or ()),
+        ),
+        kind=data["kind"],
+        rule=rule,
+        source=source,
+        line=doc.line(()),
     )

@@ -54,8 +54,12 @@ class Scope:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"models": list(self.models), "tags": dict(self.tags), "risk_tiers": list(self.risk_tiers),
-                "targets": list(self.targets)}
+        return {
+            "models": list(self.models),
+            "tags": dict(self.tags),
+            "risk_tiers": list(self.risk_tiers),
+            "targets": list(self.targets),
+        }
 
 
 @dataclass(frozen=True)
@@ -142,22 +146,47 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "policy_id": self.policy_id, "policy_version": self.policy_version, "title": self.title,
-            "kind": self.kind, "mode": self.mode.value, "severity": self.severity,
-            "controls": list(self.controls), "owner": self.owner, "remediation": self.remediation,
-            "source": self.source, "line": self.line, "verdict": self.verdict.value,
-            "rule_verdict": self.rule_verdict.value, "blocking": self.blocking, "message": self.message,
-            "evidence": [e.to_dict() for e in self.evidence], "details": list(self.details),
-            "waiver": self.waiver, "waivers": list(self.waivers),
+            "policy_id": self.policy_id,
+            "policy_version": self.policy_version,
+            "title": self.title,
+            "kind": self.kind,
+            "mode": self.mode.value,
+            "severity": self.severity,
+            "controls": list(self.controls),
+            "owner": self.owner,
+            "remediation": self.remediation,
+            "source": self.source,
+            "line": self.line,
+            "verdict": self.verdict.value,
+            "rule_verdict": self.rule_verdict.value,
+            "blocking": self.blocking,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "details": list(self.details),
+            "waiver": self.waiver,
+            "waivers": list(self.waivers),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Outcome:
         return cls(
-            policy_id=d["policy_id"], policy_version=d["policy_version"], title=d["title"], kind=d["kind"],
-            mode=Mode(d["mode"]), severity=d["severity"], controls=tuple(d["controls"]), owner=d["owner"],
-            remediation=d["remediation"], source=d["source"], line=int(d["line"]), verdict=Verdict(d["verdict"]),
-            rule_verdict=Verdict(d["rule_verdict"]), blocking=bool(d["blocking"]), message=d["message"],
-            evidence=tuple(EvidenceRef.from_dict(e) for e in d["evidence"]), details=tuple(d["details"]),
-            waiver=d.get("waiver"), waivers=tuple(d.get("waivers") or ()),
+            policy_id=d["policy_id"],
+            policy_version=d["policy_version"],
+            title=d["title"],
+            kind=d["kind"],
+            mode=Mode(d["mode"]),
+            severity=d["severity"],
+            controls=tuple(d["controls"]),
+            owner=d["owner"],
+            remediation=d["remediation"],
+            source=d["source"],
+            line=int(d["line"]),
+            verdict=Verdict(d["verdict"]),
+            rule_verdict=Verdict(d["rule_verdict"]),
+            blocking=bool(d["blocking"]),
+            message=d["message"],
+            evidence=tuple(EvidenceRef.from_dict(e) for e in d["evidence"]),
+            details=tuple(d["details"]),
+            waiver=d.get("waiver"),
+            waivers=tuple(d.get("waivers") or ()),
         )

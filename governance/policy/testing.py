@@ -91,11 +91,23 @@ def _run_file(text: str, rel: str, bundle: PolicyBundle) -> tuple[list[CaseResul
             continue
         for pid, verdict in case["expect"].items():
             if bundle.get(str(pid)) is None:
-                problems.append(Problem(rel, doc.line(("cases", i, "expect", str(pid))), f"cases[{i}].expect",
-                                        f"no policy {pid!r} in the bundle"))
+                problems.append(
+                    Problem(
+                        rel,
+                        doc.line(("cases", i, "expect", str(pid))),
+                        f"cases[{i}].expect",
+                        f"no policy {pid!r} in the bundle",
+                    )
+                )
             if verdict not in EXPECTABLE:
-                problems.append(Problem(rel, doc.line(("cases", i, "expect", str(pid))), f"cases[{i}].expect",
-                                        f"expected verdict {verdict!r} is not one of {', '.join(sorted(EXPECTABLE))}"))
+                problems.append(
+                    Problem(
+                        rel,
+                        doc.line(("cases", i, "expect", str(pid))),
+                        f"cases[{i}].expect",
+                        f"expected verdict {verdict!r} is not one of {', '.join(sorted(EXPECTABLE))}",
+                    )
+                )
         cases.append((i, where, case))
     if problems:
         return [], problems, set()

@@ -73,8 +73,9 @@ def _artifact_path(source: str) -> str:
     return source.split(marker, 1)[1] if marker in source else ""
 
 
-def import_from_mlflow(session: Session, tracking_uri: str, *, default_owner: str | None = None,
-                       only: list[str] | None = None) -> tuple[int, int]:
+def import_from_mlflow(
+    session: Session, tracking_uri: str, *, default_owner: str | None = None, only: list[str] | None = None
+) -> tuple[int, int]:
     """Upsert every (selected) MLflow registered model and its versions. Returns (models, versions)."""
     _preflight(tracking_uri)
     client = _client(tracking_uri)
@@ -89,24 +90,44 @@ def import_from_mlflow(session: Session, tracking_uri: str, *, default_owner: st
         tags = dict(rm.tags or {})
         owner = tags.get("owner") or default_owner
         if not owner:
-            raise InputError(f"MLflow model {rm.name!r} has no `owner` tag", where=f"mlflow:{rm.name}",
-                             hint="tag it, or pass --default-owner")
+            raise InputError(
+                f"MLflow model {rm.name!r} has no `owner` tag",
+                where=f"mlflow:{rm.name}",
+                hint="tag it, or pass --default-owner",
+            )
         tier = tags.get("risk_tier", "medium")
         if tier not in RISK_TIERS:
             raise InputError(f"MLflow model {rm.name!r} has risk_tier {tier!r}", where=f"mlflow:{rm.name}")
-        register_model(session, rm.name, owner=owner, risk_tier=tier, description=rm.description or None,
-                       tags={k: v for k, v in tags.items() if k not in ("owner", "risk_tier")}, source="mlflow")
+        register_model(
+            session,
+            rm.name,
+            owner=owner,
+            risk_tier=tier,
+            description=rm.description or None,
+            tags={k: v for k, v in tags.items() if k not in ("owner", "risk_tier")},
+            source="mlflow",
+        )
         n_models += 1
         for mv in client.search_model_versions(f"name='{rm.name}'"):
             vtags = dict(mv.tags or {})
             run_tags = dict(client.get_run(mv.run_id).data.tags) if mv.run_id else {}
             ol_run = vtags.get(OL_RUN_TAG) or run_tags.get(OL_RUN_TAG)
             created = datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC).isoformat()
-            register_version(session, rm.name, VersionSpec(
-                version=str(mv.version), artifact_uri=mv.source, artifact_digest=_digest(client, mv, vtags),
-                created_by=mv.user_id or run_tags.get("mlflow.user") or "unknown", training_run_id=ol_run,
-                status=str(mv.status).lower(), stage=None if mv.current_stage in (None, "None") else mv.current_stage,
-                aliases=list(getattr(mv, "aliases", []) or []),
-                tags={**vtags, "mlflow.run_id": mv.run_id or "", "mlflow.created": created}, source="mlflow"))
+            register_version(
+                session,
+                rm.name,
+                VersionSpec(
+                    version=str(mv.version),
+                    artifact_uri=mv.source,
+                    artifact_digest=_digest(client, mv, vtags),
+                    created_by=mv.user_id or run_tags.get("mlflow.user") or "unknown",
+                    training_run_id=ol_run,
+                    status=str(mv.status).lower(),
+                    stage=None if mv.current_stage in (None, "None") else mv.current_stage,
+                    aliases=list(getattr(mv, "aliases", []) or []),
+                    tags={**vtags, "mlflow.run_id": mv.run_id or "", "mlflow.created": created},
+                    source="mlflow",
+                ),
+            )
             n_versions += 1
     return n_models, n_versions

@@ -61,8 +61,13 @@ def register_model(
     model = session.exec(select(RegisteredModel).where(RegisteredModel.name == name)).first()
     if model is None:
         model = RegisteredModel(
-            name=name, owner=owner, risk_tier=risk_tier, description=description,
-            tags=dict(tags or {}), source=source, created_at=utcnow(),
+            name=name,
+            owner=owner,
+            risk_tier=risk_tier,
+            description=description,
+            tags=dict(tags or {}),
+            source=source,
+            created_at=utcnow(),
         )
     else:
         model.owner, model.risk_tier = owner, risk_tier
@@ -78,8 +83,9 @@ def register_version(session: Session, model_name: str, spec: VersionSpec) -> Mo
     model = get_model(session, model_name)
     digest = normalise_digest(spec.artifact_digest)
     if spec.training_run_id is not None and not _UUID.match(spec.training_run_id):
-        raise InputError(f"training run id must be an OpenLineage run UUID, got {spec.training_run_id!r}",
-                         where="--training-run")
+        raise InputError(
+            f"training run id must be an OpenLineage run UUID, got {spec.training_run_id!r}", where="--training-run"
+        )
     existing = session.exec(
         select(ModelVersion).where(ModelVersion.model_id == model.id, ModelVersion.version == spec.version)
     ).first()
@@ -99,10 +105,18 @@ def register_version(session: Session, model_name: str, spec: VersionSpec) -> Mo
         return existing
     assert model.id is not None
     version = ModelVersion(
-        model_id=model.id, version=spec.version, artifact_uri=spec.artifact_uri, artifact_digest=digest,
+        model_id=model.id,
+        version=spec.version,
+        artifact_uri=spec.artifact_uri,
+        artifact_digest=digest,
         training_run_id=spec.training_run_id.lower() if spec.training_run_id else None,
-        status=spec.status, stage=spec.stage, aliases=sorted(set(spec.aliases)), created_by=spec.created_by,
-        created_at=utcnow(), tags=dict(spec.tags), source=spec.source,
+        status=spec.status,
+        stage=spec.stage,
+        aliases=sorted(set(spec.aliases)),
+        created_by=spec.created_by,
+        created_at=utcnow(),
+        tags=dict(spec.tags),
+        source=spec.source,
     )
     session.add(version)
     session.flush()
@@ -126,8 +140,9 @@ def get_version(session: Session, model: str, version: str) -> tuple[RegisteredM
     for candidate in versions:
         if version in candidate.aliases:
             return registered, candidate
-    raise NotFoundError(f"model {model!r} has no version {version!r}",
-                        hint=f"known: {', '.join(v.version for v in versions) or 'none'}")
+    raise NotFoundError(
+        f"model {model!r} has no version {version!r}", hint=f"known: {', '.join(v.version for v in versions) or 'none'}"
+    )
 
 
 def list_models(session: Session) -> list[tuple[RegisteredModel, list[ModelVersion]]]:
@@ -143,8 +158,12 @@ def list_models(session: Session) -> list[tuple[RegisteredModel, list[ModelVersi
 
 def model_to_dict(model: RegisteredModel) -> dict[str, Any]:
     return {
-        "name": model.name, "owner": model.owner, "risk_tier": model.risk_tier,
-        "description": model.description, "tags": model.tags, "source": model.source,
+        "name": model.name,
+        "owner": model.owner,
+        "risk_tier": model.risk_tier,
+        "description": model.description,
+        "tags": model.tags,
+        "source": model.source,
     }
 
 
@@ -152,9 +171,15 @@ def version_to_dict(version: ModelVersion) -> dict[str, Any]:
     from governance.timeutil import iso
 
     return {
-        "version": version.version, "artifact_uri": version.artifact_uri,
-        "artifact_digest": version.artifact_digest, "training_run_id": version.training_run_id,
-        "status": version.status, "stage": version.stage, "aliases": version.aliases,
-        "created_by": version.created_by, "created_at": iso(version.created_at), "tags": version.tags,
+        "version": version.version,
+        "artifact_uri": version.artifact_uri,
+        "artifact_digest": version.artifact_digest,
+        "training_run_id": version.training_run_id,
+        "status": version.status,
+        "stage": version.stage,
+        "aliases": version.aliases,
+        "created_by": version.created_by,
+        "created_at": iso(version.created_at),
+        "tags": version.tags,
         "source": version.source,
     }

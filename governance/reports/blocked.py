@@ -20,8 +20,20 @@ from governance.reports.model import jsonable
 from governance.timeutil import to_utc
 
 SCHEMA = "gov.blocked-register/1"
-CSV_COLUMNS = ("seq", "at", "model", "version", "target", "failing_policies", "requested_by", "ci",
-               "decision_id", "digest", "prev_digest", "checkpointed")
+CSV_COLUMNS = (
+    "seq",
+    "at",
+    "model",
+    "version",
+    "target",
+    "failing_policies",
+    "requested_by",
+    "ci",
+    "decision_id",
+    "digest",
+    "prev_digest",
+    "checkpointed",
+)
 SIGNATURE_PROBLEMS = frozenset({"bad_signature", "bad_checkpoint", "untrusted_signer"})
 
 
@@ -94,10 +106,22 @@ class BlockedRegister:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for e in self.entries:
-            writer.writerow([e.seq, format_at(e.at), e.model, e.version, e.target,
-                             canonical_json(list(e.failing_policies)).decode(), e.requested_by,
-                             canonical_json(e.ci).decode(), e.decision_id, e.digest, e.prev_digest,
-                             "yes" if e.checkpointed else "no"])
+            writer.writerow(
+                [
+                    e.seq,
+                    format_at(e.at),
+                    e.model,
+                    e.version,
+                    e.target,
+                    canonical_json(list(e.failing_policies)).decode(),
+                    e.requested_by,
+                    canonical_json(e.ci).decode(),
+                    e.decision_id,
+                    e.digest,
+                    e.prev_digest,
+                    "yes" if e.checkpointed else "no",
+                ]
+            )
         return out.getvalue()
 
 
@@ -110,9 +134,15 @@ def _subject(pem: str) -> str:
         return "unreadable certificate"
 
 
-def build_blocked_register(session: Session, *, period: Period, model_glob: str = "*",
-                           trust_cert: Path | None = None, policy_bundle_digest: str | None = None,
-                           now: datetime) -> BlockedRegister:
+def build_blocked_register(
+    session: Session,
+    *,
+    period: Period,
+    model_glob: str = "*",
+    trust_cert: Path | None = None,
+    policy_bundle_digest: str | None = None,
+    now: datetime,
+) -> BlockedRegister:
     """Blocked deployments in `period` for models matching `model_glob`, with the whole chain verified."""
     from sqlmodel import col, select
 
@@ -126,9 +156,23 @@ def build_blocked_register(session: Session, *, period: Period, model_glob: str 
     checkpoints = session.exec(select(LedgerCheckpoint).order_by(col(LedgerCheckpoint.seq))).all()
     last_cp = max((cp.seq for cp in checkpoints), default=0)
     entries = tuple(
-        BlockedEntry(e.seq, to_utc(e.at), e.model, e.version, e.target, tuple(e.failing_policies), e.requested_by,
-                     dict(e.ci), e.decision_id, e.digest, e.prev_digest, e.seq <= last_cp)
-        for e in list_entries(session, since=period.start, until=period.end) if fnmatchcase(e.model, model_glob))
+        BlockedEntry(
+            e.seq,
+            to_utc(e.at),
+            e.model,
+            e.version,
+            e.target,
+            tuple(e.failing_policies),
+            e.requested_by,
+            dict(e.ci),
+            e.decision_id,
+            e.digest,
+            e.prev_digest,
+            e.seq <= last_cp,
+        )
+        for e in list_entries(session, since=period.start, until=period.end)
+        if fnmatchcase(e.model, model_glob)
+    )
     problems_at: dict[int, list[Any]] = {}
     for p in report.problems:
         problems_at.setdefault(p.seq, []).append(p)
@@ -136,12 +180,34 @@ def build_blocked_register(session: Session, *, period: Period, model_glob: str 
     for cp in checkpoints:
         found = problems_at.get(cp.seq, [])
         bad_sig = [p for p in found if p.kind in SIGNATURE_PROBLEMS]
-        head = ("beyond the chain" if cp.seq > report.head_seq else
-                "mismatch" if any(p.kind == "checkpoint_mismatch" for p in found) else "matches")
-        views.append(CheckpointView(cp.seq, to_utc(cp.at), cp.algorithm, cp.signer_keyid, _subject(cp.signer_pem),
-                                    cp.head_digest, f"invalid: {bad_sig[0].message}" if bad_sig else "verified",
-                                    head))
-    chain = ChainStatus(report.ok, report.summary(), report.entries_checked, report.head_seq, report.head_digest,
-                        report.last_checkpoint_seq, str(trust_cert) if trust_cert else None,
-                        tuple(p.line() for p in report.problems), tuple(report.warnings))
+        head = (
+            "beyond the chain"
+            if cp.seq > report.head_seq
+            else "mismatch"
+            if any(p.kind == "checkpoint_mismatch" for p in found)
+            else "matches"
+        )
+        views.append(
+            CheckpointView(
+                cp.seq,
+                to_utc(cp.at),
+                cp.algorithm,
+                cp.signer_keyid,
+                _subject(cp.signer_pem),
+                cp.head_digest,
+                f"invalid: {bad_sig[0].message}" if bad_sig else "verified",
+                head,
+            )
+        )
+    chain = ChainStatus(
+        report.ok,
+        report.summary(),
+        report.entries_checked,
+        report.head_seq,
+        report.head_digest,
+        report.last_checkpoint_seq,
+        str(trust_cert) if trust_cert else None,
+        tuple(p.line() for p in report.problems),
+        tuple(report.warnings),
+    )
     return BlockedRegister(period, model_glob, to_utc(now), policy_bundle_digest, entries, chain, tuple(views))

@@ -32,9 +32,16 @@ FAILING = frozenset({"fail", "error", "not_evaluated", "warn"})
 TOP_FAILING = 5
 
 
-def build_audit(session: Session, *, model_glob: str, period: Period, policy_dir: Path,
-                now: datetime | None = None, generated_by: str | None = None,
-                trust_cert: Path | None = None) -> AuditReport:
+def build_audit(
+    session: Session,
+    *,
+    model_glob: str,
+    period: Period,
+    policy_dir: Path,
+    now: datetime | None = None,
+    generated_by: str | None = None,
+    trust_cert: Path | None = None,
+) -> AuditReport:
     """The whole audit report for models matching `model_glob` over `period`."""
     from governance import __version__
     from governance.identity import current_user
@@ -47,34 +54,60 @@ def build_audit(session: Session, *, model_glob: str, period: Period, policy_dir
     now = to_utc(now or utcnow())
     as_of = min(period.end, now)
     bundle = load_bundle(policy_dir)
-    models = [(m, vs) for m, vs in list_models(session)
-              if fnmatchcase(m.name, model_glob) and to_utc(m.created_at) < period.end]
+    models = [
+        (m, vs)
+        for m, vs in list_models(session)
+        if fnmatchcase(m.name, model_glob) and to_utc(m.created_at) < period.end
+    ]
     versions: list[VersionView] = []
     inventory = []
     for model, model_versions in models:
         chosen = [v for v in model_versions if _in_scope(session, v, model_versions, period)]
         views = [version_view(session, model, v, period, as_of) for v in chosen]
         versions += views
-        inventory.append(ModelRow(
-            model.name, model.owner, model.risk_tier, model.description,
-            tuple(v.version for v in model_versions if to_utc(v.created_at) < period.end),
-            tuple(f"{v.version}: {v.stage}" for v in model_versions if v.stage),
-            tuple(f"{view.version} → {d.target}" for view in views for d in view.decisions if d.deployable)))
-    register = build_blocked_register(session, period=period, model_glob=model_glob, trust_cert=trust_cert,
-                                      policy_bundle_digest=bundle.digest, now=now)
+        inventory.append(
+            ModelRow(
+                model.name,
+                model.owner,
+                model.risk_tier,
+                model.description,
+                tuple(v.version for v in model_versions if to_utc(v.created_at) < period.end),
+                tuple(f"{v.version}: {v.stage}" for v in model_versions if v.stage),
+                tuple(f"{view.version} → {d.target}" for view in views for d in view.decisions if d.deployable),
+            )
+        )
+    register = build_blocked_register(
+        session,
+        period=period,
+        model_glob=model_glob,
+        trust_cert=trust_cert,
+        policy_bundle_digest=bundle.digest,
+        now=now,
+    )
     scorecard = build_scorecard(session, model_glob=model_glob, period=period, now=now)
     latest = [d for v in versions for d in v.decisions]
-    crosswalk, coverage = build_crosswalk([(p.id, p.controls) for p in bundle.policies],
-                                          load_frameworks(policy_dir), latest)
+    crosswalk, coverage = build_crosswalk(
+        [(p.id, p.controls) for p in bundle.policies], load_frameworks(policy_dir), latest
+    )
     summary = _summary(session, models, versions, register, as_of)
     overall, text = _overall(summary)
     meta = ReportMeta(
-        title="Model governance audit report", model_glob=model_glob, period=period, generated_at=now,
-        generated_by=generated_by or current_user(), tool_version=__version__, policy_dir=str(policy_dir),
-        policy_bundle_digest=bundle.digest, policies=len(bundle.policies), overall=overall, overall_text=text)
+        title="Model governance audit report",
+        model_glob=model_glob,
+        period=period,
+        generated_at=now,
+        generated_by=generated_by or current_user(),
+        tool_version=__version__,
+        policy_dir=str(policy_dir),
+        policy_bundle_digest=bundle.digest,
+        policies=len(bundle.policies),
+        overall=overall,
+        overall_text=text,
+    )
     inputs = _inputs(bundle, versions, register)
-    return AuditReport(meta, summary, tuple(inventory), tuple(versions), register, scorecard, crosswalk, coverage,
-                       inputs)
+    return AuditReport(
+        meta, summary, tuple(inventory), tuple(versions), register, scorecard, crosswalk, coverage, inputs
+    )
 
 
 def _in_scope(session: Session, v: Any, all_versions: list[Any], period: Period) -> bool:
@@ -94,10 +127,20 @@ def _activity(session: Session, version_id: int, period: Period) -> bool:
     from governance.evidence.tables import FairnessEvaluation
     from governance.gate.tables import Decision
 
-    for table, column in ((Decision, Decision.created_at), (Approval, Approval.created_at),
-                          (FairnessEvaluation, FairnessEvaluation.evaluated_at)):
-        stmt = select(table).where(table.model_version_id == version_id,  # type: ignore[attr-defined]
-                                   col(column) >= period.start, col(column) < period.end).limit(1)
+    for table, column in (
+        (Decision, Decision.created_at),
+        (Approval, Approval.created_at),
+        (FairnessEvaluation, FairnessEvaluation.evaluated_at),
+    ):
+        stmt = (
+            select(table)
+            .where(
+                table.model_version_id == version_id,  # type: ignore[attr-defined]
+                col(column) >= period.start,
+                col(column) < period.end,
+            )
+            .limit(1)
+        )
         if session.exec(stmt).first() is not None:
             return True
     return False
@@ -113,22 +156,38 @@ def version_view(session: Session, model: Any, v: Any, period: Period, as_of: da
     decisions, earlier = _decisions(session, v.id, period)
     approvals = tuple(
         sections.approval_view(a, created_by=v.created_by, authors=authors, artifact_digest=v.artifact_digest)
-        for a in _approvals(session, v.id, period))
-    waivers = tuple(sections.waiver_view(w, as_of) for w in sorted(list_waivers(session, include_inactive=True),
-                                                                   key=lambda w: w.id or 0)
-                    if sections.waiver_applies(w, model.name, v.version) and to_utc(w.created_at) < period.end)
+        for a in _approvals(session, v.id, period)
+    )
+    waivers = tuple(
+        sections.waiver_view(w, as_of)
+        for w in sorted(list_waivers(session, include_inactive=True), key=lambda w: w.id or 0)
+        if sections.waiver_applies(w, model.name, v.version) and to_utc(w.created_at) < period.end
+    )
     model_node = f"model:{model.name}@{v.version}"
     edges = _lineage_edges(session, ctx, as_of)
-    lineage = sections.lineage_view(ctx, edges, model_node, sections.retention_notes(decisions),
-                                    _run_events(session, v.training_run_id))
-    state = ("not_evaluated" if not decisions
-             else "deployable" if all(d.deployable for d in decisions) else "blocked")
+    lineage = sections.lineage_view(
+        ctx, edges, model_node, sections.retention_notes(decisions), _run_events(session, v.training_run_id)
+    )
+    state = "not_evaluated" if not decisions else "deployable" if all(d.deployable for d in decisions) else "blocked"
     return VersionView(
-        model=model.name, version=v.version, anchor=_anchor(model.name, v.version), artifact_uri=v.artifact_uri,
-        artifact_digest=v.artifact_digest, created_by=v.created_by, created_at=to_utc(v.created_at),
-        stage=v.stage, status=v.status, aliases=tuple(v.aliases), state=state, decisions=tuple(decisions),
-        earlier_decisions=earlier, fairness=tuple(_fairness(session, v.id, period)), approvals=approvals,
-        waivers=waivers, lineage=lineage)
+        model=model.name,
+        version=v.version,
+        anchor=_anchor(model.name, v.version),
+        artifact_uri=v.artifact_uri,
+        artifact_digest=v.artifact_digest,
+        created_by=v.created_by,
+        created_at=to_utc(v.created_at),
+        stage=v.stage,
+        status=v.status,
+        aliases=tuple(v.aliases),
+        state=state,
+        decisions=tuple(decisions),
+        earlier_decisions=earlier,
+        fairness=tuple(_fairness(session, v.id, period)),
+        approvals=approvals,
+        waivers=waivers,
+        lineage=lineage,
+    )
 
 
 def _anchor(model: str, version: str) -> str:
@@ -139,10 +198,15 @@ def _decisions(session: Session, version_id: int, period: Period) -> tuple[list[
     """The latest decision per target within the period, and how many earlier ones there were."""
     from governance.gate.tables import Decision
 
-    rows = session.exec(select(Decision).where(Decision.model_version_id == version_id,
-                                               col(Decision.created_at) >= period.start,
-                                               col(Decision.created_at) < period.end)
-                        .order_by(col(Decision.created_at).desc(), col(Decision.id))).all()
+    rows = session.exec(
+        select(Decision)
+        .where(
+            Decision.model_version_id == version_id,
+            col(Decision.created_at) >= period.start,
+            col(Decision.created_at) < period.end,
+        )
+        .order_by(col(Decision.created_at).desc(), col(Decision.id))
+    ).all()
     latest: dict[str, Any] = {}
     for row in rows:
         latest.setdefault(row.target, row)
@@ -153,19 +217,24 @@ def _decisions(session: Session, version_id: int, period: Period) -> tuple[list[
 def _approvals(session: Session, version_id: int, period: Period) -> list[Any]:
     from governance.approvals.tables import Approval
 
-    return list(session.exec(select(Approval).where(Approval.model_version_id == version_id,
-                                                    col(Approval.created_at) < period.end)
-                             .order_by(col(Approval.created_at), col(Approval.id))).all())
+    return list(
+        session.exec(
+            select(Approval)
+            .where(Approval.model_version_id == version_id, col(Approval.created_at) < period.end)
+            .order_by(col(Approval.created_at), col(Approval.id))
+        ).all()
+    )
 
 
 def _fairness(session: Session, version_id: int, period: Period) -> list[Any]:
     """The latest evaluation before the period's end for each set of sensitive features."""
     from governance.evidence.tables import FairnessEvaluation
 
-    rows = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.model_version_id == version_id,
-                                                         col(FairnessEvaluation.evaluated_at) < period.end)
-                        .order_by(col(FairnessEvaluation.evaluated_at).desc(), col(FairnessEvaluation.id).desc())
-                        ).all()
+    rows = session.exec(
+        select(FairnessEvaluation)
+        .where(FairnessEvaluation.model_version_id == version_id, col(FairnessEvaluation.evaluated_at) < period.end)
+        .order_by(col(FairnessEvaluation.evaluated_at).desc(), col(FairnessEvaluation.id).desc())
+    ).all()
     latest: dict[tuple[str, ...], Any] = {}
     for row in rows:
         latest.setdefault(tuple(row.sensitive_columns), row)
@@ -192,8 +261,9 @@ def _run_events(session: Session, run_id: str | None) -> tuple[int, str | None]:
     return len(digests), json_sha256(digests) if digests else None
 
 
-def _summary(session: Session, models: list[Any], versions: list[VersionView], register: Any,
-             as_of: datetime) -> Summary:
+def _summary(
+    session: Session, models: list[Any], versions: list[VersionView], register: Any, as_of: datetime
+) -> Summary:
     from governance.approvals.records import list_waivers
 
     failing: dict[str, tuple[str, set[str]]] = {}
@@ -205,16 +275,22 @@ def _summary(session: Session, models: list[Any], versions: list[VersionView], r
                     hit.add(f"{v.model}@{v.version}")
     top = sorted(((pid, title, len(hit)) for pid, (title, hit) in failing.items()), key=lambda t: (-t[2], t[0]))
     names = [m.name for m, _ in models]
-    open_waivers = [w for w in list_waivers(session, now=as_of)
-                    if to_utc(w.created_at) < as_of and any(fnmatchcase(n, w.model_glob) for n in names)]
+    open_waivers = [
+        w
+        for w in list_waivers(session, now=as_of)
+        if to_utc(w.created_at) < as_of and any(fnmatchcase(n, w.model_glob) for n in names)
+    ]
     return Summary(
-        models=len(models), versions=len(versions), decisions=sum(len(v.decisions) + v.earlier_decisions
-                                                                  for v in versions),
+        models=len(models),
+        versions=len(versions),
+        decisions=sum(len(v.decisions) + v.earlier_decisions for v in versions),
         deployable_versions=sum(1 for v in versions if v.state == "deployable"),
         blocked_versions=sum(1 for v in versions if v.state == "blocked"),
         unevaluated_versions=sum(1 for v in versions if v.state == "not_evaluated"),
-        blocked_deployments=len(register.entries), open_waivers=len(open_waivers),
-        failing_policies=tuple(top[:TOP_FAILING]))
+        blocked_deployments=len(register.entries),
+        open_waivers=len(open_waivers),
+        failing_policies=tuple(top[:TOP_FAILING]),
+    )
 
 
 def _overall(s: Summary) -> tuple[str, str]:
@@ -231,18 +307,26 @@ def _overall(s: Summary) -> tuple[str, str]:
 
 def _inputs(bundle: Any, versions: list[VersionView], register: Any) -> tuple[InputDigest, ...]:
     out = [InputDigest("policy bundle", bundle.root, bundle.digest)]
-    out += [InputDigest("policy document", rel, bytes_sha256(text.encode("utf-8")))
-            for rel, text in sorted(bundle.documents.items())]
+    out += [
+        InputDigest("policy document", rel, bytes_sha256(text.encode("utf-8")))
+        for rel, text in sorted(bundle.documents.items())
+    ]
     for v in versions:
         name = f"{v.model} {v.version}"
         out.append(InputDigest("model artifact", f"{name}: {v.artifact_uri}", v.artifact_digest))
         if v.lineage.events_digest:
-            out.append(InputDigest("lineage events", f"{name}: {v.lineage.events} event(s) of run {v.lineage.run_id}",
-                                   v.lineage.events_digest))
+            out.append(
+                InputDigest(
+                    "lineage events",
+                    f"{name}: {v.lineage.events} event(s) of run {v.lineage.run_id}",
+                    v.lineage.events_digest,
+                )
+            )
         for f in v.fairness:
             out.append(InputDigest("fairness data", f"{name}: evaluation {f.id}, {f.data_source}", f.data_digest))
-            out.append(InputDigest("fairness counts", f"{name}: evaluation {f.id} (counts and settings)",
-                                   f.input_digest))
+            out.append(
+                InputDigest("fairness counts", f"{name}: evaluation {f.id} (counts and settings)", f.input_digest)
+            )
         for d in v.decisions:
             out.append(InputDigest("decision context", f"{name}: decision {d.id} ({d.target})", d.context_digest))
     out.append(InputDigest("ledger head", f"seq {register.chain.head_seq}", register.chain.head_digest))

@@ -39,15 +39,19 @@ def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
         return ""
     panel_w = (WIDTH - LABEL_W - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
     height = HEAD_H + ROW_H * len(groups) + FOOT_H
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
-           f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
+        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">'
+    ]
     for i, g in enumerate(groups):
         y = HEAD_H + ROW_H * i + ROW_H / 2
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{y - ROW_H / 2:.1f}" width="{WIDTH:.0f}" height="{ROW_H:.1f}" fill="#f5f6f8"/>')
         mark = (" †" if g.privileged else "") + (" *" if g.small else "")
-        out.append(f'<text x="2" y="{y + 3:.1f}" font-size="7.5">{escape(_label(g.label))}'
-                   f'<tspan fill="#666666" font-size="6.5">{escape(mark)}</tspan></text>')
+        out.append(
+            f'<text x="2" y="{y + 3:.1f}" font-size="7.5">{escape(_label(g.label))}'
+            f'<tspan fill="#666666" font-size="6.5">{escape(mark)}</tspan></text>'
+        )
     reference = next((g for g in groups if g.privileged), None)
     for p, (key, title) in enumerate(PANELS):
         x0 = LABEL_W + p * (panel_w + PANEL_GAP)
@@ -55,8 +59,10 @@ def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
         if reference is not None and _rate(reference, key).value is not None:
             rx = x0 + panel_w * float(_rate(reference, key).value or 0.0)
             bottom = HEAD_H + ROW_H * len(groups)
-            out.append(f'<line x1="{rx:.1f}" y1="{HEAD_H:.1f}" x2="{rx:.1f}" y2="{bottom:.1f}" stroke="#1f3b5c" '
-                       f'stroke-width="0.8" stroke-dasharray="3,2"/>')
+            out.append(
+                f'<line x1="{rx:.1f}" y1="{HEAD_H:.1f}" x2="{rx:.1f}" y2="{bottom:.1f}" stroke="#1f3b5c" '
+                f'stroke-width="0.8" stroke-dasharray="3,2"/>'
+            )
         for i, g in enumerate(groups):
             out.append(_point(_rate(g, key), x0, panel_w, HEAD_H + ROW_H * i + ROW_H / 2, g.small))
     out.append("</svg>")
@@ -67,9 +73,12 @@ def rates_legend(groups: Sequence[GroupRow], confidence: float) -> str:
     """The chart's legend (plain text, for an HTML caption); empty string without groups."""
     if not groups:
         return ""
-    return (f"Dots: observed rate; whiskers: {confidence:.0%} Wilson score interval from the group's counts"
-            + ("; † and dashed line: privileged group" if any(g.privileged for g in groups) else "")
-            + ("; * hollow dot: small group" if any(g.small for g in groups) else "") + ".")
+    return (
+        f"Dots: observed rate; whiskers: {confidence:.0%} Wilson score interval from the group's counts"
+        + ("; † and dashed line: privileged group" if any(g.privileged for g in groups) else "")
+        + ("; * hollow dot: small group" if any(g.small for g in groups) else "")
+        + "."
+    )
 
 
 def _panel_frame(x0: float, width: float, title: str, rows: int) -> str:
@@ -77,25 +86,28 @@ def _panel_frame(x0: float, width: float, title: str, rows: int) -> str:
     out = [f'<text x="{x0:.1f}" y="10" font-size="8" font-weight="bold">{escape(title)}</text>']
     for t in TICKS:
         x = x0 + width * t
-        out.append(f'<line x1="{x:.1f}" y1="{HEAD_H - 3:.1f}" x2="{x:.1f}" y2="{bottom + 2:.1f}" stroke="#d0d3d8" '
-                   f'stroke-width="0.5"/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{HEAD_H - 3:.1f}" x2="{x:.1f}" y2="{bottom + 2:.1f}" stroke="#d0d3d8" '
+            f'stroke-width="0.5"/>'
+        )
         anchor = "start" if t == 0.0 else ("end" if t == 1.0 else "middle")
-        out.append(f'<text x="{x:.1f}" y="{bottom + 9:.1f}" font-size="6.5" fill="#555555" '
-                   f'text-anchor="{anchor}">{t:g}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{bottom + 9:.1f}" font-size="6.5" fill="#555555" text-anchor="{anchor}">{t:g}</text>'
+        )
     return "".join(out)
 
 
 def _point(rate: GroupRate, x0: float, width: float, y: float, small: bool) -> str:
     if rate.value is None:
-        return (f'<text x="{x0 + 2:.1f}" y="{y + 3:.1f}" font-size="6.5" fill="#888888">undefined '
-                f'(no cases)</text>')
+        return f'<text x="{x0 + 2:.1f}" y="{y + 3:.1f}" font-size="6.5" fill="#888888">undefined (no cases)</text>'
     out = []
     if rate.low is not None and rate.high is not None:
         a, b = x0 + width * rate.low, x0 + width * rate.high
         out.append(f'<line x1="{a:.1f}" y1="{y:.1f}" x2="{b:.1f}" y2="{y:.1f}" stroke="#333333" stroke-width="1"/>')
         for x in (a, b):
-            out.append(f'<line x1="{x:.1f}" y1="{y - 3:.1f}" x2="{x:.1f}" y2="{y + 3:.1f}" stroke="#333333" '
-                       f'stroke-width="1"/>')
+            out.append(
+                f'<line x1="{x:.1f}" y1="{y - 3:.1f}" x2="{x:.1f}" y2="{y + 3:.1f}" stroke="#333333" stroke-width="1"/>'
+            )
     cx = x0 + width * rate.value
     fill = "#ffffff" if small else "#1f3b5c"
     out.append(f'<circle cx="{cx:.1f}" cy="{y:.1f}" r="2.6" fill="{fill}" stroke="#1f3b5c" stroke-width="1"/>')

@@ -47,8 +47,14 @@ def load_frameworks(policy_dir: Path) -> list[Framework]:
             raise ConfigError(f"cannot read framework crosswalk: {exc}", where=str(path)) from exc
         if not isinstance(data, dict) or not isinstance(data.get("controls"), dict):
             raise ConfigError("a framework file needs `framework` and a `controls` mapping", where=str(path))
-        out.append(Framework(str(data.get("framework", path.stem)), str(data.get("title", path.stem)),
-                             str(data.get("source", "")), {str(k): str(v) for k, v in data["controls"].items()}))
+        out.append(
+            Framework(
+                str(data.get("framework", path.stem)),
+                str(data.get("title", path.stem)),
+                str(data.get("source", "")),
+                {str(k): str(v) for k, v in data["controls"].items()},
+            )
+        )
     return out
 
 
@@ -68,8 +74,9 @@ def policy_statuses(policy_ids: list[str], decisions: list[DecisionView]) -> dic
     return {p: worst(v) if v else "no decision" for p, v in seen.items()}
 
 
-def build_crosswalk(policies: list[tuple[str, tuple[str, ...]]], frameworks: list[Framework],
-                    decisions: list[DecisionView]) -> tuple[tuple[CrosswalkRow, ...], tuple[FrameworkCoverage, ...]]:
+def build_crosswalk(
+    policies: list[tuple[str, tuple[str, ...]]], frameworks: list[Framework], decisions: list[DecisionView]
+) -> tuple[tuple[CrosswalkRow, ...], tuple[FrameworkCoverage, ...]]:
     """Rows for every control some policy implements (framework file order), and coverage per framework.
 
     `policies` is (policy id, controls) for the bundle. Controls a policy names that no framework file

@@ -72,8 +72,12 @@ def _order(columns: dict[int, list[LineageNode]], edges: Sequence[tuple[str, str
         preds.setdefault(dst, []).append(src)
     for layer in sorted(columns):
         nodes = columns[layer]
-        nodes.sort(key=lambda n: (sum(position.get(p, 0.0) for p in preds.get(n.id, []))
-                                  / max(1, len(preds.get(n.id, []))), n.id))
+        nodes.sort(
+            key=lambda n: (
+                sum(position.get(p, 0.0) for p in preds.get(n.id, [])) / max(1, len(preds.get(n.id, []))),
+                n.id,
+            )
+        )
         for i, n in enumerate(nodes):
             position[n.id] = float(i)
 
@@ -121,8 +125,10 @@ def lineage_svg(nodes: Sequence[LineageNode], edges: Sequence[tuple[str, str]]) 
         for n in members:
             x, y, h = boxes[n.id]
             boxes[n.id] = (x, y + shift, h)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
-             f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
+        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">'
+    ]
     for src, dst in edges:
         if src in boxes and dst in boxes:
             parts.append(_edge(boxes[src], boxes[dst], box_w))
@@ -136,9 +142,11 @@ def _edge(a: tuple[float, float, float], b: tuple[float, float, float], box_w: f
     x1, y1 = a[0] + box_w, a[1] + a[2] / 2
     x2, y2 = b[0] - 4, b[1] + b[2] / 2
     mid = (x1 + x2) / 2
-    return (f'<path d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" '
-            f'fill="none" stroke="#8a8a8a" stroke-width="0.9"/>'
-            f'<path d="M{x2:.1f},{y2 - 3:.1f} L{x2 + 4:.1f},{y2:.1f} L{x2:.1f},{y2 + 3:.1f} z" fill="#8a8a8a"/>')
+    return (
+        f'<path d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" '
+        f'fill="none" stroke="#8a8a8a" stroke-width="0.9"/>'
+        f'<path d="M{x2:.1f},{y2 - 3:.1f} L{x2 + 4:.1f},{y2:.1f} L{x2:.1f},{y2 + 3:.1f} z" fill="#8a8a8a"/>'
+    )
 
 
 def _box(n: LineageNode, place: tuple[float, float, float], box_w: float, chars: int) -> str:
@@ -147,8 +155,10 @@ def _box(n: LineageNode, place: tuple[float, float, float], box_w: float, chars:
     radius = 9 if n.kind == "job" else 2
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     weight = "1.6" if n.kind == "model" else "0.9"
-    out = [f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w:.1f}" height="{h:.1f}" rx="{radius}" fill="{fill}" '
-           f'stroke="{stroke}" stroke-width="{weight}"{dash_attr}/>']
+    out = [
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w:.1f}" height="{h:.1f}" rx="{radius}" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="{weight}"{dash_attr}/>'
+    ]
     kind = {"job": "job", "model": "model version"}.get(n.kind, "dataset")
     out.append(f'<text x="{x + 4:.1f}" y="{y + 9:.1f}" font-size="6.5" fill="#666666">{kind}</text>')
     for i, line in enumerate(_wrap(n.label, chars)):
@@ -156,6 +166,8 @@ def _box(n: LineageNode, place: tuple[float, float, float], box_w: float, chars:
         out.append(f'<text x="{x + 4:.1f}" y="{y + 19 + i * 9:.1f}" font-size="8"{bold}>{escape(line)}</text>')
     if n.classifications:
         tags = " · ".join(n.classifications)
-        out.append(f'<text x="{x + 4:.1f}" y="{y + h - 4:.1f}" font-size="6.5" fill="#a3322a">'
-                   f'{escape(_wrap(tags, int(chars * 1.2), 1)[0])}</text>')
+        out.append(
+            f'<text x="{x + 4:.1f}" y="{y + h - 4:.1f}" font-size="6.5" fill="#a3322a">'
+            f"{escape(_wrap(tags, int(chars * 1.2), 1)[0])}</text>"
+        )
     return "".join(out)

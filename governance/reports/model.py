@@ -292,21 +292,38 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         body = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        return {"schema": SCHEMA, "tool": {"name": "gov", "version": self.meta.tool_version},
-                "policy_bundle": {"digest": self.meta.policy_bundle_digest, "root": self.meta.policy_dir},
-                **body}
+        return {
+            "schema": SCHEMA,
+            "tool": {"name": "gov", "version": self.meta.tool_version},
+            "policy_bundle": {"digest": self.meta.policy_bundle_digest, "root": self.meta.policy_dir},
+            **body,
+        }
 
     def to_json(self) -> bytes:
         """The results document: stable key order, UTF-8, newline-terminated."""
         return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def build_audit_model(session: Session, *, model_glob: str, period: Period, policy_dir: Path,
-                      now: datetime | None = None, generated_by: str | None = None,
-                      trust_cert: Path | None = None) -> AuditReport:
+def build_audit_model(
+    session: Session,
+    *,
+    model_glob: str,
+    period: Period,
+    policy_dir: Path,
+    now: datetime | None = None,
+    generated_by: str | None = None,
+    trust_cert: Path | None = None,
+) -> AuditReport:
     """Assemble the audit report from the store (pure reads): see `governance.reports.build`.
     `trust_cert` pins the ledger checkpoints' signer in the blocked-deployments section."""
     from governance.reports.build import build_audit
 
-    return build_audit(session, model_glob=model_glob, period=period, policy_dir=policy_dir, now=now,
-                       generated_by=generated_by, trust_cert=trust_cert)
+    return build_audit(
+        session,
+        model_glob=model_glob,
+        period=period,
+        policy_dir=policy_dir,
+        now=now,
+        generated_by=generated_by,
+        trust_cert=trust_cert,
+    )

@@ -40,9 +40,11 @@ PART_TIMEOUT = 600  # seconds a child may take per step before the parent gives 
 TOC_NUMBERS = "<style>nav.toc a[data-page]::after { content: leader('.') \" \" attr(data-page); }</style>"
 # A part's first page is not the document's first: it keeps the running header, and a section that
 # breaks before itself does not leave the part's first page blank.
-PART_STYLE = ("<style>@page :first { @top-left { content: string(doctitle); }"
-              " @top-right { content: string(section); } }"
-              " body > section:first-of-type { break-before: auto; }</style>")
+PART_STYLE = (
+    "<style>@page :first { @top-left { content: string(doctitle); }"
+    " @top-right { content: string(section); } }"
+    " body > section:first-of-type { break-before: auto; }</style>"
+)
 log = logging.getLogger("governance.signing")
 
 
@@ -57,8 +59,12 @@ class Plan:
 def parallel_allowed() -> bool:
     """Forking is safe here (Linux, where fork without exec is sound for the C libraries WeasyPrint
     uses; one thread: the CLI, the demo), there is a second core, and GOV_RENDER_PARTS is not 0."""
-    return (os.environ.get("GOV_RENDER_PARTS", "1") != "0" and sys.platform.startswith("linux")
-            and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1)
+    return (
+        os.environ.get("GOV_RENDER_PARTS", "1") != "0"
+        and sys.platform.startswith("linux")
+        and (os.cpu_count() or 1) >= 2
+        and threading.active_count() == 1
+    )
 
 
 def plan_parts(html: str) -> Plan | None:
@@ -177,8 +183,12 @@ def _assemble(plan: Plan, render_one: RenderOne, conns: list[Any]) -> bytes:
     referenced = set(re.findall(r'href="#([^"]+)"', plan.front)) - set(re.findall(r'id="([^"]+)"', plan.front))
     # Zero-size placeholders: WeasyPrint drops links to anchors it cannot find; the merge re-points them.
     placeholders = "".join(f'<span id="{name}"></span>' for name in sorted(referenced))
-    front_html = (plan.prefix.replace("</head>", TOC_NUMBERS + "</head>", 1)  # first: no page of their own
-                  + f'<div style="height:0;overflow:hidden">{placeholders}</div>' + plan.front + plan.suffix)
+    front_html = (
+        plan.prefix.replace("</head>", TOC_NUMBERS + "</head>", 1)  # first: no page of their own
+        + f'<div style="height:0;overflow:hidden">{placeholders}</div>'
+        + plan.front
+        + plan.suffix
+    )
     front_pages = _count_pages(_with_toc_numbers(front_html, referenced, {}))  # placeholder numbers
     laid = [_expect(conn, "laid out") for conn in conns]
     total = front_pages + sum(pages for pages, _ in laid)

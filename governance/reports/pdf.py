@@ -19,7 +19,6 @@ PDF/A notes (why the code below does what it does):
   revision with the signature field (invisible, zero-size widget, Print flag set).
 """
 
-
 from __future__ import annotations
 
 import base64
@@ -104,8 +103,9 @@ def render_pdf(
     from governance.signing.pdf import embedded_files
 
     def one(part: str, numbering: Any, front: bool) -> Rendered:
-        return render_document(part, base_url=base_url, attachments=attachments if front else [],
-                               metadata=metadata, numbering=numbering)
+        return render_document(
+            part, base_url=base_url, attachments=attachments if front else [], metadata=metadata, numbering=numbering
+        )
 
     plan = plan_parts(html) if (parallel_allowed() if parts is None else parts) else None
     pdf = render_in_parts(plan, one) if plan is not None else None
@@ -128,8 +128,9 @@ class Rendered:
     bookmarks: list[tuple[int, str, int, float, float, str]]
 
 
-def render_document(html: str, *, base_url: str | None, attachments: list[Attachment], metadata: PdfMetadata,
-                    numbering: Any = None) -> Rendered:
+def render_document(
+    html: str, *, base_url: str | None, attachments: list[Attachment], metadata: PdfMetadata, numbering: Any = None
+) -> Rendered:
     """One WeasyPrint render to PDF/A-3b. `numbering` (parallel_pdf.page_numbers) renumbers the pages."""
     import weasyprint
 
@@ -166,9 +167,7 @@ def render_document(html: str, *, base_url: str | None, attachments: list[Attach
                 meta.keywords = list(metadata.keywords)
             if metadata.lang is not None:
                 meta.lang = metadata.lang
-            meta.generator = (
-                metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
-            )
+            meta.generator = metadata.creator or f"gov {governance.__version__} (WeasyPrint {weasyprint.__version__})"
             meta.created = _w3c(created)
             # No `modified`: pyHanko rewrites the modification date in XMP when signing, and an Info
             # /ModDate it did not also rewrite would then disagree with it.

@@ -18,9 +18,30 @@ from governance.timeutil import iso
 
 TEMPLATES = asset_path("reports")
 BADGES = {
-    "deployable", "blocked", "pass", "fail", "warn", "waived", "not_evaluated", "error", "met", "missed",
-    "verified", "invalid", "independent", "violation", "active", "expired", "revoked", "intact", "tampered",
-    "matches", "mismatch", "incomplete", "empty", "other",
+    "deployable",
+    "blocked",
+    "pass",
+    "fail",
+    "warn",
+    "waived",
+    "not_evaluated",
+    "error",
+    "met",
+    "missed",
+    "verified",
+    "invalid",
+    "independent",
+    "violation",
+    "active",
+    "expired",
+    "revoked",
+    "intact",
+    "tampered",
+    "matches",
+    "mismatch",
+    "incomplete",
+    "empty",
+    "other",
 }
 
 
@@ -28,8 +49,11 @@ def templates_dir(templates: Path | None = None) -> Path:
     """The template folder: the argument, GOV_REPORT_TEMPLATES, or `reports/` of the source tree."""
     folder = templates or Path(os.environ.get("GOV_REPORT_TEMPLATES") or TEMPLATES)
     if not (folder / "base.css").is_file():
-        raise ConfigError(f"report templates not found in {folder}", where=str(folder),
-                          hint="set GOV_REPORT_TEMPLATES to the reports/ folder of a gov checkout")
+        raise ConfigError(
+            f"report templates not found in {folder}",
+            where=str(folder),
+            hint="set GOV_REPORT_TEMPLATES to the reports/ folder of a gov checkout",
+        )
     return folder
 
 
@@ -92,16 +116,30 @@ def environment(templates: Path | None = None) -> Any:
     from governance.reports.diagram import lineage_svg
     from governance.scorecard import levels
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir(templates))), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({
-        "dt": _dt, "short_digest": _short_digest, "badge_class": _badge_class, "num": _num, "rate": _rate,
-        "ci": _ci, "distribution": _distribution, "controls": _controls, "isodate": iso,
-        "level_name": levels.level_name,
-        "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
-        "rates_legend": lambda f: rates_legend(f.groups, f.confidence),
-        "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
-    })
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir(templates))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        {
+            "dt": _dt,
+            "short_digest": _short_digest,
+            "badge_class": _badge_class,
+            "num": _num,
+            "rate": _rate,
+            "ci": _ci,
+            "distribution": _distribution,
+            "controls": _controls,
+            "isodate": iso,
+            "level_name": levels.level_name,
+            "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
+            "rates_legend": lambda f: rates_legend(f.groups, f.confidence),
+            "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
+        }
+    )
     env.globals.update({"criteria": levels.CRITERIA, "rules": levels.rules_table()})
     return env
 

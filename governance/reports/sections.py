@@ -27,8 +27,11 @@ from governance.timeutil import to_utc
 
 # Between-group metrics shown in the report's table, in this order (all stored ones go to the JSON).
 HEADLINE_METRICS = (
-    "fairlearn.demographic_parity_difference", "fairlearn.demographic_parity_ratio",
-    "fairlearn.equalized_odds_difference", "aif360.statistical_parity_difference", "aif360.disparate_impact",
+    "fairlearn.demographic_parity_difference",
+    "fairlearn.demographic_parity_ratio",
+    "fairlearn.equalized_odds_difference",
+    "aif360.statistical_parity_difference",
+    "aif360.disparate_impact",
     "four_fifths.min_impact_ratio",
 )
 
@@ -38,22 +41,45 @@ def decision_view(row: Any) -> DecisionView:
     verdicts = []
     for o in row.verdicts:
         waiver = o.get("waiver")
-        verdicts.append(VerdictRow(
-            policy_id=o["policy_id"], policy_version=str(o.get("policy_version", "")), title=o.get("title", ""),
-            kind=o.get("kind", ""), mode=o.get("mode", ""), severity=o.get("severity", ""), verdict=o["verdict"],
-            rule_verdict=o.get("rule_verdict", o["verdict"]), blocking=bool(o.get("blocking")),
-            message=o.get("message", ""), controls=tuple(o.get("controls") or ()),
-            evidence=tuple(Evidence(e["kind"], str(e["id"]), e.get("digest"), e.get("note"))
-                           for e in o.get("evidence") or ()),
-            details=tuple(o.get("details") or ()),
-            waiver=f"waiver {waiver['id']} ({waiver.get('ticket')}, until {waiver.get('expires_at')})" if waiver
-            else None))
+        verdicts.append(
+            VerdictRow(
+                policy_id=o["policy_id"],
+                policy_version=str(o.get("policy_version", "")),
+                title=o.get("title", ""),
+                kind=o.get("kind", ""),
+                mode=o.get("mode", ""),
+                severity=o.get("severity", ""),
+                verdict=o["verdict"],
+                rule_verdict=o.get("rule_verdict", o["verdict"]),
+                blocking=bool(o.get("blocking")),
+                message=o.get("message", ""),
+                controls=tuple(o.get("controls") or ()),
+                evidence=tuple(
+                    Evidence(e["kind"], str(e["id"]), e.get("digest"), e.get("note")) for e in o.get("evidence") or ()
+                ),
+                details=tuple(o.get("details") or ()),
+                waiver=f"waiver {waiver['id']} ({waiver.get('ticket')}, until {waiver.get('expires_at')})"
+                if waiver
+                else None,
+            )
+        )
     counts: dict[str, int] = {}
     for v in verdicts:
         counts[v.verdict] = counts.get(v.verdict, 0) + 1
-    return DecisionView(row.id, row.target, to_utc(row.created_at), row.deployable, row.exit_code, row.requested_by,
-                        row.bundle_digest, row.context_digest, row.ledger, tuple(verdicts),
-                        tuple(row.out_of_scope), dict(sorted(counts.items())))
+    return DecisionView(
+        row.id,
+        row.target,
+        to_utc(row.created_at),
+        row.deployable,
+        row.exit_code,
+        row.requested_by,
+        row.bundle_digest,
+        row.context_digest,
+        row.ledger,
+        tuple(verdicts),
+        tuple(row.out_of_scope),
+        dict(sorted(counts.items())),
+    )
 
 
 def wilson(successes: int, trials: int, confidence: float) -> GroupRate:
@@ -80,35 +106,57 @@ def fairness_view(row: Any) -> FairnessView:
         c = g.get("counts") or {}
         tp, fp, fn, tn = (int(c.get(k, 0)) for k in ("tp", "fp", "fn", "tn"))
         values = g.get("values") or {}
-        groups.append(GroupRow(
-            name=str(g["name"]), label=", ".join(str(x) for x in values.values()) or str(g["name"]),
-            count=int(g.get("count", tp + fp + fn + tn)), privileged=g.get("privileged"),
-            small=bool(g.get("small")), base_rate=(g.get("metrics") or {}).get("base_rate"),
-            selection=wilson(tp + fp, tp + fp + fn + tn, conf), tpr=wilson(tp, tp + fn, conf),
-            fpr=wilson(fp, fp + tn, conf)))
+        groups.append(
+            GroupRow(
+                name=str(g["name"]),
+                label=", ".join(str(x) for x in values.values()) or str(g["name"]),
+                count=int(g.get("count", tp + fp + fn + tn)),
+                privileged=g.get("privileged"),
+                small=bool(g.get("small")),
+                base_rate=(g.get("metrics") or {}).get("base_rate"),
+                selection=wilson(tp + fp, tp + fp + fn + tn, conf),
+                tpr=wilson(tp, tp + fn, conf),
+                fpr=wilson(fp, fp + tn, conf),
+            )
+        )
     stored = r.get("metrics") or {}
     keys = [k for k in HEADLINE_METRICS if k in stored] + sorted(k for k in stored if k not in HEADLINE_METRICS)
     metrics = []
     for key in keys:
         m = stored[key]
         ci = m.get("ci") or [None, None]
-        metrics.append(MetricRow(key, m.get("value"), ci[0], ci[1], str(m.get("definition", "")), m.get("ideal"),
-                                 key in HEADLINE_METRICS))
+        metrics.append(
+            MetricRow(
+                key, m.get("value"), ci[0], ci[1], str(m.get("definition", "")), m.get("ideal"), key in HEADLINE_METRICS
+            )
+        )
     ff = r.get("four_fifths") or {}
     priv = r.get("privileged") or {}
     boot = r.get("bootstrap") or {}
     data = r.get("data") or {}
     return FairnessView(
-        id=int(row.id), evaluated_at=to_utc(row.evaluated_at), data_source=str(data.get("source", row.data_source)),
-        data_digest=row.data_digest, input_digest=row.input_digest, rows=int(row.row_count),
-        sensitive=tuple(row.sensitive_columns), privileged=tuple(priv.get("groups") or ()), confidence=conf,
-        resamples=int(boot.get("resamples", row.bootstrap_resamples)), groups=tuple(groups), metrics=tuple(metrics),
-        four_fifths_passes=ff.get("passes"), four_fifths_reference=ff.get("reference_group"),
-        adverse_groups=tuple(ff.get("adverse_impact") or ()), notes=tuple(r.get("notes") or ()))
+        id=int(row.id),
+        evaluated_at=to_utc(row.evaluated_at),
+        data_source=str(data.get("source", row.data_source)),
+        data_digest=row.data_digest,
+        input_digest=row.input_digest,
+        rows=int(row.row_count),
+        sensitive=tuple(row.sensitive_columns),
+        privileged=tuple(priv.get("groups") or ()),
+        confidence=conf,
+        resamples=int(boot.get("resamples", row.bootstrap_resamples)),
+        groups=tuple(groups),
+        metrics=tuple(metrics),
+        four_fifths_passes=ff.get("passes"),
+        four_fifths_reference=ff.get("reference_group"),
+        adverse_groups=tuple(ff.get("adverse_impact") or ()),
+        notes=tuple(r.get("notes") or ()),
+    )
 
 
-def separation_of_duties(approver: str, digest: str, *, created_by: str, authors: tuple[str, ...],
-                         artifact_digest: str) -> str:
+def separation_of_duties(
+    approver: str, digest: str, *, created_by: str, authors: tuple[str, ...], artifact_digest: str
+) -> str:
     """`independent`, or why the approval violates separation of duties or approves another artifact."""
     if digest != artifact_digest:
         return "not this artifact: approved " + digest[:19] + "…"
@@ -121,10 +169,17 @@ def separation_of_duties(approver: str, digest: str, *, created_by: str, authors
 
 def approval_view(row: Any, *, created_by: str, authors: tuple[str, ...], artifact_digest: str) -> ApprovalView:
     return ApprovalView(
-        int(row.id or 0), row.role, row.approver, to_utc(row.created_at), row.artifact_digest,
+        int(row.id or 0),
+        row.role,
+        row.approver,
+        to_utc(row.created_at),
+        row.artifact_digest,
         row.artifact_digest == artifact_digest,
-        separation_of_duties(row.approver, row.artifact_digest, created_by=created_by, authors=authors,
-                             artifact_digest=artifact_digest), row.comment)
+        separation_of_duties(
+            row.approver, row.artifact_digest, created_by=created_by, authors=authors, artifact_digest=artifact_digest
+        ),
+        row.comment,
+    )
 
 
 def waiver_applies(row: Any, model: str, version: str) -> bool:
@@ -139,8 +194,17 @@ def waiver_view(row: Any, as_of: datetime) -> WaiverView:
     else:
         status = "active"
     scope = f"{row.model_glob} version {row.version or 'any'}, target {row.target or 'any'}"
-    return WaiverView(int(row.id or 0), row.policy_id, scope, row.reason, row.ticket, row.approver,
-                      to_utc(row.created_at), to_utc(row.expires_at), status)
+    return WaiverView(
+        int(row.id or 0),
+        row.policy_id,
+        scope,
+        row.reason,
+        row.ticket,
+        row.approver,
+        to_utc(row.created_at),
+        to_utc(row.expires_at),
+        status,
+    )
 
 
 def retention_notes(decisions: list[DecisionView]) -> dict[str, str] | None:
@@ -157,19 +221,27 @@ def retention_notes(decisions: list[DecisionView]) -> dict[str, str] | None:
                 verdict, _, text = line.partition(": ")
                 ds = text.split(" ", 1)[0]
                 if ds.startswith("dataset:"):
-                    out.setdefault(ds, f"{verdict}: {text[len(ds):].strip()}")
+                    out.setdefault(ds, f"{verdict}: {text[len(ds) :].strip()}")
     return out if evaluated else None
 
 
-def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retention: dict[str, str] | None,
-                 events: tuple[int, str | None]) -> LineageView:
+def lineage_view(
+    ctx: Any,
+    edges: set[tuple[str, str]],
+    model_node: str,
+    retention: dict[str, str] | None,
+    events: tuple[int, str | None],
+) -> LineageView:
     """The training lineage closure of a version (policy evaluation context + graph edges), laid out in layers."""
     from governance.reports.diagram import layers
 
     if ctx.training_run is None:
         status = "missing" if ctx.version.training_run_id is None else "unknown_run"
-        message = ("no training run recorded for this version" if status == "missing"
-                   else f"training run {ctx.version.training_run_id} is not in the lineage store")
+        message = (
+            "no training run recorded for this version"
+            if status == "missing"
+            else f"training run {ctx.version.training_run_id} is not in the lineage store"
+        )
         return LineageView(status, message, ctx.version.training_run_id, None, None, None, None, (), (), (), None, 0)
     run = ctx.training_run
     job = run.job or f"job:?:{run.run_id}"
@@ -189,8 +261,20 @@ def lineage_view(ctx: Any, edges: set[tuple[str, str]], model_node: str, retenti
             kind = "job" if nid.startswith("job:") else "dataset"
             nodes.append(LineageNode(nid, kind, nid.split(":", 2)[-1], layer[nid]))
     count, digest = events
-    return LineageView("known", f"trained by run {run.run_id}", run.run_id, job, run.state, run.started_at,
-                       run.ended_at, tuple(run.authors), tuple(nodes), tuple(sorted(all_edges)), digest, count)
+    return LineageView(
+        "known",
+        f"trained by run {run.run_id}",
+        run.run_id,
+        job,
+        run.state,
+        run.started_at,
+        run.ended_at,
+        tuple(run.authors),
+        tuple(nodes),
+        tuple(sorted(all_edges)),
+        digest,
+        count,
+    )
 
 
 def _retention_fallback(d: Any, evaluated: bool) -> str:
@@ -200,4 +284,3 @@ def _retention_fallback(d: Any, evaluated: bool) -> str:
     if evaluated:
         return f"no retention limit applies to its classifications; {first}"
     return f"retained, {first}; no data-retention policy was evaluated"
-

@@ -75,9 +75,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror}", where=str(path)) from exc
 
 
-def write_document(html: str, results: bytes, *, out: Path, fmt: str, title: str, subject: str,
-                   policy_bundle_digest: str | None, generated_at: datetime, sign: SignOptions | None,
-                   base_url: str | None = None) -> Written:
+def write_document(
+    html: str,
+    results: bytes,
+    *,
+    out: Path,
+    fmt: str,
+    title: str,
+    subject: str,
+    policy_bundle_digest: str | None,
+    generated_at: datetime,
+    sign: SignOptions | None,
+    base_url: str | None = None,
+) -> Written:
     """Write `html` as PDF/A-3b with `results` embedded (PAdES-signed with an attestation when `sign`), or the
     HTML, or the results JSON itself."""
     from governance.digest import bytes_sha256
@@ -93,47 +103,93 @@ def write_document(html: str, results: bytes, *, out: Path, fmt: str, title: str
         raise InputError(f"unknown format {fmt!r}", where="--format")
     from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
 
-    metadata = PdfMetadata(title=title, author="gov", subject=subject, keywords=("audit", "governance", "gov"),
-                           lang="en", created=generated_at)
+    metadata = PdfMetadata(
+        title=title,
+        author="gov",
+        subject=subject,
+        keywords=("audit", "governance", "gov"),
+        lang="en",
+        created=generated_at,
+    )
     if sign is None:
         started = time.perf_counter()
-        pdf = render_pdf(html, base_url=base_url, metadata=metadata, attachments=[
-            Attachment(name=RESULTS_NAME, data=results, description="Machine-readable results")])
+        pdf = render_pdf(
+            html,
+            base_url=base_url,
+            metadata=metadata,
+            attachments=[Attachment(name=RESULTS_NAME, data=results, description="Machine-readable results")],
+        )
         rendered = time.perf_counter() - started
         _atomic_write(out, pdf)
-        return Written(out, fmt, file_sha256=bytes_sha256(pdf), results_sha256=bytes_sha256(results),
-                       seconds={"render": rendered})
+        return Written(
+            out, fmt, file_sha256=bytes_sha256(pdf), results_sha256=bytes_sha256(results), seconds={"render": rendered}
+        )
     if not policy_bundle_digest:
         raise ConfigError("a signed report attests its policy bundle, and none is known", hint="pass --policies DIR")
     from governance.reports.publish import publish_report
 
     signer = load_signer_from(sign)
     started = time.perf_counter()
-    published = publish_report(html, out_pdf=out, results_json=results, policy_bundle_sha256=policy_bundle_digest,
-                               signer=signer, metadata=metadata, base_url=base_url, reason=sign.reason,
-                               location=sign.location, signer_name=sign.signer_name, results_name=RESULTS_NAME,
-                               generated_at=generated_at)
-    return Written(out, fmt, signed=True, attestation=published.attestation, file_sha256="sha256:" +
-                   published.pdf_sha256, results_sha256="sha256:" + published.results_sha256,
-                   seconds={"render_and_sign": time.perf_counter() - started})
+    published = publish_report(
+        html,
+        out_pdf=out,
+        results_json=results,
+        policy_bundle_sha256=policy_bundle_digest,
+        signer=signer,
+        metadata=metadata,
+        base_url=base_url,
+        reason=sign.reason,
+        location=sign.location,
+        signer_name=sign.signer_name,
+        results_name=RESULTS_NAME,
+        generated_at=generated_at,
+    )
+    return Written(
+        out,
+        fmt,
+        signed=True,
+        attestation=published.attestation,
+        file_sha256="sha256:" + published.pdf_sha256,
+        results_sha256="sha256:" + published.results_sha256,
+        seconds={"render_and_sign": time.perf_counter() - started},
+    )
 
 
-def audit_report(session: Session, *, model_glob: str, period: Period, policy_dir: Path, out: Path,
-                 fmt: str = "pdf", sign: SignOptions | None = None, trust_cert: Path | None = None,
-                 now: datetime, templates: Path | None = None) -> Written:
+def audit_report(
+    session: Session,
+    *,
+    model_glob: str,
+    period: Period,
+    policy_dir: Path,
+    out: Path,
+    fmt: str = "pdf",
+    sign: SignOptions | None = None,
+    trust_cert: Path | None = None,
+    now: datetime,
+    templates: Path | None = None,
+) -> Written:
     """Build, render and write the audit report."""
     from governance.reports.model import build_audit_model
     from governance.reports.render import render_audit_html
 
     started = time.perf_counter()
-    report = build_audit_model(session, model_glob=model_glob, period=period, policy_dir=policy_dir, now=now,
-                               trust_cert=trust_cert)
+    report = build_audit_model(
+        session, model_glob=model_glob, period=period, policy_dir=policy_dir, now=now, trust_cert=trust_cert
+    )
     built = time.perf_counter()
     html = render_audit_html(report, templates=templates) if fmt != "json" else ""
     templated = time.perf_counter()
-    written = write_document(html, report.to_json(), out=out, fmt=fmt, title=report.meta.title,
-                             subject=f"models {model_glob}, {period.label()}: {report.meta.overall_text}",
-                             policy_bundle_digest=report.meta.policy_bundle_digest, generated_at=now, sign=sign)
+    written = write_document(
+        html,
+        report.to_json(),
+        out=out,
+        fmt=fmt,
+        title=report.meta.title,
+        subject=f"models {model_glob}, {period.label()}: {report.meta.overall_text}",
+        policy_bundle_digest=report.meta.policy_bundle_digest,
+        generated_at=now,
+        sign=sign,
+    )
     written.seconds = {"model": built - started, "html": templated - built, **written.seconds}
     return written
 
@@ -142,8 +198,13 @@ def _meta(now: datetime, model_glob: str, bundle_digest: str | None) -> dict[str
     from governance import __version__
     from governance.identity import current_user
 
-    return {"generated_at": now, "generated_by": current_user(), "tool_version": __version__,
-            "model_glob": model_glob, "policy_bundle_digest": bundle_digest}
+    return {
+        "generated_at": now,
+        "generated_by": current_user(),
+        "tool_version": __version__,
+        "model_glob": model_glob,
+        "policy_bundle_digest": bundle_digest,
+    }
 
 
 def bundle_digest(policy_dir: Path | None) -> str | None:
@@ -155,9 +216,18 @@ def bundle_digest(policy_dir: Path | None) -> str | None:
     return load_bundle(policy_dir).digest
 
 
-def scorecard_report(session: Session, *, model_glob: str, period: Period, out: Path, fmt: str = "pdf",
-                     policy_dir: Path | None = None, sign: SignOptions | None = None, now: datetime,
-                     templates: Path | None = None) -> Written:
+def scorecard_report(
+    session: Session,
+    *,
+    model_glob: str,
+    period: Period,
+    out: Path,
+    fmt: str = "pdf",
+    policy_dir: Path | None = None,
+    sign: SignOptions | None = None,
+    now: datetime,
+    templates: Path | None = None,
+) -> Written:
     """Build and write the maturity scorecard (PDF, HTML or JSON)."""
     import json
 
@@ -166,32 +236,63 @@ def scorecard_report(session: Session, *, model_glob: str, period: Period, out: 
 
     card = build_scorecard(session, model_glob=model_glob, period=period, now=now)
     meta = _meta(now, model_glob, bundle_digest(policy_dir))
-    doc = {**card.to_dict(), "tool": {"name": "gov", "version": meta["tool_version"]},
-           "generated_at": meta["generated_at"].isoformat(), "model_glob": model_glob,
-           "policy_bundle": {"digest": meta["policy_bundle_digest"]}}
+    doc = {
+        **card.to_dict(),
+        "tool": {"name": "gov", "version": meta["tool_version"]},
+        "generated_at": meta["generated_at"].isoformat(),
+        "model_glob": model_glob,
+        "policy_bundle": {"digest": meta["policy_bundle_digest"]},
+    }
     results = (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     html = render_scorecard_html(card, meta, templates=templates) if fmt != "json" else ""
-    return write_document(html, results, out=out, fmt=fmt, title="ML maturity scorecard",
-                          subject=f"models {model_glob}, {period.label()}", sign=sign,
-                          policy_bundle_digest=meta["policy_bundle_digest"], generated_at=now)
+    return write_document(
+        html,
+        results,
+        out=out,
+        fmt=fmt,
+        title="ML maturity scorecard",
+        subject=f"models {model_glob}, {period.label()}",
+        sign=sign,
+        policy_bundle_digest=meta["policy_bundle_digest"],
+        generated_at=now,
+    )
 
 
-def blocked_report(session: Session, *, model_glob: str, period: Period, out: Path, fmt: str = "pdf",
-                   policy_dir: Path | None = None, sign: SignOptions | None = None, trust_cert: Path | None = None,
-                   now: datetime, templates: Path | None = None) -> Written:
+def blocked_report(
+    session: Session,
+    *,
+    model_glob: str,
+    period: Period,
+    out: Path,
+    fmt: str = "pdf",
+    policy_dir: Path | None = None,
+    sign: SignOptions | None = None,
+    trust_cert: Path | None = None,
+    now: datetime,
+    templates: Path | None = None,
+) -> Written:
     """Build and write the register of blocked deployments (PDF, HTML, JSON or CSV)."""
     from governance.digest import bytes_sha256
     from governance.reports.blocked import build_blocked_register
     from governance.reports.render import render_blocked_html
 
     digest = bundle_digest(policy_dir)
-    register = build_blocked_register(session, period=period, model_glob=model_glob, trust_cert=trust_cert,
-                                      policy_bundle_digest=digest, now=now)
+    register = build_blocked_register(
+        session, period=period, model_glob=model_glob, trust_cert=trust_cert, policy_bundle_digest=digest, now=now
+    )
     if fmt == "csv":
         data = register.to_csv().encode("utf-8")
         _atomic_write(out, data)
         return Written(out, fmt, file_sha256=bytes_sha256(data))
     html = render_blocked_html(register, _meta(now, model_glob, digest), templates=templates) if fmt != "json" else ""
-    return write_document(html, register.to_json(), out=out, fmt=fmt, title="Register of blocked deployments",
-                          subject=f"models {model_glob}, {period.label()}", sign=sign,
-                          policy_bundle_digest=digest, generated_at=now)
+    return write_document(
+        html,
+        register.to_json(),
+        out=out,
+        fmt=fmt,
+        title="Register of blocked deployments",
+        subject=f"models {model_glob}, {period.label()}",
+        sign=sign,
+        policy_bundle_digest=digest,
+        generated_at=now,
+    )

@@ -38,10 +38,17 @@ class ModelScore:
     next_missing: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "owner": self.owner, "risk_tier": self.risk_tier,
-                "current_version": self.current_version, "counted": self.counted, "level": self.level,
-                "level_name": levels.level_name(self.level), "criteria": [r.to_dict() for r in self.criteria],
-                "missing_for_next_level": list(self.next_missing)}
+        return {
+            "model": self.model,
+            "owner": self.owner,
+            "risk_tier": self.risk_tier,
+            "current_version": self.current_version,
+            "counted": self.counted,
+            "level": self.level,
+            "level_name": levels.level_name(self.level),
+            "criteria": [r.to_dict() for r in self.criteria],
+            "missing_for_next_level": list(self.next_missing),
+        }
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,15 @@ class GroupScore:
     distribution: dict[int, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "level": self.level,
-                "level_name": levels.level_name(self.level) if self.level is not None else None,
-                "models": list(self.models), "rule": self.rule, "minimum": self.minimum,
-                "distribution": {str(k): v for k, v in sorted(self.distribution.items())}}
+        return {
+            "name": self.name,
+            "level": self.level,
+            "level_name": levels.level_name(self.level) if self.level is not None else None,
+            "models": list(self.models),
+            "rule": self.rule,
+            "minimum": self.minimum,
+            "distribution": {str(k): v for k, v in sorted(self.distribution.items())},
+        }
 
 
 @dataclass(frozen=True)
@@ -69,8 +81,13 @@ class TrendPoint:
     models: dict[str, int | None]  # None: no version yet
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "as_of": iso(self.as_of), "organisation": self.organisation,
-                "teams": self.teams, "models": self.models}
+        return {
+            "label": self.label,
+            "as_of": iso(self.as_of),
+            "organisation": self.organisation,
+            "teams": self.teams,
+            "models": self.models,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,15 +102,22 @@ class Scorecard:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": SCHEMA, "period": self.period.to_dict(), "as_of": iso(self.as_of),
-            "settings": {"drift_window_days": self.settings.drift_window.days,
-                         "max_waiver_lifetime_days": self.settings.max_waiver_lifetime.days},
-            "criteria": [{"key": x.key, "name": x.name, "title": x.title, "description": x.description}
-                         for x in levels.CRITERIA],
+            "schema": SCHEMA,
+            "period": self.period.to_dict(),
+            "as_of": iso(self.as_of),
+            "settings": {
+                "drift_window_days": self.settings.drift_window.days,
+                "max_waiver_lifetime_days": self.settings.max_waiver_lifetime.days,
+            },
+            "criteria": [
+                {"key": x.key, "name": x.name, "title": x.title, "description": x.description} for x in levels.CRITERIA
+            ],
             "levels": levels.rules_table(),
             "aggregation": {"team": TEAM_RULE, "organisation": ORG_RULE},
-            "organisation": self.organisation.to_dict(), "teams": [t.to_dict() for t in self.teams],
-            "models": [m.to_dict() for m in self.models], "trend": [p.to_dict() for p in self.trend],
+            "organisation": self.organisation.to_dict(),
+            "teams": [t.to_dict() for t in self.teams],
+            "models": [m.to_dict() for m in self.models],
+            "trend": [p.to_dict() for p in self.trend],
         }
 
 
@@ -102,8 +126,16 @@ def score_model(facts: ModelFacts, as_of: datetime, settings: Settings) -> Model
     level, results = levels.evaluate(ctx)
     current = ctx.current
     met = [r.key for r in results if r.met]
-    return ModelScore(facts.name, facts.owner, facts.risk_tier, current.version if current else None,
-                      current is not None, level, results, levels.missing_for_next(level, met))
+    return ModelScore(
+        facts.name,
+        facts.owner,
+        facts.risk_tier,
+        current.version if current else None,
+        current is not None,
+        level,
+        results,
+        levels.missing_for_next(level, met),
+    )
 
 
 def lower_median(values: list[int]) -> int | None:
@@ -122,12 +154,25 @@ def aggregate(scores: list[ModelScore]) -> tuple[tuple[GroupScore, ...], GroupSc
     team_scores = []
     for name in sorted(teams):
         counted = [s.level for s in teams[name] if s.counted]
-        team_scores.append(GroupScore(name, min(counted) if counted else None,
-                                      tuple(s.model for s in teams[name]), TEAM_RULE,
-                                      min(counted) if counted else None, _distribution(counted)))
+        team_scores.append(
+            GroupScore(
+                name,
+                min(counted) if counted else None,
+                tuple(s.model for s in teams[name]),
+                TEAM_RULE,
+                min(counted) if counted else None,
+                _distribution(counted),
+            )
+        )
     counted = [s.level for s in scores if s.counted]
-    org = GroupScore("organisation", lower_median(counted), tuple(s.model for s in scores), ORG_RULE,
-                     min(counted) if counted else None, _distribution(counted))
+    org = GroupScore(
+        "organisation",
+        lower_median(counted),
+        tuple(s.model for s in scores),
+        ORG_RULE,
+        min(counted) if counted else None,
+        _distribution(counted),
+    )
     return tuple(team_scores), org
 
 
@@ -135,8 +180,9 @@ def _distribution(values: list[int]) -> dict[int, int]:
     return {lv.level: values.count(lv.level) for lv in levels.LEVELS}
 
 
-def compute_scorecard(facts: list[ModelFacts], period: Period, *, now: datetime,
-                      settings: Settings | None = None) -> Scorecard:
+def compute_scorecard(
+    facts: list[ModelFacts], period: Period, *, now: datetime, settings: Settings | None = None
+) -> Scorecard:
     """Scores as of the period's end (or now, if earlier) and at the end of each month of the period."""
     settings = settings or Settings()
     now = to_utc(now)
@@ -152,13 +198,17 @@ def compute_scorecard(facts: list[ModelFacts], period: Period, *, now: datetime,
         bucket_teams, bucket_org = aggregate(points)
         models: dict[str, int | None] = {f.name: None for f in facts}
         models.update({p.model: p.level if p.counted else None for p in points})
-        trend.append(TrendPoint(f"{bucket.start:%Y-%m}", moment, bucket_org.level,
-                                {t.name: t.level for t in bucket_teams}, models))
+        trend.append(
+            TrendPoint(
+                f"{bucket.start:%Y-%m}", moment, bucket_org.level, {t.name: t.level for t in bucket_teams}, models
+            )
+        )
     return Scorecard(period, as_of, settings, tuple(scores), teams, org, tuple(trend))
 
 
-def build_scorecard(session: Session, *, model_glob: str, period: Period, now: datetime,
-                    settings: Settings | None = None) -> Scorecard:
+def build_scorecard(
+    session: Session, *, model_glob: str, period: Period, now: datetime, settings: Settings | None = None
+) -> Scorecard:
     """Read the facts from the store and compute the scorecard."""
     from governance.scorecard.gather import gather_models
 

@@ -48,8 +48,13 @@ class ValidationFact:
     success: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "name": self.name, "source": self.source, "at": iso(self.at),
-                "success": self.success}
+        return {
+            "stage": self.stage,
+            "name": self.name,
+            "source": self.source,
+            "at": iso(self.at),
+            "success": self.success,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationFact:
@@ -64,8 +69,12 @@ class ApprovalFact:
     at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {"approver": self.approver, "role": self.role, "artifact_digest": self.artifact_digest,
-                "at": iso(self.at)}
+        return {
+            "approver": self.approver,
+            "role": self.role,
+            "artifact_digest": self.artifact_digest,
+            "at": iso(self.at),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ApprovalFact:
@@ -88,16 +97,33 @@ class DecisionFact:
     replay_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "target": self.target, "at": iso(self.at), "deployable": self.deployable,
-                "policies": self.policies, "enforced": self.enforced, "errors": self.errors,
-                "kinds": list(self.kinds), "replayed": self.replayed, "replay_note": self.replay_note}
+        return {
+            "id": self.id,
+            "target": self.target,
+            "at": iso(self.at),
+            "deployable": self.deployable,
+            "policies": self.policies,
+            "enforced": self.enforced,
+            "errors": self.errors,
+            "kinds": list(self.kinds),
+            "replayed": self.replayed,
+            "replay_note": self.replay_note,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DecisionFact:
-        return cls(str(d["id"]), str(d.get("target", "production")), _req_ts(d.get("at"), "decision"),
-                   bool(d.get("deployable", False)), int(d.get("policies", 0)), int(d.get("enforced", 0)),
-                   int(d.get("errors", 0)), tuple(d.get("kinds") or ()), d.get("replayed"),
-                   str(d.get("replay_note", "")))
+        return cls(
+            str(d["id"]),
+            str(d.get("target", "production")),
+            _req_ts(d.get("at"), "decision"),
+            bool(d.get("deployable", False)),
+            int(d.get("policies", 0)),
+            int(d.get("enforced", 0)),
+            int(d.get("errors", 0)),
+            tuple(d.get("kinds") or ()),
+            d.get("replayed"),
+            str(d.get("replay_note", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -116,23 +142,37 @@ class VersionFacts:
     decisions: tuple[DecisionFact, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "artifact_uri": self.artifact_uri, "artifact_digest": self.artifact_digest,
-                "created_by": self.created_by, "created_at": iso(self.created_at),
-                "training_run_id": self.training_run_id, "run_seen_at": iso(self.run_seen_at),
-                "training_inputs": self.training_inputs, "authors": list(self.authors),
-                "validation": [v.to_dict() for v in self.validation],
-                "approvals": [a.to_dict() for a in self.approvals],
-                "decisions": [d.to_dict() for d in self.decisions]}
+        return {
+            "version": self.version,
+            "artifact_uri": self.artifact_uri,
+            "artifact_digest": self.artifact_digest,
+            "created_by": self.created_by,
+            "created_at": iso(self.created_at),
+            "training_run_id": self.training_run_id,
+            "run_seen_at": iso(self.run_seen_at),
+            "training_inputs": self.training_inputs,
+            "authors": list(self.authors),
+            "validation": [v.to_dict() for v in self.validation],
+            "approvals": [a.to_dict() for a in self.approvals],
+            "decisions": [d.to_dict() for d in self.decisions],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VersionFacts:
         return cls(
-            str(d["version"]), str(d.get("artifact_uri", "")), str(d.get("artifact_digest", "")),
-            str(d.get("created_by", "")), _req_ts(d.get("created_at"), "version"), d.get("training_run_id"),
-            _ts(d.get("run_seen_at")), int(d.get("training_inputs", 0)), tuple(d.get("authors") or ()),
+            str(d["version"]),
+            str(d.get("artifact_uri", "")),
+            str(d.get("artifact_digest", "")),
+            str(d.get("created_by", "")),
+            _req_ts(d.get("created_at"), "version"),
+            d.get("training_run_id"),
+            _ts(d.get("run_seen_at")),
+            int(d.get("training_inputs", 0)),
+            tuple(d.get("authors") or ()),
             tuple(ValidationFact.from_dict(v) for v in d.get("validation") or ()),
             tuple(ApprovalFact.from_dict(a) for a in d.get("approvals") or ()),
-            tuple(DecisionFact.from_dict(x) for x in d.get("decisions") or ()))
+            tuple(DecisionFact.from_dict(x) for x in d.get("decisions") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,15 +186,27 @@ class WaiverFact:
     revoked_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "policy_id": self.policy_id, "ticket": self.ticket, "reason": self.reason,
-                "created_at": iso(self.created_at), "expires_at": iso(self.expires_at),
-                "revoked_at": iso(self.revoked_at)}
+        return {
+            "id": self.id,
+            "policy_id": self.policy_id,
+            "ticket": self.ticket,
+            "reason": self.reason,
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "revoked_at": iso(self.revoked_at),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WaiverFact:
-        return cls(int(d.get("id", 0)), str(d["policy_id"]), str(d.get("ticket", "")), str(d.get("reason", "")),
-                   _req_ts(d.get("created_at"), "waiver"), _req_ts(d.get("expires_at"), "waiver"),
-                   _ts(d.get("revoked_at")))
+        return cls(
+            int(d.get("id", 0)),
+            str(d["policy_id"]),
+            str(d.get("ticket", "")),
+            str(d.get("reason", "")),
+            _req_ts(d.get("created_at"), "waiver"),
+            _req_ts(d.get("expires_at"), "waiver"),
+            _ts(d.get("revoked_at")),
+        )
 
 
 @dataclass(frozen=True)
@@ -167,15 +219,25 @@ class ModelFacts:
     created_at: datetime | None = None  # registration of the model; None: unknown (always present)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "owner": self.owner, "risk_tier": self.risk_tier,
-                "created_at": iso(self.created_at), "versions": [v.to_dict() for v in self.versions],
-                "waivers": [w.to_dict() for w in self.waivers]}
+        return {
+            "name": self.name,
+            "owner": self.owner,
+            "risk_tier": self.risk_tier,
+            "created_at": iso(self.created_at),
+            "versions": [v.to_dict() for v in self.versions],
+            "waivers": [w.to_dict() for w in self.waivers],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelFacts:
-        return cls(str(d["name"]), str(d.get("owner", "")), str(d.get("risk_tier", "medium")),
-                   tuple(VersionFacts.from_dict(v) for v in d.get("versions") or ()),
-                   tuple(WaiverFact.from_dict(w) for w in d.get("waivers") or ()), _ts(d.get("created_at")))
+        return cls(
+            str(d["name"]),
+            str(d.get("owner", "")),
+            str(d.get("risk_tier", "medium")),
+            tuple(VersionFacts.from_dict(v) for v in d.get("versions") or ()),
+            tuple(WaiverFact.from_dict(w) for w in d.get("waivers") or ()),
+            _ts(d.get("created_at")),
+        )
 
     def exists(self, as_of: datetime) -> bool:
         """Registered before `as_of` (a model of unknown registration time always exists)."""

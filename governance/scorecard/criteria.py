@@ -55,8 +55,11 @@ def versioned_artifacts(ctx: ScorecardContext) -> CriterionResult:
     for v in reversed(versions):
         if not v.artifact_uri or not _DIGEST.match(v.artifact_digest):
             ok = False
-            lines.insert(0, f"{_label(v)}: artifact {v.artifact_uri or 'not named'}, digest "
-                            f"{v.artifact_digest or 'missing'} is not sha256:<64 hex>")
+            lines.insert(
+                0,
+                f"{_label(v)}: artifact {v.artifact_uri or 'not named'}, digest "
+                f"{v.artifact_digest or 'missing'} is not sha256:<64 hex>",
+            )
         else:
             lines.append(f"{_label(v)}: {v.artifact_uri} = {_short(v.artifact_digest)}")
     return CriterionResult("A", ok, _cap(lines))
@@ -72,16 +75,26 @@ def lineage_coverage(ctx: ScorecardContext) -> CriterionResult:
     if cur.training_run_id is None:
         return CriterionResult("B", False, (f"{_label(cur)} records no training run", coverage))
     if not _lineage_known(cur, ctx):
-        why = ("is not in the lineage store" if cur.run_seen_at is None or not cur.run_seen_at < ctx.as_of
-               else "read no dataset")
+        why = (
+            "is not in the lineage store"
+            if cur.run_seen_at is None or not cur.run_seen_at < ctx.as_of
+            else "read no dataset"
+        )
         return CriterionResult("B", False, (f"{_label(cur)}: training run {cur.training_run_id} {why}", coverage))
-    return CriterionResult("B", True, (f"{_label(cur)}: training run {cur.training_run_id} read "
-                                       f"{cur.training_inputs} dataset(s)", coverage))
+    return CriterionResult(
+        "B",
+        True,
+        (f"{_label(cur)}: training run {cur.training_run_id} read {cur.training_inputs} dataset(s)", coverage),
+    )
 
 
 def _lineage_known(v: VersionFacts, ctx: ScorecardContext) -> bool:
-    return (v.training_run_id is not None and v.run_seen_at is not None and v.run_seen_at < ctx.as_of
-            and v.training_inputs > 0)
+    return (
+        v.training_run_id is not None
+        and v.run_seen_at is not None
+        and v.run_seen_at < ctx.as_of
+        and v.training_inputs > 0
+    )
 
 
 def validation_gates(ctx: ScorecardContext) -> CriterionResult:
@@ -112,12 +125,12 @@ def monitoring(ctx: ScorecardContext) -> CriterionResult:
     if cur is None:
         return _no_version("D", ctx)
     window = ctx.settings.drift_window
-    checks = sorted((i for i in ctx.validation(cur) if _is_drift(i.name)), key=lambda i: i.at or ctx.as_of,
-                    reverse=True)
+    checks = sorted(
+        (i for i in ctx.validation(cur) if _is_drift(i.name)), key=lambda i: i.at or ctx.as_of, reverse=True
+    )
     days = window.days
     if not checks:
-        return CriterionResult("D", False, (f"no drift check (a check named with 'drift' or 'psi') for "
-                                            f"{_label(cur)}",))
+        return CriterionResult("D", False, (f"no drift check (a check named with 'drift' or 'psi') for {_label(cur)}",))
     recent = [i for i in checks if i.at is not None and ctx.as_of - i.at <= window]
     lines = []
     for i in checks[:SHOWN]:
@@ -139,8 +152,10 @@ def policy_gate(ctx: ScorecardContext) -> CriterionResult:
         return CriterionResult("E", False, (f"no gate decision (gov check) recorded for {_label(cur)}",))
     d = decisions[0]
     outcome = "deployable" if d.deployable else "blocked"
-    line = (f"decision {d.id[:8]} ({d.target}, {iso(d.at)}, {outcome}): {d.policies} policies in scope, "
-            f"{d.enforced} enforced; kinds {', '.join(d.kinds) or 'none'}")
+    line = (
+        f"decision {d.id[:8]} ({d.target}, {iso(d.at)}, {outcome}): {d.policies} policies in scope, "
+        f"{d.enforced} enforced; kinds {', '.join(d.kinds) or 'none'}"
+    )
     lines = [line] + ([f"{len(decisions) - 1} earlier decision(s)"] if len(decisions) > 1 else [])
     if d.enforced == 0:
         return CriterionResult("E", False, (*lines, "no enforce-mode policy was in scope: the gate cannot block"))
@@ -197,8 +212,11 @@ def waiver_hygiene(ctx: ScorecardContext) -> CriterionResult:
         if lifetime > limit:
             problems.append(f"runs {lifetime.days} days, over the {limit.days}-day maximum")
         ok = ok and not problems
-        state = "revoked" if w.revoked_at is not None and w.revoked_at < ctx.as_of else (
-            "expired" if w.expires_at <= ctx.as_of else "active")
+        state = (
+            "revoked"
+            if w.revoked_at is not None and w.revoked_at < ctx.as_of
+            else ("expired" if w.expires_at <= ctx.as_of else "active")
+        )
         verdict = "; ".join(problems) if problems else f"{lifetime.days} days, ticket and reason recorded"
         lines.append(f"waiver {w.id} of {w.policy_id} ({w.ticket or 'no ticket'}, {state}): {verdict}")
     return CriterionResult("G", ok, _cap(lines))
@@ -217,5 +235,8 @@ def reproducible_decisions(ctx: ScorecardContext) -> CriterionResult:
         return CriterionResult("H", False, (f"decision {d.id[:8]} was not replayed: {d.replay_note or 'unknown'}",))
     if not d.replayed:
         return CriterionResult("H", False, (f"decision {d.id[:8]} does not reproduce: {d.replay_note}",))
-    return CriterionResult("H", True, (f"decision {d.id[:8]} replayed from its stored context and policy texts: "
-                                       f"identical verdicts and exit code",))
+    return CriterionResult(
+        "H",
+        True,
+        (f"decision {d.id[:8]} replayed from its stored context and policy texts: identical verdicts and exit code",),
+    )

@@ -32,11 +32,29 @@ def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[M
         if not fnmatchcase(model.name, model_glob):
             continue
         facts = tuple(version_facts(session, model.name, v.version, now=now) for v in versions)
-        mine = tuple(WaiverFact(int(w.id or 0), w.policy_id, w.ticket, w.reason, to_utc(w.created_at),
-                                to_utc(w.expires_at), to_utc(w.revoked_at) if w.revoked_at else None)
-                     for w in waivers if fnmatchcase(model.name, w.model_glob))
-        out.append(ModelFacts(model.name, model.owner, model.risk_tier, facts, tuple(sorted(mine, key=lambda w: w.id)),
-                              to_utc(model.created_at)))
+        mine = tuple(
+            WaiverFact(
+                int(w.id or 0),
+                w.policy_id,
+                w.ticket,
+                w.reason,
+                to_utc(w.created_at),
+                to_utc(w.expires_at),
+                to_utc(w.revoked_at) if w.revoked_at else None,
+            )
+            for w in waivers
+            if fnmatchcase(model.name, w.model_glob)
+        )
+        out.append(
+            ModelFacts(
+                model.name,
+                model.owner,
+                model.risk_tier,
+                facts,
+                tuple(sorted(mine, key=lambda w: w.id)),
+                to_utc(model.created_at),
+            )
+        )
     return out
 
 
@@ -50,14 +68,21 @@ def version_facts(session: Session, model: str, version: str, *, now: datetime) 
     assert v.id is not None and v.created_at is not None
     run = session.get(Run, v.training_run_id) if v.training_run_id else None
     return VersionFacts(
-        version=v.version, artifact_uri=v.artifact_uri, artifact_digest=v.artifact_digest,
-        created_by=v.created_by, created_at=v.created_at, training_run_id=v.training_run_id,
+        version=v.version,
+        artifact_uri=v.artifact_uri,
+        artifact_digest=v.artifact_digest,
+        created_by=v.created_by,
+        created_at=v.created_at,
+        training_run_id=v.training_run_id,
         run_seen_at=to_utc(run.first_seen) if run is not None else None,
         training_inputs=sum(1 for d in ctx.datasets if d.depth == 1),
         authors=ctx.training_run.authors if ctx.training_run else (),
         validation=tuple(ValidationFact(i.stage, i.name, i.source, i.at, i.success) for i in ctx.validation),
-        approvals=tuple(ApprovalFact(a.approver, a.role, a.artifact_digest, a.created_at)
-                        for a in ctx.approvals if a.created_at is not None),
+        approvals=tuple(
+            ApprovalFact(a.approver, a.role, a.artifact_digest, a.created_at)
+            for a in ctx.approvals
+            if a.created_at is not None
+        ),
         decisions=tuple(decision_facts(session, v.id)),
     )
 
@@ -73,10 +98,18 @@ def decision_facts(session: Session, model_version_id: int) -> list[DecisionFact
         verdicts: list[dict[str, Any]] = list(row.verdicts)
         replay = replay_decision(session, row.id)
         note = replay.differences[0] if replay.differences else ""
-        out.append(DecisionFact(
-            id=row.id, target=row.target, at=to_utc(row.created_at), deployable=row.deployable,
-            policies=len(verdicts), enforced=sum(1 for o in verdicts if o.get("mode") == "enforce"),
-            errors=sum(1 for o in verdicts if o.get("verdict") == "error"),
-            kinds=tuple(sorted({str(o.get("kind")) for o in verdicts})), replayed=replay.reproduced,
-            replay_note=note))
+        out.append(
+            DecisionFact(
+                id=row.id,
+                target=row.target,
+                at=to_utc(row.created_at),
+                deployable=row.deployable,
+                policies=len(verdicts),
+                enforced=sum(1 for o in verdicts if o.get("mode") == "enforce"),
+                errors=sum(1 for o in verdicts if o.get("verdict") == "error"),
+                kinds=tuple(sorted({str(o.get("kind")) for o in verdicts})),
+                replayed=replay.reproduced,
+                replay_note=note,
+            )
+        )
     return out

@@ -31,39 +31,85 @@ class LevelRule:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("A", "versioned_artifacts", "Versioned artifacts with digests",
-              "Every registered version names its artifact and its sha256 digest.", c.versioned_artifacts),
-    Criterion("B", "lineage_coverage", "Training lineage recorded",
-              "The current version's training run is in the lineage store and read at least one dataset.",
-              c.lineage_coverage),
-    Criterion("C", "validation_gates", "Validation gates present and run",
-              "Validation evidence for the current version in all four stages: data validation, model "
-              "performance, operational, ethical.", c.validation_gates),
-    Criterion("D", "monitoring", "Monitoring evidence",
-              "A drift check on the current version's data within the drift window (default 90 days).", c.monitoring),
-    Criterion("E", "policy_gate", "Policy coverage at the gate",
-              "The current version has a gate decision with at least one enforce-mode policy in scope and "
-              "no policy evaluation in error.", c.policy_gate),
-    Criterion("F", "approvals_sod", "Approvals with separation of duties",
-              "The current artifact is approved by someone who neither created it nor authored its "
-              "training run, and no approval by its creator or a training-run author was recorded.",
-              c.approvals_sod),
-    Criterion("G", "waiver_hygiene", "Waiver hygiene",
-              "Every waiver of the model has a ticket and a reason and expires within the maximum lifetime "
-              "(default 90 days) of its creation.", c.waiver_hygiene),
-    Criterion("H", "reproducible_decisions", "Decision reproducibility",
-              "The current version's latest decision replays from its stored context and policy texts to "
-              "the same verdicts.", c.reproducible_decisions),
+    Criterion(
+        "A",
+        "versioned_artifacts",
+        "Versioned artifacts with digests",
+        "Every registered version names its artifact and its sha256 digest.",
+        c.versioned_artifacts,
+    ),
+    Criterion(
+        "B",
+        "lineage_coverage",
+        "Training lineage recorded",
+        "The current version's training run is in the lineage store and read at least one dataset.",
+        c.lineage_coverage,
+    ),
+    Criterion(
+        "C",
+        "validation_gates",
+        "Validation gates present and run",
+        "Validation evidence for the current version in all four stages: data validation, model "
+        "performance, operational, ethical.",
+        c.validation_gates,
+    ),
+    Criterion(
+        "D",
+        "monitoring",
+        "Monitoring evidence",
+        "A drift check on the current version's data within the drift window (default 90 days).",
+        c.monitoring,
+    ),
+    Criterion(
+        "E",
+        "policy_gate",
+        "Policy coverage at the gate",
+        "The current version has a gate decision with at least one enforce-mode policy in scope and "
+        "no policy evaluation in error.",
+        c.policy_gate,
+    ),
+    Criterion(
+        "F",
+        "approvals_sod",
+        "Approvals with separation of duties",
+        "The current artifact is approved by someone who neither created it nor authored its "
+        "training run, and no approval by its creator or a training-run author was recorded.",
+        c.approvals_sod,
+    ),
+    Criterion(
+        "G",
+        "waiver_hygiene",
+        "Waiver hygiene",
+        "Every waiver of the model has a ticket and a reason and expires within the maximum lifetime "
+        "(default 90 days) of its creation.",
+        c.waiver_hygiene,
+    ),
+    Criterion(
+        "H",
+        "reproducible_decisions",
+        "Decision reproducibility",
+        "The current version's latest decision replays from its stored context and policy texts to the same verdicts.",
+        c.reproducible_decisions,
+    ),
 )
 
 LEVELS: tuple[LevelRule, ...] = (
     LevelRule(0, "Ad hoc experimentation", "Models are produced by hand; nothing below is shown by evidence.", ()),
-    LevelRule(1, "Pipeline automation", "Artifacts are versioned by digest and training lineage is captured.",
-              ("A", "B")),
-    LevelRule(2, "Continuous integration", "Every version passes automated validation, monitoring and the "
-              "policy gate.", ("C", "D", "E")),
-    LevelRule(3, "Enterprise MLOps", "Independent approval, disciplined exceptions and reproducible "
-              "decisions.", ("F", "G", "H")),
+    LevelRule(
+        1, "Pipeline automation", "Artifacts are versioned by digest and training lineage is captured.", ("A", "B")
+    ),
+    LevelRule(
+        2,
+        "Continuous integration",
+        "Every version passes automated validation, monitoring and the policy gate.",
+        ("C", "D", "E"),
+    ),
+    LevelRule(
+        3,
+        "Enterprise MLOps",
+        "Independent approval, disciplined exceptions and reproducible decisions.",
+        ("F", "G", "H"),
+    ),
 )
 MAX_LEVEL = LEVELS[-1].level
 
@@ -103,5 +149,13 @@ def evaluate(ctx: ScorecardContext) -> tuple[int, tuple[c.CriterionResult, ...]]
 
 def rules_table() -> list[dict[str, object]]:
     """The level rules as JSON-ready data (embedded in the scorecard so a reader sees what was applied)."""
-    return [{"level": r.level, "name": r.name, "summary": r.summary, "requires": list(r.requires),
-             "cumulative_requires": [k for x in LEVELS[1:r.level + 1] for k in x.requires]} for r in LEVELS]
+    return [
+        {
+            "level": r.level,
+            "name": r.name,
+            "summary": r.summary,
+            "requires": list(r.requires),
+            "cumulative_requires": [k for x in LEVELS[1 : r.level + 1] for k in x.requires],
+        }
+        for r in LEVELS
+    ]

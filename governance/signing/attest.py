@@ -58,9 +58,7 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     """DSSE v1 Pre-Authentication Encoding:
     "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, LEN = ASCII decimal byte count."""
     type_bytes = payload_type.encode("utf-8")
-    return b" ".join(
-        [b"DSSEv1", str(len(type_bytes)).encode(), type_bytes, str(len(payload)).encode(), payload]
-    )
+    return b" ".join([b"DSSEv1", str(len(type_bytes)).encode(), type_bytes, str(len(payload)).encode(), payload])
 
 
 def build_statement(
@@ -144,9 +142,7 @@ def verify_envelope(envelope: dict[str, Any], key: PublicKey, keyid: str | None 
         return EnvelopeCheck(False, "DSSE envelope has no signatures")
     message = pae(payload_type, payload)
     candidates = [
-        s
-        for s in signatures
-        if isinstance(s, dict) and (keyid is None or s.get("keyid") in (None, "", keyid))
+        s for s in signatures if isinstance(s, dict) and (keyid is None or s.get("keyid") in (None, "", keyid))
     ]
     if not candidates:
         return EnvelopeCheck(False, "no DSSE signature by the PDF signer's key (keyid mismatch)")

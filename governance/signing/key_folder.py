@@ -50,8 +50,9 @@ def _write(path: Path, data: bytes, mode: int) -> None:
         raise ConfigError(f"cannot write {path.name}: {exc.strerror}", where=str(path)) from exc
 
 
-def import_signer(signer: Any, folder: Path | None = None, *, force: bool = False,
-                  passphrase: str | None = None) -> tuple[Path, Path]:
+def import_signer(
+    signer: Any, folder: Path | None = None, *, force: bool = False, passphrase: str | None = None
+) -> tuple[Path, Path]:
     """Write an already loaded Signer (key + certificate + chain) into the key folder, the key 0600 and
     encrypted with `passphrase` when one is given. Existing files are kept unless `force`."""
     from cryptography.hazmat.primitives import serialization
@@ -68,9 +69,11 @@ def import_signer(signer: Any, folder: Path | None = None, *, force: bool = Fals
     except OSError as exc:
         raise ConfigError(f"cannot create key folder: {exc.strerror}", where=str(target)) from exc
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption())
-    key_pem = signer.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               encryption)
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    key_pem = signer.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
     certs = [signer.certificate, *signer.chain]
     _write(key_path, key_pem, 0o600)
     _write(cert_path, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs), 0o644)
@@ -87,10 +90,18 @@ def describe(folder: Path | None = None, passphrase: str | None = None) -> KeyIn
     signer = load_signer(target / KEY_FILE, target / CERT_FILE, passphrase)
     cert = signer.certificate
     return KeyInfo(
-        folder=target, key=target / KEY_FILE, cert=target / CERT_FILE, subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(), algorithm=_algorithm(signer), keyid=signer.keyid,
-        not_before=cert.not_valid_before_utc.isoformat(), not_after=cert.not_valid_after_utc.isoformat(),
-        self_signed=cert.subject == cert.issuer, chain=len(signer.chain))
+        folder=target,
+        key=target / KEY_FILE,
+        cert=target / CERT_FILE,
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        algorithm=_algorithm(signer),
+        keyid=signer.keyid,
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=cert.not_valid_after_utc.isoformat(),
+        self_signed=cert.subject == cert.issuer,
+        chain=len(signer.chain),
+    )
 
 
 def _algorithm(signer: Any) -> str:

@@ -116,9 +116,7 @@ def init_keys(
     paths = KeyPaths(key=directory / KEY_FILE, cert=directory / CERT_FILE)
     existing = [p for p in (paths.key, paths.cert) if p.exists()]
     if existing and not force:
-        raise ConfigError(
-            "signing key already exists", where=str(existing[0]), hint="pass force=True to replace it"
-        )
+        raise ConfigError("signing key already exists", where=str(existing[0]), hint="pass force=True to replace it")
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
@@ -272,17 +270,13 @@ def load_pkcs12(path: Path, passphrase: str | bytes | None) -> Signer:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, _as_bytes(passphrase))
     except ValueError as exc:
-        raise ConfigError(
-            "cannot open PKCS#12 file (wrong passphrase or corrupt file)", where=str(path)
-        ) from exc
+        raise ConfigError("cannot open PKCS#12 file (wrong passphrase or corrupt file)", where=str(path)) from exc
     if key is None or cert is None:
         raise ConfigError("PKCS#12 file holds no private key with certificate", where=str(path))
     return _make_signer(key, cert, tuple(extra), where=str(path))
 
 
-def _make_signer(
-    key: object, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], *, where: str
-) -> Signer:
+def _make_signer(key: object, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], *, where: str) -> Signer:
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise ConfigError(f"unsupported key type {type(key).__name__}", where=where, hint="use ECDSA or RSA")
     if public_keyid(key.public_key()) != public_keyid(cert):

@@ -60,9 +60,7 @@ def pyhanko_signer(signer: Signer) -> Any:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     der = serialization.Encoding.DER
-    key_der = signer.private_key.private_bytes(
-        der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    key_der = signer.private_key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     cert = asn1_x509.Certificate.load(signer.certificate.public_bytes(der))
     chain = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in signer.chain]
     return SimpleSigner(

@@ -162,9 +162,7 @@ def _check_pdf_signature(result: VerifyResult, data: bytes, roots: list[Any]) ->
     sig = signatures[-1]
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     # Accept either key usage: our own certificates have both, bought ones often only one.
-    usage = KeyUsageConstraints(
-        key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False
-    )
+    usage = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(sig, context, key_usage_settings=usage)
@@ -287,9 +285,7 @@ def _check_attestation(result: VerifyResult, data: bytes, signer_cert: Any, path
     if attested is None:
         result.add("policy_bundle", False, "attestation names no policy bundle subject")
     elif recorded is None:
-        result.add(
-            "policy_bundle", False, "results JSON records no policy bundle digest (policy_bundle.digest)"
-        )
+        result.add("policy_bundle", False, "results JSON records no policy bundle digest (policy_bundle.digest)")
     else:
         result.add(
             "policy_bundle",

@@ -52,6 +52,7 @@ def database_url() -> str:
 
 def _sqlite_engine(url: Any, busy_timeout_s: int) -> Engine:
     """A SQLite engine: WAL, foreign keys, and waiting up to `busy_timeout_s` for the write lock."""
+
     def pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

@@ -87,7 +87,9 @@ def open_store(url: str | None = None) -> Engine:
         current = set()
     if current != known_heads():
         if engine.dialect.name != "sqlite":
-            raise ConfigError(f"database schema is at {sorted(current)}, this gov needs {sorted(known_heads())}",
-                              hint="run `gov db upgrade`")
+            raise ConfigError(
+                f"database schema is at {sorted(current)}, this gov needs {sorted(known_heads())}",
+                hint="run `gov db upgrade`",
+            )
         upgrade(engine)
     return engine

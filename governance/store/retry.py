@@ -41,5 +41,5 @@ async def retry_transient(fn: Callable[..., T], *args: Any, executor: Executor |
         except Exception as exc:
             if attempt == RETRY_ATTEMPTS - 1 or not is_transient(exc):
                 raise
-            await asyncio.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
+            await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)
     raise AssertionError("unreachable")

@@ -37,8 +37,10 @@ class TextOutputter:
         if waivers:
             lines += ["", "waivers:"]
             for w in waivers:
-                lines.append(f"  #{w['id']} {w['policy_id']}: {w['status']}, ticket {w['ticket']}, until "
-                             f"{w['expires_at']}, approved by {w['approver']}: {w['reason']}")
+                lines.append(
+                    f"  #{w['id']} {w['policy_id']}: {w['status']}, ticket {w['ticket']}, until "
+                    f"{w['expires_at']}, approved by {w['approver']}: {w['reason']}"
+                )
         if report.out_of_scope:
             lines += ["", f"not in scope: {', '.join(report.out_of_scope)}"]
         if not report.deployable:

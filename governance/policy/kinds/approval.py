@@ -42,9 +42,13 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     max_age = parse_age(rule.get("max_age"), ("max_age",), report)
     if rule.get("max_age") is not None and max_age is None:
         return None
-    return Spec(tuple(Requirement(str(r["role"]), int(r.get("count", 1))) for r in rule["required"]),
-                bool(rule.get("distinct_approvers", True)), bool(rule.get("separation_of_duties", True)),
-                bool(rule.get("require_known_author", True)), max_age)
+    return Spec(
+        tuple(Requirement(str(r["role"]), int(r.get("count", 1))) for r in rule["required"]),
+        bool(rule.get("distinct_approvers", True)),
+        bool(rule.get("separation_of_duties", True)),
+        bool(rule.get("require_known_author", True)),
+        max_age,
+    )
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -76,14 +80,24 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
         return RuleResult(Verdict.FAIL, f"needs {', '.join(missing)}{why}", tuple(refs), details)
     if spec.separation_of_duties and spec.require_known_author:
         if ctx.training_run is None:
-            return RuleResult(Verdict.NOT_EVALUATED, "the training run is not known, so separation of duties "
-                              "from its authors cannot be checked", tuple(refs), details)
+            return RuleResult(
+                Verdict.NOT_EVALUATED,
+                "the training run is not known, so separation of duties from its authors cannot be checked",
+                tuple(refs),
+                details,
+            )
         if not authors:
-            return RuleResult(Verdict.NOT_EVALUATED, "the training run records no author (job `ownership` or "
-                              "`runAuthors` facet), so separation of duties cannot be checked", tuple(refs), details)
+            return RuleResult(
+                Verdict.NOT_EVALUATED,
+                "the training run records no author (job `ownership` or "
+                "`runAuthors` facet), so separation of duties cannot be checked",
+                tuple(refs),
+                details,
+            )
     people = ", ".join(f"{p} ({r})" for r, p in filled)
-    return RuleResult(Verdict.PASS, f"approved by {people} for {ctx.version.artifact_digest[:19]}…", tuple(refs),
-                      details)
+    return RuleResult(
+        Verdict.PASS, f"approved by {people} for {ctx.version.artifact_digest[:19]}…", tuple(refs), details
+    )
 
 
 def _refusal(a: ApprovalRecord, ctx: EvaluationContext, spec: Spec, authors: set[str]) -> str | None:
@@ -110,7 +124,7 @@ def _assign(spec: Spec, valid: list[ApprovalRecord]) -> list[tuple[str, str]]:
     if not spec.distinct_approvers:
         out = []
         for req in spec.required:
-            out += [(req.role, p) for p in sorted(people.get(req.role, ()))[:req.count]]
+            out += [(req.role, p) for p in sorted(people.get(req.role, ()))[: req.count]]
         return out
     holder: dict[str, int] = {}
 

@@ -17,13 +17,23 @@ from governance.policy.kinds import Report, bound_text, parse_age, too_old
 from governance.policy.model import Policy, RuleResult, Verdict
 
 BETWEEN_GROUP_METRICS = (
-    "fairlearn.demographic_parity_difference", "fairlearn.demographic_parity_ratio",
-    "fairlearn.equalized_odds_difference", "fairlearn.equalized_odds_difference_mean",
-    "fairlearn.equalized_odds_ratio", "fairlearn.equal_opportunity_difference",
-    "aif360.statistical_parity_difference", "aif360.disparate_impact", "aif360.equal_opportunity_difference",
-    "aif360.average_odds_difference", "aif360.average_abs_odds_difference", "aif360.equalized_odds_difference",
-    "aif360.theil_index", "aif360.between_group_theil_index", "aif360.base_rate_statistical_parity_difference",
-    "aif360.base_rate_disparate_impact", "aif360.generalized_equalized_odds_difference",
+    "fairlearn.demographic_parity_difference",
+    "fairlearn.demographic_parity_ratio",
+    "fairlearn.equalized_odds_difference",
+    "fairlearn.equalized_odds_difference_mean",
+    "fairlearn.equalized_odds_ratio",
+    "fairlearn.equal_opportunity_difference",
+    "aif360.statistical_parity_difference",
+    "aif360.disparate_impact",
+    "aif360.equal_opportunity_difference",
+    "aif360.average_odds_difference",
+    "aif360.average_abs_odds_difference",
+    "aif360.equalized_odds_difference",
+    "aif360.theil_index",
+    "aif360.between_group_theil_index",
+    "aif360.base_rate_statistical_parity_difference",
+    "aif360.base_rate_disparate_impact",
+    "aif360.generalized_equalized_odds_difference",
     "four_fifths.min_impact_ratio",
 )
 GROUP_RATES = ("base_rate", "selection_rate", "tpr", "fpr", "tnr", "fnr", "ppv", "accuracy")
@@ -48,8 +58,11 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     ok = True
     if metric not in METRICS:
         close = [m for m in METRICS if metric.split(".")[-1] in m][:3]
-        report(("metric",), f"unknown metric {metric!r}" + (f"; did you mean {', '.join(close)}?" if close
-                                                            else "; see docs/policies.md for the list"))
+        report(
+            ("metric",),
+            f"unknown metric {metric!r}"
+            + (f"; did you mean {', '.join(close)}?" if close else "; see docs/policies.md for the list"),
+        )
         ok = False
     bound = rule["bound"]
     low, high = bound.get("min"), bound.get("max")
@@ -63,9 +76,16 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     max_age = parse_age(rule.get("max_age"), ("max_age",), report)
     if not ok or (rule.get("max_age") is not None and max_age is None):
         return None
-    return Spec(metric, tuple(rule["sensitive"]), None if low is None else float(low),
-                None if high is None else float(high), bool(rule.get("absolute", False)), applies_to,
-                int(rule.get("min_group_size", 0)), max_age)
+    return Spec(
+        metric,
+        tuple(rule["sensitive"]),
+        None if low is None else float(low),
+        None if high is None else float(high),
+        bool(rule.get("absolute", False)),
+        applies_to,
+        int(rule.get("min_group_size", 0)),
+        max_age,
+    )
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -74,13 +94,17 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     over = ", ".join(spec.sensitive)
     candidates = [f for f in ctx.fairness if sorted(f.sensitive) == sorted(spec.sensitive)]
     if not candidates:
-        return RuleResult(Verdict.NOT_EVALUATED, f"no fairness evaluation over {over} for this version",
-                          (ctx.ref_version(),))
+        return RuleResult(
+            Verdict.NOT_EVALUATED, f"no fairness evaluation over {over} for this version", (ctx.ref_version(),)
+        )
     ev = max(candidates, key=lambda f: (f.evaluated_at is not None, f.evaluated_at, f.id))
     ref = (ctx.ref_fairness(ev, spec.metric),)
     if too_old(ev.evaluated_at, ctx.evaluated_at, spec.max_age):
-        return RuleResult(Verdict.NOT_EVALUATED, f"the latest fairness evaluation over {over} (id {ev.id}) is "
-                          f"older than {_policy_age(spec)}", ref)
+        return RuleResult(
+            Verdict.NOT_EVALUATED,
+            f"the latest fairness evaluation over {over} (id {ev.id}) is older than {_policy_age(spec)}",
+            ref,
+        )
     if spec.metric.startswith("group."):
         return _per_group(spec, ev, ref)
     size_problem = _sizes(spec, ev)
@@ -97,8 +121,12 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
         shown = f"{value.value:.4g}"
     else:
         if value.ci_low is None or value.ci_high is None:
-            return RuleResult(Verdict.NOT_EVALUATED, f"evaluation {ev.id} has no confidence interval for "
-                              f"{spec.metric} (re-run it with bootstrap resamples, or use applies_to: point)", ref)
+            return RuleResult(
+                Verdict.NOT_EVALUATED,
+                f"evaluation {ev.id} has no confidence interval for "
+                f"{spec.metric} (re-run it with bootstrap resamples, or use applies_to: point)",
+                ref,
+            )
         low, high = value.ci_low, value.ci_high
         shown = f"{'?' if value.value is None else format(value.value, '.4g')} (CI [{low:.4g}, {high:.4g}])"
     if spec.absolute:
@@ -126,16 +154,20 @@ def _sizes(spec: Spec, ev: FairnessEvidence) -> str | None:
             priv = sum(g.count for g in ev.groups if g.privileged)
             unpriv = sum(g.count for g in ev.groups if g.privileged is False)
             if min(priv, unpriv) < n:
-                return (f"evaluation {ev.id}: the privileged ({priv} rows) or unprivileged ({unpriv} rows) "
-                        f"group is smaller than the policy's minimum of {n}")
+                return (
+                    f"evaluation {ev.id}: the privileged ({priv} rows) or unprivileged ({unpriv} rows) "
+                    f"group is smaller than the policy's minimum of {n}"
+                )
         return None
     eligible = [g for g in ev.groups if g.count >= n]
     if len(eligible) < 2:
         return f"evaluation {ev.id}: fewer than two groups have at least {n} rows"
     small = [g.name for g in ev.groups if g.included and g.count < n]
     if small:
-        return (f"evaluation {ev.id} aggregated group(s) {', '.join(small)} with fewer than {n} rows; "
-                f"re-run it with a minimum group size of {n}")
+        return (
+            f"evaluation {ev.id} aggregated group(s) {', '.join(small)} with fewer than {n} rows; "
+            f"re-run it with a minimum group size of {n}"
+        )
     return None
 
 
@@ -143,8 +175,9 @@ def _per_group(spec: Spec, ev: FairnessEvidence, ref: tuple[Any, ...]) -> RuleRe
     rate = spec.metric.split(".", 1)[1]
     groups = [g for g in ev.groups if g.count >= spec.min_group_size]
     if not groups:
-        return RuleResult(Verdict.NOT_EVALUATED, f"evaluation {ev.id}: no group has at least "
-                          f"{spec.min_group_size} rows", ref)
+        return RuleResult(
+            Verdict.NOT_EVALUATED, f"evaluation {ev.id}: no group has at least {spec.min_group_size} rows", ref
+        )
     target = bound_text(spec.low, spec.high)
     bad, undefined, details = [], [], []
     for g in groups:
@@ -159,7 +192,10 @@ def _per_group(spec: Spec, ev: FairnessEvidence, ref: tuple[Any, ...]) -> RuleRe
     if bad:
         return RuleResult(Verdict.FAIL, f"{rate} is not {target} for {', '.join(bad)}", ref, tuple(details))
     if undefined:
-        return RuleResult(Verdict.NOT_EVALUATED, f"{rate} is undefined for {', '.join(undefined)}", ref,
-                          tuple(details))
-    return RuleResult(Verdict.PASS, f"{rate} is {target} for all {len(groups)} groups of at least "
-                      f"{spec.min_group_size} rows", ref, tuple(details))
+        return RuleResult(Verdict.NOT_EVALUATED, f"{rate} is undefined for {', '.join(undefined)}", ref, tuple(details))
+    return RuleResult(
+        Verdict.PASS,
+        f"{rate} is {target} for all {len(groups)} groups of at least {spec.min_group_size} rows",
+        ref,
+        tuple(details),
+    )

@@ -41,11 +41,13 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     try:
         value = spec.expression.run({name: variables[name] for name in spec.expression.variables})
     except KeyError as exc:
-        return RuleResult(Verdict.NOT_EVALUATED, f"the expression reads {exc.args[0]!r}, which this context "
-                          "does not have", refs)
+        return RuleResult(
+            Verdict.NOT_EVALUATED, f"the expression reads {exc.args[0]!r}, which this context does not have", refs
+        )
     if not isinstance(value, bool):
-        return RuleResult(Verdict.ERROR, f"the expression returned {type(value).__name__} {value!r}, "
-                          "not a boolean", refs)
+        return RuleResult(
+            Verdict.ERROR, f"the expression returned {type(value).__name__} {value!r}, not a boolean", refs
+        )
     if value:
         return RuleResult(Verdict.PASS, f"condition holds: {_short(spec.expression.source)}", refs)
     return RuleResult(Verdict.FAIL, spec.message or f"condition is false: {_short(spec.expression.source)}", refs)

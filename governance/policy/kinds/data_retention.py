@@ -60,13 +60,17 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     """Retention of every classified dataset in the lineage, and restricted-data approvals."""
     spec: Spec = policy.rule
-    kept = f"; gov keeps its decisions and ledger at least {describe(spec.system_records)}" \
-        if spec.system_records else ""
+    kept = (
+        f"; gov keeps its decisions and ledger at least {describe(spec.system_records)}" if spec.system_records else ""
+    )
     if not spec.max_age and not spec.restricted:
         return RuleResult(Verdict.PASS, f"no dataset rule{kept}")
     if ctx.training_run is None:
-        return RuleResult(Verdict.NOT_EVALUATED, "the version has no known training run, so the data it was "
-                          "trained on cannot be checked", (ctx.ref_version(),))
+        return RuleResult(
+            Verdict.NOT_EVALUATED,
+            "the version has no known training run, so the data it was trained on cannot be checked",
+            (ctx.ref_version(),),
+        )
     datasets = [d for d in ctx.datasets if spec.lineage == "closure" or d.depth == 1]
     parts: list[tuple[Verdict, str]] = []
     refs: list[EvidenceRef] = [ctx.ref_run(ctx.training_run)]
@@ -78,7 +82,8 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     for restriction in spec.restricted:
         parts.append(_restriction(restriction, datasets, ctx, refs))
     verdict, message, details = summarise(
-        parts, f"{len(datasets)} dataset(s) in the training lineage are within retention{kept}")
+        parts, f"{len(datasets)} dataset(s) in the training lineage are within retention{kept}"
+    )
     return RuleResult(verdict, message, tuple(refs), details)
 
 
@@ -98,23 +103,35 @@ def _retention(spec: Spec, ds: DatasetInfo, ctx: EvaluationContext) -> tuple[Ver
     if age <= limit:
         return Verdict.PASS, f"{ds.id} ({cls}) is {describe(age)} old, within {describe(limit)}"
     if ds.deletion:
-        return Verdict.PASS, (f"{ds.id} ({cls}) is past its retention of {describe(limit)} and was deleted "
-                              f"({ds.deletion} at {iso(ds.deleted_at)})")
-    return Verdict.FAIL, (f"{ds.id} ({cls}) is {describe(age)} old, past its retention of {describe(limit)}, "
-                          f"with no deletion evidence (lifecycleStateChange DROP or TRUNCATE)")
+        return Verdict.PASS, (
+            f"{ds.id} ({cls}) is past its retention of {describe(limit)} and was deleted "
+            f"({ds.deletion} at {iso(ds.deleted_at)})"
+        )
+    return Verdict.FAIL, (
+        f"{ds.id} ({cls}) is {describe(age)} old, past its retention of {describe(limit)}, "
+        f"with no deletion evidence (lifecycleStateChange DROP or TRUNCATE)"
+    )
 
 
-def _restriction(r: Restriction, datasets: list[DatasetInfo], ctx: EvaluationContext,
-                 refs: list[EvidenceRef]) -> tuple[Verdict, str]:
+def _restriction(
+    r: Restriction, datasets: list[DatasetInfo], ctx: EvaluationContext, refs: list[EvidenceRef]
+) -> tuple[Verdict, str]:
     hits = [d.id for d in datasets if r.classification.casefold() in _classes(d)]
     if not hits:
         return Verdict.PASS, f"no {r.classification} data in the training lineage"
-    approvals = [a for a in ctx.approvals if a.role == r.approval_role
-                 and a.artifact_digest == ctx.version.artifact_digest and a.approver != ctx.version.created_by
-                 and not too_old(a.created_at, ctx.evaluated_at, r.max_age)]
+    approvals = [
+        a
+        for a in ctx.approvals
+        if a.role == r.approval_role
+        and a.artifact_digest == ctx.version.artifact_digest
+        and a.approver != ctx.version.created_by
+        and not too_old(a.created_at, ctx.evaluated_at, r.max_age)
+    ]
     shown = ", ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
     if not approvals:
-        return Verdict.FAIL, (f"the training lineage reaches {r.classification} data ({shown}) without an "
-                              f"approval as {r.approval_role} for this artifact")
+        return Verdict.FAIL, (
+            f"the training lineage reaches {r.classification} data ({shown}) without an "
+            f"approval as {r.approval_role} for this artifact"
+        )
     refs.extend(ctx.ref_approval(a, f"approves use of {r.classification} data") for a in approvals)
     return Verdict.PASS, f"{r.classification} data ({shown}) approved by {approvals[0].approver}"

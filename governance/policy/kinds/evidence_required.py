@@ -50,8 +50,16 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     for name, body in rule["stages"].items():
         age = parse_age(body.get("max_age"), ("stages", name, "max_age"), report)
         ok = ok and (age is not None or body.get("max_age") is None)
-        checks = tuple(Check(str(c["name"]), _f(c.get("min")), _f(c.get("max")), _f(c.get("max_regression")),
-                             str(c.get("better", "higher"))) for c in body["checks"])
+        checks = tuple(
+            Check(
+                str(c["name"]),
+                _f(c.get("min")),
+                _f(c.get("max")),
+                _f(c.get("max_regression")),
+                str(c.get("better", "higher")),
+            )
+            for c in body["checks"]
+        )
         stages.append(Stage(str(name), checks, age))
     return Spec(tuple(stages)) if ok else None
 
@@ -76,8 +84,9 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     return RuleResult(verdict, message, tuple(refs), details)
 
 
-def _check(stage: Stage, check: Check, evidence: list[ValidationItem],
-           ctx: EvaluationContext) -> tuple[Verdict, str, list[ValidationItem]]:
+def _check(
+    stage: Stage, check: Check, evidence: list[ValidationItem], ctx: EvaluationContext
+) -> tuple[Verdict, str, list[ValidationItem]]:
     matching = [v for v in evidence if fnmatchcase(v.name, check.name)]
     if not matching:
         return Verdict.NOT_EVALUATED, f"no evidence named {check.name!r}", []
@@ -88,8 +97,15 @@ def _check(stage: Stage, check: Check, evidence: list[ValidationItem],
     used = list(latest.values())
     fresh = [v for v in used if not too_old(v.at, ctx.evaluated_at, stage.max_age)]
     if not fresh:
-        return Verdict.NOT_EVALUATED, (f"evidence {check.name!r} is older than {describe(stage.max_age)}"
-                                       if stage.max_age else f"evidence {check.name!r} has no time"), used
+        return (
+            Verdict.NOT_EVALUATED,
+            (
+                f"evidence {check.name!r} is older than {describe(stage.max_age)}"
+                if stage.max_age
+                else f"evidence {check.name!r} has no time"
+            ),
+            used,
+        )
     failures, unknown = [], []
     for item in fresh:
         label = item.name + (f"[{item.column}]" if item.column else "")
@@ -121,6 +137,8 @@ def _bound(check: Check, item: ValidationItem) -> str | None:
             return "unknown"
         worse = item.baseline - item.value if check.better == "higher" else item.value - item.baseline
         if worse > check.max_regression:
-            return (f"= {item.value:g}, {worse:g} worse than its baseline {item.baseline:g} "
-                    f"(at most {check.max_regression:g} allowed)")
+            return (
+                f"= {item.value:g}, {worse:g} worse than its baseline {item.baseline:g} "
+                f"(at most {check.max_regression:g} allowed)"
+            )
     return None
