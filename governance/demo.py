@@ -31,7 +31,7 @@ EXPECTED = (("credit-risk", "3", "deployable"), ("fraud-detector", "7", "blocked
 APPROVALS = (
     ("credit-risk", "3", "model-risk-officer", "carol", "Validation pack reviewed; within appetite."),
     ("credit-risk", "3", "business-owner", "dave", "Approved for the consumer lending book."),
-    # bob created fraud-detector 7: his approval is recorded, and the gate refuses to count it.
+    # bob created fraud-detector 7: separation of duties refuses his approval, so the gate blocks it.
     ("fraud-detector", "7", "model-risk-officer", "bob", "Looks good to me."),
     ("fraud-detector", "7", "business-owner", "erin", "Approved for card payments."),
 )
@@ -212,13 +212,17 @@ def _fairness(engine: Any, say: Callable[[str], None]) -> None:
 
 def _approvals(engine: Any, say: Callable[[str], None]) -> None:
     from governance.approvals.records import approve
+    from governance.auth.errors import PermissionDenied
     from governance.store.db import session_scope
 
-    with session_scope(engine) as session:
-        for model, version, role, who, comment in APPROVALS:
-            receipt = approve(session, model, version, role, approver=who, comment=comment)
-            warning = f"  <- {receipt.warnings[0]}" if receipt.warnings else ""
-            say(f"[5] approval: {who} approved {model} {version} as {role}{warning}")
+    for model, version, role, who, comment in APPROVALS:
+        try:
+            with session_scope(engine) as session:
+                approve(session, model, version, role, approver=who, comment=comment)
+        except PermissionDenied as exc:
+            say(f"[5] approval: {who} tried to approve {model} {version} as {role}  <- refused: {exc.message}")
+        else:
+            say(f"[5] approval: {who} approved {model} {version} as {role}")
 
 
 def _keys(folder: Path, say: Callable[[str], None]) -> tuple[Any, Path]:

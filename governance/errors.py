@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
 
 class GovernanceError(Exception):
     """Base of every error a user can cause or fix. `exit_code` follows the gate's contract."""
@@ -51,3 +54,15 @@ class ConfigError(GovernanceError):
     exit_code = 3
     http_status = 500
     code = "configuration_error"
+
+
+@contextmanager
+def spelled(fields: Mapping[str, str]) -> Iterator[None]:
+    """Inside a face: re-spell the field a service error names (`role`) the face's way (`--role`,
+    `body.role`). Services name fields, never a face's flags."""
+    try:
+        yield
+    except GovernanceError as exc:
+        if exc.where is not None and exc.where in fields:
+            exc.where = fields[exc.where]
+        raise

@@ -1,12 +1,47 @@
-"""Who is acting: GOV_USER, else the OS user. The API binds identity from its token instead."""
+"""Who is acting, and when two names are the same person.
+
+An identity is normalised where it is created (token names, `--as`/GOV_USER, approvals, waivers,
+version creators) and compared the same way everywhere: Unicode NFKC (so the fullwidth `ａｌｉｃｅ` is
+`alice`), surrounding whitespace trimmed, case folded; control characters are refused, not stripped.
+The API binds identity from its token instead of GOV_USER.
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
+import unicodedata
+
+
+def normalise_identity(text: str, *, field: str = "as") -> str:
+    """The canonical spelling of a person's name; InputError naming `field` when it is empty or holds a
+    control character (`alice\n` is trimmed to alice; `al\nice` is refused)."""
+    from governance.errors import InputError
+
+    name = unicodedata.normalize("NFKC", str(text)).strip()
+    if not name:
+        raise InputError("the identity must not be empty", where=field)
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise InputError(f"the identity contains the control character U+{ord(bad):04X}", where=field)
+    return name.casefold()
+
+
+def identity_key(text: str | None) -> str:
+    """The comparison key of a stored name, never raising (stored names predate normalisation)."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+
+def same_identity(a: str | None, b: str | None) -> bool:
+    """Whether two names are the same person (both non-empty, equal after normalisation)."""
+    ka, kb = identity_key(a), identity_key(b)
+    return bool(ka) and ka == kb
 
 
 def current_user() -> str:
+    """GOV_USER, else the OS user (not yet normalised: the service normalises and names the field)."""
     user = os.environ.get("GOV_USER")
     if user:
         return user

@@ -55,7 +55,7 @@ def _bound(text: str, *, end: bool) -> datetime:
         moment = parse_timestamp(value, field="period")
     except InputError as exc:
         raise InputError(
-            exc.message, where="--period", hint="FROM..TO with ISO dates, e.g. 2026-10-01..2026-12-31"
+            exc.message, where="period", hint="FROM..TO with ISO dates, e.g. 2026-10-01..2026-12-31"
         ) from exc
     # A date as the end means "up to and including that day".
     return moment + timedelta(days=1) if end and _DATE_ONLY.match(value) else moment
@@ -76,12 +76,12 @@ def parse_period(text: str | None, *, now: datetime) -> Period:
     if ".." not in text:
         raise InputError(
             f"period must be FROM..TO, got {text!r}",
-            where="--period",
+            where="period",
             hint="e.g. 2026-10-01..2026-12-31 (dates or ISO timestamps; either side may be empty)",
         )
     left, right = text.split("..", 1)
     end = _bound(right, end=True) if right.strip() else _end_of_today(now)
     start = _bound(left, end=False) if left.strip() else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
-        raise InputError(f"period {text!r} is empty: it must start before it ends", where="--period")
+        raise InputError(f"period {text!r} is empty: it must start before it ends", where="period")
     return Period(start, end)

@@ -31,6 +31,20 @@ def parse_timestamp(text: str, *, field: str = "timestamp") -> datetime:
     return to_utc(dt)
 
 
+def parse_optional_timestamp(value: object, *, field: str = "timestamp") -> datetime | None:
+    """The one reading of an optional timestamp (CLI options, API query parameters, stored contexts,
+    facets): None or "" mean absent (None); an aware or naive datetime is returned in UTC; a string is
+    read by `parse_timestamp` (a naive time is UTC, a date is 00:00 UTC). Anything else, or a string
+    that is not ISO 8601 (whitespace alone included), is an InputError naming `field`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if not isinstance(value, str):
+        raise InputError(f"{field}: not an ISO 8601 timestamp: {value!r}")
+    return parse_timestamp(value, field=field)
+
+
 def iso(dt: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z suffix, or None."""
     if dt is None:

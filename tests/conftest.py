@@ -21,10 +21,17 @@ from governance.store.migrate import upgrade
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("GOV_TEST_POSTGRES_URL")
 PG_SKIP = "PostgreSQL not available: set GOV_TEST_POSTGRES_URL (CI's .ci/run starts one)"
+# The tests' own data (OpenLineage spec and events, fairness benchmarks); origins and licences in
+# tests/data/SOURCES.md. A test whose data is missing fails: nothing here skips on absent data.
+DATA = Path(__file__).resolve().parent / "data"
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("GOV_SHARED_DIR") or REPO.parent / "shared")
+def data_path(*parts: str) -> Path:
+    """A file or folder under tests/data; raises (the test fails, never skips) when it is missing."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"test data missing: {path} (see tests/data/SOURCES.md)")
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Test helpers for OpenLineage: the JSON Schema oracle, the example-event corpus, placeholders.
 
-The oracle is the published spec itself (../shared/data/openlineage/spec, test data only: the
+The oracle is the published spec itself (tests/data/openlineage/spec, test data only: the
 product never reads it). An event is valid when it passes the core schema (2-0-2, Draft 2020-12,
 with format checking) and every facet in the event's facet maps passes the schema its
 `_schemaURL` names, when that schema is in the spec folder:
@@ -9,13 +9,20 @@ with format checking) and every facet in the event's facet maps passes the schem
 - `.../facets/<v>/X.json` (no fragment): that file's root schema describes `{"<key>": <facet>}`,
   so `{key: facet}` is validated against it (as OpenLineage's own compatibility tests do);
 - any other URL (custom facets, unpublished versions, unresolvable fragments): not checked.
+
+By default the oracle validates as OpenLineage's own validator does (its compatibility tests:
+`Draft202012Validator` without a format checker, so `format` is an annotation), plus what a store needs,
+as Marquez requires it: the RunEvent's `run.runId` is a UUID and `eventTime` is an RFC 3339 date-time,
+with or without its offset. One more allowance mirrors what real producers send: a facet whose
+`_schemaURL` names the schema of another kind of facet (a job facet's schema in a run's facets, as the
+Flink integration 1.34 sends `flink_job`) is not held to it. `Oracle(..., assert_formats=True)` reads
+`format` as an assertion and has no allowance: the decision of `parse_event(..., strict=True)`.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -32,6 +39,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from tests.conftest import data_path
+
 CORE_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 # a published standard schema: a facet file (with or without a $def) or a definition in a core file
 _STANDARD_URL = re.compile(
@@ -41,23 +50,11 @@ KINDS = ("RunEvent", "DatasetEvent", "JobEvent")
 FACET_BASE_NAMES = ("RunFacet", "JobFacet", "DatasetFacet", "InputDatasetFacet", "OutputDatasetFacet")
 
 
-def shared_dir() -> Path:
-    """The shared data folder: $GOV_SHARED_DIR, else the `shared` folder beside the repository."""
-    env = os.environ.get("GOV_SHARED_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-
-
 def openlineage_dir() -> Path:
-    return shared_dir() / "data" / "openlineage"
-
-
-def missing_data_reason() -> str | None:
-    """Why the OpenLineage tests cannot run here, or None when the spec and events are present."""
-    root = openlineage_dir()
-    for needed in (root / "spec" / "2-0-2" / "OpenLineage.json", root / "events"):
-        if not needed.exists():
-            return f"OpenLineage test data not found at {needed} (set GOV_SHARED_DIR to the shared folder)"
-    return None
+    """tests/data/openlineage: the spec and the event corpus (missing data raises, never skips)."""
+    data_path("openlineage", "spec", "2-0-2", "OpenLineage.json")
+    data_path("openlineage", "events")
+    return data_path("openlineage")
 
 
 # ---- the oracle -----------------------------------------------------------------------------------
@@ -97,20 +94,22 @@ def facet_maps(event: dict[str, Any], kind: str) -> Iterator[tuple[str, str, dic
 class Oracle:
     """Accept/reject decisions of the published JSON Schemas, resolved offline from the spec folder."""
 
-    def __init__(self, spec_dir: Path) -> None:
+    def __init__(self, spec_dir: Path, *, assert_formats: bool = False) -> None:
+        self.assert_formats = assert_formats
         resources = []
         for path in sorted(spec_dir.rglob("*.json")):
             contents = json.loads(path.read_text(encoding="utf-8"))
             resource = Resource.from_contents(contents, default_specification=DRAFT202012)
             resources.append((contents["$id"], resource))
         self.registry: Registry[Any] = Registry().with_resources(resources)  # type: ignore[call-arg]
+        if CORE_URL not in self.registry:
+            raise FileNotFoundError(f"the core schema {CORE_URL} is not in {spec_dir} (see tests/data/SOURCES.md)")
         self._validators: dict[str, Draft202012Validator] = {}
 
     def validator(self, ref: str) -> Draft202012Validator:
         if ref not in self._validators:
-            self._validators[ref] = Draft202012Validator(
-                {"$ref": ref}, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-            )
+            checker = Draft202012Validator.FORMAT_CHECKER if self.assert_formats else None
+            self._validators[ref] = Draft202012Validator({"$ref": ref}, registry=self.registry, format_checker=checker)
         return self._validators[ref]
 
     def first_error(self, ref: str, instance: Any) -> str | None:
@@ -143,15 +142,48 @@ class Oracle:
         if error is not None:
             return Verdict(False, None, error)
         kind = next(k for k in KINDS if self.validator(f"{CORE_URL}#/$defs/{k}").is_valid(event))
-        for path, _base, facets in facet_maps(event, kind):
+        if not self.assert_formats:
+            error = self.store_error(event, kind)
+            if error is not None:
+                return Verdict(False, kind, error)
+        for path, base, facets in facet_maps(event, kind):
             for key, facet in facets.items():
                 target = self.facet_schema(key, facet)
                 if target is None:
                     continue
                 error = self.first_error(*target)
+                if error is not None and not self.assert_formats and self.facet_base(target[0]) not in (None, base):
+                    continue  # a schema of another kind of facet: not held to it (module doc)
                 if error is not None:
                     return Verdict(False, kind, f"{path}.{key} ({facet['_schemaURL']}): {error}")
         return Verdict(True, kind, None)
+
+    @staticmethod
+    def store_error(event: dict[str, Any], kind: str) -> str | None:
+        """What the store needs, checked with jsonschema's own format checks: runId, eventTime."""
+        checker = Draft202012Validator.FORMAT_CHECKER
+        if kind == "RunEvent" and not checker.conforms(event["run"]["runId"], "uuid"):
+            return "$.run.runId: not a uuid"
+        time = event["eventTime"]
+        if not (checker.conforms(time, "date-time") or checker.conforms(time + "Z", "date-time")):
+            return "$.eventTime: not a date-time, even read as UTC"
+        return None
+
+    def facet_base(self, ref: str) -> str | None:
+        """The facet base type (RunFacet, JobFacet...) the facet definition `ref` extends, if it names one."""
+        if "#" not in ref:
+            return None
+        try:
+            definition = self.registry.resolver().lookup(ref).contents
+        except Unresolvable:
+            return None
+        if not isinstance(definition, dict):
+            return None
+        for part in definition.get("allOf", []):
+            name = part.get("$ref", "").rpartition("/")[2] if isinstance(part, dict) else ""
+            if name in FACET_BASE_NAMES:
+                return str(name)
+        return None
 
     @cached_property
     def latest_facet_urls(self) -> dict[str, dict[str, str]]:
@@ -273,7 +305,9 @@ def substitute(value: Any, *, seed: str, key: str = "") -> Any:
 def load_corpus() -> list[CorpusEvent]:
     """Every event of the corpus, concrete, in file order."""
     out = []
-    for path in sorted((openlineage_dir() / "events").glob("*.json")):
+    paths = sorted((openlineage_dir() / "events").glob("*.json"))
+    assert paths, f"no events in {openlineage_dir() / 'events'} (see tests/data/SOURCES.md)"
+    for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
         events = data if path.name.endswith(".array.json") else [data]
         for i, event in enumerate(events):

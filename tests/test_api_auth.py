@@ -203,7 +203,7 @@ def test_no_auth_acts_as_the_local_user(engine: Engine, monkeypatch: pytest.Monk
 
     monkeypatch.setenv("GOV_USER", "local-experimenter")
     app = create_app(engine, Settings(auth=False, policy_dir=policy_dir))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         me = client.get("/api/v1/whoami").json()
         assert (me["name"], me["role"], me["token_id"]) == ("local-experimenter", "admin", None)
         assert client.get("/health").json()["auth"] is False

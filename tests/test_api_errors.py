@@ -160,7 +160,7 @@ def test_500_for_a_server_misconfiguration(engine: Engine, tokens: dict[Role, st
         register_version(client, tokens[Role.ADMIN])
         response = client.post(
             "/api/v1/checks",
-            json={"model": "credit", "version": "1", "target": "prod"},
+            json={"model": "credit", "version": "1", "target": "production"},
             headers=bearer(tokens[Role.CHECKER]),
         )
         assert assert_error_shape(response, 500)["code"] == "configuration_error"

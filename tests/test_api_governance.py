@@ -3,6 +3,7 @@ waivers and reports, each acting as the identity of the calling token."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,12 @@ def test_check_blocks_then_passes_after_an_independent_approval(
     assert (blocked["verdict"], blocked["exit_code"], blocked["ledger"]) == ("blocked", 1, "appended")
     assert blocked["blocking_policies"] == ["approval.model-risk"]
     assert blocked["requested_by"] == "checker-user" and blocked["ci"] == {"GITHUB_RUN_ID": "42"}
+    assert blocked["policy_bundle"]["source"]  # how the server chose its policies, recorded with the decision
     assert r.headers["location"] == f"/api/v1/decisions/{blocked['decision_id']}"
 
     stored = api.get(f"/api/v1/decisions/{blocked['decision_id']}", headers=auditor).json()
-    assert {k: stored[k] for k in ("decision_id", "exit_code", "outcomes")} == {
-        k: blocked[k] for k in ("decision_id", "exit_code", "outcomes")
+    assert {k: stored[k] for k in ("decision_id", "exit_code", "outcomes", "policy_bundle", "ci")} == {
+        k: blocked[k] for k in ("decision_id", "exit_code", "outcomes", "policy_bundle", "ci")
     }
     with_context = api.get(
         f"/api/v1/decisions/{blocked['decision_id'][:8]}", params={"context": "true"}, headers=auditor
@@ -81,7 +83,7 @@ def test_approvals_are_bound_to_the_token_identity(api: Any, tokens: dict[Role, 
     # The creator holding an approver token still cannot approve: the identity is the token's name.
     creator_as_approver = make_token(engine, Role.APPROVER, "admin-user")
     error = assert_error_shape(api.post("/api/v1/approvals", json=body, headers=bearer(creator_as_approver)), 403)
-    assert "cannot approve" in error["message"]
+    assert error["message"] == "credit 1: admin-user created the version, so may not approve it or waive its policies"
     # Nobody can name someone else as the approver: there is no such field.
     for field in ("approver", "as", "as_user"):
         r = api.post("/api/v1/approvals", json={**body, field: "someone-else"}, headers=bearer(tokens[Role.APPROVER]))
@@ -151,9 +153,13 @@ def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, 
         "policy_id": "approval.model-risk",
         "reason": "emergency fix",
         "ticket": "RISK-1",
-        "expires_at": "2099-01-01T00:00:00Z",
+        "expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
         "model_glob": "credit*",
     }
+    # At most the policy's max_waiver_days (default 90) ahead.
+    assert_error_shape(
+        api.post("/api/v1/waivers", json={**body, "expires_at": "2099-01-01T00:00:00Z"}, headers=approver), 400
+    )
     assert_error_shape(api.post("/api/v1/waivers", json={**body, "policy_id": "no.such"}, headers=approver), 404)
     assert_error_shape(
         api.post("/api/v1/waivers", json={**body, "expires_at": "2001-01-01T00:00:00Z"}, headers=approver), 400
@@ -164,7 +170,11 @@ def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, 
     r = api.post("/api/v1/waivers", json=body, headers=approver)
     assert r.status_code == 201, r.text
     waiver = r.json()
-    assert (waiver["approver"], waiver["status"]) == ("approver-user", "active")
+    # approval.model-risk is critical: the waiver is in force once a second person co-signs it.
+    assert (waiver["approver"], waiver["status"]) == ("approver-user", "awaiting_second_person")
+    assert_error_shape(api.post(f"/api/v1/waivers/{waiver['id']}/cosign", headers=approver), 403)
+    cosigned = api.post(f"/api/v1/waivers/{waiver['id']}/cosign", headers=bearer(tokens[Role.ADMIN])).json()
+    assert (cosigned["cosigned_by"], cosigned["status"]) == ("admin-user", "active")
     assert [w["id"] for w in api.get("/api/v1/waivers", headers=auditor).json()] == [waiver["id"]]
     revoked = api.post(f"/api/v1/waivers/{waiver['id']}/revoke", headers=approver).json()
     assert (revoked["status"], revoked["revoked_by"]) == ("revoked", "approver-user")

@@ -71,14 +71,17 @@ def test_gov_verify_accepts_it_as_printed(demo: tuple[DemoResult, float]) -> Non
     assert verified.exit_code == 0, verified.output
 
 
-def test_the_self_approval_is_recorded_and_refused(demo: tuple[DemoResult, float]) -> None:
+def test_the_self_approval_is_refused(demo: tuple[DemoResult, float]) -> None:
     result, _ = demo
     assert result.outcomes["fraud-detector 7"] == "blocked"
-    assert any("bob approved fraud-detector 7" in line and "does not count" in line for line in result.lines)
+    assert any(
+        "bob tried to approve fraud-detector 7" in line and "refused: fraud-detector 7: bob created the version" in line
+        for line in result.lines
+    )
     card = json.loads((result.out_dir / "scorecard.json").read_text())
     fraud = next(m for m in card["models"] if m["model"] == "fraud-detector")
     f = next(c for c in fraud["criteria"] if c["key"] == "F")
-    assert not f["met"] and any("bob" in e and "separation of duties" in e for e in f["evidence"])
+    assert not any("bob" in e for e in f["evidence"])  # nothing recorded for bob
 
 
 def test_the_blocked_register_holds_the_blocked_checks(demo: tuple[DemoResult, float]) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from governance.lineage.parse import parse_event
 from tests.helpers import EXAMPLES
-from tests.ol_oracle import Oracle, missing_data_reason, openlineage_dir
+from tests.ol_oracle import Oracle, openlineage_dir
 
 
 def _events() -> list[tuple[str, dict]]:
@@ -20,7 +18,6 @@ def _events() -> list[tuple[str, dict]]:
     return out
 
 
-@pytest.mark.skipif(missing_data_reason() is not None, reason=str(missing_data_reason()))
 def test_examples_pass_the_official_schemas() -> None:
     oracle = Oracle(openlineage_dir() / "spec")
     events = _events()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +28,10 @@ from governance.evidence.fairness_facet import (
 from governance.evidence.tables import FairnessEvaluation
 from governance.registry.service import VersionSpec, register_model, register_version
 from governance.store.db import session_scope
+from tests.conftest import DATA, data_path
 from tests.helpers import gov
 
-SHARED = Path(os.environ.get("GOV_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
-SPEC = SHARED / "data" / "openlineage" / "spec"
+SPEC = DATA / "openlineage" / "spec"
 ROOT = "$.run.facets.fairnessEvaluation"
 PRODUCER = "https://github.com/acme/pipelines/tree/v3/fairness"
 WHEN = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -95,7 +94,7 @@ def evaluated(store: Engine, tmp_path: Path) -> dict[str, Any]:
 
 def published_registry() -> Registry:
     resources = []
-    for path in SPEC.rglob("*.json"):
+    for path in data_path("openlineage", "spec").rglob("*.json"):
         contents = json.loads(path.read_text())
         if isinstance(contents, dict) and "$id" in contents:
             resources.append((contents["$id"], Resource.from_contents(contents)))
@@ -111,7 +110,6 @@ def test_schema_is_draft_2020_12_and_extends_the_published_run_facet() -> None:
     assert schema["properties"] == {FACET_KEY: {"$ref": "#/$defs/FairnessEvaluationRunFacet"}}
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason=f"OpenLineage spec not found at {SPEC}")
 def test_offline_base_matches_the_published_spec() -> None:
     published = json.loads((SPEC / "2-0-2" / "OpenLineage.json").read_text())["$defs"]
     local = OPENLINEAGE_BASE["$defs"]
@@ -141,7 +139,6 @@ def _mutations(facet: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
     }
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason=f"OpenLineage spec not found at {SPEC}")
 def test_offline_validation_agrees_with_the_published_spec(evaluated: dict[str, Any]) -> None:
     schema = facet_schema()
     registry = published_registry().with_resource(schema["$id"], Resource.from_contents(schema))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,12 @@ from sqlalchemy.engine import Engine
 
 from governance.registry.service import VersionSpec, register_model, register_version
 from governance.store.db import session_scope
+from tests.conftest import DATA
 from tests.helpers import gov
 
-SHARED = Path(os.environ.get("GOV_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
-COMPAS = SHARED / "data" / "compas" / "compas-scores-two-years.csv"
-GERMAN = SHARED / "data" / "german_credit" / "german.data"
-COMPAS_SHA256 = "sha256:c451db85908b2f7fef1d83203bedf6b71ecda0d5af468d82ae62178f91d0cc7d"
+COMPAS = DATA / "compas" / "compas-scores-two-years.csv"  # ProPublica's file cut to 5 columns (tests/data/SOURCES.md)
+GERMAN = DATA / "german_credit" / "german.data"
+COMPAS_SHA256 = "sha256:3dafd1cb9d57216b5c3deaf6fc42a9d09639b2ed3fc0f809ffc3fd3cd49ac953"
 GERMAN_COLUMNS = [
     "status",
     "month",
@@ -43,8 +42,6 @@ GERMAN_COLUMNS = [
     "foreign_worker",
     "credit",
 ]
-
-pytestmark = pytest.mark.skipif(not COMPAS.exists(), reason=f"shared data not found at {SHARED}")
 
 
 @pytest.fixture

@@ -21,11 +21,10 @@ from governance.evidence.counts import ColumnRoles
 from governance.evidence.sql_source import count_query
 from governance.registry.service import VersionSpec, register_model, register_version
 from governance.store.db import session_scope
-from tests.conftest import PG_SKIP
+from tests.conftest import DATA, PG_SKIP
 from tests.helpers import gov
 
-SHARED = Path(os.environ.get("GOV_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
-COMPAS = SHARED / "data" / "compas" / "compas-scores-two-years.csv"
+COMPAS = DATA / "compas" / "compas-scores-two-years.csv"
 COLUMNS = ["race", "sex", "two_year_recid", "score_text", "decile_score"]
 ARGS = (
     "--label",
@@ -138,7 +137,7 @@ def test_sql_errors_are_input_errors(store: Engine, tmp_path: Path) -> None:
         result = gov("evidence", "fairness", "risk", "1", "--data", url, "--query", query, *ARGS)
         assert result.exit_code == 2 and expected in result.stderr, (query, result.output)
     result = gov("evidence", "fairness", "risk", "1", "--data", url, *ARGS)
-    assert result.exit_code == 2 and "needs --query" in result.stderr
+    assert result.exit_code == 2 and "--query: a database source needs a query" in result.stderr
     with store.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM fairness_evaluation")).scalar_one() == 0
 

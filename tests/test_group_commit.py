@@ -161,7 +161,7 @@ def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
 
     app = create_app(engine=sqlite_engine, settings=Settings(auth=False))
     app.state.group_commit.writer = broken
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         response = client.post("/api/v1/lineage", json=_event())
     assert_error_shape(response, 500)
     assert response.json()["error"]["message"] == "internal error: RuntimeError"

@@ -33,7 +33,9 @@ def test_csv_export_can_be_reverified_row_by_row(sqlite_engine: Engine) -> None:
     append(sqlite_engine, 3)
     with session_scope(sqlite_engine) as session:
         text_csv = export(session, "csv")
-    parsed = list(csv.DictReader(io.StringIO(text_csv)))
+    comment, _, body = text_csv.partition("\n")
+    assert comment.startswith("# gov-ledger-export/1 (csv): raw values for digest recomputation")
+    parsed = list(csv.DictReader(io.StringIO(body)))
     assert [r["seq"] for r in parsed] == ["1", "2", "3"]
     for r in parsed:
         entry = {
@@ -98,7 +100,7 @@ def test_cli_list_export_verify(sqlite_engine: Engine, tmp_path: Path) -> None:
     assert "GITHUB_RUN_ID=1002" in listing.stdout
     out = tmp_path / "l.csv"
     assert gov("ledger", "export", "--format", "csv", "--output", str(out)).exit_code == 0
-    assert out.read_text().count("\n") == 4
+    assert out.read_text().count("\n") == 5  # the comment line, the header row, 3 entries
     ok = gov("ledger", "verify")
     assert ok.exit_code == 0 and ok.stdout.startswith("ledger intact: 3 entries")
     tamper(sqlite_engine, "UPDATE ledger_entry SET version = '9' WHERE seq = 2")
@@ -124,7 +126,9 @@ def test_cli_checkpoint_anchor_and_trust(sqlite_engine: Engine, keys: KeyPaths, 
     good = gov("ledger", "verify", "--trust-cert", str(keys.cert), "--anchor", str(anchor))
     assert good.exit_code == 0, good.output
     tamper(sqlite_engine, "DELETE FROM ledger_checkpoint", "DELETE FROM ledger_entry WHERE seq = 4")
-    assert gov("ledger", "verify").exit_code == 0
+    # Issue 12 item 5: the default trust root is this installation's key, so a ledger whose checkpoints
+    # were all deleted fails (it passed before); the anchor still says which entries went.
+    assert gov("ledger", "verify").exit_code == 1
     caught = gov("ledger", "verify", "--anchor", str(anchor))
     assert caught.exit_code == 1 and "seq 4: truncated" in caught.stdout
     missing = gov("ledger", "verify", "--anchor", str(tmp_path / "nope.json"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,16 +24,12 @@ from tests.ol_helpers import (
     BAD_RUN_IDS,
     CORPUS,
     DELETE,
-    SKIP_WITHOUT_DATA,
     UUID,
     _minimal,
     oracle,
     ours,
     with_change,
 )
-
-pytestmark = SKIP_WITHOUT_DATA
-
 
 # ---- error messages and the parsed result -------------------------------------------------------
 
@@ -85,13 +81,95 @@ ERROR_CASES: list[tuple[str, Callable[[], Any], str, str]] = [
 
 @pytest.mark.parametrize(("case", "make", "path", "reason"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
 def test_error_names_json_path(case: str, make: Callable[[], Any], path: str, reason: str) -> None:
+    """Strict mode (every format asserted); test_format_problems_are_warnings covers the default."""
     with pytest.raises(EventValidationError) as info:
-        parse_event(make())
+        parse_event(make(), strict=True)
     error = info.value
     assert isinstance(error, InputError) and error.exit_code == 2
     assert error.json_path == path
     assert error.reason.startswith(reason), error.reason
     assert error.message == f"{path}: {error.reason}"
+
+
+WARNING_CASES: list[tuple[str, Callable[[], Any], list[tuple[str, str]]]] = [
+    ("producer", lambda: with_change(_minimal(), ("producer",), "producer"), [("uri-format", "$.producer")]),
+    (
+        "naive time",
+        lambda: with_change(_minimal(), ("eventTime",), "2024-05-01T12:00:00.5"),
+        [("event-time-without-offset", "$.eventTime")],
+    ),
+    (
+        "facet _schemaURL",
+        lambda: with_change(_minimal(), ("outputs", 0, "facets", "schema", "_producer"), "spark"),
+        [("uri-format", "$.outputs[0].facets.schema._producer")],
+    ),
+    (
+        "dataSource uri",
+        lambda: with_change(
+            _minimal(),
+            ("inputs", 0, "facets"),
+            {
+                "dataSource": {
+                    "_producer": "https://example.com/p",
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet",
+                    "name": "file",
+                    "uri": "file",
+                }
+            },
+        ),
+        [("uri-format", "$.inputs[0].facets.dataSource.uri")],
+    ),
+    (
+        "parent runId",
+        lambda: with_change(
+            _minimal(),
+            ("run", "facets"),
+            {
+                "parent": {
+                    "_producer": "https://example.com/p",
+                    "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/ParentRunFacet.json#/$defs/ParentRunFacet",
+                    "run": {"runId": "scheduled__2024-05-01"},
+                    "job": {"namespace": "n", "name": "j"},
+                }
+            },
+        ),
+        [("uuid-format", "$.run.facets.parent.run.runId")],
+    ),
+    (
+        "custom facet",
+        lambda: with_change(_minimal(), ("job", "facets"), {"mine": {"_producer": "me", "_schemaURL": "mine.json"}}),
+        [("uri-format", "$.job.facets.mine._producer"), ("uri-format", "$.job.facets.mine._schemaURL")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "make", "expected"), WARNING_CASES, ids=[c[0] for c in WARNING_CASES])
+def test_format_problems_are_warnings(case: str, make: Callable[[], Any], expected: list[tuple[str, str]]) -> None:
+    """By default a value breaking its format is accepted, with a warning naming its JSON path."""
+    event = make()
+    parsed = parse_event(event)
+    assert [(w.code, w.json_path) for w in parsed.warnings] == expected
+    assert all(w.message for w in parsed.warnings)
+    with pytest.raises(EventValidationError) as info:
+        parse_event(event, strict=True)
+    assert info.value.json_path == expected[0][1]
+
+
+def test_what_the_store_needs_stays_an_error() -> None:
+    """run.runId must be a UUID and eventTime an instant, whatever the mode; a valid event has no warnings."""
+    for bad in ("abc", "scheduled__2024-05-01", ""):
+        with pytest.raises(EventValidationError) as info:
+            parse_event(with_change(_minimal(), ("run", "runId"), bad))
+        assert info.value.json_path == "$.run.runId" and info.value.reason.startswith("not a UUID")
+    for bad in ("yesterday", "2024-05-01", "2024-05-01 12:00:00", "2024-05-01T12:00:00+0200", "2024-13-01T00:00:00"):
+        with pytest.raises(EventValidationError) as info:
+            parse_event(with_change(_minimal(), ("eventTime",), bad))
+        assert info.value.json_path == "$.eventTime"
+    with pytest.raises(EventValidationError, match="missing required field"):
+        parse_event(with_change(_minimal(), ("job", "name"), DELETE))
+    assert parse_event(_minimal()).warnings == ()
+    parsed = parse_event(with_change(_minimal(), ("eventTime",), "2024-05-01T12:00:00"))
+    assert parsed.event_time == datetime(2024, 5, 1, 12, tzinfo=UTC)
 
 
 def test_parsed_event_carries_models_time_and_raw() -> None:

@@ -70,3 +70,17 @@ def test_the_wheel_carries_the_data_folders_and_runs_the_demo(tmp_path: Path) ->
     )
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "gov verify: VERIFIED" in demo.stdout and (run / "out" / "audit-report.pdf").exists()
+    # `gov check` with no flags, no GOV_POLICY_DIR and no gov.toml: the pack shipped in the wheel.
+    env.pop("GOV_POLICY_DIR", None)
+    env["GOV_DATABASE_URL"] = f"sqlite:///{run / 'out' / 'demo.db'}"
+    check = subprocess.run(
+        [sys.executable, "-m", "governance.cli.main", "check", "credit-risk", "3", "-t", "production", "-f", "json"],
+        cwd=run,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode in (0, 1), check.stderr[-2000:]
+    shipped = site / "governance" / "_assets" / "policies" / "default"
+    assert check.stderr.startswith(f"policies: {shipped} (the default pack shipped with gov)"), check.stderr

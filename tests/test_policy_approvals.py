@@ -35,11 +35,20 @@ def test_gov_approve_records_who_when_and_the_digest(seeded: Engine) -> None:  #
         assert row.created_at.tzinfo is not None
 
 
-def test_the_creator_approving_their_own_version_does_not_count(seeded: Engine) -> None:  # noqa: F811
-    # alice registered credit-risk 3: her approval is recorded (and warned about) but never counts.
+def test_the_creator_approving_their_own_version_is_refused(seeded: Engine) -> None:  # noqa: F811
+    # alice registered credit-risk 3: separation of duties refuses her approval (exit 2, one line, no row).
     result = gov("approve", "credit-risk", "3", "--role", "model-risk-officer", "--as", "alice")
-    assert result.exit_code == 0
-    assert "warning: you created this version" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --as: credit-risk 3: alice created the version, so may not approve it or waive its policies "
+        "(separation of duties: another person must do it)"
+    )
+    with session_scope(seeded) as session:
+        from governance.approvals.tables import Approval
+
+        assert session.get(Approval, 1) is None
+    # An approval recorded before the refusal existed still never counts (the rule's own check).
+    _insert_approval(seeded, "alice")
     assert gov("approve", "credit-risk", "3", "--role", "business-owner", "--as", "bob").exit_code == 0
     outcome = _approval_outcome()
     assert outcome["verdict"] == "fail"
@@ -49,13 +58,31 @@ def test_the_creator_approving_their_own_version_does_not_count(seeded: Engine) 
     assert _approval_outcome()["verdict"] == "pass"
 
 
+def _insert_approval(engine: Engine, who: str, role: str = "model-risk-officer") -> None:
+    from governance.approvals.tables import Approval
+    from governance.registry.service import get_version
+    from governance.timeutil import utcnow
+
+    with session_scope(engine) as session:
+        _, mv = get_version(session, "credit-risk", "3")
+        assert mv.id is not None
+        session.add(
+            Approval(
+                model_version_id=mv.id, role=role, approver=who, artifact_digest=mv.artifact_digest, created_at=utcnow()
+            )
+        )
+
+
 def test_the_training_run_author_cannot_approve(seeded: Engine) -> None:  # noqa: F811
-    # dora owns the training job (OpenLineage ownership job facet).
-    result = gov("approve", "credit-risk", "3", "--role", "model-risk-officer", "--as", "dora")
-    assert "warning: you authored its training run" in result.stderr
+    # dora owns the training job (OpenLineage ownership job facet): refused, in any spelling of her name.
+    for spelling in ("dora", " Dora", "dora\n", "\uff44\uff4f\uff52\uff41"):
+        result = gov("approve", "credit-risk", "3", "--role", "model-risk-officer", "--as", spelling)
+        assert result.exit_code == 2, (spelling, result.output)
+        assert "dora authored the training run" in result.stderr
+    _insert_approval(seeded, "Dora ")  # recorded before the refusal: the rule's own check still applies
     gov("approve", "credit-risk", "3", "--role", "business-owner", "--as", "bob")
     outcome = _approval_outcome()
-    assert outcome["verdict"] == "fail" and "dora as model-risk-officer (authored the training run)" in str(
+    assert outcome["verdict"] == "fail" and "Dora  as model-risk-officer (authored the training run)" in str(
         outcome["message"]
     )
 

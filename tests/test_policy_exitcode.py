@@ -84,7 +84,7 @@ CLI_TABLE: list[tuple[str, Setup | None, list[str], int, str]] = [
     (
         "deployable on a target few policies cover",
         None,
-        ["check", "credit-risk", "3", "--target", "dev"],
+        ["check", "credit-risk", "3", "--target", "development"],
         DEPLOYABLE,
         "DEPLOYABLE",
     ),

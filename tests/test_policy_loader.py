@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from governance.errors import ConfigError
-from governance.gate.exitcode import BLOCKED, DEPLOYABLE
+from governance.gate.exitcode import BLOCKED, DEPLOYABLE, evaluation_exit_code
 from governance.policy.context import EvaluationContext
 from governance.policy.evaluator import evaluate_bundle, evaluate_policy
 from governance.policy.lint import lint
@@ -172,7 +172,7 @@ def test_a_policy_that_raises_is_error_and_blocks_in_enforce_mode(mode: str, ver
     (outcome,) = evaluation.outcomes
     assert outcome.verdict is verdict
     assert "the rule raised ZeroDivisionError" in outcome.message
-    assert evaluation.exit_code == code
+    assert evaluation_exit_code(evaluation) == code
 
 
 def test_a_kind_that_raises_a_python_exception_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:

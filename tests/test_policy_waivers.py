@@ -19,6 +19,8 @@ from tests.helpers import gov
 
 CHECK = ["check", "credit-risk", "3", "--target", "production"]
 WAIVE = ["waive", "approval.two-person", "--reason", "hotfix for incident 12", "--ticket", "CHG-981", "--as", "cro"]
+# approval.two-person is `waivable: false`: its waiver is in force once a second person co-signs it.
+COSIGN = ["policy", "cosign-waiver", "1", "--as", "cfo"]
 
 
 def _report() -> tuple[int, dict[str, Any]]:
@@ -34,6 +36,11 @@ def test_an_active_waiver_waives_and_unblocks(seeded: Engine) -> None:  # noqa: 
     result = gov(*WAIVE, "--expires", "P7D", "--model", "credit-*", "--target", "production")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("waiver 1: approval.two-person waived for credit-* on production until ")
+    assert "a second person must run `gov policy cosign-waiver 1`" in result.stderr
+    code, report = _report()
+    assert code == 1 and _outcome(report)["waivers"][0]["status"] == "awaiting_second_person"
+    assert gov("policy", "cosign-waiver", "1", "--as", "CRO ").exit_code == 2  # not the same person twice
+    assert gov(*COSIGN).exit_code == 0, "the second person co-signs"
     code, report = _report()
     outcome = _outcome(report)
     assert code == 0 and outcome["verdict"] == "waived" and outcome["rule_verdict"] == "fail"
@@ -61,6 +68,7 @@ def test_an_expired_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F
 
 def test_a_revoked_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F811
     gov(*WAIVE, "--expires", "P7D")
+    gov(*COSIGN)
     assert _report()[0] == 0
     assert gov("policy", "revoke-waiver", "1", "--as", "cro").exit_code == 0
     code, report = _report()
@@ -79,6 +87,7 @@ def test_a_waiver_for_another_scope_does_not_apply(seeded: Engine) -> None:  # n
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
 def test_waivers_appear_in_every_output(seeded: Engine, fmt: str) -> None:  # noqa: F811
     gov(*WAIVE, "--expires", "P7D")
+    gov(*COSIGN)
     result = gov(*CHECK, "--format", fmt)
     assert result.exit_code == 0
     out = result.stdout
@@ -125,6 +134,9 @@ def test_waiver_input_is_checked(seeded: Engine) -> None:  # noqa: F811
 
 def test_list_waivers(seeded: Engine) -> None:  # noqa: F811
     gov(*WAIVE, "--expires", "P7D")
+    listed = json.loads(gov("policy", "waivers", "--format", "json").stdout)
+    assert [(w["id"], w["status"], w["ticket"]) for w in listed] == [(1, "awaiting_second_person", "CHG-981")]
+    gov(*COSIGN)
     listed = json.loads(gov("policy", "waivers", "--format", "json").stdout)
     assert [(w["id"], w["status"], w["ticket"]) for w in listed] == [(1, "active", "CHG-981")]
     gov("policy", "revoke-waiver", "1")

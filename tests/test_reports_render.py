@@ -38,7 +38,7 @@ def test_period_dates_include_the_last_day_and_default_to_90_days() -> None:
 def test_bad_periods_are_input_errors(text: str) -> None:
     with pytest.raises(InputError) as err:
         parse_period(text, now=NOW)
-    assert err.value.where == "--period"
+    assert err.value.where == "period"
 
 
 # ---- numbers -------------------------------------------------------------------------------------------

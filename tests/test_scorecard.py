@@ -126,7 +126,6 @@ def test_settings_change_the_boundaries() -> None:
 
 def test_facts_come_from_the_store(sqlite_engine: Any) -> None:
     """The gatherer reads what the registry, lineage, evidence and policy modules stored."""
-    from governance.approvals.records import approve
     from governance.demo import CREDIT_RUN, EXAMPLES
     from governance.lineage.ingest import ingest_paths
     from governance.registry.service import VersionSpec, register_model, register_version
@@ -148,7 +147,22 @@ def test_facts_come_from_the_store(sqlite_engine: Any) -> None:
                 training_run_id=CREDIT_RUN,
             ),
         )
-        approve(session, "credit-risk", "3", "model-risk-officer", approver="alice")
+        # A self-approval the services now refuse, as it would sit in a store written before the refusal:
+        # the scorecard still reports it as a separation-of-duties violation.
+        from governance.approvals.tables import Approval
+        from governance.registry.service import get_version
+
+        _, mv = get_version(session, "credit-risk", "3")
+        assert mv.id is not None
+        session.add(
+            Approval(
+                model_version_id=mv.id,
+                role="model-risk-officer",
+                approver="alice",
+                artifact_digest=mv.artifact_digest,
+                created_at=utcnow(),
+            )
+        )
         register_model(session, "other", owner="team:other")
     with session_scope(sqlite_engine) as session:
         facts = {f.name: f for f in gather_models(session, "*", now=utcnow())}

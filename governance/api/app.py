@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -16,6 +16,9 @@ from sqlalchemy.engine import Engine
 
 from governance import __version__
 from governance.api.errors import ErrorBody, error_response, install
+
+if TYPE_CHECKING:
+    from governance.gate.policy_source import PolicySource
 
 DESCRIPTION = (
     "ML governance and audit: OpenLineage ingestion, lineage queries, registry, deployment checks, "
@@ -44,9 +47,14 @@ class Settings:
         return env
 
     def policies(self) -> Path:
-        """--policies, else GOV_POLICY_DIR, else ./policies/default (as `gov check`)."""
-        env = os.environ.get("GOV_POLICY_DIR")
-        return self.policy_dir or (Path(env) if env else Path("policies") / "default")
+        """--policies, else GOV_POLICY_DIR, else gov.toml/pyproject.toml, else the default pack (as `gov check`)."""
+        return self.policy_source().path
+
+    def policy_source(self) -> PolicySource:
+        """The policy folder and how it was chosen (governance.gate.policy_source)."""
+        from governance.gate.policy_source import resolve_policy_source
+
+        return resolve_policy_source(self.policy_dir)
 
     def reports(self) -> Path:
         """--reports-dir, else GOV_REPORTS_DIR, else $GOV_HOME/reports."""
@@ -90,6 +98,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.group_commit = GroupCommit(app.state.engine, on_loop=no_wait_engine(app.state.engine) if sqlite else None)
     app.state.settings = settings
+    # GOV_LINEAGE_STRICT=1: reject events whose values break their declared format (default: warnings)
+    app.state.lineage_strict = os.environ.get("GOV_LINEAGE_STRICT", "").strip().lower() in ("1", "true", "yes")
     install(app)
     local = None
     if not settings.auth:
@@ -106,8 +116,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         """Liveness and database reachability, for load balancers (no token needed)."""
         from starlette.concurrency import run_in_threadpool
 
+        from governance.store.db import ping
+
         try:
-            await run_in_threadpool(_ping, app.state.engine)
+            await run_in_threadpool(ping, app.state.engine)
         except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
             return error_response(503, f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "auth": settings.auth})
@@ -128,13 +140,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def app_from_env() -> FastAPI:
     """uvicorn factory (`--workers N` imports the app in each worker): settings from the environment."""
     return create_app(settings=Settings.from_env())
-
-
-def _ping(engine: Engine) -> None:
-    from sqlalchemy import text
-
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from sqlmodel import Session
 from governance.api.deps import DB
 from governance.api.errors import ERROR_RESPONSES
 from governance.api.security import Requires
-from governance.auth.errors import PermissionDenied
 from governance.auth.roles import Permission
 from governance.auth.tokens import Principal
 
@@ -75,27 +74,52 @@ def _waiver_dict(row: Any) -> dict[str, Any]:
         "created_at": iso(row.created_at),
         "revoked_at": iso(row.revoked_at),
         "revoked_by": row.revoked_by,
+        "needs_second_person": bool(row.needs_cosign),
+        "cosigned_by": row.cosigned_by,
         "status": waiver_status(row, utcnow()),
     }
 
 
+# The service names fields; the API spells them as the request does (the identity is the token's).
+FIELDS = {
+    "as": "token",
+    "role": "body.role",
+    "digest": "body.artifact_digest",
+    "reason": "body.reason",
+    "ticket": "body.ticket",
+    "expires_at": "body.expires_at",
+    "model_glob": "body.model_glob",
+    "target": "body.target",
+    "policy_id": "body.policy_id",
+    "waiver_id": "path.waiver_id",
+}
+
+
 @router.post("/approvals", status_code=201)
 def approve(
-    body: ApprovalIn, s: Session = DB, who: Principal = Depends(Requires(Permission.APPROVAL_WRITE))
+    body: ApprovalIn,
+    request: Request,
+    s: Session = DB,
+    who: Principal = Depends(Requires(Permission.APPROVAL_WRITE)),
 ) -> JSONResponse:
-    """Approve a version as the caller. Refused (403) when the caller created the version."""
+    """Approve a version as the caller. Refused (403) when the caller created the version or authored its
+    training run (separation of duties), 400 when no served policy names the role."""
     from governance.approvals.records import approve as record
-    from governance.registry.service import get_version
+    from governance.errors import spelled
+    from governance.policy.loader import load_bundle
 
-    _, mv = get_version(s, body.model, body.version)
-    if mv.created_by == who.name:
-        raise PermissionDenied(
-            f"{who.name} created {body.model} {mv.version} and cannot approve it",
-            hint="separation of duties: another person must approve",
+    policies = load_bundle(request.app.state.settings.policies()).policies
+    with spelled(FIELDS):
+        receipt = record(
+            s,
+            body.model,
+            body.version,
+            body.role,
+            approver=who.name,
+            digest=body.artifact_digest,
+            comment=body.comment,
+            policies=policies,
         )
-    receipt = record(
-        s, body.model, body.version, body.role, approver=who.name, digest=body.artifact_digest, comment=body.comment
-    )
     data = {**_approval_dict(receipt.approval, receipt.model, receipt.version), "warnings": list(receipt.warnings)}
     return JSONResponse(data, status_code=201)
 
@@ -107,42 +131,56 @@ def approvals(
     s: Session = DB,
 ) -> list[dict[str, Any]]:
     """Every approval recorded for a version, oldest first (counted or not: the policy decides)."""
-    from sqlmodel import col, select
-
-    from governance.approvals.tables import Approval
+    from governance.approvals.queries import approvals_of_version
     from governance.registry.service import get_version
 
     registered, mv = get_version(s, model, version)
-    rows = s.exec(select(Approval).where(Approval.model_version_id == mv.id).order_by(col(Approval.id))).all()
-    return [_approval_dict(r, registered.name, mv.version) for r in rows]
+    assert mv.id is not None
+    return [_approval_dict(r, registered.name, mv.version) for r in approvals_of_version(s, mv.id)]
 
 
 @router.post("/waivers", status_code=201)
 def waive(
     body: WaiverIn, request: Request, s: Session = DB, who: Principal = Depends(Requires(Permission.WAIVER_WRITE))
 ) -> JSONResponse:
-    """Waive one policy (which must exist in the served bundle) for a scope until `expires_at`."""
+    """Waive one policy (which must exist in the served bundle) for a scope until `expires_at`. Refused
+    (403) when the caller created, or wrote the training run of, a version the scope covers; 400 beyond
+    the policy's `max_waiver_days` or for an unknown target. A critical or `waivable: false` policy's
+    waiver awaits a second person (POST /waivers/{id}/cosign)."""
     from governance.approvals.records import waive as record
+    from governance.errors import InputError, spelled
     from governance.policy.loader import load_bundle
 
     if body.expires_at.tzinfo is None:
-        from governance.errors import InputError
-
         raise InputError("expires_at needs a UTC offset (e.g. 2027-03-31T00:00:00Z)", where="body.expires_at")
-    known = {p.id for p in load_bundle(request.app.state.settings.policies()).policies}
-    row = record(
-        s,
-        body.policy_id,
-        reason=body.reason,
-        ticket=body.ticket,
-        approver=who.name,
-        expires_at=body.expires_at,
-        model_glob=body.model_glob,
-        version=body.version,
-        target=body.target,
-        known_policies=known,
-    )
+    policies = load_bundle(request.app.state.settings.policies()).policies
+    with spelled(FIELDS):
+        row = record(
+            s,
+            body.policy_id,
+            reason=body.reason,
+            ticket=body.ticket,
+            approver=who.name,
+            expires_at=body.expires_at,
+            model_glob=body.model_glob,
+            version=body.version,
+            target=body.target,
+            policies=policies,
+        )
     return JSONResponse(_waiver_dict(row), status_code=201)
+
+
+@router.post("/waivers/{waiver_id}/cosign")
+def cosign(
+    waiver_id: int = WAIVER_ID, s: Session = DB, who: Principal = Depends(Requires(Permission.WAIVER_WRITE))
+) -> dict[str, Any]:
+    """Co-sign, as the second person, a waiver that needs one (not its author; independent of the versions
+    it covers). 409 if it needs none or already has one."""
+    from governance.approvals.records import cosign_waiver
+    from governance.errors import spelled
+
+    with spelled(FIELDS):
+        return _waiver_dict(cosign_waiver(s, waiver_id, by=who.name))
 
 
 @router.get("/waivers", dependencies=[Depends(Requires(Permission.WAIVER_READ))])
@@ -150,7 +188,7 @@ def waivers(
     all: bool = Query(False, description="Include expired and revoked waivers"),  # noqa: A002
     s: Session = DB,
 ) -> list[dict[str, Any]]:
-    """Waivers in force, newest first (or every waiver)."""
+    """Waivers in force or awaiting their second person, newest first (or every waiver)."""
     from governance.approvals.records import list_waivers
 
     return [_waiver_dict(w) for w in list_waivers(s, include_inactive=all)]

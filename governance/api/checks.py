@@ -38,17 +38,21 @@ def run_check(
 ) -> JSONResponse:
     """Evaluate every policy for the version and target; store the decision (and the ledger entry if it
     blocks). `exit_code` is what `gov check` would exit with: 0 deployable, 1 blocked."""
+    from governance.errors import spelled
     from governance.gate.service import run_check as check
 
-    report = check(
-        s,
-        body.model,
-        body.version,
-        body.target,
-        policy_dir=request.app.state.settings.policies(),
-        requested_by=who.name,
-        ci_env=body.ci,
-    )
+    source = request.app.state.settings.policy_source()
+    with spelled({"target": "body.target", "as": "token"}):
+        report = check(
+            s,
+            body.model,
+            body.version,
+            body.target,
+            policy_dir=source.path,
+            requested_by=who.name,
+            ci_env=body.ci,
+            policy_source=source.describe(),
+        )
     data = {**report.to_dict(), "verdict": "deployable" if report.deployable else "blocked"}
     return JSONResponse(data, status_code=201, headers={"Location": f"/api/v1/decisions/{report.decision_id}"})
 

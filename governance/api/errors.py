@@ -25,6 +25,7 @@ _CODES = {
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    421: "misdirected_request",
     422: "invalid_input",
     500: "internal_error",
     503: "unavailable",
@@ -86,11 +87,39 @@ def _location(loc: Any) -> str | None:
     return ".".join(parts) or None
 
 
+# The fields services name in an error's `where` (governance.errors: services name fields, each face
+# spells them): the API spells them as a JSON path, `$.role`. A route may re-spell one first (`spelled`).
+API_FIELDS = frozenset(
+    {
+        "artifact_digest",
+        "before",
+        "bootstrap",
+        "confidence",
+        "depth",
+        "digest",
+        "expires_at",
+        "format",
+        "min_group_size",
+        "name",
+        "period",
+        "privileged",
+        "risk_tier",
+        "role",
+        "seed",
+        "sensitive",
+        "target",
+        "training_run_id",
+    }
+)
+
+
 def install(app: FastAPI) -> None:
     """Translate every exception to the one shape, once, at the edge."""
 
     @app.exception_handler(GovernanceError)
     async def _gov(_: Request, exc: GovernanceError) -> JSONResponse:
+        if exc.where in API_FIELDS:
+            exc.where = f"$.{exc.where}"
         if exc.http_status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.one_line())
         return error_response(exc.http_status, exc.message, code=exc.code, where=exc.where, hint=exc.hint)

@@ -21,9 +21,9 @@ router = APIRouter(
 
 
 def _when(value: str | None, name: str) -> Any:
-    from governance.timeutil import parse_timestamp
+    from governance.timeutil import parse_optional_timestamp
 
-    return parse_timestamp(value, field=name) if value else None
+    return parse_optional_timestamp(value, field=name)
 
 
 @router.get("")
@@ -37,10 +37,17 @@ def entries(
 ) -> dict[str, Any]:
     """Entries in chain order (`since` inclusive, `until` exclusive), with their digests."""
     from governance.ledger.export import entry_to_dict, list_entries
+    from governance.reports.blocked import PROVENANCE
 
     rows = list_entries(s, model=model, since=_when(since, "since"), until=_when(until, "until"))
     page = rows[offset : offset + limit]
-    return {"total": len(rows), "offset": offset, "entries": [entry_to_dict(e) for e in page]}
+    # `ci` is what the pipeline reported (claimed, not verified); `requested_by` is the token's identity.
+    return {
+        "total": len(rows),
+        "offset": offset,
+        "entries": [entry_to_dict(e) for e in page],
+        "provenance": PROVENANCE,
+    }
 
 
 @router.get("/verify")
@@ -48,6 +55,9 @@ def verify(s: Session = DB) -> dict[str, Any]:
     """Recompute every digest and link from genesis and check the signed checkpoints. `ok` false means
     tampering; the problems say where."""
     from governance.ledger.verify import verify_chain
+    from governance.signing.ledger_keys import configured_trust_roots
 
-    report = verify_chain(s)
+    # The server's own trust roots (GOV_LEDGER_TRUST, else its key folder): never the stored keys.
+    roots, source = configured_trust_roots()
+    report = verify_chain(s, trust_roots=roots, trust_source=source)
     return {**report.to_dict(), "summary": report.summary()}

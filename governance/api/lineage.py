@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from governance.api.deps import DB, PayloadTooLarge, read_body
@@ -28,9 +29,9 @@ AS_OF = Query(None, max_length=64, description="ISO 8601 time: only edges first 
 
 
 def _as_of(value: str | None) -> Any:
-    from governance.timeutil import parse_timestamp
+    from governance.timeutil import parse_optional_timestamp
 
-    return parse_timestamp(value, field="asOf") if value else None
+    return parse_optional_timestamp(value, field="asOf")
 
 
 @router.post("/lineage", status_code=201, dependencies=WRITE)
@@ -52,14 +53,27 @@ async def ingest_one(request: Request) -> JSONResponse:
     body = await read_body(request, MAX_EVENT_BYTES)
     item = (await _candidates(request, body, "http", batch=False))[0]
     # A typical event validates in ~0.1 ms: cheaper here than a trip to a thread; big ones go to a thread.
+    strict = _strict(request)
     outcome = (
-        validate_item(item) if len(body) <= INLINE_VALIDATION_BYTES else await run_in_threadpool(validate_item, item)
+        validate_item(item, strict=strict)
+        if len(body) <= INLINE_VALIDATION_BYTES
+        else await run_in_threadpool(lambda: validate_item(item, strict=strict))
     )
     if isinstance(outcome, Rejection):
         await retry_transient(record_rejections, request.app.state.engine, [(item, outcome)])
         raise InputError(outcome.reason, where=outcome.json_path)
     status = await request.app.state.group_commit.submit(outcome)
-    return JSONResponse({"status": status, "digest": outcome.digest}, status_code=201 if status == "accepted" else 200)
+    answer: dict[str, Any] = {"status": status, "digest": outcome.digest}
+    if outcome.warnings:
+        answer["warnings"] = [
+            {"code": w.code, "json_path": w.json_path, "message": w.message} for w in outcome.warnings
+        ]
+    return JSONResponse(answer, status_code=201 if status == "accepted" else 200)
+
+
+def _strict(request: Request) -> bool:
+    """GOV_LINEAGE_STRICT=1 (read when the app was built): reject values breaking their format."""
+    return bool(getattr(request.app.state, "lineage_strict", False))
 
 
 @router.post("/lineage/batch", dependencies=WRITE)
@@ -72,7 +86,8 @@ async def post_batch(request: Request) -> JSONResponse:
     oversized = [i for i, item in enumerate(items) if len(item.text) > MAX_EVENT_BYTES]
     if oversized:
         raise PayloadTooLarge(f"event [{oversized[0]}] larger than {MAX_EVENT_BYTES} bytes")
-    report = await retry_transient(ingest_items, request.app.state.engine, items)
+    ingest = functools.partial(ingest_items, strict=_strict(request))
+    report = await retry_transient(ingest, request.app.state.engine, items)
     failed = [
         {"index": i, "reason": r["reason"], "retriable": False}
         for i, r in enumerate(report.results)
@@ -89,6 +104,7 @@ async def post_batch(request: Request) -> JSONResponse:
                 "non_retriable": len(failed),
                 "new": report.accepted,
                 "duplicates": report.duplicates,
+                "warnings": report.warnings,
             },
             "failed_events": failed,
         }
@@ -116,21 +132,20 @@ def marquez_lineage(
 ) -> dict[str, Any]:  # noqa: N803
     """Marquez-compatible lineage: `{"graph": [{id, type, data, inEdges, outEdges}]}`."""
     from governance.lineage.graph import neighbourhood
-    from governance.store.tables import Dataset, Job
+    from governance.lineage.queries import node_rows
 
     graph = neighbourhood(s, nodeId, depth=depth, as_of=_as_of(asOf))
     ids = list(graph.nodes)
-    data: dict[str, dict[str, Any]] = {}
-    tables: tuple[tuple[Any, str], ...] = ((Dataset, "DATASET"), (Job, "JOB"))
-    for model, kind in tables:
-        for row in s.exec(select(model).where(model.node_id.in_(ids))).all():
-            data[row.node_id] = {
-                "id": {"namespace": row.namespace, "name": row.name},
-                "type": kind,
-                "namespace": row.namespace,
-                "name": row.name,
-                "facets": row.facets,
-            }
+    data: dict[str, dict[str, Any]] = {
+        node_id: {
+            "id": {"namespace": row.namespace, "name": row.name},
+            "type": kind,
+            "namespace": row.namespace,
+            "name": row.name,
+            "facets": row.facets,
+        }
+        for node_id, (kind, row) in node_rows(s, ids).items()
+    }
     nodes = []
     for nid in sorted(ids):
         nodes.append(
@@ -143,6 +158,23 @@ def marquez_lineage(
             }
         )
     return {"graph": nodes}
+
+
+@router.get("/lineage/warnings", dependencies=READ)
+def warnings_route(
+    producer: str | None = Query(None, max_length=2048, description="Producer URL contains this text"),
+    since: str | None = Query(None, max_length=64, description="ISO 8601: received at or after it"),
+    code: str | None = Query(None, max_length=64, description="uri-format, uuid-format, date-time-format..."),
+    limit: int = Query(1000, ge=1, le=100_000),
+    s: Session = DB,
+) -> dict[str, Any]:
+    """Values accepted events carry against their declared format, newest first, with their JSON path."""
+    from governance.lineage.warnings import list_warnings, warning_dict
+    from governance.timeutil import parse_timestamp
+
+    when = parse_timestamp(since, field="since") if since else None
+    rows = list_warnings(s, producer=producer, since=when, code=code, limit=limit)
+    return {"warnings": [warning_dict(w) for w in rows]}
 
 
 @router.get("/lineage/{direction}", dependencies=READ)

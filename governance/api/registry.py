@@ -78,9 +78,9 @@ def training_data(
 ) -> dict[str, Any]:
     """The datasets a version was trained on, recursively, with their distance."""
     from governance.lineage.graph import datasets_of_model_version
-    from governance.timeutil import parse_timestamp
+    from governance.timeutil import parse_optional_timestamp
 
-    when = parse_timestamp(asOf, field="asOf") if asOf else None
+    when = parse_optional_timestamp(asOf, field="asOf")
     found = datasets_of_model_version(s, model, version, depth=depth, as_of=when)
     return {"model": model, "version": version, "datasets": [{"dataset": d, "hops": h} for d, h in found.items()]}
 

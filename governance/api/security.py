@@ -85,6 +85,18 @@ class Gate:
         self.lookups = None if engine.dialect.name == "sqlite" else GroupLookup(engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.auth and not is_loopback_host_header(Headers(scope=scope)):
+            # Without tokens, a web page a developer visits could reach this service through DNS
+            # rebinding (its own name resolving to 127.0.0.1): only loopback Host names are served.
+            await _send_error(
+                scope,
+                receive,
+                send,
+                421,
+                "authentication is off: only loopback Host names are served",
+                hint="call it as localhost, 127.0.0.1 or [::1], or run with API tokens",
+            )
+            return
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -99,7 +111,20 @@ class Gate:
         if refusal is not None:
             await _send_error(scope, receive, send, *refusal)
             return
-        await self.app(scope, _limited(receive, limit), send)
+        receive = _limited(receive, limit)
+        if scope["method"] in _BODY_METHODS and (scope["path"].rstrip("/") or "/") not in BODY_LIMITS:
+            # Routes whose body FastAPI decodes: refuse hostile JSON here, with its path (jsonsafe.py).
+            # The lineage routes decode their own bodies with the same function (and keep what they refuse).
+            try:
+                body, receive = await _buffered(receive)
+            except StarletteHTTPException as exc:  # a streamed body past the limit (_limited)
+                await _send_error(scope, receive, send, exc.status_code, str(exc.detail))
+                return
+            problem = _json_problem(headers, body)
+            if problem is not None:
+                await _send_error(scope, receive, send, 400, problem[1], where=problem[0])
+                return
+        await self.app(scope, receive, send)
 
     async def _principal(self, headers: Headers) -> Principal | AuthenticationError:
         if not self.auth:
@@ -139,6 +164,57 @@ def _body_refusal(method: str, headers: Headers, limit: int) -> tuple[int, str] 
     return None
 
 
+def is_loopback_host_header(headers: Headers) -> bool:
+    """Whether the Host header names loopback: localhost, 127.0.0.0/8 or [::1], with or without a port."""
+    host = headers.get("host", "").strip().lower()
+    if host.startswith("["):  # [::1] or [::1]:8000
+        name, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+            return False
+    else:
+        name, colon, port = host.partition(":")
+        if colon and not port.isdigit():
+            return False
+    name = name.rstrip(".")  # "localhost." is the same name
+    return bool(name) and is_loopback(name)
+
+
+def _json_problem(headers: Headers, body: bytes) -> tuple[str | None, str] | None:
+    """(path, reason) if a JSON body is hostile or not JSON; None for no body, or a body left to the route."""
+    from governance import jsonsafe
+
+    if not body.strip() or headers.get("content-encoding"):
+        return None
+    try:
+        jsonsafe.loads(body)
+    except jsonsafe.UnsafeJSON as exc:
+        return exc.json_path or "body", exc.reason
+    return None
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole (already bounded) body; a `receive` that replays it, then passes on what follows."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", _replay([message], receive)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    return body, _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def wrapped() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return wrapped
+
+
 def _limited(receive: Receive, limit: int) -> Receive:
     """`receive` that refuses a body growing past `limit` (chunked uploads declare no length)."""
     seen = 0
@@ -156,9 +232,15 @@ def _limited(receive: Receive, limit: int) -> Receive:
 
 
 async def _send_error(
-    scope: Scope, receive: Receive, send: Send, status: int, message: str, hint: str | None = None
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: str,
+    hint: str | None = None,
+    where: str | None = None,
 ) -> None:
-    await error_response(status, message, hint=hint)(scope, receive, send)  # type: ignore[arg-type]
+    await error_response(status, message, hint=hint, where=where)(scope, receive, send)
 
 
 class Requires:

@@ -9,6 +9,10 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from governance.api.app import Settings
+from governance.api.security import is_loopback
+
+# What `gov serve` needs: the CLI reaches into the API through this module only (an import-linter contract).
+__all__ = ["Settings", "TcpConfig", "is_loopback", "run"]
 
 
 class TcpConfig(uvicorn.Config):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from governance.api.deps import DB
@@ -32,23 +31,21 @@ def whoami(who: Principal = Depends(Requires(Permission.SELF_READ))) -> dict[str
 def stats(s: Session = DB) -> dict[str, Any]:
     """Counters to watch: stored and rejected events (their growth is the ingest and rejection rate),
     decisions, the ledger head, active tokens."""
-    from governance.auth.tables import ApiToken
-    from governance.gate.tables import Decision
-    from governance.ledger.tables import LedgerEntry
-    from governance.store.tables import RawEvent, RejectedEvent
+    from governance.auth.tokens import active_token_count
+    from governance.gate.queries import decision_counts
+    from governance.ledger.export import head_seq
+    from governance.lineage.queries import event_counts, last_event_received_at
     from governance.timeutil import iso
 
-    def count(column: Any, *where: Any) -> int:
-        return int(s.execute(select(func.count(column)).where(*where)).scalar_one())
-
-    received_at: Any = RawEvent.received_at
-    last = s.execute(select(received_at).order_by(RawEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+    raw, rejected = event_counts(s)
+    decisions, blocked = decision_counts(s)
+    last = last_event_received_at(s)
     return {
-        "raw_events": count(RawEvent.id),
-        "rejected_events": count(RejectedEvent.id),
+        "raw_events": raw,
+        "rejected_events": rejected,
         "last_event_received_at": iso(last) if last else None,
-        "decisions": count(Decision.id),
-        "blocked_decisions": count(Decision.id, Decision.deployable.is_(False)),  # type: ignore[attr-defined]
-        "ledger_head_seq": int(s.execute(select(func.coalesce(func.max(LedgerEntry.seq), 0))).scalar_one()),
-        "active_tokens": count(ApiToken.id, ApiToken.revoked_at.is_(None)),  # type: ignore[union-attr]
+        "decisions": decisions,
+        "blocked_decisions": blocked,
+        "ledger_head_seq": head_seq(s),
+        "active_tokens": active_token_count(s),
     }

@@ -40,3 +40,7 @@ class Waiver(SQLModel, table=True):
     created_at: datetime
     revoked_at: datetime | None = None
     revoked_by: str | None = Field(default=None, max_length=256)
+    # A waiver of a critical or `waivable: false` policy is in force only once a second person co-signs it.
+    needs_cosign: bool = Field(default=False)
+    cosigned_by: str | None = Field(default=None, max_length=256)
+    cosigned_at: datetime | None = None

@@ -84,5 +84,5 @@ def parse_role(text: str) -> Role:
         return Role(text.strip().lower())
     except ValueError:
         raise InputError(
-            f"unknown role {text!r}; choose one of {', '.join(r.value for r in Role)}", where="--role"
+            f"unknown role {text!r}; choose one of {', '.join(r.value for r in Role)}", where="role"
         ) from None

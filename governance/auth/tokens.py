@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -48,11 +48,16 @@ def hash_secret(secret: str) -> str:
 
 
 def validate_name(name: str) -> str:
-    """Identities are plain names (letters, digits, `._@+-`): they appear in approvals and the ledger."""
+    """Identities are plain names (letters, digits, `._@+-`): they appear in approvals and the ledger.
+    The name is normalised first (governance.identity: NFKC, trimmed, case folded), so `Alice` and
+    `alice` are one identity."""
+    from governance.identity import normalise_identity
+
+    name = normalise_identity(name, field="name")
     if not _NAME.match(name):
         raise InputError(
             f"token name must be 1-256 characters of letters, digits and ._@+-, got {name!r}",
-            where="--name",
+            where="name",
             hint="use the person's or pipeline's identity, e.g. alice@example.com",
         )
     return name
@@ -97,7 +102,7 @@ def revoke_token(session: Session, token_id: int, *, by: str) -> tuple[ApiToken,
 
 def active_token_count(session: Session) -> int:
     """How many tokens are not revoked."""
-    return len(list_tokens(session, include_revoked=False))
+    return int(session.exec(select(func.count(col(ApiToken.id))).where(col(ApiToken.revoked_at).is_(None))).one())
 
 
 Found = tuple[Principal, bool]  # the principal, and whether its last use is due to be recorded (`touch`)

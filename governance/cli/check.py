@@ -16,16 +16,29 @@ import typer
 if TYPE_CHECKING:
     from governance.gate.report import CheckReport
 
-DEFAULT_POLICY_DIR = Path("policies") / "default"
-POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
+# The services name fields; the CLI spells them as its options.
+CLI_FIELDS = {
+    "as": "--as",
+    "role": "--role",
+    "digest": "--digest",
+    "reason": "--reason",
+    "ticket": "--ticket",
+    "expires_at": "--expires",
+    "model_glob": "--model",
+    "target": "--target",
+    "policy_id": "POLICY_ID",
+}
+POLICIES_HELP = (
+    "Policy folder (default: $GOV_POLICY_DIR, else `policies` in the nearest gov.toml or [tool.gov] of "
+    "pyproject.toml upward from here, else the default pack shipped with gov)."
+)
 
 
 def policy_dir(option: Path | None) -> Path:
-    """--policies, else GOV_POLICY_DIR, else ./policies/default."""
-    if option is not None:
-        return option
-    env = os.environ.get("GOV_POLICY_DIR")
-    return Path(env) if env else DEFAULT_POLICY_DIR
+    """--policies, else GOV_POLICY_DIR, else gov.toml / pyproject.toml, else the shipped default pack."""
+    from governance.gate.policy_source import resolve_policy_source
+
+    return resolve_policy_source(option).path
 
 
 def check(
@@ -36,6 +49,9 @@ def check(
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
     as_user: str = typer.Option(None, "--as", help="Who asks (default: GOV_USER or the OS user)."),
+    sarif_include_pass: bool = typer.Option(
+        False, "--sarif-include-pass", help="Keep passing results in SARIF (left out: GitHub alerts on every result)."
+    ),
     server: str = typer.Option(
         None,
         "--server",
@@ -47,31 +63,45 @@ def check(
     from governance.gate.render import outputter
 
     renderer = outputter(fmt)  # a bad --format fails before anything is evaluated or stored
+    if sarif_include_pass:
+        if fmt != "sarif":
+            from governance.errors import InputError
+
+            raise InputError("only applies to --format sarif", where="--sarif-include-pass")
+        renderer = outputter(fmt, include_pass=True)
     if server:
         report = _remote(server, model, version, target, policies, as_user)
     else:
+        from governance.errors import spelled
+        from governance.gate.policy_source import resolve_policy_source
         from governance.gate.service import run_check
         from governance.identity import current_user
         from governance.store.db import session_scope
         from governance.store.migrate import open_store
 
-        with session_scope(open_store()) as session:
+        source = resolve_policy_source(policies)
+        with spelled(CLI_FIELDS), session_scope(open_store()) as session:
             report = run_check(
                 session,
                 model,
                 version,
                 target,
-                policy_dir=policy_dir(policies),
+                policy_dir=source.path,
                 requested_by=as_user or current_user(),
                 ci_env=dict(os.environ),
+                policy_source=source.describe(),
             )
     text = renderer.render(report)
+    used = f"policies: {report.policy_source}" if report.policy_source else ""
     if output is None:
+        if fmt != "text" and used:  # text shows it in the report; stdout stays machine-readable
+            typer.echo(used, err=True)
         typer.echo(text, nl=False)
     else:
         _write(output, text)
         state = "deployable" if report.deployable else f"BLOCKED by {', '.join(o.policy_id for o in report.blocking)}"
-        typer.echo(f"{state}; decision {report.decision_id}; {fmt} report written to {output}", err=True)
+        summary = f"{state}; decision {report.decision_id}; {fmt} report written to {output}"
+        typer.echo(f"{summary}; {used}" if used else summary, err=True)
     raise typer.Exit(report.exit_code)
 
 
@@ -106,25 +136,38 @@ def approve(
     as_user: str = typer.Option(None, "--as", help="Approver (default: GOV_USER or the OS user)."),
     digest: str = typer.Option(None, "--digest", help="The artifact digest you reviewed; refused if it differs."),
     comment: str = typer.Option(None, "--comment", help="Free text kept with the approval."),
+    policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),
 ) -> None:
-    """Approve MODEL VERSION as --role: records who, when and the artifact digest approved."""
+    """Approve MODEL VERSION as --role: records who, when and the artifact digest approved.
+
+    Refused (exit 2) when you created the version or authored its training run (separation of duties),
+    or when no policy names the role."""
     from governance.approvals.records import approve as record
+    from governance.errors import spelled
     from governance.identity import current_user
+    from governance.policy.loader import load_bundle
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso
 
-    with session_scope(open_store()) as session:
-        receipt = record(
-            session, model, version, role, approver=as_user or current_user(), digest=digest, comment=comment
-        )
+    with spelled(CLI_FIELDS):
+        bundle = load_bundle(policy_dir(policies))
+        with session_scope(open_store()) as session:
+            receipt = record(
+                session,
+                model,
+                version,
+                role,
+                approver=as_user or current_user(),
+                digest=digest,
+                comment=comment,
+                policies=bundle.policies,
+            )
     a = receipt.approval
     typer.echo(
         f"approval {a.id}: {a.approver} approved {receipt.model} {receipt.version} as {a.role} "
         f"({a.artifact_digest}) at {iso(a.created_at)}"
     )
-    for warning in receipt.warnings:
-        typer.echo(f"warning: {warning}", err=True)
 
 
 def waive(
@@ -140,31 +183,39 @@ def waive(
 ) -> None:
     """Waive one policy for a scope until --expires; it appears in every output of every check it covers."""
     from governance.approvals.records import waive as record
+    from governance.errors import spelled
     from governance.identity import current_user
     from governance.policy.loader import load_bundle
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso
 
-    known = {p.id for p in load_bundle(policy_dir(policies)).policies}
-    with session_scope(open_store()) as session:
-        row = record(
-            session,
-            policy_id,
-            reason=reason,
-            ticket=ticket,
-            approver=as_user or current_user(),
-            expires_at=_expiry(expires),
-            model_glob=model,
-            version=version,
-            target=target,
-            known_policies=known,
-        )
+    with spelled(CLI_FIELDS):
+        bundle = load_bundle(policy_dir(policies))
+        with session_scope(open_store()) as session:
+            row = record(
+                session,
+                policy_id,
+                reason=reason,
+                ticket=ticket,
+                approver=as_user or current_user(),
+                expires_at=_expiry(expires),
+                model_glob=model,
+                version=version,
+                target=target,
+                policies=bundle.policies,
+            )
     typer.echo(
         f"waiver {row.id}: {policy_id} waived for {row.model_glob}"
         f"{' ' + row.version if row.version else ''} on {row.target or 'every target'} "
         f"until {iso(row.expires_at)} ({row.ticket}, approved by {row.approver})"
     )
+    if row.needs_cosign:
+        typer.echo(
+            f"waiver {row.id} is not in force yet: {policy_id} is critical or not waivable alone; a second "
+            f"person must run `gov policy cosign-waiver {row.id}`",
+            err=True,
+        )
 
 
 def _expiry(text: str) -> datetime:

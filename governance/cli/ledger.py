@@ -10,9 +10,9 @@ app = typer.Typer(help="Ledger of blocked deployments (hash chain with signed ch
 
 
 def _when(value: str | None, option: str):  # type: ignore[no-untyped-def]
-    from governance.timeutil import parse_timestamp
+    from governance.timeutil import parse_optional_timestamp
 
-    return parse_timestamp(value, field=option) if value else None
+    return parse_optional_timestamp(value, field=option)
 
 
 @app.command("list")
@@ -75,8 +75,13 @@ def export(
 
 @app.command()
 def verify(
-    trust_cert: Path = typer.Option(
-        None, "--trust-cert", help="Certificate or public key PEM that must have signed every checkpoint."
+    trust_cert: list[Path] = typer.Option(
+        [],
+        "--trust-cert",
+        help=(
+            "Certificate or public key PEM trusted to sign checkpoints; repeatable. Default: GOV_LEDGER_TRUST, "
+            "else this installation's key (GOV_HOME/keys); never the key stored beside the checkpoints."
+        ),
     ),
     anchor: list[Path] = typer.Option(
         [], "--anchor", help="A ledger JSON export or checkpoint file kept elsewhere; repeatable."
@@ -89,16 +94,19 @@ def verify(
     from governance.errors import InputError
     from governance.ledger.export import load_anchors
     from governance.ledger.verify import verify_chain
-    from governance.signing.ledger_keys import load_trusted_pem
+    from governance.signing.ledger_keys import configured_trust_roots, load_trust_roots
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
 
     if fmt not in ("text", "json"):
         raise InputError(f"unknown format {fmt!r}; choose text or json", where="--format")
-    trusted = load_trusted_pem(trust_cert) if trust_cert else None
+    if trust_cert:
+        roots, source = load_trust_roots(list(trust_cert)), "--trust-cert"
+    else:
+        roots, source = configured_trust_roots()
     anchors = [cp for path in anchor for cp in load_anchors(path)]
     with session_scope(open_store()) as session:
-        report = verify_chain(session, trust_cert=trusted, anchors=anchors)
+        report = verify_chain(session, trust_roots=roots, trust_source=source, anchors=anchors)
     if fmt == "json":
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:

@@ -14,17 +14,28 @@ AS_OF = typer.Option(None, "--as-of", help="The graph as known at this time (ISO
 
 
 def _as_of(value: str | None):  # type: ignore[no-untyped-def]
-    from governance.timeutil import parse_timestamp
+    from governance.timeutil import parse_optional_timestamp
 
-    return parse_timestamp(value, field="--as-of") if value else None
+    return parse_optional_timestamp(value, field="--as-of")
 
 
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="JSON, JSON Lines or gzip files, or directories."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print problems."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Reject values that break their declared format (uri, uuid, date-time) instead of storing "
+        "the event with a warning.",
+    ),
 ) -> None:
-    """Validate events to the OpenLineage spec and store them. Exit 2 if any event was rejected."""
+    """Validate events to the OpenLineage spec and store them. Exit 2 if any event was rejected.
+
+    As OpenLineage's own validator and Marquez do, a value breaking its declared format is accepted
+    and kept as a warning (`gov lineage warnings`); `run.runId` must still be a UUID and `eventTime`
+    a date-time (without an offset it is read as UTC, with a warning).
+    """
     import sys
 
     from governance.lineage.ingest import ingest_paths
@@ -37,9 +48,9 @@ def ingest(
 
         with Progress(transient=True) as bar:
             task = bar.add_task("ingesting", total=None)
-            report = ingest_paths(engine, paths, progress=lambda n: bar.advance(task, n))
+            report = ingest_paths(engine, paths, progress=lambda n: bar.advance(task, n), strict=strict)
     else:
-        report = ingest_paths(engine, paths)
+        report = ingest_paths(engine, paths, strict=strict)
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection.line()}", err=True)
     if not quiet or report.rejected:
@@ -168,14 +179,47 @@ def training_data(
 @app.command()
 def rejected(limit: int = typer.Option(50, help="How many, newest first.")) -> None:
     """Events that failed validation, with the reason."""
-    from sqlmodel import select
-
+    from governance.lineage.queries import recent_rejections
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
-    from governance.store.tables import RejectedEvent
 
     with session_scope(open_store()) as session:
-        rows = session.exec(select(RejectedEvent).order_by(RejectedEvent.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+        rows = recent_rejections(session, limit)
         for row in rows:
             path = f"{row.json_path}: " if row.json_path else ""
             typer.echo(f"{row.received_at:%Y-%m-%d %H:%M:%S}  {row.source}:{row.location}: {path}{row.reason}")
+
+
+@app.command("warnings")
+def warnings_command(
+    producer: str = typer.Option(None, "--producer", help="Only producers whose URL contains this text."),
+    since: str = typer.Option(None, "--since", help="Only warnings received at or after this time (ISO 8601)."),
+    code: str = typer.Option(None, "--code", help="Only this code: uri-format, uuid-format, date-time-format, ..."),
+    limit: int = typer.Option(1000, "--limit", help="How many, newest first."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
+) -> None:
+    """Values accepted events carry against their declared format, with their JSON path."""
+    import json
+
+    from governance.errors import InputError
+    from governance.lineage.warnings import list_warnings, warning_dict
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import parse_timestamp
+
+    if fmt not in ("table", "json"):
+        raise InputError(f"format {fmt!r} is not available for this query; use table or json", where="--format")
+    when = parse_timestamp(since, field="--since") if since else None
+    with session_scope(open_store()) as session:
+        rows = [warning_dict(w) for w in list_warnings(session, producer=producer, since=when, code=code, limit=limit)]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no warnings")
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['received_at']}  {row['code']}  {row['json_path']}: {row['message']}\n"
+            f"    event {row['event_digest'][:12]}  producer {row['producer']}"
+        )

@@ -68,6 +68,38 @@ def _root(
         raise typer.Exit(0)
 
 
+# How the CLI spells the fields that services name in an error's `where` (governance.errors: services
+# name fields, each face spells them). A command may re-spell a field first (governance.errors.spelled).
+CLI_FIELDS = {
+    "artifact_digest": "--digest",
+    "as": "--as",
+    "before": "--before",
+    "bootstrap": "--bootstrap",
+    "confidence": "--confidence",
+    "data": "--data",
+    "depth": "--depth",
+    "digest": "--digest",
+    "expires_at": "--expires",
+    "favorable": "--favorable",
+    "format": "--format",
+    "key/cert": "--key/--cert",
+    "min_group_size": "--min-group-size",
+    "name": "--name",
+    "period": "--period",
+    "policies": "--policies",
+    "predicted_favorable": "--predicted-favorable",
+    "privileged": "--privileged",
+    "query": "--query",
+    "risk_tier": "--risk-tier",
+    "role": "--role",
+    "seed": "--seed",
+    "sensitive": "--sensitive",
+    "server": "--server",
+    "target": "--target",
+    "training_run_id": "--training-run",
+}
+
+
 def run() -> None:
     """Console-script entry point: every user mistake is one line on stderr and exit 2; never a traceback."""
     from governance.errors import GovernanceError
@@ -76,6 +108,7 @@ def run() -> None:
     try:
         rc = app(standalone_mode=False)
     except GovernanceError as exc:
+        exc.where = CLI_FIELDS.get(exc.where or "", exc.where)
         typer.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:

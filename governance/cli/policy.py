@@ -162,11 +162,33 @@ def revoke_waiver(
 ) -> None:
     """Revoke a waiver now; it stays on record."""
     from governance.approvals.records import revoke_waiver as revoke
+    from governance.errors import spelled
     from governance.identity import current_user
     from governance.store.db import session_scope
     from governance.store.migrate import open_store
     from governance.timeutil import iso
 
-    with session_scope(open_store()) as session:
+    with session_scope(open_store()) as session, spelled({"as": "--as"}):
         row = revoke(session, waiver_id, by=as_user or current_user())
     typer.echo(f"waiver {row.id} revoked at {iso(row.revoked_at)} by {row.revoked_by}")
+
+
+@app.command("cosign-waiver")
+def cosign_waiver(
+    waiver_id: int = typer.Argument(..., help="Waiver id."),
+    as_user: str = typer.Option(None, "--as", help="The second person (default: GOV_USER or the OS user)."),
+) -> None:
+    """Co-sign, as the second person, the waiver of a critical or non-waivable policy; it is in force from now."""
+    from governance.approvals.records import cosign_waiver as cosign
+    from governance.errors import spelled
+    from governance.identity import current_user
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+    from governance.timeutil import iso
+
+    with spelled({"as": "--as", "waiver_id": "WAIVER_ID"}), session_scope(open_store()) as session:
+        row = cosign(session, waiver_id, by=as_user or current_user())
+    typer.echo(
+        f"waiver {row.id} co-signed at {iso(row.cosigned_at)} by {row.cosigned_by}: "
+        f"in force until {iso(row.expires_at)}"
+    )

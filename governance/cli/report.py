@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from governance.reports.service import SignOptions
 
 app = typer.Typer(
     help="Reports for compliance: audit report, maturity scorecard, blocked deployments.", no_args_is_help=True
@@ -13,23 +17,25 @@ app = typer.Typer(
 
 MODEL_HELP = "Registered model names to include (a glob, default every model)."
 PERIOD_HELP = "FROM..TO as ISO dates or timestamps (a date as TO includes that day; default the last 90 days)."
-POLICIES_HELP = "Policy folder (default: $GOV_POLICY_DIR, else policies/default under the current directory)."
-DEFAULT_POLICY_DIR = Path("policies") / "default"
+POLICIES_HELP = (
+    "Policy folder (default: $GOV_POLICY_DIR, else `policies` in the nearest gov.toml or [tool.gov] of "
+    "pyproject.toml upward from here, else the default pack shipped with gov)."
+)
 
 
 def _policy_dir(option: Path | None) -> Path:
-    """--policies, else GOV_POLICY_DIR, else ./policies/default (as `gov check`)."""
-    if option is not None:
-        return option
-    env = os.environ.get("GOV_POLICY_DIR")
-    return Path(env) if env else DEFAULT_POLICY_DIR
+    """--policies, else GOV_POLICY_DIR, else gov.toml / pyproject.toml, else the shipped pack (as `gov check`)."""
+    from governance.gate.policy_source import resolve_policy_source
+
+    return resolve_policy_source(option).path
 
 
 def _optional_policy_dir(option: Path | None, needed: bool) -> Path | None:
     """The policy folder when one is named, exists by default, or is needed (signing attests it)."""
-    folder = _policy_dir(option)
-    named = option is not None or bool(os.environ.get("GOV_POLICY_DIR"))
-    return folder if named or needed or folder.is_dir() else None
+    from governance.gate.policy_source import resolve_policy_source
+
+    source = resolve_policy_source(option)
+    return source.path if source.kind != "default" or needed or source.path.is_dir() else None
 
 
 def _sign_options(
@@ -41,7 +47,7 @@ def _sign_options(
     pkcs12: Path | None,
     signer_name: str | None,
     location: str | None,
-):  # type: ignore[no-untyped-def]
+) -> SignOptions | None:
     from governance.errors import InputError
     from governance.reports.service import SignOptions
 

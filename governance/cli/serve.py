@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from governance.api.app import Settings
+    from governance.api.server import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -40,8 +40,7 @@ def serve(
     log_level: str = typer.Option("warning", "--log-level"),
 ) -> None:
     """Serve ingestion, lineage queries, registry, checks, decisions, ledger, approvals, waivers, reports."""
-    from governance.api.app import Settings
-    from governance.api.security import is_loopback
+    from governance.api.server import Settings, is_loopback, run
     from governance.errors import InputError
 
     if no_auth and not is_loopback(host):
@@ -52,8 +51,6 @@ def serve(
         )
     settings = Settings(auth=not no_auth, reports_dir=reports_dir, policy_dir=policies, host=host)
     _preflight(settings)
-    from governance.api.server import run
-
     run(settings, host=host, port=port, workers=workers, log_level=log_level)
 
 

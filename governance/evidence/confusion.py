@@ -78,7 +78,7 @@ def resolve_favorable(label_tokens: set[str], favorable: str | None, *, label: s
         if token not in label_tokens and len(label_tokens) >= 2:
             raise InputError(
                 f"favorable value {favorable!r} is not a value of label column {label!r} (values: {values})",
-                where="--favorable",
+                where="favorable",
             )
         return token
     for allowed, default in _DEFAULT_FAVORABLE:
@@ -86,7 +86,7 @@ def resolve_favorable(label_tokens: set[str], favorable: str | None, *, label: s
             return default
     raise InputError(
         f"label column {label!r} has values {values}: which one is favorable?",
-        where="--favorable",
+        where="favorable",
         hint="pass --favorable VALUE",
     )
 
@@ -97,7 +97,7 @@ def binarise(
     """Map labels and predictions to favorable/unfavorable; sum the cells into groups x [TP, FP, FN, TN]."""
     roles = raw.roles
     if not raw.sums or raw.rows == 0:
-        raise InputError("the data has no rows", where="--data")
+        raise InputError("the data has no rows", where="data")
     k = len(roles.sensitive)
     label_tokens = {label_token(key[k]) for key in raw.sums}
     if len(label_tokens) > 2:
@@ -127,7 +127,7 @@ def binarise(
             raise InputError(
                 f"none of {', '.join(repr(v) for v in predicted_favorable)} occurs in prediction "
                 f"column {roles.prediction!r} (values: {', '.join(sorted(pred_texts)[:10])})",
-                where="--predicted-favorable",
+                where="predicted_favorable",
             )
         shown_pred_fav = tuple(predicted_favorable)
     groups = sorted({key[:k] for key in raw.sums}, key=natural_key)

@@ -207,7 +207,7 @@ class CellAccumulator:
         if len({key[: len(roles.sensitive)] for key in self.cells.sums}) > MAX_GROUPS:
             raise InputError(
                 f"the sensitive columns {', '.join(roles.sensitive)} make more than {MAX_GROUPS} groups",
-                where="--sensitive",
+                where="sensitive",
                 hint="is one of them an identifier or a continuous value?",
             )
 

@@ -33,13 +33,13 @@ class Settings:
 
     def check(self) -> None:
         if self.min_group_size < 0:
-            raise InputError("the minimum group size must be >= 0", where="--min-group-size")
+            raise InputError("the minimum group size must be >= 0", where="min_group_size")
         if self.bootstrap < 0:
-            raise InputError("the number of bootstrap resamples must be >= 0", where="--bootstrap")
+            raise InputError("the number of bootstrap resamples must be >= 0", where="bootstrap")
         if self.seed is not None and not 0 <= self.seed < 2**31:
-            raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="--seed")
+            raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="seed")
         if not 0.0 < self.confidence < 1.0:
-            raise InputError(f"confidence must be between 0 and 1, got {self.confidence}", where="--confidence")
+            raise InputError(f"confidence must be between 0 and 1, got {self.confidence}", where="confidence")
 
 
 def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
@@ -48,7 +48,7 @@ def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
         if len(sensitive) != 1:
             raise InputError(
                 f"with several sensitive columns name the privileged group as COL=VALUE[,COL=VALUE], got {text!r}",
-                where="--privileged",
+                where="privileged",
             )
         return {sensitive[0]: text}
     selector: dict[str, str] = {}
@@ -56,9 +56,7 @@ def parse_privileged(text: str, sensitive: tuple[str, ...]) -> dict[str, str]:
         column, sep, value = part.partition("=")
         column = column.strip()
         if not sep or column not in sensitive:
-            raise InputError(
-                f"{part!r} does not name a sensitive column ({', '.join(sensitive)})", where="--privileged"
-            )
+            raise InputError(f"{part!r} does not name a sensitive column ({', '.join(sensitive)})", where="privileged")
         selector[column] = value
     return selector
 
@@ -71,11 +69,11 @@ def privileged_mask(table: ConfusionTable, selector: dict[str, str]) -> np.ndarr
     if not mask.any():
         values = {c: sorted({g[p] for g in table.groups}) for p, c in zip(positions, selector, strict=True)}
         known = "; ".join(f"{c}: {', '.join(v[:20])}" for c, v in values.items())
-        raise InputError(f"the privileged group {shown} is empty: no row matches it ({known})", where="--privileged")
+        raise InputError(f"the privileged group {shown} is empty: no row matches it ({known})", where="privileged")
     if mask.all():
         raise InputError(
             f"the unprivileged group is empty: every row is in the privileged group {shown}",
-            where="--privileged",
+            where="privileged",
         )
     return mask
 

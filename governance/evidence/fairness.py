@@ -40,14 +40,14 @@ class FairnessRequest:
     def roles(self) -> ColumnRoles:
         sensitive = tuple(s.strip() for s in self.sensitive if s.strip())
         if not sensitive:
-            raise InputError("name at least one sensitive column", where="--sensitive")
+            raise InputError("name at least one sensitive column", where="sensitive")
         if len(set(sensitive)) != len(sensitive):
-            raise InputError(f"a sensitive column is named twice: {', '.join(sensitive)}", where="--sensitive")
+            raise InputError(f"a sensitive column is named twice: {', '.join(sensitive)}", where="sensitive")
         clash = {self.label, self.prediction, self.score} & set(sensitive)
         if clash:
             raise InputError(
                 f"{', '.join(sorted(c for c in clash if c))} cannot be both sensitive and label, prediction or score",
-                where="--sensitive",
+                where="sensitive",
             )
         return ColumnRoles(self.label, self.prediction, sensitive, self.score)
 
@@ -83,7 +83,7 @@ def count_source(
 
     if is_database_url(location):
         if not query:
-            raise InputError("a database source needs --query", where="--query")
+            raise InputError("a database source needs a query", where="query")
         engine = open_source(location)
         try:
             counted = count_query(engine, query, roles)
@@ -92,7 +92,7 @@ def count_source(
         info = DataInfo(counted.digest, "aggregate", f"{redact(location)} :: {query.strip()}", "sql")
         return counted.cells, info
     if query:
-        raise InputError("--query needs a database URL as --data", where="--query")
+        raise InputError("a query needs a database URL as the data source", where="query")
     from governance.evidence.readers import count_file
 
     path = Path(location)

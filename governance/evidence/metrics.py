@@ -37,7 +37,8 @@ class Design:
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.true_divide(a, b)
+        quotient: np.ndarray = np.true_divide(a, b)
+    return quotient
 
 
 def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -69,7 +70,8 @@ def generalized_rates(sample: Sample) -> dict[str, np.ndarray]:
 # confusion_matrix(normalize="true") does that), a group with no rows is absent.
 def _fairlearn_rate(counts: np.ndarray, name: str) -> np.ndarray:
     r = rates(counts)
-    return np.where(r["count"] > 0, np.nan_to_num(r[name], nan=0.0), np.nan)
+    rate: np.ndarray = np.where(r["count"] > 0, np.nan_to_num(r[name], nan=0.0), np.nan)
+    return rate
 
 
 def _extremes(values: np.ndarray, included: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +83,8 @@ def _extremes(values: np.ndarray, included: np.ndarray) -> tuple[np.ndarray, np.
 
 def _spread(sample: Sample, design: Design, name: str) -> np.ndarray:
     hi, lo = _extremes(_fairlearn_rate(sample.counts, name), design.included)
-    return hi - lo
+    spread: np.ndarray = hi - lo
+    return spread
 
 
 def _min_over_max(sample: Sample, design: Design, name: str) -> np.ndarray:
@@ -101,12 +104,14 @@ def demographic_parity_ratio(sample: Sample, design: Design) -> np.ndarray:
 # second compares greater (smaller), so NaN propagates only from the first. Replicated, not "fixed".
 def _py_max(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return np.where(second > first, second, first)
+        larger: np.ndarray = np.where(second > first, second, first)
+    return larger
 
 
 def _py_min(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return np.where(second < first, second, first)
+        smaller: np.ndarray = np.where(second < first, second, first)
+    return smaller
 
 
 def equalized_odds_difference(sample: Sample, design: Design) -> np.ndarray:
@@ -114,7 +119,8 @@ def equalized_odds_difference(sample: Sample, design: Design) -> np.ndarray:
 
 
 def equalized_odds_difference_mean(sample: Sample, design: Design) -> np.ndarray:
-    return 0.5 * (_spread(sample, design, "tpr") + _spread(sample, design, "fpr"))
+    mean: np.ndarray = 0.5 * (_spread(sample, design, "tpr") + _spread(sample, design, "fpr"))
+    return mean
 
 
 def equalized_odds_ratio(sample: Sample, design: Design) -> np.ndarray:
@@ -127,7 +133,8 @@ def equal_opportunity_difference_fl(sample: Sample, design: Design) -> np.ndarra
 
 # aif360: unprivileged (U) minus or over privileged (P); U is every row outside P.
 def _pooled(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return (values * mask[:, None]).sum(axis=-2)
+    pooled: np.ndarray = (values * mask[:, None]).sum(axis=-2)
+    return pooled
 
 
 def _pooled_rates(sample: Sample, design: Design) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -141,7 +148,8 @@ def aif360_difference(name: str) -> Callable[[Sample, Design], np.ndarray]:
 
     def metric(sample: Sample, design: Design) -> np.ndarray:
         unpriv, priv = _pooled_rates(sample, design)
-        return unpriv[name] - priv[name]
+        difference: np.ndarray = unpriv[name] - priv[name]
+        return difference
 
     return metric
 
@@ -158,12 +166,14 @@ def base_rate_disparate_impact(sample: Sample, design: Design) -> np.ndarray:
 
 def average_odds_difference(sample: Sample, design: Design) -> np.ndarray:
     u, p = _pooled_rates(sample, design)
-    return 0.5 * ((u["fpr"] - p["fpr"]) + (u["tpr"] - p["tpr"]))
+    mean: np.ndarray = 0.5 * ((u["fpr"] - p["fpr"]) + (u["tpr"] - p["tpr"]))
+    return mean
 
 
 def average_abs_odds_difference(sample: Sample, design: Design) -> np.ndarray:
     u, p = _pooled_rates(sample, design)
-    return 0.5 * (np.abs(u["fpr"] - p["fpr"]) + np.abs(u["tpr"] - p["tpr"]))
+    mean: np.ndarray = 0.5 * (np.abs(u["fpr"] - p["fpr"]) + np.abs(u["tpr"] - p["tpr"]))
+    return mean
 
 
 def equalized_odds_difference_aif(sample: Sample, design: Design) -> np.ndarray:

@@ -34,20 +34,20 @@ class FileCounts:
 def detect_format(path: Path) -> str:
     """'csv', 'tsv' or 'parquet', by magic bytes and suffix; anything else is an input error."""
     if not path.exists():
-        raise InputError(f"no such file: {path}", where="--data")
+        raise InputError(f"no such file: {path}", where="data")
     if not path.is_file():
-        raise InputError(f"not a file: {path}", where="--data")
+        raise InputError(f"not a file: {path}", where="data")
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
     suffix = path.suffix.lower()
     if head[:4] == b"PAR1":
         return "parquet"
     if suffix in _PARQUET_SUFFIXES:
-        raise InputError(f"{path} is not a Parquet file (no PAR1 magic bytes)", where="--data")
+        raise InputError(f"{path} is not a Parquet file (no PAR1 magic bytes)", where="data")
     if suffix not in _CSV_SUFFIXES or b"\x00" in head:
         raise InputError(
             f"{path} is not a CSV or Parquet file",
-            where="--data",
+            where="data",
             hint="give a .csv/.tsv file with a header row or a .parquet file",
         )
     return "tsv" if suffix == ".tsv" else "csv"
@@ -57,9 +57,7 @@ def _missing(path: Path, wanted: tuple[str, ...], available: list[str]) -> None:
     missing = [c for c in wanted if c not in available]
     if missing:
         shown = ", ".join(available[:30]) + (", ..." if len(available) > 30 else "")
-        raise InputError(
-            f"{path} has no column {', '.join(repr(c) for c in missing)} (columns: {shown})", where="--data"
-        )
+        raise InputError(f"{path} has no column {', '.join(repr(c) for c in missing)} (columns: {shown})", where="data")
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
@@ -67,7 +65,7 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             return next(csv.reader(fh, delimiter=delimiter), [])
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not a CSV file (not UTF-8 text)", where="--data") from exc
+        raise InputError(f"{path} is not a CSV file (not UTF-8 text)", where="data") from exc
 
 
 def iter_csv(
@@ -104,7 +102,7 @@ def iter_csv(
                 progress(min(source.tell(), total), total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowTypeError) as exc:
-        raise InputError(f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="--data") from exc
+        raise InputError(f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}", where="data") from exc
     finally:
         source.close()
 
@@ -133,7 +131,7 @@ def iter_parquet(
                 progress(done, total)
             yield {name: batch.column(name) for name in batch.schema.names}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise InputError(f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}", where="--data") from exc
+        raise InputError(f"{path} is not a readable Parquet file: {str(exc).splitlines()[0]}", where="data") from exc
 
 
 def count_file(

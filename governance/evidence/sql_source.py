@@ -52,7 +52,7 @@ def open_source(url: str) -> Engine:
     try:
         return create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        raise InputError(f"cannot use database URL {redact(url)}: {exc}", where="--data") from exc
+        raise InputError(f"cannot use database URL {redact(url)}: {exc}", where="data") from exc
 
 
 def grouped_statement(conn: Connection, query: str, roles: ColumnRoles) -> str:
@@ -61,16 +61,16 @@ def grouped_statement(conn: Connection, query: str, roles: ColumnRoles) -> str:
 
     query = query.strip().rstrip(";").strip()
     if not query:
-        raise InputError("the query is empty", where="--query")
+        raise InputError("the query is empty", where="query")
     try:
         columns = list(conn.exec_driver_sql(f"SELECT * FROM ({query}) AS gov_q WHERE 1 = 0").keys())
     except DBAPIError as exc:
-        raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
+        raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="query") from exc
     missing = [c for c in roles.all if c not in columns]
     if missing:
         raise InputError(
             f"the query has no column {', '.join(repr(c) for c in missing)} (columns: {', '.join(columns)})",
-            where="--query",
+            where="query",
         )
     quote = conn.dialect.identifier_preparer.quote
     keyed = ", ".join(f"gov_q.{quote(c)}" for c in roles.keyed)
@@ -93,10 +93,10 @@ def count_query(engine: Engine, query: str, roles: ColumnRoles) -> QueryCounts:
             rows = conn.exec_driver_sql(statement).all()
     except OperationalError as exc:
         if "gov_q" in str(exc.statement or ""):
-            raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
-        raise ConfigError(f"cannot reach the data source: {str(exc.orig).splitlines()[0]}", where="--data") from exc
+            raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="query") from exc
+        raise ConfigError(f"cannot reach the data source: {str(exc.orig).splitlines()[0]}", where="data") from exc
     except DBAPIError as exc:
-        raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="--query") from exc
+        raise InputError(f"the query failed: {str(exc.orig).splitlines()[0]}", where="query") from exc
     cells = RawCells(roles)
     k = len(roles.keyed)
     shown = []
@@ -110,7 +110,7 @@ def count_query(engine: Engine, query: str, roles: ColumnRoles) -> QueryCounts:
         cells.add(key, n, score_sum, score_sq)
         shown.append([*key, n, score_sum, score_sq])
     if len({key[: len(roles.sensitive)] for key in cells.sums}) > MAX_GROUPS:
-        raise InputError(f"the sensitive columns make more than {MAX_GROUPS} groups", where="--sensitive")
+        raise InputError(f"the sensitive columns make more than {MAX_GROUPS} groups", where="sensitive")
     digest = json_sha256(
         {
             "source": redact(str(engine.url.render_as_string(hide_password=False))),
@@ -125,7 +125,7 @@ def _text(value: Any, column: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         raise InputError(
             f"column {column!r} has missing values (NULL or NaN)",
-            where="--query",
+            where="query",
             hint="filter or fill them in the query",
         )
     return value_text(value)
@@ -133,6 +133,6 @@ def _text(value: Any, column: str) -> str:
 
 def _check_score(column: str, rows: int, present: Any, low: Any, high: Any) -> None:
     if int(present or 0) != rows:
-        raise InputError(f"score column {column!r} has missing values (NULL)", where="--query")
+        raise InputError(f"score column {column!r} has missing values (NULL)", where="query")
     if low is not None and (float(low) < 0.0 or float(high) > 1.0):
-        raise InputError(f"score column {column!r} has values outside [0, 1]", where="--query")
+        raise InputError(f"score column {column!r} has values outside [0, 1]", where="query")

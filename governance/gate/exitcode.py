@@ -7,23 +7,36 @@ reach this function: they are raised as exceptions and translated at the CLI edg
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from governance.policy.model import Mode, Verdict
+# Which verdict blocks in which mode is the policy language's; the numbers are the gate's.
+from governance.policy.model import BLOCKING_VERDICTS, Mode, Verdict, blocks
+
+if TYPE_CHECKING:
+    from governance.policy.evaluator import Evaluation
+
+__all__ = [
+    "BLOCKED",
+    "BLOCKING_VERDICTS",
+    "CONFIG_ERROR",
+    "DEPLOYABLE",
+    "USAGE_ERROR",
+    "blocks",
+    "evaluation_exit_code",
+    "exit_code",
+]
 
 DEPLOYABLE = 0
 BLOCKED = 1
 USAGE_ERROR = 2
 CONFIG_ERROR = 3
 
-# Fail-closed: missing evidence and a broken rule block exactly like a failure.
-BLOCKING_VERDICTS = frozenset({Verdict.FAIL, Verdict.NOT_EVALUATED, Verdict.ERROR})
-
-
-def blocks(mode: Mode, verdict: Verdict) -> bool:
-    """Whether one verdict blocks: only in enforce mode, and never pass, warn or waived."""
-    return mode is Mode.ENFORCE and verdict in BLOCKING_VERDICTS
-
 
 def exit_code(verdicts: Iterable[tuple[Mode, Verdict]]) -> int:
     """0 when nothing blocks, 1 when at least one enforce-mode verdict blocks."""
     return BLOCKED if any(blocks(mode, verdict) for mode, verdict in verdicts) else DEPLOYABLE
+
+
+def evaluation_exit_code(evaluation: Evaluation) -> int:
+    """The exit code of one evaluation of a bundle."""
+    return exit_code((o.mode, o.verdict) for o in evaluation.outcomes)

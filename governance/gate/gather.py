@@ -8,12 +8,12 @@ evaluations, approvals and waivers. Facts are derived here, once, and stored wit
 from __future__ import annotations
 
 from datetime import datetime
-from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlmodel import Session, col
 
+from governance.lineage.authors import authors_of, facet_names
 from governance.policy.context import (
     STAGES,
     ApprovalRecord,
@@ -29,7 +29,7 @@ from governance.policy.context import (
     WaiverRecord,
 )
 from governance.store.tables import Dataset, DatasetFacetVersion, Job, Run, RunIO
-from governance.timeutil import parse_timestamp, to_utc
+from governance.timeutil import parse_optional_timestamp, to_utc
 
 CHUNK = 500
 # Tag keys (schema field tags, dataset `tags` facet) whose value is a data classification.
@@ -37,7 +37,6 @@ CLASSIFICATION_KEYS = frozenset({"classification", "data_classification", "sensi
 DELETIONS = frozenset({"DROP", "TRUNCATE"})
 ASSERTIONS = "dataQualityAssertions"
 VALIDATION_FACET = "validationResults"  # lineage/facets/ValidationResultsRunFacet.json
-AUTHORS_FACET = "runAuthors"  # lineage/facets/RunAuthorsRunFacet.json
 
 
 def build_context(
@@ -90,12 +89,6 @@ def build_context(
 
 
 # ---- derived facts ---------------------------------------------------------------------------
-def _names(facet: Any, key: str = "owners") -> list[str]:
-    if not isinstance(facet, dict):
-        return []
-    return [str(o["name"]) for o in facet.get(key) or [] if isinstance(o, dict) and o.get("name")]
-
-
 def _classified(tags: Any) -> list[str]:
     return [
         str(t["value"])
@@ -117,7 +110,7 @@ def classifications(facets: dict[str, Any]) -> tuple[str, ...]:
     """Classification tags of a dataset and of its schema fields, plus `owner:<name>` per owner."""
     found = _field_classes((facets.get("schema") or {}).get("fields"))
     found += _classified((facets.get("tags") or {}).get("tags"))
-    found += [f"owner:{name}" for name in _names(facets.get("ownership"))]
+    found += [f"owner:{name}" for name in facet_names(facets.get("ownership"))]
     unique: dict[str, str] = {}
     for value in found:
         unique.setdefault(value.casefold(), value)
@@ -128,14 +121,13 @@ def run_info(session: Session, run: Run) -> RunInfo:
     """The training run as the context holds it, with its authors."""
     job = session.get(Job, run.job_id)
     job_facets = dict(job.facets) if job is not None else {}
-    authors = _names(job_facets.get("ownership")) + _names(run.facets.get(AUTHORS_FACET), "authors")
     return RunInfo(
         run.run_id,
         job.node_id if job is not None else "",
         run.state,
         to_utc(run.started_at) if run.started_at else None,
         to_utc(run.ended_at) if run.ended_at else None,
-        tuple(sorted(set(authors))),
+        authors_of(job_facets, dict(run.facets)),
         dict(run.facets),
         job_facets,
     )
@@ -172,7 +164,7 @@ def _closure(session: Session, run_id: str) -> tuple[DatasetInfo, ...]:
                 name=r.name,
                 depth=depth[r.node_id],
                 classifications=classifications(facets),
-                owners=tuple(sorted(set(_names(facets.get("ownership"))))),
+                owners=tuple(sorted(set(facet_names(facets.get("ownership"))))),
                 first_seen=to_utc(r.first_seen),
                 deletion=deleted[0] if deleted else None,
                 deleted_at=deleted[1] if deleted else None,
@@ -219,7 +211,7 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     for ds in datasets:
         if ds.depth == 1 and ASSERTIONS in ds.facets:
             at = (times.get(ds.id) or {}).get(ASSERTIONS)
-            items += _assertions(ds.facets[ASSERTIONS], f"{ds.id}#{ASSERTIONS}", _parse_time(at))
+            items += _assertions(ds.facets[ASSERTIONS], f"{ds.id}#{ASSERTIONS}", parse_optional_timestamp(at))
     outputs = [
         r[0]
         for r in session.execute(
@@ -251,10 +243,6 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     return items
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    return parse_timestamp(text) if text else None
-
-
 def _assertions(facet: Any, source: str, at: datetime | None) -> list[ValidationItem]:
     out = []
     for a in (facet or {}).get("assertions") or []:
@@ -282,7 +270,7 @@ def _results(facet: Any, source: str, at: datetime | None) -> list[ValidationIte
                     value=float(value) if isinstance(value, int | float) else None,
                     baseline=float(baseline) if isinstance(baseline, int | float) else None,
                     column=r.get("column"),
-                    at=_parse_time(r.get("evaluatedAt")) or at,
+                    at=parse_optional_timestamp(r.get("evaluatedAt")) or at,
                 )
             )
     return out
@@ -290,13 +278,9 @@ def _results(facet: Any, source: str, at: datetime | None) -> list[ValidationIte
 
 # ---- stored evidence, approvals, waivers -------------------------------------------------------------
 def _fairness(session: Session, model_version_id: int) -> tuple[FairnessEvidence, ...]:
-    from governance.evidence.tables import FairnessEvaluation
+    from governance.evidence.queries import fairness_evaluations
 
-    rows = (
-        session.execute(select(FairnessEvaluation).where(col(FairnessEvaluation.model_version_id) == model_version_id))
-        .scalars()
-        .all()
-    )
+    rows = fairness_evaluations(session, model_version_id)
     return tuple(
         sorted(
             (
@@ -344,25 +328,17 @@ def fairness_evidence(
 
 
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:
-    from governance.approvals.tables import Approval
+    from governance.approvals.queries import approvals_of_version
 
-    rows = (
-        session.execute(
-            select(Approval).where(col(Approval.model_version_id) == model_version_id).order_by(col(Approval.id))
-        )
-        .scalars()
-        .all()
-    )
     return tuple(
         ApprovalRecord(int(r.id or 0), r.role, r.approver, r.artifact_digest, to_utc(r.created_at), r.comment)
-        for r in rows
+        for r in approvals_of_version(session, model_version_id)
     )
 
 
 def _waivers(session: Session, model: str) -> tuple[WaiverRecord, ...]:
-    from governance.approvals.tables import Waiver
+    from governance.approvals.queries import waivers_of_version
 
-    rows = session.execute(select(Waiver).order_by(col(Waiver.id))).scalars().all()
     return tuple(
         WaiverRecord(
             int(r.id or 0),
@@ -377,7 +353,8 @@ def _waivers(session: Session, model: str) -> tuple[WaiverRecord, ...]:
             r.target,
             to_utc(r.revoked_at) if r.revoked_at else None,
             r.revoked_by,
+            bool(r.needs_cosign),
+            r.cosigned_by if r.cosigned_at is not None else None,
         )
-        for r in rows
-        if fnmatchcase(model, r.model_glob)
+        for r in waivers_of_version(session, model)
     )

@@ -32,7 +32,7 @@ def remote_check(
 ) -> CheckReport:
     """Run the check on `server`; API errors come back as the same GovernanceError a local check raises."""
     if not server.startswith(("http://", "https://")):
-        raise InputError(f"the server must be an http(s) URL, got {server!r}", where="--server")
+        raise InputError(f"the server must be an http(s) URL, got {server!r}", where="server")
     body = json.dumps({"model": model, "version": version, "target": target, "ci": dict(ci)}).encode()
     request = urllib.request.Request(
         server.rstrip("/") + "/api/v1/checks",
@@ -52,12 +52,10 @@ def remote_check(
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ConfigError(
-            f"cannot reach the gov server at {server}: {reason}", where="--server", hint="is `gov serve` running there?"
+            f"cannot reach the gov server at {server}: {reason}", where="server", hint="is `gov serve` running there?"
         ) from exc
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(
-            f"the server at {server} did not answer with a check report: {exc}", where="--server"
-        ) from exc
+        raise ConfigError(f"the server at {server} did not answer with a check report: {exc}", where="server") from exc
 
 
 def _api_error(status: int, payload: bytes) -> GovernanceError:

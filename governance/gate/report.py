@@ -31,6 +31,7 @@ class CheckReport:
     evidence_digests: dict[str, str] = field(default_factory=dict)
     context_digest: str = ""
     ledger: str = "not_blocked"  # appended | not_blocked
+    policy_source: str = ""  # how the policy folder was chosen (see governance.gate.policy_source)
 
     @property
     def deployable(self) -> bool:
@@ -68,7 +69,7 @@ class CheckReport:
             "outcomes": [o.to_dict() for o in self.outcomes],
             "out_of_scope": list(self.out_of_scope),
             "waivers": self.waivers(),
-            "policy_bundle": {"root": self.policy_root, "digest": self.bundle_digest},
+            "policy_bundle": {"root": self.policy_root, "digest": self.bundle_digest, "source": self.policy_source},
             "tool": {"name": "gov", "version": self.tool_version},
             "requested_by": self.requested_by,
             "ci": self.ci,
@@ -97,4 +98,5 @@ class CheckReport:
             evidence_digests=dict(d.get("evidence_digests") or {}),
             context_digest=d.get("context_digest", ""),
             ledger=d.get("ledger", "not_blocked"),
+            policy_source=str(d["policy_bundle"].get("source") or ""),
         )

@@ -42,7 +42,7 @@ def purge_decisions(session: Session, *, before: datetime, bundle: PolicyBundle,
         raise ConflictError(
             f"decisions must be kept {describe(keep)}: only those created before {iso(limit)} "
             f"may be purged, not up to {iso(before)}",
-            where="--before",
+            where="before",
         )
     table = Decision.__table__  # type: ignore[attr-defined]
     count = session.execute(select(func.count()).select_from(table).where(table.c.created_at < before)).scalar_one()

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from governance.digest import canonical_json, json_sha256
 from governance.errors import InputError, NotFoundError
-from governance.gate.exitcode import BLOCKED
+from governance.gate.exitcode import BLOCKED, evaluation_exit_code
 from governance.gate.report import CheckReport
 from governance.gate.tables import Decision
 from governance.policy.context import EvaluationContext
@@ -26,6 +26,10 @@ from governance.policy.evaluator import Evaluation, evaluate_bundle
 from governance.policy.loader import PolicyBundle, load_bundle, load_documents
 from governance.policy.model import Outcome
 from governance.timeutil import utcnow
+
+# The decision's `ci` JSON also keeps how the policy folder was chosen, under this key (no migration);
+# `report_of` takes it back out, so the report's `ci` stays the CI variables alone.
+POLICY_SOURCE_KEY = "gov.policy_source"
 
 
 def _tool_version() -> str:
@@ -49,14 +53,19 @@ def run_check(
     requested_by: str,
     ci_env: Mapping[str, str],
     now: datetime | None = None,
+    policy_source: str = "",
 ) -> CheckReport:
     """Evaluate every policy in `policy_dir` for `model` `version` deployed to `target`; store the decision
-    and, if it blocks, append it to the ledger."""
+    and, if it blocks, append it to the ledger. `policy_source` (how the folder was chosen) is recorded
+    with the decision, beside the bundle digest."""
+    from governance.approvals.rules import normalise_target
     from governance.gate.gather import build_context
-    from governance.identity import ci_context
+    from governance.identity import ci_context, normalise_identity
 
     if not target.strip():
-        raise InputError("the target environment must not be empty", where="--target")
+        raise InputError("the target environment must not be empty", where="target")
+    target = normalise_target(target, field="target")  # a closed set: `Production ` is production
+    requested_by = normalise_identity(requested_by, field="as")
     bundle = load_bundle(policy_dir)
     built = build_context(session, model, version, target, evaluated_at=now or utcnow())
     # Evaluate what will be stored, not the live objects: replay then reads byte-for-byte the same input.
@@ -69,7 +78,7 @@ def run_check(
         target=target,
         artifact_digest=built.version.artifact_digest,
         evaluated_at=built.evaluated_at,
-        exit_code=evaluation.exit_code,
+        exit_code=evaluation_exit_code(evaluation),
         outcomes=evaluation.outcomes,
         out_of_scope=evaluation.out_of_scope,
         bundle_digest=bundle.digest,
@@ -79,7 +88,8 @@ def run_check(
         ci=ci_context(dict(ci_env)),
         evidence_digests=evidence_digests(evaluation),
         context_digest=json_sha256(context),
-        ledger="appended" if evaluation.exit_code == BLOCKED else "not_blocked",
+        ledger="appended" if evaluation_exit_code(evaluation) == BLOCKED else "not_blocked",
+        policy_source=policy_source,
     )
     assert built.version.id is not None
     row = Decision(
@@ -100,7 +110,7 @@ def run_check(
         evidence_digests=report.evidence_digests,
         tool_version=report.tool_version,
         requested_by=requested_by,
-        ci=report.ci,
+        ci={**report.ci, POLICY_SOURCE_KEY: policy_source} if policy_source else report.ci,
         ledger=report.ledger,
         created_at=report.evaluated_at,
     )
@@ -144,9 +154,7 @@ def get_decision(session: Session, decision_id: str) -> Decision:
     row = session.get(Decision, decision_id)
     if row is None:
         matches = (
-            session.exec(
-                select(Decision).where(Decision.id.startswith(decision_id))  # type: ignore[attr-defined]
-            ).all()
+            session.exec(select(Decision).where(Decision.id.startswith(decision_id))).all()
             if len(decision_id) >= 8
             else []
         )
@@ -172,10 +180,11 @@ def report_of(row: Decision) -> CheckReport:
         policy_root=row.policy_root,
         tool_version=row.tool_version,
         requested_by=row.requested_by,
-        ci=dict(row.ci),
+        ci={k: v for k, v in row.ci.items() if k != POLICY_SOURCE_KEY},
         evidence_digests=dict(row.evidence_digests),
         context_digest=row.context_digest,
         ledger=row.ledger,
+        policy_source=str(row.ci.get(POLICY_SOURCE_KEY, "")),
     )
 
 
@@ -212,7 +221,11 @@ def replay_decision(session: Session, decision_id: str) -> ReplayResult:
         )
     evaluation = evaluate_bundle(bundle, EvaluationContext.from_dict(row.context))
     return ReplayResult(
-        stored, evaluation.outcomes, evaluation.exit_code, tuple(_differences(row, bundle, evaluation)), _tool_version()
+        stored,
+        evaluation.outcomes,
+        evaluation_exit_code(evaluation),
+        tuple(_differences(row, bundle, evaluation)),
+        _tool_version(),
     )
 
 
@@ -220,8 +233,8 @@ def _differences(row: Decision, bundle: PolicyBundle, evaluation: Evaluation) ->
     out = []
     if bundle.digest != row.bundle_digest:
         out.append(f"policy bundle digest {bundle.digest} differs from the stored {row.bundle_digest}")
-    if evaluation.exit_code != row.exit_code:
-        out.append(f"exit code {evaluation.exit_code}, stored {row.exit_code}")
+    if evaluation_exit_code(evaluation) != row.exit_code:
+        out.append(f"exit code {evaluation_exit_code(evaluation)}, stored {row.exit_code}")
     if list(evaluation.out_of_scope) != list(row.out_of_scope):
         out.append(f"out of scope {list(evaluation.out_of_scope)}, stored {list(row.out_of_scope)}")
     stored = {o["policy_id"]: o for o in row.verdicts}

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from governance.digest import canonical_json
@@ -18,6 +19,13 @@ from governance.ledger.tables import LedgerCheckpoint, LedgerEntry
 from governance.ledger.verify import CHECKPOINT_COLUMNS, ENTRY_COLUMNS
 
 EXPORT_FORMAT = "gov-ledger-export/1"
+# The CSV export keeps every value exactly as digested (a script recomputes each digest from it), so
+# unlike the blocked-deployments register it does NOT neutralise cells a spreadsheet would run as a
+# formula. Its first line says so; readers skip it (docs/ledger.md).
+CSV_HEADER_COMMENT = (
+    f"# {EXPORT_FORMAT} (csv): raw values for digest recomputation, not neutralised for spreadsheets "
+    "(a cell may start with = + - @); import as text, never open by double-click; skip this line\n"
+)
 FORMATS = ("csv", "json")
 
 
@@ -33,6 +41,11 @@ def list_entries(
     if until is not None:
         query = query.where(LedgerEntry.at < until)
     return list(session.exec(query))
+
+
+def head_seq(session: Session) -> int:
+    """The sequence number of the newest entry (0 for an empty ledger)."""
+    return int(session.exec(select(func.coalesce(func.max(col(LedgerEntry.seq)), 0))).one())
 
 
 def entry_to_dict(entry: LedgerEntry) -> dict[str, Any]:
@@ -68,10 +81,11 @@ def checkpoint_to_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
 def export(session: Session, fmt: str = "json", since: datetime | None = None, until: datetime | None = None) -> str:
     """The ledger (or the entries within [since, until)) as CSV or JSON text."""
     if fmt not in FORMATS:
-        raise InputError(f"unknown export format {fmt!r}; choose csv or json", where="--format")
+        raise InputError(f"unknown export format {fmt!r}; choose csv or json", where="format")
     entries = [entry_to_dict(e) for e in list_entries(session, since=since, until=until)]
     if fmt == "csv":
         out = io.StringIO()
+        out.write(CSV_HEADER_COMMENT)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(ENTRY_COLUMNS)
         for e in entries:

@@ -38,8 +38,8 @@ NO_CHECKPOINT = (
     "unnoticed (run `gov keys init`, then `gov ledger checkpoint`)"
 )
 UNPINNED_SIGNER = (
-    "checkpoint signatures were checked against the key stored with each checkpoint; "
-    "pass a trusted certificate to pin the signer"
+    "no trust root: checkpoint signatures were checked only against the key stored with each checkpoint, "
+    "which whoever can rewrite the ledger can replace too; set GOV_LEDGER_TRUST or pass --trust-cert"
 )
 
 
@@ -66,7 +66,9 @@ class ChainReport:
     head_seq: int = 0
     head_digest: str = GENESIS
     last_checkpoint_seq: int | None = None
-    trusted_signer: bool = False
+    trusted_signer: bool = False  # checkpoints were checked against trust roots (not the stored keys)
+    trust_source: str = "none"  # where the trust roots came from (--trust-cert, GOV_LEDGER_TRUST, a key folder)
+    blocked_decisions: int = 0  # decisions recorded as blocked (ledger = appended) still in the database
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -95,22 +97,39 @@ class ChainReport:
             "head_digest": self.head_digest,
             "last_checkpoint_seq": self.last_checkpoint_seq,
             "trusted_signer": self.trusted_signer,
+            "trust_source": self.trust_source,
+            "blocked_decisions": self.blocked_decisions,
             "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in self.problems],
             "warnings": list(self.warnings),
         }
 
 
 def verify_chain(
-    session: Session, *, trust_cert: str | None = None, anchors: Sequence[Mapping[str, Any]] = ()
+    session: Session,
+    *,
+    trust_cert: str | None = None,
+    anchors: Sequence[Mapping[str, Any]] = (),
+    trust_roots: Sequence[str] = (),
+    trust_source: str | None = None,
+    checkpoint_every: int | None = None,
 ) -> ChainReport:
-    """Check the whole ledger. `trust_cert`: PEM whose key must have signed every checkpoint.
-    `anchors`: checkpoints kept outside the database (an earlier export); each must still hold."""
-    report = ChainReport(trusted_signer=trust_cert is not None)
+    """Check the whole ledger against what the verifier trusts (docs/ledger.md, "Threat model").
+
+    `trust_roots` (and `trust_cert`, one more): PEM certificates or public keys; every checkpoint must
+    be signed by one of them, checked with the root's key, never with the key stored beside the
+    checkpoint. With roots, a ledger without checkpoints, or with more than `checkpoint_every` entries
+    after its last checkpoint (an automatic one is due by then), fails. Without roots the signatures are
+    only self-consistent, and the report says so. `anchors`: checkpoints kept outside the database (an
+    earlier export); each must still hold. Every decision stored as blocked must have its entry."""
+    from governance.ledger.chain import checkpoint_interval
+
+    roots = [*trust_roots, *([trust_cert] if trust_cert is not None else [])]
+    report = ChainReport(trusted_signer=bool(roots), trust_source=trust_source or ("given" if roots else "none"))
     checkpoints = _checkpoints(session, anchors, report)
     expected_head = {cp["seq"]: cp["head_digest"] for cp in checkpoints}
     for cp in checkpoints:
-        _check_signature(cp, trust_cert, report)
-    _check_entries(session, expected_head, report)
+        _check_signature(cp, roots, report)
+    chain_decisions = _check_entries(session, expected_head, report)
     for seq in sorted(s for s in expected_head if s > report.head_seq):
         report.problems.append(
             Problem(
@@ -122,21 +141,65 @@ def verify_chain(
                 ),
             )
         )
-    report.problems.sort(key=lambda p: p.seq)
+    _check_decisions(session, chain_decisions, report)
     report.checkpoints_checked = len(checkpoints)
     report.last_checkpoint_seq = max(expected_head, default=None)
-    if not checkpoints and report.entries_checked:
+    if roots and report.entries_checked:
+        every = checkpoint_every or checkpoint_interval()
+        last = report.last_checkpoint_seq or 0
+        if not checkpoints:
+            report.problems.append(
+                Problem(
+                    report.head_seq,
+                    "checkpoint_missing",
+                    "trust roots are configured but the ledger has no signed checkpoint (deleted, or never signed)",
+                )
+            )
+        elif report.head_seq - last >= every:
+            report.problems.append(
+                Problem(
+                    last + every,
+                    "checkpoint_missing",
+                    f"{report.head_seq - last} entries after the last checkpoint (seq {last}); one is signed "
+                    f"every {every} entries, so checkpoints were deleted",
+                )
+            )
+    report.problems.sort(key=lambda p: p.seq)
+    if not checkpoints and report.entries_checked and not roots:
         report.warnings.append(NO_CHECKPOINT)
-    elif checkpoints and trust_cert is None:
+    elif report.entries_checked and not roots:
         report.warnings.append(UNPINNED_SIGNER)
     return report
 
 
-def _check_entries(session: Session, expected_head: dict[int, str], report: ChainReport) -> None:
+def _check_decisions(session: Session, chain_decisions: set[str], report: ChainReport) -> None:
+    """Every decision stored as blocked must have its entry in the chain: deleting an entry (and
+    relinking the chain) while its decision row stays is tampering. Decisions may be purged under a
+    retention policy, so entries without a decision row are not a problem."""
+    result = session.connection().exec_driver_sql(
+        "SELECT id, model, version, target FROM policy_decision WHERE ledger = 'appended' ORDER BY created_at, id"
+    )
+    for decision_id, model, version, target in result:
+        report.blocked_decisions += 1
+        if str(decision_id) not in chain_decisions:
+            report.problems.append(
+                Problem(
+                    report.head_seq + 1,
+                    "unrecorded_decision",
+                    f"blocked decision {decision_id} ({model} {version} -> {target}) has no ledger entry "
+                    f"(its entry was deleted)",
+                )
+            )
+
+
+def _check_entries(session: Session, expected_head: dict[int, str], report: ChainReport) -> set[str]:
+    """Check digests and links; return the decision ids the chain names."""
     prev_seq, prev_digest = 0, GENESIS
+    decisions: set[str] = set()
     for row in _rows(session, "ledger_entry", ENTRY_COLUMNS):
         seq = int(row["seq"])
         report.entries_checked += 1
+        decisions.add(str(row["decision_id"]))
         if seq > prev_seq + 1:
             gap = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}..{seq - 1}"
             report.problems.append(Problem(prev_seq + 1, "missing", f"entries {gap} are missing (deleted)"))
@@ -187,6 +250,7 @@ def _check_entries(session: Session, expected_head: dict[int, str], report: Chai
         # Link to the stored digest: an edited row is reported once, not again at every later entry.
         prev_seq, prev_digest = seq, str(row["digest"])
     report.head_seq, report.head_digest = prev_seq, prev_digest
+    return decisions
 
 
 def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]], report: ChainReport) -> list[dict[str, Any]]:
@@ -207,7 +271,7 @@ def _checkpoints(session: Session, anchors: Sequence[Mapping[str, Any]], report:
     return [stored[s] for s in sorted(stored)]
 
 
-def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: ChainReport) -> None:
+def _check_signature(cp: Mapping[str, Any], roots: Sequence[str], report: ChainReport) -> None:
     seq = int(cp["seq"])
     try:
         statement = checkpoint_statement(
@@ -217,21 +281,36 @@ def _check_signature(cp: Mapping[str, Any], trust_cert: str | None, report: Chai
             algorithm=str(cp["algorithm"]),
             signer_keyid=str(cp["signer_keyid"]),
         )
-        pem_keyid = ledger_keys.pem_keyid(str(cp["signer_pem"]))
     except (TypeError, ValueError, InputError) as exc:
         report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
         return
-    if pem_keyid != cp["signer_keyid"]:
-        report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid is not the key of signer_pem"))
-        return
-    if trust_cert is not None and not ledger_keys.same_public_key(trust_cert, str(cp["signer_pem"])):
-        report.problems.append(
-            Problem(seq, "untrusted_signer", (f"checkpoint signed by key {cp['signer_keyid']}, not by the trusted key"))
-        )
-        return
-    key = trust_cert if trust_cert is not None else str(cp["signer_pem"])
+    if roots:
+        # The trusted key that the checkpoint names: signer_pem (stored beside it) is never used.
+        key = next((r for r in roots if _keyid(r) == cp["signer_keyid"]), None)
+        if key is None:
+            report.problems.append(
+                Problem(seq, "untrusted_signer", f"checkpoint signed by key {cp['signer_keyid']}, not by a trusted key")
+            )
+            return
+    else:
+        try:
+            pem_keyid = ledger_keys.pem_keyid(str(cp["signer_pem"]))
+        except InputError as exc:
+            report.problems.append(Problem(seq, "bad_checkpoint", f"checkpoint cannot be read: {exc}"))
+            return
+        if pem_keyid != cp["signer_keyid"]:
+            report.problems.append(Problem(seq, "bad_checkpoint", "signer_keyid is not the key of signer_pem"))
+            return
+        key = str(cp["signer_pem"])
     if not ledger_keys.verify(key, statement, str(cp["signature"])):
         report.problems.append(Problem(seq, "bad_signature", "checkpoint signature does not verify"))
+
+
+def _keyid(pem: str) -> str | None:
+    try:
+        return ledger_keys.pem_keyid(pem)
+    except InputError:
+        return None
 
 
 def _rows(session: Session, table: str, columns: Sequence[str]) -> Iterator[Mapping[str, Any]]:

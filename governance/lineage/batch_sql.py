@@ -94,9 +94,8 @@ class BatchSQL:
         """A datetime read back from the database, aware and in UTC."""
         if value is None:
             return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        parsed: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
     def json_column(self, name: str) -> str:
         """Select a JSON column as text (psycopg would decode `json` itself; we decode only what we use)."""

@@ -56,6 +56,7 @@ class Accepted(NamedTuple):
     kind: str
     event_time: datetime  # aware, UTC
     facts: Facts  # what the projection needs of it
+    warnings: tuple[Any, ...] = ()  # parse.FormatWarning: values accepted against their declared format
 
 
 def _datasets(items: Any, io_key: str) -> tuple[Dataset, ...]:

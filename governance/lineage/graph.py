@@ -71,7 +71,7 @@ def _check_depth(depth: int | None) -> int:
     if depth is None:
         return MAX_DEPTH
     if depth < 0 or depth > MAX_DEPTH:
-        raise InputError(f"depth must be between 0 and {MAX_DEPTH}, got {depth}", where="--depth")
+        raise InputError(f"depth must be between 0 and {MAX_DEPTH}, got {depth}", where="depth")
     return depth
 
 

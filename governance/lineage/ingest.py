@@ -37,21 +37,34 @@ class IngestReport:
 
     accepted: int = 0
     duplicates: int = 0
+    warnings: int = 0  # format warnings of the accepted events (new and duplicate)
+    warned_events: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)  # per event, in input order
 
     def summary(self) -> str:
+        warned = (
+            f", {self.warned_events} accepted with {self.warnings} format warning(s) (`gov lineage warnings`)"
+            if self.warnings
+            else ""
+        )
         return (
             f"{self.accepted} new event(s), {self.duplicates} duplicate(s) already stored, "
-            f"{len(self.rejected)} rejected"
+            f"{len(self.rejected)} rejected{warned}"
         )
 
 
 def ingest_items(
-    engine: Engine, items: Iterable[SourceItem], *, progress: Callable[[int], None] | None = None
+    engine: Engine,
+    items: Iterable[SourceItem],
+    *,
+    progress: Callable[[int], None] | None = None,
+    strict: bool = False,
 ) -> IngestReport:
-    """Validate and store a stream of candidates in batches; each batch is one transaction."""
-    return _ingest(engine, ((item, validate_item(item)) for item in items), progress)
+    """Validate and store a stream of candidates in batches; each batch is one transaction.
+
+    `strict` rejects values breaking their declared format; otherwise they are stored with warnings."""
+    return _ingest(engine, ((item, validate_item(item, strict=strict)) for item in items), progress)
 
 
 def _ingest(
@@ -71,7 +84,13 @@ def _ingest(
             results.append({"location": item.location, "status": "rejected", "reason": outcome.line()})
             continue
         batch.append(outcome)
-        result = {"location": item.location, "status": "pending", "digest": outcome.digest}
+        result: dict[str, Any] = {"location": item.location, "status": "pending", "digest": outcome.digest}
+        if outcome.warnings:
+            report.warnings += len(outcome.warnings)
+            report.warned_events += 1
+            result["warnings"] = [
+                {"code": w.code, "json_path": w.json_path, "message": w.message} for w in outcome.warnings
+            ]
         results.append(result)
         pending.append(result)
         if len(batch) >= BATCH_SIZE:
@@ -135,7 +154,12 @@ def iter_paths(paths: list[Path]) -> Iterator[SourceItem]:
 
 
 def ingest_paths(
-    engine: Engine, paths: list[Path], *, progress: Callable[[int], None] | None = None, workers: int | None = None
+    engine: Engine,
+    paths: list[Path],
+    *,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    strict: bool = False,
 ) -> IngestReport:
     """Ingest files and directories (JSON, JSON Lines, gzip).
 
@@ -148,8 +172,8 @@ def ingest_paths(
     items = (item for path in files for item in read_file(path))
     with _fewer_gc_passes():
         if use_worker(files, workers):
-            return _ingest(engine, validated_in_worker(items, ahead=2 * BATCH_SIZE), progress)
-        return _ingest(engine, ((item, validate_item(item)) for item in items), progress)
+            return _ingest(engine, validated_in_worker(items, ahead=2 * BATCH_SIZE, strict=strict), progress)
+        return _ingest(engine, ((item, validate_item(item, strict=strict)) for item in items), progress)
 
 
 @contextmanager
@@ -171,7 +195,9 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
-def ingest_objects(engine: Engine, objects: Iterable[dict[str, Any]], *, source: str) -> IngestReport:
+def ingest_objects(
+    engine: Engine, objects: Iterable[dict[str, Any]], *, source: str, strict: bool = False
+) -> IngestReport:
     """Ingest already-decoded events (tests, demo, the API)."""
     items = (SourceItem(source, f"[{i}]", json.dumps(o), obj=o) for i, o in enumerate(objects))
-    return ingest_items(engine, items)
+    return ingest_items(engine, items, strict=strict)

@@ -43,12 +43,12 @@ def use_worker(files: list[Path], workers: int | None) -> bool:
     return sum(path.stat().st_size for path in files) >= MIN_BYTES
 
 
-# What the worker sends back per line: (digest, kind, eventTime, Facts as a plain tuple) (plain tuples
-# unpickle faster than NamedTuples), a Problem, or None for an item it did not get.
-Outcome = tuple[str, str, datetime, tuple[Any, ...]] | Problem | None
+# What the worker sends back per line: (digest, kind, eventTime, warnings, Facts as a plain tuple) (plain
+# tuples unpickle faster than NamedTuples), a Problem, or None for an item it did not get.
+Outcome = tuple[str, str, datetime, tuple[Any, ...], tuple[Any, ...]] | Problem | None
 
 
-def _check_texts(texts: list[str | None]) -> list[Outcome]:
+def _check_texts(texts: list[str | None], strict: bool = False) -> list[Outcome]:
     """In the worker: validate each text and take its Facts. The decoded event itself stays here: the
     Facts pickle to a fraction of it, and the writer then neither decodes nor walks the event (that
     moved ~5 µs/event from the writer, the busier process, to the worker: bench/ingest.py)."""
@@ -58,12 +58,14 @@ def _check_texts(texts: list[str | None]) -> list[Outcome]:
             out.append(None)
             continue
         obj = decode_text(text)
-        outcome = obj if isinstance(obj, Problem) else check_value(obj)
+        outcome = obj if isinstance(obj, Problem) else check_value(obj, strict=strict)
         out.append(outcome if isinstance(outcome, Problem) else (*outcome, tuple(facts(obj, outcome.kind))))
     return out
 
 
-def validated_in_worker(items: Iterable[SourceItem], ahead: int) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
+def validated_in_worker(
+    items: Iterable[SourceItem], ahead: int, *, strict: bool = False
+) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
     """(item, outcome) for every item, in order, validated by one worker process `ahead` items ahead
     (at least a batch, so the worker keeps going while a batch is written; memory stays bounded)."""
     import multiprocessing
@@ -78,14 +80,14 @@ def validated_in_worker(items: Iterable[SourceItem], ahead: int) -> Iterator[tup
         for item in items:
             chunk.append(item)
             if len(chunk) >= CHUNK:
-                pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk])))
+                pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk], strict)))
                 chunk = []
                 if len(pending) * CHUNK > ahead:
-                    yield from _settle(*pending.popleft())
+                    yield from _settle(*pending.popleft(), strict)
         if chunk:
-            pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk])))
+            pending.append((chunk, pool.submit(_check_texts, [_text(i) for i in chunk], strict)))
         while pending:
-            yield from _settle(*pending.popleft())
+            yield from _settle(*pending.popleft(), strict)
 
 
 def _text(item: SourceItem) -> str | None:
@@ -101,13 +103,14 @@ def _plan_models() -> None:
 def _settle(
     chunk: list[SourceItem],
     future: Future[list[Outcome]],
+    strict: bool = False,
 ) -> Iterator[tuple[SourceItem, Accepted | Rejection]]:
     for item, outcome in zip(chunk, future.result(), strict=True):
         if outcome is None:
-            yield item, validate_item(item)
+            yield item, validate_item(item, strict=strict)
         elif isinstance(outcome, Problem):
             yield item, Rejection(item.where, *outcome)
         else:
-            digest, kind, event_time, event_facts = outcome
+            digest, kind, event_time, warnings, event_facts = outcome
             # tuple.__new__: the NamedTuples' own constructors are Python functions, twice the cost
-            yield item, _tuple(Accepted, (item, digest, kind, event_time, _tuple(Facts, event_facts)))
+            yield item, _tuple(Accepted, (item, digest, kind, event_time, _tuple(Facts, event_facts), warnings))

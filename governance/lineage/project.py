@@ -50,7 +50,21 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
             for event in events:
                 collected.add(event)
             _write(db, collected)
+            _write_warnings(db, [a for d, a in unique.items() if d in inserted and a.warnings])
     return set(inserted)
+
+
+def _write_warnings(db: BatchSQL, events: list[Accepted]) -> None:
+    """The format warnings of the events new to the store, with them (same transaction)."""
+    if not events:
+        return
+    now = db.ts(utcnow())
+    rows = [
+        (a.digest, a.facts.producer[:2048], w.code, w.json_path[:1024], w.message, now)
+        for a in events
+        for w in a.warnings
+    ]
+    db.insert("INSERT INTO lineage_warning (event_digest, producer, code, json_path, message, received_at)", rows)
 
 
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
@@ -265,7 +279,7 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
     if row is not None:
         old_state, old_state_time, old_start, old_end = row[0], db.dt(row[1]), db.dt(row[2]), db.dt(row[3])
         facets = json.loads(row[4])
-        first = min(db.dt(row[7]), first)  # type: ignore[type-var]
+        first = min(db.dt(row[7]), first)
         if old_state is not None and old_state_time is not None:
             events.append((old_state, old_state_time))
     transitions = [(t, e in TERMINAL, e) for e, t in events if e != "OTHER"]

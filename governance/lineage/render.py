@@ -23,6 +23,14 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
     }
 
 
+def dot_string(text: str) -> str:
+    """`text` as a DOT quoted string: only `"` and `\\` are escaped (a backslash starts DOT's own label
+    escapes such as `\\N`), line breaks become `\\n`, and every other character stays itself, so a
+    non-ASCII name reaches Graphviz as UTF-8 (JSON's `\\u00e9` would print literally)."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n").replace("\r", "\n")
+    return '"' + body.replace("\n", "\\n") + '"'
+
+
 def _label(nid: str) -> str:
     return nid.split(":", 1)[1] if ":" in nid else nid
 
@@ -36,10 +44,10 @@ def render_graph(graph: Graph, fmt: str) -> str:
         return _table(rows)
     if fmt == "dot":
         ids = {n: f"n{i}" for i, (n, _) in enumerate(graph.sorted_nodes())}
-        lines = [f"digraph {json.dumps(graph.direction)} {{", "  rankdir=LR;"]
+        lines = [f"digraph {dot_string(graph.direction)} {{", "  rankdir=LR;"]
         for n, _ in graph.sorted_nodes():
             shape = "box" if n.startswith("job:") else "cylinder"
-            lines.append(f"  {ids[n]} [label={json.dumps(_label(n))}, shape={shape}];")
+            lines.append(f"  {ids[n]} [label={dot_string(_label(n))}, shape={shape}];")
         lines += [f"  {ids[s]} -> {ids[d]};" for s, d in sorted(graph.edges) if s in ids and d in ids]
         lines.append("}")
         return "\n".join(lines)
@@ -51,7 +59,7 @@ def render_graph(graph: Graph, fmt: str) -> str:
             lines.append(f'  {ids[n]}["{text}"]' if n.startswith("job:") else f'  {ids[n]}[("{text}")]')
         lines += [f"  {ids[s]} --> {ids[d]}" for s, d in sorted(graph.edges) if s in ids and d in ids]
         return "\n".join(lines)
-    raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="--format")
+    raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="format")
 
 
 def render_path(nodes: list[str], fmt: str) -> str:
@@ -114,7 +122,7 @@ def render_rows(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], fmt: s
     if fmt == "json":
         return json.dumps([dict(zip(header, r, strict=True)) for r in rows], indent=2)
     if fmt != "table":
-        raise InputError(f"format {fmt!r} is not available for this query; use table or json", where="--format")
+        raise InputError(f"format {fmt!r} is not available for this query; use table or json", where="format")
     return _table([tuple(h.upper() for h in header), *rows])
 
 

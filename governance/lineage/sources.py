@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from governance import jsonsafe
 from governance.errors import InputError
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024  # a single event larger than this is refused, not parsed
@@ -85,9 +86,18 @@ def read_file(path: Path) -> Iterator[SourceItem]:
         yield SourceItem(source, "line 1", text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
         return
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield SourceItem(source, f"line {exc.lineno}", text, error=f"malformed JSON: {exc.msg} (column {exc.colno})")
+        obj = jsonsafe.loads(text)
+    except jsonsafe.UnsafeJSON as exc:
+        elements = jsonsafe.loads_elements(text) if exc.json_path and exc.json_path.startswith("$[") else None
+        if elements is None:
+            located = f"{exc.json_path}: " if exc.json_path else ""
+            yield SourceItem(source, f"line {exc.lineno or 1}", text, error=f"{located}{exc.reason}")
+            return
+        for index, element in enumerate(elements):  # one hostile event in an array refuses only itself
+            if isinstance(element, jsonsafe.UnsafeJSON):
+                yield SourceItem(source, f"[{index}]", text[:1000], error=f"{element.json_path}: {element.reason}")
+            else:
+                yield SourceItem(source, f"[{index}]", json.dumps(element, ensure_ascii=False), obj=element)
         return
     if isinstance(obj, list):
         for index, element in enumerate(obj):
@@ -128,9 +138,9 @@ def items_from_body(body: bytes, *, source: str, batch: bool) -> list[SourceItem
     except UnicodeDecodeError as exc:
         raise InputError(f"body is not UTF-8 (byte {exc.start})", where="body") from exc
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", where="body") from exc
+        obj = jsonsafe.loads(text)
+    except jsonsafe.UnsafeJSON as exc:
+        raise InputError(exc.reason, where=exc.json_path or "body") from None
     if not batch:
         return [SourceItem(source, "body", text, obj=obj)]
     if not isinstance(obj, list):

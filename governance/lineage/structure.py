@@ -30,6 +30,7 @@ from typing import Any
 import attr
 
 from governance.lineage.structure_convert import (
+    FORMAT_CHECKS,
     FORMATS,
     LEAVES,
     Converter,
@@ -95,6 +96,10 @@ class ClassPlan:
     # validators we cannot replace with a format check; they run on the finished instance
     post: tuple[tuple[Any, Any], ...] = ()
     allowed: frozenset[str] | None = None  # set when the schema forbids other properties
+    # (attribute, format) of the fields declaring a string format, for `format_problems`
+    formats: tuple[tuple[str, str], ...] = ()
+    # facet map attribute -> its facet base type: plain-dict (custom) facets carry `_producer`/`_schemaURL` URIs
+    facet_maps: dict[str, type] = attr.Factory(dict)
 
 
 _REQUIRED = object()
@@ -118,10 +123,22 @@ def _default_of(field: attr.Attribute) -> Any:  # type: ignore[type-arg]
 class Structurer:
     """Builds and caches converters for generated classes; one instance serves every event."""
 
-    def __init__(self, *, facet_bases: tuple[type, ...], facet_map: FacetMapFactory) -> None:
-        """`dict[str, B]` fields with B in `facet_bases` are facet maps, converted by `facet_map`."""
+    def __init__(
+        self,
+        *,
+        facet_bases: tuple[type, ...],
+        facet_map: FacetMapFactory,
+        formats: dict[str, Converter] | None = None,
+    ) -> None:
+        """`dict[str, B]` fields with B in `facet_bases` are facet maps, converted by `facet_map`.
+
+        `formats` converts the values of fields declaring a format (default: FORMATS, which reject a
+        value breaking its format); the lenient structurer passes converters that only check the type,
+        and reads the format problems afterwards with `format_problems`.
+        """
         self._facet_map = facet_map
         self._facet_bases = facet_bases
+        self._formats = FORMATS if formats is None else formats
         self._plans: dict[type, ClassPlan] = {}
 
     def structure(self, cls: type, value: Any) -> Any:
@@ -143,6 +160,8 @@ class Structurer:
         core = cls.__module__.endswith(".generated.base")
         fields = []
         post = []
+        formats = []
+        facet_maps: dict[str, type] = {}
         for field in attr.fields(cls):
             default = field.default
             required = default is _NO_DEFAULT or isinstance(default, str)
@@ -154,7 +173,8 @@ class Structurer:
                 else:
                     fmt = found
             if fmt is not None:
-                convert = FORMATS[fmt]
+                convert = self._formats[fmt]
+                formats.append((field.name, fmt))
             elif isinstance(default, str) and default and field.init and field.validator is None:
                 convert = const(default)
             else:
@@ -163,10 +183,69 @@ class Structurer:
             if minimum is not None:
                 convert = at_least(convert, minimum)
             fields.append((field.name, convert, _REQUIRED if required else _default_of(field)))
+            facet_base = self._facet_base(hints[field.name])
+            if facet_base is not None:
+                facet_maps[field.name] = facet_base
         plan.fields = tuple(fields)
         plan.post = tuple(post)
+        plan.formats = tuple(formats)
+        plan.facet_maps = facet_maps
         if cls.__name__ in _CLOSED_CLASSES:
             plan.allowed = frozenset(name for name, _convert, _default in fields)
+
+    def _facet_base(self, tp: Any) -> type | None:
+        """B when `tp` is `dict[str, B]` (or `... | None`) with B a facet base: a facet map."""
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = options[0] if len(options) == 1 else None
+        args = typing.get_args(tp)
+        if typing.get_origin(tp) is dict and len(args) == 2 and args[1] in self._facet_bases:
+            return args[1]  # type: ignore[no-any-return]
+        return None
+
+    def format_problems(self, obj: Any) -> list[tuple[list[str | int], str, str]]:
+        """(path segments, format, value) of every string in a structured `obj` that breaks its format.
+
+        Walks what `structure` built: format fields of generated classes, and the `_producer` /
+        `_schemaURL` of facets kept as plain dicts (custom facets), which the base facet types as URIs.
+        """
+        out: list[tuple[list[str | int], str, str]] = []
+        self._walk(obj, [], out)
+        return out
+
+    def _walk(self, value: Any, path: list[str | int], out: list[tuple[list[str | int], str, str]]) -> None:
+        plan = self._plans.get(type(value))
+        if plan is not None:
+            for name, fmt in plan.formats:
+                item = getattr(value, name, None)
+                if isinstance(item, str) and not FORMAT_CHECKS[fmt](item):
+                    out.append(([*path, name], fmt, item))
+            for name, _convert, _default in plan.fields:
+                item = getattr(value, name, None)
+                container = plan.facet_maps.get(name)
+                if container is not None and isinstance(item, dict):
+                    misplaced = getattr(self._facet_map, "misplaced", None)
+                    for key, facet in item.items():
+                        if isinstance(facet, dict):
+                            for base_key in ("_producer", "_schemaURL"):
+                                text = facet.get(base_key)
+                                if isinstance(text, str) and not FORMAT_CHECKS["uri"](text):
+                                    out.append(([*path, name, key, base_key], "uri", text))
+                            named = misplaced(facet.get("_schemaURL"), key, container) if misplaced else None
+                            if named is not None:
+                                out.append(([*path, name, key, "_schemaURL"], "schema", named.__name__))
+                        else:
+                            self._walk(facet, [*path, name, key], out)
+                elif isinstance(item, (list, dict)) or type(item) in self._plans:
+                    self._walk(item, [*path, name], out)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, (list, dict)) or type(item) in self._plans:
+                    self._walk(item, [*path, index], out)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if type(item) in self._plans:
+                    self._walk(item, [*path, key], out)
 
     def converter(self, tp: Any, *, core: bool = False) -> Converter:
         """The converter for one (resolved) type annotation."""

@@ -28,15 +28,20 @@ class StructureError(Exception):
 
     def json_path(self) -> str:
         """`$.run.facets.parent.run.runId`, `$.inputs[0].name`, `$.job.facets['my-facet']`."""
-        parts = ["$"]
-        for seg in reversed(self.segments):
-            if isinstance(seg, int):
-                parts.append(f"[{seg}]")
-            elif seg.isidentifier():
-                parts.append(f".{seg}")
-            else:
-                parts.append(f"[{seg!r}]")
-        return "".join(parts)
+        return json_path(list(reversed(self.segments)))
+
+
+def json_path(segments: list[str | int]) -> str:
+    """The JSON path of segments outermost first: `$.inputs[0].facets['my-facet']`."""
+    parts = ["$"]
+    for seg in segments:
+        if isinstance(seg, int):
+            parts.append(f"[{seg}]")
+        elif seg.isidentifier():
+            parts.append(f".{seg}")
+        else:
+            parts.append(f"[{seg!r}]")
+    return "".join(parts)
 
 
 def describe(value: Any) -> str:
@@ -146,6 +151,10 @@ LEAVES: dict[Any, Converter] = {
     dict: _to_object,
 }
 FORMATS: dict[str, Converter] = {"uuid": _to_uuid, "date-time": _to_date_time, "uri": _to_uri}
+# The lenient structurer's: a string is enough, as for OpenLineage's own validator, which does not
+# assert `format`; what breaks its format becomes a warning (parse.py), not a rejection.
+LENIENT_FORMATS: dict[str, Converter] = {"uuid": _to_str, "date-time": _to_str, "uri": _to_str}
+FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {"uuid": is_uuid, "date-time": is_date_time, "uri": is_uri}
 
 
 # ---- composite converters -------------------------------------------------------------------------

@@ -250,8 +250,24 @@ def _is_standard_facet(obj: Any) -> bool:
 class FacetMaps:
     """Builds the converters of facet maps for a Structurer (its `facet_map` factory)."""
 
-    def __init__(self) -> None:
-        self.index = FacetIndex()
+    def __init__(self, index: FacetIndex | None = None, *, lenient: bool = False) -> None:
+        """`lenient`: a facet whose `_schemaURL` names a standard schema of another facet type (a job
+        facet's schema in a run's facets, as the Flink integration 1.34 sends `flink_job`) and does
+        not fit it is kept as a custom facet; `misplaced` names the schema for a warning."""
+        self.index = FacetIndex() if index is None else index
+        self.lenient = lenient
+
+    def misplaced(self, url: Any, key: str, container: type) -> type | None:
+        """In lenient mode, the standard facet class a `_schemaURL` names (`.../spec/facets/<v>/X.json#/$defs/Y`)
+        when that class belongs in another kind of facet map than `container`; else None."""
+        if not self.lenient or not isinstance(url, str) or "#" not in url or _FACET_URL.match(url) is None:
+            return None
+        strict, classes = self.index.target(url, key, container)
+        if not strict or not classes or any(c in (*FACET_BASES, base.BaseFacet) for c in classes):
+            return None
+        if not all(issubclass(c, FACET_BASES) for c in classes):
+            return None  # not a facet's schema (a definition inside one): held to it, as any other
+        return None if any(issubclass(c, container) for c in classes) else classes[0]
 
     def __call__(self, container: type, core: bool, structurer: Structurer) -> Converter:
         check_base = structurer.converter(container)
@@ -269,7 +285,7 @@ class FacetMaps:
 
         if not core:
             return check_only
-        index = self.index
+        index, lenient, maps = self.index, self.lenient, self
 
         def one(key: str, facet: Any) -> Any:
             url = facet.get("_schemaURL") if isinstance(facet, dict) else None
@@ -277,6 +293,13 @@ class FacetMaps:
                 check_base(facet)  # raises: not an object, or _schemaURL missing / not a string
                 return facet
             strict, classes = index.target(url, key, container)
+            if strict and lenient and maps.misplaced(url, key, container) is not None:
+                check_base(facet)  # the base of the map it sits in (`_deleted` must be boolean...)
+                try:
+                    obj = _first_fit(structurer, classes, facet)
+                except StructureError:
+                    return facet  # its schema is for another kind of facet: kept as a custom facet
+                return obj if _is_standard_facet(obj) else facet
             if strict:
                 obj = _first_fit(structurer, classes, facet)
                 if not isinstance(obj, container):

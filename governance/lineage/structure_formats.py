@@ -70,6 +70,20 @@ def _offset(sign: str, hours: str, minutes: str) -> timezone:
     return tz
 
 
+_NAIVE = re.compile(
+    r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.(\d+))?$",
+    re.ASCII,
+)
+
+
+def parse_naive_date_time(text: str) -> datetime | None:
+    """An RFC 3339 date-time written without its offset, read as UTC (as Marquez reads it); else None."""
+    match = _NAIVE.match(text.upper())
+    if match is None:
+        return None
+    return parse_date_time(text + "Z")
+
+
 def is_date_time(text: str) -> bool:
     """True when `text` is an RFC 3339 date-time (which always carries a timezone offset)."""
     return parse_date_time(text) is not None

@@ -8,11 +8,11 @@ each other.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from governance import jsonsafe
 from governance.digest import canonical_digest, canonical_text
 from governance.errors import InputError
 from governance.lineage.collect import Accepted, facts
@@ -35,6 +35,7 @@ class Valid(NamedTuple):
     digest: str
     kind: str
     event_time: datetime  # aware, UTC
+    warnings: tuple[Any, ...]  # parse.FormatWarning
 
 
 class Problem(NamedTuple):
@@ -43,15 +44,17 @@ class Problem(NamedTuple):
 
 
 def decode_text(text: str) -> Any:
-    """json.loads, with a malformed text reported as a Problem (returned, not raised)."""
+    """Decode untrusted text (jsonsafe.loads); malformed or hostile JSON is a Problem (returned, not raised)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Problem(None, f"malformed JSON: {exc.msg} (column {exc.colno})")
+        return jsonsafe.loads(text)
+    except jsonsafe.UnsafeJSON as exc:
+        return Problem(exc.json_path, exc.reason)
 
 
-def check_value(obj: Any) -> Valid | Problem:
-    """Validate one decoded event to the spec (and its evidence facets); take its digest."""
+def check_value(obj: Any, *, strict: bool = False) -> Valid | Problem:
+    """Validate one decoded event to the spec (and its evidence facets); take its digest.
+
+    `strict` rejects a value breaking its declared format; otherwise it is accepted with a warning."""
     from governance.lineage.evidence_facets import validate_run_facets
     from governance.lineage.parse import parse_event
 
@@ -63,16 +66,16 @@ def check_value(obj: Any) -> Valid | Problem:
     except (TypeError, ValueError, RecursionError):
         text = None
     try:
-        parsed = parse_event(obj, text=text)
+        parsed = parse_event(obj, text=text, strict=strict)
         if parsed.kind == "RunEvent":
             validate_run_facets(obj)
     except InputError as exc:
         return Problem(getattr(exc, "json_path", None), getattr(exc, "reason", exc.message))
     digest = canonical_digest(obj) if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Valid(digest, parsed.kind, to_utc(parsed.event_time))
+    return Valid(digest, parsed.kind, to_utc(parsed.event_time), parsed.warnings)
 
 
-def validate_item(item: SourceItem) -> Accepted | Rejection:
+def validate_item(item: SourceItem, *, strict: bool = False) -> Accepted | Rejection:
     """Parse one candidate with the OpenLineage models; a problem becomes a Rejection."""
     if item.error is not None:
         return Rejection(item.where, None, item.error)
@@ -80,8 +83,8 @@ def validate_item(item: SourceItem) -> Accepted | Rejection:
     obj = item.obj if item.obj is not None else decode_text(item.text)
     if isinstance(obj, Problem):
         return Rejection(item.where, *obj)
-    outcome = check_value(obj)
+    outcome = check_value(obj, strict=strict)
     if isinstance(outcome, Problem):
         return Rejection(item.where, *outcome)
-    digest, kind, event_time = outcome
-    return Accepted(item, digest, kind, event_time, facts(obj, kind))
+    digest, kind, event_time, warnings = outcome
+    return Accepted(item, digest, kind, event_time, facts(obj, kind), warnings)

@@ -15,7 +15,7 @@ from typing import Any
 
 from governance.digest import json_sha256
 from governance.policy.model import EvidenceRef
-from governance.timeutil import iso, parse_timestamp
+from governance.timeutil import iso, parse_optional_timestamp, parse_timestamp
 
 SCHEMA = "gov.policy-context/1"
 # Policy tests may omit the evaluation time; a fixed default keeps them deterministic.
@@ -24,7 +24,7 @@ STAGES = ("data_validation", "model_performance", "operational", "ethical")
 
 
 def _ts(value: Any) -> datetime | None:
-    return None if value in (None, "") else parse_timestamp(str(value))
+    return parse_optional_timestamp(value)
 
 
 def _num(value: Any) -> float | None:
@@ -355,9 +355,15 @@ class WaiverRecord:
     target: str | None = None
     revoked_at: datetime | None = None
     revoked_by: str | None = None
+    needs_cosign: bool = False  # a second person must co-sign before it is in force
+    cosigned_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        # The co-signature keys appear only when a second person is needed, so contexts stored before
+        # they existed serialise (and replay) byte-identically.
+        cosign = {"needs_cosign": True, "cosigned_by": self.cosigned_by} if self.needs_cosign else {}
         return {
+            **cosign,
             "id": self.id,
             "policy_id": self.policy_id,
             "model_glob": self.model_glob,
@@ -390,6 +396,8 @@ class WaiverRecord:
             d.get("target"),
             _ts(d.get("revoked_at")),
             d.get("revoked_by"),
+            bool(d.get("needs_cosign", False)),
+            d.get("cosigned_by"),
         )
 
 

@@ -7,14 +7,13 @@ mode), so one broken policy cannot crash the gate or be mistaken for a pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
-from governance.gate.exitcode import blocks, exit_code
+from governance.approvals.rules import duty_conflict, waiver_covers, waiver_status
 from governance.policy.context import EvaluationContext, WaiverRecord
 from governance.policy.kinds import kind_module
 from governance.policy.loader import PolicyBundle
-from governance.policy.model import Mode, Outcome, Policy, RuleResult, Verdict
+from governance.policy.model import Mode, Outcome, Policy, RuleResult, Verdict, blocks
 from governance.timeutil import iso
 
 WAIVABLE = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.NOT_EVALUATED, Verdict.ERROR})
@@ -26,8 +25,9 @@ class Evaluation:
     out_of_scope: tuple[str, ...]
 
     @property
-    def exit_code(self) -> int:
-        return exit_code((o.mode, o.verdict) for o in self.outcomes)
+    def blocked(self) -> bool:
+        """Whether any outcome blocks (the gate turns this into its exit code)."""
+        return any(blocks(o.mode, o.verdict) for o in self.outcomes)
 
 
 def evaluate_bundle(bundle: PolicyBundle, ctx: EvaluationContext) -> Evaluation:
@@ -95,23 +95,17 @@ def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
 
 def _covers(w: WaiverRecord, policy: Policy, ctx: EvaluationContext) -> bool:
     """Whether the waiver names this policy and this model version and target (whatever its status)."""
-    return (
-        w.policy_id == policy.id
-        and fnmatchcase(ctx.model.name, w.model_glob)
-        and (w.version is None or w.version == ctx.version.version)
-        and (w.target is None or fnmatchcase(ctx.target, w.target))
-    )
+    return waiver_covers(w, policy.id, ctx.model.name, ctx.version.version, ctx.target)
 
 
 def _waiver_view(w: WaiverRecord, ctx: EvaluationContext) -> dict[str, Any]:
-    if w.revoked_at is not None and w.revoked_at <= ctx.evaluated_at:
-        status = "revoked"
-    elif w.expires_at <= ctx.evaluated_at:
-        status = "expired"
-    elif w.created_at is not None and w.created_at > ctx.evaluated_at:
-        status = "not_yet_valid"
-    else:
-        status = "active"
+    status = waiver_status(w, ctx.evaluated_at)
+    authors = ctx.training_run.authors if ctx.training_run else ()
+    conflict = duty_conflict(w.approver, created_by=ctx.version.created_by, authors=authors)
+    if conflict is None and w.cosigned_by:
+        conflict = duty_conflict(w.cosigned_by, created_by=ctx.version.created_by, authors=authors)
+    if status == "active" and conflict is not None:
+        status = "not_independent"  # defence in depth: the services refuse such a waiver
     return {
         "id": w.id,
         "status": status,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from governance.errors import InputError
-from governance.policy.loader import Problem, load_documents, read_documents
+from governance.policy.loader import PolicyBundle, Problem, load_documents, read_documents
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,34 @@ def lint(root: Path, frameworks_dir: Path | None = None) -> LintReport:
         if bundle is not None:
             errors += control_problems(bundle, frameworks)
     if bundle is not None:
+        errors += cost_problems(bundle)
         run = run_tests(root, bundle)
         errors += run.problems
         warnings += [f"policy {pid} has no test case (*_test.yaml)" for pid in run.untested]
     count = len(bundle.policies) if bundle is not None else 0
     return LintReport(str(root), count, tuple(sorted(set(errors), key=lambda p: (p.file, p.line))), tuple(warnings))
+
+
+def cost_problems(bundle: PolicyBundle) -> list[Problem]:
+    """Condition expressions whose static cost bound (collections of LINT_COLLECTION_SIZE items) passes
+    their max_cost: at run time they would end in `error` on any realistic context (cel.py)."""
+    from governance.policy.cel import LINT_COLLECTION_SIZE, cost_bound, max_cost_setting
+
+    problems = []
+    for policy in bundle.policies:
+        if policy.kind != "condition":
+            continue
+        depth = policy.rule.expression.depth
+        limit = policy.rule.max_cost if policy.rule.max_cost is not None else max_cost_setting()
+        bound = cost_bound(depth, LINT_COLLECTION_SIZE)
+        if bound > limit:
+            problems.append(
+                Problem(
+                    policy.source,
+                    policy.line,
+                    "rule.expression",
+                    f"cost bound {bound:,} (comprehensions nested {depth} deep over {LINT_COLLECTION_SIZE} items) "
+                    f"exceeds max_cost {limit:,}: flatten the nested comprehensions",
+                )
+            )
+    return problems

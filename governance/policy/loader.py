@@ -99,7 +99,7 @@ def read_documents(root: Path) -> dict[str, str]:
     """{relative path: text} of every policy file; ConfigError when the folder is unusable."""
     if not root.is_dir():
         raise ConfigError(
-            f"policy folder {root} does not exist", where="--policies", hint="pass --policies DIR or set GOV_POLICY_DIR"
+            f"policy folder {root} does not exist", where="policies", hint="pass --policies DIR or set GOV_POLICY_DIR"
         )
     documents = {}
     for path in policy_files(root):
@@ -110,7 +110,7 @@ def read_documents(root: Path) -> dict[str, str]:
     if not documents:
         raise ConfigError(
             f"no policy files (*.yaml) in {root}",
-            where="--policies",
+            where="policies",
             hint="a gate without policies would pass everything",
         )
     return documents
@@ -214,4 +214,6 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
         rule=rule,
         source=source,
         line=doc.line(()),
+        waivable=bool(data.get("waivable", True)),
+        max_waiver_days=int(data.get("max_waiver_days", 90)),
     )

@@ -30,6 +30,15 @@ class Mode(StrEnum):
     ENFORCE = "enforce"  # fail, not_evaluated and error block the deployment
 
 
+# Fail-closed: missing evidence and a broken rule block exactly like a failure.
+BLOCKING_VERDICTS = frozenset({Verdict.FAIL, Verdict.NOT_EVALUATED, Verdict.ERROR})
+
+
+def blocks(mode: Mode, verdict: Verdict) -> bool:
+    """Whether one verdict blocks: only in enforce mode, and never pass, warn or waived."""
+    return mode is Mode.ENFORCE and verdict in BLOCKING_VERDICTS
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which model versions and targets a policy applies to. Empty selectors match everything."""
@@ -80,6 +89,8 @@ class Policy:
     rule: Any
     source: str  # path relative to the bundle root
     line: int  # line of the document start (1-based)
+    waivable: bool = True  # false: a waiver needs a second person (governance.approvals.rules)
+    max_waiver_days: int = 90  # the longest waiver of this policy
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,19 @@ policy is JSON data; dates are parsed where a field says so).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 Path_ = tuple[str | int, ...]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _BASE = yaml.SafeLoader
+else:
+    _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE):  # type: ignore[misc, valid-type]
+class _Loader(_BASE):
     """Safe loading, without the implicit timestamp type."""
 
     yaml_implicit_resolvers = {

@@ -39,7 +39,7 @@ def normalise_digest(digest: str) -> str:
     if not value.startswith("sha256:"):
         value = "sha256:" + value
     if not _DIGEST.match(value):
-        raise InputError(f"artifact digest must be sha256:<64 hex digits>, got {digest!r}", where="--digest")
+        raise InputError(f"artifact digest must be sha256:<64 hex digits>, got {digest!r}", where="artifact_digest")
     return value
 
 
@@ -57,7 +57,7 @@ def register_model(
     if not name.strip():
         raise InputError("model name must not be empty", where="MODEL")
     if risk_tier not in RISK_TIERS:
-        raise InputError(f"risk tier must be one of {', '.join(RISK_TIERS)}, got {risk_tier!r}", where="--risk-tier")
+        raise InputError(f"risk tier must be one of {', '.join(RISK_TIERS)}, got {risk_tier!r}", where="risk_tier")
     model = session.exec(select(RegisteredModel).where(RegisteredModel.name == name)).first()
     if model is None:
         model = RegisteredModel(
@@ -84,7 +84,7 @@ def register_version(session: Session, model_name: str, spec: VersionSpec) -> Mo
     digest = normalise_digest(spec.artifact_digest)
     if spec.training_run_id is not None and not _UUID.match(spec.training_run_id):
         raise InputError(
-            f"training run id must be an OpenLineage run UUID, got {spec.training_run_id!r}", where="--training-run"
+            f"training run id must be an OpenLineage run UUID, got {spec.training_run_id!r}", where="training_run_id"
         )
     existing = session.exec(
         select(ModelVersion).where(ModelVersion.model_id == model.id, ModelVersion.version == spec.version)
@@ -104,6 +104,8 @@ def register_version(session: Session, model_name: str, spec: VersionSpec) -> Mo
         session.flush()
         return existing
     assert model.id is not None
+    from governance.identity import normalise_identity
+
     version = ModelVersion(
         model_id=model.id,
         version=spec.version,
@@ -113,7 +115,7 @@ def register_version(session: Session, model_name: str, spec: VersionSpec) -> Mo
         status=spec.status,
         stage=spec.stage,
         aliases=sorted(set(spec.aliases)),
-        created_by=spec.created_by,
+        created_by=normalise_identity(spec.created_by, field="created_by"),
         created_at=utcnow(),
         tags=dict(spec.tags),
         source=spec.source,

@@ -34,6 +34,11 @@ CSV_COLUMNS = (
     "prev_digest",
     "checkpointed",
 )
+# What each entry's fields rest on: `requested_by` is authenticated, `ci` is whatever the caller sent.
+PROVENANCE = {
+    "requested_by": "the identity of the API token (or local user) that ran the check",
+    "ci": "CI variables as reported by the pipeline: claimed by the caller, not verified",
+}
 SIGNATURE_PROBLEMS = frozenset({"bad_signature", "bad_checkpoint", "untrusted_signer"})
 
 
@@ -45,8 +50,8 @@ class BlockedEntry:
     version: str
     target: str
     failing_policies: tuple[str, ...]
-    requested_by: str
-    ci: dict[str, str]
+    requested_by: str  # the identity of the token that asked (authenticated)
+    ci: dict[str, str]  # CI variables as reported by the pipeline: claimed by the caller, not verified
     decision_id: str
     digest: str
     prev_digest: str
@@ -73,7 +78,7 @@ class ChainStatus:
     head_seq: int
     head_digest: str
     last_checkpoint_seq: int | None
-    trusted_signer: str | None  # the certificate checkpoints were pinned to, if any
+    trusted_signer: str | None  # where the trust roots came from (a file, GOV_LEDGER_TRUST), if any
     problems: tuple[str, ...]
     warnings: tuple[str, ...]
 
@@ -92,13 +97,20 @@ class BlockedRegister:
         from dataclasses import fields
 
         body = {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
-        return {"schema": SCHEMA, **body, "policy_bundle": {"digest": self.policy_bundle_digest}}
+        return {
+            "schema": SCHEMA,
+            **body,
+            "policy_bundle": {"digest": self.policy_bundle_digest},
+            "provenance": PROVENANCE,
+        }
 
     def to_json(self) -> bytes:
         return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
     def to_csv(self) -> str:
-        """One row per blocked deployment; JSON-valued cells in canonical JSON."""
+        """One row per blocked deployment; JSON-valued cells in canonical JSON. A human-facing export: every
+        cell a spreadsheet would run as a formula is neutralised (`spreadsheet_safe`). For digest
+        recomputation use `gov ledger export`, which keeps raw values."""
         from governance.digest import canonical_json
         from governance.ledger.chain import format_at
 
@@ -106,23 +118,31 @@ class BlockedRegister:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for e in self.entries:
-            writer.writerow(
-                [
-                    e.seq,
-                    format_at(e.at),
-                    e.model,
-                    e.version,
-                    e.target,
-                    canonical_json(list(e.failing_policies)).decode(),
-                    e.requested_by,
-                    canonical_json(e.ci).decode(),
-                    e.decision_id,
-                    e.digest,
-                    e.prev_digest,
-                    "yes" if e.checkpointed else "no",
-                ]
-            )
+            row = [
+                e.seq,
+                format_at(e.at),
+                e.model,
+                e.version,
+                e.target,
+                canonical_json(list(e.failing_policies)).decode(),
+                e.requested_by,
+                canonical_json(e.ci).decode(),
+                e.decision_id,
+                e.digest,
+                e.prev_digest,
+                "yes" if e.checkpointed else "no",
+            ]
+            writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
         return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell` with a leading `'` when it starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR),
+    so Excel, LibreOffice and Sheets show it as text instead of running it (CSV/formula injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _subject(pem: str) -> str:
@@ -149,10 +169,13 @@ def build_blocked_register(
     from governance.ledger.export import list_entries
     from governance.ledger.tables import LedgerCheckpoint
     from governance.ledger.verify import verify_chain
-    from governance.signing.ledger_keys import load_trusted_pem
+    from governance.signing.ledger_keys import configured_trust_roots, load_trust_roots
 
-    trusted = load_trusted_pem(trust_cert) if trust_cert is not None else None
-    report = verify_chain(session, trust_cert=trusted)
+    if trust_cert is not None:
+        roots, source = load_trust_roots([trust_cert]), str(trust_cert)
+    else:
+        roots, source = configured_trust_roots()
+    report = verify_chain(session, trust_roots=roots, trust_source=source)
     checkpoints = session.exec(select(LedgerCheckpoint).order_by(col(LedgerCheckpoint.seq))).all()
     last_cp = max((cp.seq for cp in checkpoints), default=0)
     entries = tuple(
@@ -206,7 +229,7 @@ def build_blocked_register(
         report.head_seq,
         report.head_digest,
         report.last_checkpoint_seq,
-        str(trust_cert) if trust_cert else None,
+        source if roots else None,
         tuple(p.line() for p in report.problems),
         tuple(report.warnings),
     )

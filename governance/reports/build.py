@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from governance.digest import bytes_sha256, json_sha256
 from governance.period import Period
@@ -45,10 +45,11 @@ def build_audit(
     """The whole audit report for models matching `model_glob` over `period`."""
     from governance import __version__
     from governance.identity import current_user
+    from governance.policy.frameworks import frameworks_for
     from governance.policy.loader import load_bundle
     from governance.registry.service import list_models
     from governance.reports.blocked import build_blocked_register
-    from governance.reports.crosswalk import build_crosswalk, load_frameworks
+    from governance.reports.crosswalk import build_crosswalk
     from governance.scorecard.build import build_scorecard
 
     now = to_utc(now or utcnow())
@@ -87,7 +88,7 @@ def build_audit(
     scorecard = build_scorecard(session, model_glob=model_glob, period=period, now=now)
     latest = [d for v in versions for d in v.decisions]
     crosswalk, coverage = build_crosswalk(
-        [(p.id, p.controls) for p in bundle.policies], load_frameworks(policy_dir), latest
+        [(p.id, p.controls) for p in bundle.policies], frameworks_for(policy_dir), latest
     )
     summary = _summary(session, models, versions, register, as_of)
     overall, text = _overall(summary)
@@ -123,27 +124,18 @@ def _in_scope(session: Session, v: Any, all_versions: list[Any], period: Period)
 
 
 def _activity(session: Session, version_id: int, period: Period) -> bool:
-    from governance.approvals.tables import Approval
-    from governance.evidence.tables import FairnessEvaluation
-    from governance.gate.tables import Decision
+    """Whether the version was checked at the gate, approved or evaluated during the period."""
+    from governance.approvals.queries import approvals_of_version
+    from governance.evidence.queries import evaluated_between
+    from governance.gate.queries import decided_between
 
-    for table, column in (
-        (Decision, Decision.created_at),
-        (Approval, Approval.created_at),
-        (FairnessEvaluation, FairnessEvaluation.evaluated_at),
-    ):
-        stmt = (
-            select(table)
-            .where(
-                table.model_version_id == version_id,  # type: ignore[attr-defined]
-                col(column) >= period.start,
-                col(column) < period.end,
-            )
-            .limit(1)
+    return (
+        decided_between(session, version_id, period.start, period.end)
+        or any(
+            to_utc(a.created_at) >= period.start for a in approvals_of_version(session, version_id, before=period.end)
         )
-        if session.exec(stmt).first() is not None:
-            return True
-    return False
+        or evaluated_between(session, version_id, period.start, period.end)
+    )
 
 
 def version_view(session: Session, model: Any, v: Any, period: Period, as_of: datetime) -> VersionView:
@@ -196,47 +188,26 @@ def _anchor(model: str, version: str) -> str:
 
 def _decisions(session: Session, version_id: int, period: Period) -> tuple[list[DecisionView], int]:
     """The latest decision per target within the period, and how many earlier ones there were."""
-    from governance.gate.tables import Decision
+    from governance.gate.queries import decisions_of_version, latest_per_target
 
-    rows = session.exec(
-        select(Decision)
-        .where(
-            Decision.model_version_id == version_id,
-            col(Decision.created_at) >= period.start,
-            col(Decision.created_at) < period.end,
-        )
-        .order_by(col(Decision.created_at).desc(), col(Decision.id))
-    ).all()
-    latest: dict[str, Any] = {}
-    for row in rows:
-        latest.setdefault(row.target, row)
+    rows = decisions_of_version(session, version_id, since=period.start, until=period.end)
+    latest = latest_per_target(rows)
     views = [sections.decision_view(latest[t]) for t in sorted(latest)]
     return views, len(rows) - len(views)
 
 
 def _approvals(session: Session, version_id: int, period: Period) -> list[Any]:
-    from governance.approvals.tables import Approval
+    from governance.approvals.queries import approvals_of_version
 
-    return list(
-        session.exec(
-            select(Approval)
-            .where(Approval.model_version_id == version_id, col(Approval.created_at) < period.end)
-            .order_by(col(Approval.created_at), col(Approval.id))
-        ).all()
-    )
+    return approvals_of_version(session, version_id, before=period.end)
 
 
 def _fairness(session: Session, version_id: int, period: Period) -> list[Any]:
     """The latest evaluation before the period's end for each set of sensitive features."""
-    from governance.evidence.tables import FairnessEvaluation
+    from governance.evidence.queries import fairness_evaluations
 
-    rows = session.exec(
-        select(FairnessEvaluation)
-        .where(FairnessEvaluation.model_version_id == version_id, col(FairnessEvaluation.evaluated_at) < period.end)
-        .order_by(col(FairnessEvaluation.evaluated_at).desc(), col(FairnessEvaluation.id).desc())
-    ).all()
     latest: dict[tuple[str, ...], Any] = {}
-    for row in rows:
+    for row in fairness_evaluations(session, version_id, before=period.end):
         latest.setdefault(tuple(row.sensitive_columns), row)
     return [sections.fairness_view(latest[k]) for k in sorted(latest)]
 
@@ -253,11 +224,11 @@ def _lineage_edges(session: Session, ctx: Any, as_of: datetime) -> set[tuple[str
 
 def _run_events(session: Session, run_id: str | None) -> tuple[int, str | None]:
     """(count, digest over the sorted digests) of the raw OpenLineage events of the training run."""
-    from governance.store.tables import RawEvent
+    from governance.lineage.queries import run_event_digests
 
     if run_id is None:
         return 0, None
-    digests = sorted(session.exec(select(RawEvent.digest).where(RawEvent.run_id == run_id)).all())
+    digests = run_event_digests(session, run_id)
     return len(digests), json_sha256(digests) if digests else None
 
 
@@ -265,6 +236,7 @@ def _summary(
     session: Session, models: list[Any], versions: list[VersionView], register: Any, as_of: datetime
 ) -> Summary:
     from governance.approvals.records import list_waivers
+    from governance.approvals.rules import waiver_covers
 
     failing: dict[str, tuple[str, set[str]]] = {}
     for v in versions:
@@ -278,7 +250,7 @@ def _summary(
     open_waivers = [
         w
         for w in list_waivers(session, now=as_of)
-        if to_utc(w.created_at) < as_of and any(fnmatchcase(n, w.model_glob) for n in names)
+        if to_utc(w.created_at) < as_of and any(waiver_covers(w, None, n, None, None) for n in names)
     ]
     return Summary(
         models=len(models),

@@ -1,61 +1,21 @@
 """Control crosswalk: each framework control, the policies that implement it, and their status in the period.
 
-Frameworks are `policies/frameworks/FRAMEWORK.yaml` (`framework`, `title`, `source`, `controls: {id: title}`);
-policies name controls as `FRAMEWORK:CONTROL`. A control's status is the worst status of its policies.
+Frameworks are `policies/frameworks/FRAMEWORK.yaml`, read and validated by governance.policy.frameworks
+(the same loader `gov policy lint` uses); policies name controls as `FRAMEWORK:CONTROL`. A control's
+status is the worst status of its policies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from governance.errors import ConfigError
 from governance.reports.model import CrosswalkRow, DecisionView, FrameworkCoverage
+
+if TYPE_CHECKING:
+    from governance.policy.frameworks import Framework
 
 # Worst first: the order in which a status dominates.
 STATUS_ORDER = ("error", "fail", "not_evaluated", "warn", "waived", "pass", "not in scope", "no decision")
-
-
-@dataclass(frozen=True)
-class Framework:
-    id: str
-    title: str
-    source: str
-    controls: dict[str, str]
-
-
-def frameworks_dir(policy_dir: Path) -> Path | None:
-    """`frameworks/` beside the policies: in the policy folder itself or in its parent."""
-    for candidate in (policy_dir / "frameworks", policy_dir.parent / "frameworks"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def load_frameworks(policy_dir: Path) -> list[Framework]:
-    import yaml
-
-    folder = frameworks_dir(policy_dir)
-    if folder is None:
-        return []
-    out = []
-    for path in sorted(folder.glob("*.yaml")):
-        try:
-            data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read framework crosswalk: {exc}", where=str(path)) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("controls"), dict):
-            raise ConfigError("a framework file needs `framework` and a `controls` mapping", where=str(path))
-        out.append(
-            Framework(
-                str(data.get("framework", path.stem)),
-                str(data.get("title", path.stem)),
-                str(data.get("source", "")),
-                {str(k): str(v) for k, v in data["controls"].items()},
-            )
-        )
-    return out
 
 
 def worst(statuses: list[str]) -> str:

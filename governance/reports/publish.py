@@ -54,6 +54,7 @@ def publish_report(
     results_name: str = RESULTS_NAME,
     policy_bundle_name: str = "policy-bundle",
     generated_at: dt.datetime | None = None,
+    report_kind: str = "audit",
 ) -> PublishedReport:
     """Render `html` to PDF/A-3b with `results_json` embedded, sign it (PAdES), write it to
     `out_pdf`, and write the DSSE/in-toto attestation to `<out_pdf>.intoto.jsonl`.
@@ -85,6 +86,7 @@ def publish_report(
         signer=signer,
         policy_bundle_name=policy_bundle_name,
         generated_at=generated_at,
+        report_kind=report_kind,
     )
     _atomic_write(out_pdf, signed)
     attestation = write_attestation(envelope, default_attestation_path(out_pdf))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from fnmatch import fnmatchcase
 from statistics import NormalDist
 from typing import Any
 
@@ -160,11 +159,10 @@ def separation_of_duties(
     """`independent`, or why the approval violates separation of duties or approves another artifact."""
     if digest != artifact_digest:
         return "not this artifact: approved " + digest[:19] + "…"
-    if approver == created_by:
-        return "violation: the approver created the version"
-    if approver in authors:
-        return "violation: the approver authored the training run"
-    return "independent"
+    from governance.approvals.rules import duty_conflict
+
+    why = duty_conflict(approver, created_by=created_by, authors=authors)
+    return "independent" if why is None else f"violation: the approver {why}"
 
 
 def approval_view(row: Any, *, created_by: str, authors: tuple[str, ...], artifact_digest: str) -> ApprovalView:
@@ -183,16 +181,20 @@ def approval_view(row: Any, *, created_by: str, authors: tuple[str, ...], artifa
 
 
 def waiver_applies(row: Any, model: str, version: str) -> bool:
-    return fnmatchcase(model, row.model_glob) and (row.version is None or row.version == version)
+    """Whether the waiver's scope covers the model version (on any target)."""
+    from governance.approvals.rules import waiver_covers
+
+    return waiver_covers(row, None, model, version, None)
 
 
 def waiver_view(row: Any, as_of: datetime) -> WaiverView:
-    if row.revoked_at is not None and to_utc(row.revoked_at) <= as_of:
+    from governance.approvals.rules import waiver_status
+
+    status = waiver_status(row, as_of)
+    if status == "revoked":
         status = f"revoked by {row.revoked_by}"
-    elif to_utc(row.expires_at) <= as_of:
-        status = "expired"
-    else:
-        status = "active"
+    elif status == "awaiting_second_person":
+        status = "awaiting a second person"
     scope = f"{row.model_glob} version {row.version or 'any'}, target {row.target or 'any'}"
     return WaiverView(
         int(row.id or 0),

@@ -55,7 +55,7 @@ def load_signer_from(opts: SignOptions) -> Any:
     if opts.pkcs12 is not None:
         return load_pkcs12(opts.pkcs12, opts.passphrase)
     if (opts.key is None) != (opts.cert is None):
-        raise InputError("give both --key and --cert, or neither", where="--key/--cert")
+        raise InputError("give both the signing key and its certificate, or neither", where="key/cert")
     if opts.key is not None and opts.cert is not None:
         return load_signer(opts.key, opts.cert, opts.passphrase)
     folder = opts.key_dir or default_key_dir()
@@ -87,6 +87,7 @@ def write_document(
     generated_at: datetime,
     sign: SignOptions | None,
     base_url: str | None = None,
+    report_kind: str = "audit",
 ) -> Written:
     """Write `html` as PDF/A-3b with `results` embedded (PAdES-signed with an attestation when `sign`), or the
     HTML, or the results JSON itself."""
@@ -100,7 +101,7 @@ def write_document(
         _atomic_write(out, data)
         return Written(out, fmt, file_sha256=bytes_sha256(data), results_sha256=bytes_sha256(results))
     if fmt != "pdf":
-        raise InputError(f"unknown format {fmt!r}", where="--format")
+        raise InputError(f"unknown format {fmt!r}", where="format")
     from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
 
     metadata = PdfMetadata(
@@ -143,6 +144,7 @@ def write_document(
         signer_name=sign.signer_name,
         results_name=RESULTS_NAME,
         generated_at=generated_at,
+        report_kind=report_kind,
     )
     return Written(
         out,
@@ -251,6 +253,7 @@ def scorecard_report(
         out=out,
         fmt=fmt,
         title="ML maturity scorecard",
+        report_kind="scorecard",
         subject=f"models {model_glob}, {period.label()}",
         sign=sign,
         policy_bundle_digest=meta["policy_bundle_digest"],
@@ -291,6 +294,7 @@ def blocked_report(
         out=out,
         fmt=fmt,
         title="Register of blocked deployments",
+        report_kind="blocked",
         subject=f"models {model_glob}, {period.label()}",
         sign=sign,
         policy_bundle_digest=digest,

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from governance.timeutil import iso, parse_timestamp
+from governance.timeutil import iso, parse_optional_timestamp
 
 STAGES = ("data_validation", "model_performance", "operational", "ethical")
 
 
 def _ts(value: Any) -> datetime | None:
-    return None if value in (None, "") else parse_timestamp(str(value))
+    return parse_optional_timestamp(value)
 
 
 def _req_ts(value: Any, what: str) -> datetime:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from governance.approvals.rules import duty_conflict, waiver_status
 from governance.scorecard.context import STAGES, ScorecardContext, VersionFacts
 from governance.timeutil import iso
 
@@ -177,11 +178,8 @@ def approvals_sod(ctx: ScorecardContext) -> CriterionResult:
     for a in approvals:
         if a.artifact_digest != cur.artifact_digest:
             why = f"approved another artifact ({_short(a.artifact_digest)})"
-        elif a.approver == cur.created_by:
-            why = "violates separation of duties: created the version"
-            violations += 1
-        elif a.approver in cur.authors:
-            why = "violates separation of duties: authored the training run"
+        elif (conflict := duty_conflict(a.approver, created_by=cur.created_by, authors=cur.authors)) is not None:
+            why = f"violates separation of duties: {conflict}"
             violations += 1
         else:
             why = "independent"
@@ -212,11 +210,7 @@ def waiver_hygiene(ctx: ScorecardContext) -> CriterionResult:
         if lifetime > limit:
             problems.append(f"runs {lifetime.days} days, over the {limit.days}-day maximum")
         ok = ok and not problems
-        state = (
-            "revoked"
-            if w.revoked_at is not None and w.revoked_at < ctx.as_of
-            else ("expired" if w.expires_at <= ctx.as_of else "active")
-        )
+        state = waiver_status(w, ctx.as_of)
         verdict = "; ".join(problems) if problems else f"{lifetime.days} days, ticket and reason recorded"
         lines.append(f"waiver {w.id} of {w.policy_id} ({w.ticket or 'no ticket'}, {state}): {verdict}")
     return CriterionResult("G", ok, _cap(lines))

@@ -24,6 +24,7 @@ from governance.timeutil import to_utc
 def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[ModelFacts]:
     """Facts of every registered model whose name matches `model_glob`, by name."""
     from governance.approvals.records import list_waivers
+    from governance.approvals.rules import waiver_covers
     from governance.registry.service import list_models
 
     waivers = list_waivers(session, include_inactive=True, now=now)
@@ -43,7 +44,7 @@ def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[M
                 to_utc(w.revoked_at) if w.revoked_at else None,
             )
             for w in waivers
-            if fnmatchcase(model.name, w.model_glob)
+            if waiver_covers(w, None, model.name, None, None)
         )
         out.append(
             ModelFacts(

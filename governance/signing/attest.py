@@ -7,6 +7,10 @@ in-toto/SLSA convention of a `.intoto.jsonl` file holding one envelope per line)
 * the results JSON embedded in the PDF (sha256 of the embedded bytes),
 * the policy bundle the results were evaluated against (digest given by the caller).
 
+Its `predicateType` names the report kind (`PREDICATE_TYPES`: audit report, scorecard, register of
+blocked deployments). docs/reports.md shows how a third party verifies the envelope with
+`securesystemslib` and the signer certificate alone (keyid: hex sha256 of the DER SubjectPublicKeyInfo).
+
 The DSSE signature is made with the same key as the PDF signature, so a verifier needs nothing
 beyond the PDF's own signer certificate (which it checks against its trust roots).
 """
@@ -29,7 +33,14 @@ from governance.signing.keys import PublicKey, Signer, sign_bytes, verify_bytes
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
-PREDICATE_TYPE = "https://gov-audit.dev/attestation/audit-report/v1"
+# Each report kind has its own predicateType, so a policy engine (or a person) reading the statement
+# knows what was attested without opening the PDF.
+PREDICATE_TYPES = {
+    "audit": "https://gov-audit.dev/attestation/audit-report/v1",
+    "scorecard": "https://gov-audit.dev/attestation/scorecard/v1",
+    "blocked": "https://gov-audit.dev/attestation/blocked-register/v1",
+}
+PREDICATE_TYPE = PREDICATE_TYPES["audit"]  # the audit report's (kept for callers that name one kind)
 ATTESTATION_SUFFIX = ".intoto.jsonl"
 DEFAULT_POLICY_SUBJECT = "policy-bundle"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -71,10 +82,14 @@ def build_statement(
     policy_bundle_name: str = DEFAULT_POLICY_SUBJECT,
     generated_at: dt.datetime | None = None,
     extra: dict[str, Any] | None = None,
+    report_kind: str = "audit",
 ) -> dict[str, Any]:
-    """The in-toto Statement (a plain dict). Digests may be `sha256:<hex>` or hex."""
+    """The in-toto Statement (a plain dict) about a report of `report_kind` (a key of PREDICATE_TYPES).
+    Digests may be `sha256:<hex>` or hex."""
     import governance
 
+    if report_kind not in PREDICATE_TYPES:
+        raise InputError(f"unknown report kind {report_kind!r}; one of {', '.join(PREDICATE_TYPES)}")
     names = [pdf_name, results_name, policy_bundle_name]
     if len(set(names)) != len(names):
         raise InputError(f"attestation subject names must differ: {names}")
@@ -82,6 +97,7 @@ def build_statement(
     policy_hex = normalize_sha256(policy_bundle_sha256)
     predicate: dict[str, Any] = {
         "tool": {"name": "gov", "version": governance.__version__},
+        "report_kind": report_kind,
         "generated_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "report": {"name": pdf_name, "media_type": "application/pdf", "pdf_profile": "PDF/A-3b"},
         "results": {"name": results_name, "media_type": "application/json", "embedded_in": pdf_name},
@@ -96,7 +112,7 @@ def build_statement(
             {"name": results_name, "digest": {"sha256": normalize_sha256(results_sha256)}},
             {"name": policy_bundle_name, "digest": {"sha256": policy_hex}},
         ],
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": PREDICATE_TYPES[report_kind],
         "predicate": predicate,
     }
 
@@ -172,6 +188,7 @@ def attest_report(
     signer: Signer,
     policy_bundle_name: str = DEFAULT_POLICY_SUBJECT,
     generated_at: dt.datetime | None = None,
+    report_kind: str = "audit",
 ) -> dict[str, Any]:
     """Statement about the signed PDF, its embedded results and the policy bundle, DSSE-signed."""
     statement = build_statement(
@@ -182,6 +199,7 @@ def attest_report(
         policy_bundle_sha256=policy_bundle_sha256,
         policy_bundle_name=policy_bundle_name,
         generated_at=generated_at,
+        report_kind=report_kind,
     )
     return sign_envelope(statement, signer)
 

@@ -105,6 +105,62 @@ def load_trusted_pem(path: Path) -> str:
     return pem
 
 
+TRUST_ENV = "GOV_LEDGER_TRUST"
+
+
+def split_pem(text: str) -> list[str]:
+    """Every PEM block of a file (a trust file may hold several certificates or public keys)."""
+    import re
+
+    return re.findall(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----\n?", text, flags=re.DOTALL)
+
+
+def load_trust_roots(paths: list[Path]) -> list[str]:
+    """The PEM blocks (certificates or public keys) of the given files; each must hold at least one."""
+    roots: list[str] = []
+    for path in paths:
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {path}: {exc}", where=str(path)) from exc
+        blocks = split_pem(text)
+        if not blocks:
+            raise InputError("no PEM certificate or public key", where=str(path), hint="pass a PEM file")
+        for block in blocks:
+            try:
+                _public_key(block)
+            except InputError as exc:
+                raise InputError(exc.message, where=str(path), hint="pass a PEM certificate or public key") from exc
+        roots += blocks
+    return roots
+
+
+def configured_trust_roots(key_dir: Path | None = None) -> tuple[list[str], str]:
+    """The ledger's trust roots as configured, and where they came from (for the report).
+
+    GOV_LEDGER_TRUST (file paths separated by the OS path separator) if set; else the certificate of
+    this installation's own signing key (GOV_HOME/keys, which is outside the database); else none.
+    Never the certificates stored beside the checkpoints: whoever can rewrite the ledger can rewrite them.
+    """
+    import os
+
+    from governance.signing.keys import CERT_FILE
+
+    configured = os.environ.get(TRUST_ENV, "").strip()
+    if configured:
+        paths = [Path(p) for p in configured.split(os.pathsep) if p.strip()]
+        try:
+            return load_trust_roots(paths), TRUST_ENV
+        except InputError as exc:
+            from governance.errors import ConfigError
+
+            raise ConfigError(f"{TRUST_ENV}: {exc.message}", where=exc.where, hint=exc.hint) from exc
+    cert = (key_dir if key_dir is not None else default_key_dir()) / CERT_FILE
+    if cert.is_file():
+        return load_trust_roots([cert]), str(cert)
+    return [], "none"
+
+
 def _public_key(pem: str) -> Any:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization

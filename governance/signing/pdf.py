@@ -42,7 +42,7 @@ class _PdfA3Signer:
             from pyhanko.sign.signers import PdfSigner
             from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
 
-            class PdfA3Signer(PdfSigner):  # type: ignore[misc,valid-type]
+            class PdfA3Signer(PdfSigner):
                 def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
                     pdf_out.ensure_output_version(version=(1, 7))
                     pdf_out.register_extension(ESIC_EXTENSION_1)
@@ -66,7 +66,7 @@ def pyhanko_signer(signer: Signer) -> Any:
     return SimpleSigner(
         signing_cert=cert,
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
+        cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),  # type: ignore[no-untyped-call]  # unannotated upstream
     )
 
 

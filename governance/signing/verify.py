@@ -31,7 +31,7 @@ from typing import Any
 
 from governance.errors import InputError
 from governance.signing.attest import (
-    PREDICATE_TYPE,
+    PREDICATE_TYPES,
     STATEMENT_TYPE,
     default_attestation_path,
     normalize_sha256,
@@ -145,8 +145,9 @@ def _check_pdf_signature(result: VerifyResult, data: bytes, roots: list[Any]) ->
     """Runs checks pdf_signature, coverage, trust; returns the signer certificate (asn1crypto) or None."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import KeyUsageConstraints, validate_pdf_signature
+    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -238,7 +239,7 @@ def _check_attestation(result: VerifyResult, data: bytes, signer_cert: Any, path
     if not outcome.ok or statement is None:
         _fail_attestation(result, outcome.message)
         return
-    if statement.get("_type") != STATEMENT_TYPE or statement.get("predicateType") != PREDICATE_TYPE:
+    if statement.get("_type") != STATEMENT_TYPE or statement.get("predicateType") not in PREDICATE_TYPES.values():
         _fail_attestation(result, f"not a gov audit-report statement ({statement.get('predicateType')!r})")
         return
     result.add("attestation", True, outcome.message)

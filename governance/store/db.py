@@ -122,3 +122,11 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (raises if it cannot be reached)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

@@ -44,6 +44,22 @@ class RejectedEvent(SQLModel, table=True):
     received_at: datetime
 
 
+class LineageWarning(SQLModel, table=True):
+    """A value an accepted event carries against its declared format (or schema), kept with the event.
+
+    Written with the raw event, in its transaction; only for events new to the store.
+    """
+
+    __tablename__ = "lineage_warning"
+    id: int | None = Field(default=None, primary_key=True)
+    event_digest: str = Field(max_length=64, index=True)  # raw_event.digest
+    producer: str = Field(max_length=2048, index=True)
+    code: str = Field(max_length=64)
+    json_path: str = Field(max_length=1024)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(index=True)
+
+
 class Job(SQLModel, table=True):
     __tablename__ = "job"
     __table_args__ = (UniqueConstraint("namespace", "name"),)

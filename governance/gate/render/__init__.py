@@ -6,7 +6,7 @@ Every renderer reads the same `CheckReport`, whether it comes from a fresh check
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import Any, Protocol
 
 from governance.errors import InputError
 from governance.gate.report import CheckReport
@@ -30,10 +30,11 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def outputter(fmt: str) -> Outputter:
-    """The renderer of `fmt`; InputError naming the formats for anything else."""
+def outputter(fmt: str, **options: Any) -> Outputter:
+    """The renderer of `fmt` (`options` go to its constructor, e.g. SARIF's `include_pass`); InputError
+    naming the formats for anything else."""
     if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", where="--format")
+        raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", where="format")
     module, cls = FORMATS[fmt]
-    out: Outputter = getattr(importlib.import_module(module), cls)()
+    out: Outputter = getattr(importlib.import_module(module), cls)(**options)
     return out

@@ -2,13 +2,23 @@
 
 Blocking verdicts are `kind: fail, level: error`; warnings and non-blocking verdicts `level: warning`;
 a pass is `kind: pass, level: none`; a waived result carries an accepted external suppression with the
-waiver's ticket and reason. The location is the policy file and line; the model version is the
-logical location.
+waiver's ticket and reason. The model version is the logical location.
+
+What GitHub code scanning needs (it ignores `kind` and makes every result an alert):
+- passing results are left out unless `include_pass` (`gov check --sarif-include-pass`), so a fixed
+  finding disappears from the next upload and its alert closes;
+- the physical location is the policy file as a repository-relative URI (relative to the git work tree
+  holding the policy folder, else to the working directory; never an absolute local path), with a full
+  region (start/end line and column) over the policy's `rule` (the whole document if it has none);
+- `partialFingerprints.primaryLocationLineHash` is stable per policy, model and target, so an alert
+  follows its finding across versions and edits of the policy file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +28,73 @@ from governance.policy.model import Outcome, Verdict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gov-audit/gov"
-ROOT_ID = "POLICYROOT"
+
+Region = dict[str, int]
+
+
+def repository_base(policy_root: Path, cwd: Path | None = None) -> Path:
+    """The folder URIs are relative to: the git work tree holding the policies, else the working directory."""
+    for folder in (policy_root, *policy_root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return (cwd or Path.cwd()).resolve()
+
+
+def artifact_uri(policy_root: Path, source: str, base: Path) -> str:
+    """`source` (relative to the policy folder) as a URI relative to `base`, or to the folder if outside it."""
+    path = policy_root / source
+    try:
+        relative = path.relative_to(base)
+    except ValueError:
+        relative = Path(source)
+    return relative.as_posix()
+
+
+def policy_region(text: str, fallback_line: int) -> Region:
+    """Start/end line and column (1-based, end column exclusive) of the `rule` of the policy in `text`."""
+    import yaml
+
+    fallback = {"startLine": max(fallback_line, 1), "startColumn": 1, "endLine": max(fallback_line, 1)}
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return {**fallback, "endColumn": 2}
+    if node is None:
+        return {**fallback, "endColumn": 2}
+    start, end = node.start_mark, node.end_mark
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "rule":
+                start, end = key.start_mark, value.end_mark
+    lines = text.splitlines()
+    end_line, end_column = end.line, end.column  # 0-based; a block ends at column 0 of the next line
+    while end_column == 0 and end_line > start.line:
+        end_line -= 1
+        end_column = len(lines[end_line].rstrip()) if end_line < len(lines) else 0
+    return {
+        "startLine": start.line + 1,
+        "startColumn": start.column + 1,
+        "endLine": end_line + 1,
+        "endColumn": max(end_column, start.column if end_line == start.line else 0) + 1,
+    }
+
+
+def _region(root: Path, o: Outcome) -> Region:
+    try:
+        text = (root / o.source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return (
+        policy_region(text, o.line)
+        if text
+        else {"startLine": max(o.line, 1), "startColumn": 1, "endLine": max(o.line, 1), "endColumn": 2}
+    )
+
+
+def line_hash(o: Outcome, report: CheckReport) -> str:
+    """GitHub's `primaryLocationLineHash` format (hash:occurrence), stable per policy, model and target."""
+    digest = hashlib.sha256("\0".join((o.policy_id, report.model, report.target)).encode()).hexdigest()
+    return f"{digest[:16]}:1"
 
 
 def _level(o: Outcome) -> tuple[str, str]:
@@ -50,7 +126,7 @@ def _rule(o: Outcome) -> dict[str, Any]:
     }
 
 
-def _result(o: Outcome, index: int, report: CheckReport) -> dict[str, Any]:
+def _result(o: Outcome, index: int, report: CheckReport, uri: str, region: Region) -> dict[str, Any]:
     kind, level = _level(o)
     result: dict[str, Any] = {
         "ruleId": o.policy_id,
@@ -61,15 +137,18 @@ def _result(o: Outcome, index: int, report: CheckReport) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": o.source, "uriBaseId": ROOT_ID},
-                    "region": {"startLine": max(o.line, 1)},
+                    "artifactLocation": {"uri": uri},
+                    "region": region,
                 },
                 "logicalLocations": [
                     {"name": report.version, "kind": "module", "fullyQualifiedName": f"{report.model}@{report.version}"}
                 ],
             }
         ],
-        "partialFingerprints": {"govPolicyTarget/v1": json_sha256([o.policy_id, report.model, report.target])},
+        "partialFingerprints": {
+            "primaryLocationLineHash": line_hash(o, report),
+            "govPolicyTarget/v1": json_sha256([o.policy_id, report.model, report.target]),
+        },
         "properties": {
             "verdict": o.verdict.value,
             "ruleVerdict": o.rule_verdict.value,
@@ -96,10 +175,20 @@ class SarifOutputter:
     name = "sarif"
     media_type = "application/sarif+json"
 
+    def __init__(self, include_pass: bool = False) -> None:
+        self.include_pass = include_pass
+
     def render(self, report: CheckReport) -> str:
         outcomes = sorted(report.outcomes, key=lambda o: o.policy_id)
-        root = Path(report.policy_root)  # load_bundle stores the resolved folder
-        root_uri = root.as_uri() + "/" if root.is_absolute() else report.policy_root
+        root = Path(report.policy_root).resolve()  # load_bundle stores the resolved folder
+        base = repository_base(
+            root, Path(os.environ["GITHUB_WORKSPACE"]) if os.environ.get("GITHUB_WORKSPACE") else None
+        )
+        results = [
+            _result(o, i, report, artifact_uri(root, o.source, base), _region(root, o))
+            for i, o in enumerate(outcomes)
+            if self.include_pass or o.verdict is not Verdict.PASS
+        ]
         errors = [
             {
                 "level": "error" if o.blocking else "warning",
@@ -123,8 +212,8 @@ class SarifOutputter:
                             "rules": [_rule(o) for o in outcomes],
                         }
                     },
+                    "columnKind": "unicodeCodePoints",  # YAML marks count characters
                     "automationDetails": {"id": f"gov-check/{report.model}/{report.target}/{report.decision_id}"},
-                    "originalUriBaseIds": {ROOT_ID: {"uri": root_uri}},
                     "invocations": [
                         {
                             "executionSuccessful": True,
@@ -133,7 +222,7 @@ class SarifOutputter:
                             "properties": {"requestedBy": report.requested_by, "ci": report.ci},
                         }
                     ],
-                    "results": [_result(o, i, report) for i, o in enumerate(outcomes)],
+                    "results": results,
                     "properties": {
                         "decisionId": report.decision_id,
                         "model": report.model,
@@ -142,6 +231,8 @@ class SarifOutputter:
                         "artifactDigest": report.artifact_digest,
                         "deployable": report.deployable,
                         "policyBundleDigest": report.bundle_digest,
+                        "policySource": report.policy_source,
+                        "passingResultsIncluded": self.include_pass,
                         "outOfScope": list(report.out_of_scope),
                         "waivers": report.waivers(),
                         "ledger": report.ledger,

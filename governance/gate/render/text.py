@@ -19,6 +19,7 @@ class TextOutputter:
             f"  decision {report.decision_id}  at {iso(report.evaluated_at)}  by {report.requested_by}",
             f"  artifact {report.artifact_digest}",
             f"  policies {report.policy_root} ({report.bundle_digest})  gov {report.tool_version}",
+            *([f"  policy source {report.policy_source}"] if report.policy_source else []),
             "",
         ]
         outcomes = sorted(report.outcomes, key=lambda o: (ORDER[o.verdict.value], o.policy_id))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from governance.approvals.rules import duty_conflict
+from governance.identity import identity_key
 from governance.policy.context import ApprovalRecord, EvaluationContext
 from governance.policy.kinds import Report, parse_age, too_old
 from governance.policy.model import Policy, RuleResult, Verdict
@@ -107,10 +109,8 @@ def _refusal(a: ApprovalRecord, ctx: EvaluationContext, spec: Spec, authors: set
         return "recorded after the evaluation time"
     if too_old(a.created_at, ctx.evaluated_at, spec.max_age):
         return "too old"
-    if spec.separation_of_duties and a.approver == ctx.version.created_by:
-        return "created the version"
-    if spec.separation_of_duties and a.approver in authors:
-        return "authored the training run"
+    if spec.separation_of_duties:
+        return duty_conflict(a.approver, created_by=ctx.version.created_by, authors=authors)
     return None
 
 
@@ -119,8 +119,8 @@ def _assign(spec: Spec, valid: list[ApprovalRecord]) -> list[tuple[str, str]]:
     in total (a maximum bipartite matching), otherwise one slot per role."""
     slots = [req.role for req in spec.required for _ in range(req.count)]
     people: dict[str, set[str]] = {}
-    for a in valid:
-        people.setdefault(a.role, set()).add(a.approver)
+    for a in valid:  # one person however their name was spelled when recorded (governance.identity)
+        people.setdefault(a.role, set()).add(identity_key(a.approver))
     if not spec.distinct_approvers:
         out = []
         for req in spec.required:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.digest import json_sha256
-from governance.policy.cel import CelSyntaxError, Expression, compile_expression
+from governance.policy.cel import CelSyntaxError, Expression, compile_expression, max_cost_setting
 from governance.policy.context import EvaluationContext
 from governance.policy.kinds import Report
 from governance.policy.model import EvidenceRef, Policy, RuleResult, Verdict
@@ -20,6 +20,7 @@ from governance.policy.model import EvidenceRef, Policy, RuleResult, Verdict
 class Spec:
     expression: Expression
     message: str | None  # said when the expression is false
+    max_cost: int | None = None  # the rule's own bound; None: GOV_CEL_MAX_COST or cel.DEFAULT_MAX_COST
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
@@ -30,7 +31,8 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
         last = str(rule["expression"]).rstrip("\n").count("\n") + 1  # an error at the very end is on the last line
         report(("expression",), f"invalid CEL: {exc}", min(exc.line, last) - 1)
         return None
-    return Spec(expression, rule.get("message"))
+    max_cost = rule.get("max_cost")
+    return Spec(expression, rule.get("message"), int(max_cost) if max_cost is not None else None)
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -38,6 +40,16 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     spec: Spec = policy.rule
     variables = ctx.activation
     refs = tuple(EvidenceRef("context", name, json_sha256(variables[name])) for name in spec.expression.variables)
+    activation = {name: variables[name] for name in spec.expression.variables if name in variables}
+    limit = spec.max_cost if spec.max_cost is not None else max_cost_setting()
+    cost = spec.expression.cost(activation)
+    if cost > limit:  # the runtime cannot be interrupted: refuse before running (cel.py, "Cost bound")
+        return RuleResult(
+            Verdict.ERROR,
+            f"the expression's cost bound {cost:,} (comprehensions nested {spec.expression.depth} deep) "
+            f"exceeds max_cost {limit:,}; not run",
+            refs,
+        )
     try:
         value = spec.expression.run({name: variables[name] for name in spec.expression.variables})
     except KeyError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from governance.approvals.rules import duty_conflict
 from governance.policy.context import DatasetInfo, EvaluationContext
 from governance.policy.durations import describe
 from governance.policy.kinds import Report, parse_age, too_old
@@ -124,7 +125,12 @@ def _restriction(
         for a in ctx.approvals
         if a.role == r.approval_role
         and a.artifact_digest == ctx.version.artifact_digest
-        and a.approver != ctx.version.created_by
+        and duty_conflict(
+            a.approver,
+            created_by=ctx.version.created_by,
+            authors=ctx.training_run.authors if ctx.training_run else (),
+        )
+        is None
         and not too_old(a.created_at, ctx.evaluated_at, r.max_age)
     ]
     shown = ", ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
