@@ -96,7 +96,7 @@ def platform_events(t0: Any) -> list[dict[str, Any]]:
     trainer = {"ownership": _facet("OwnershipJobFacet", owners=[{"name": "dora", "type": "AUTHOR"}])}
     results = {
         "_producer": PRODUCER,
-        "_schemaURL": "https://gov-audit.dev/spec/facets/1-0-0/ValidationResultsRunFacet.json",
+        "_schemaURL": "https://gov-audit.dev/spec/facets/2-0-0/ValidationResultsRunFacet.json#/$defs/ValidationResultsRunFacet",
         "results": [
             {"stage": "model_performance", "name": "auc", "value": 0.81, "baseline": 0.8},
             {"stage": "operational", "name": "latency_p95_ms", "value": 120, "baseline": 110},
@@ -129,7 +129,7 @@ def platform_events(t0: Any) -> list[dict[str, Any]]:
                 f"validate-{v}",
                 [artifact],
                 [],
-                run_facets={"validationResults": results},
+                run_facets={"gov_validationResults": results},
             )
         )
     return events

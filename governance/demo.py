@@ -199,6 +199,7 @@ def _fairness(engine: Any, say: Callable[[str], None]) -> None:
                 sensitive=sensitive,
                 favorable="1",
                 score="score",
+                favorable_meaning="loan approved" if model == "credit-risk" else "transaction flagged for review",
                 settings=Settings(privileged=privileged, bootstrap=1000, seed=0),
             )
             stored = evaluate_fairness(session, model, version, str(PREDICTIONS / name), request)

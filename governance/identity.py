@@ -72,3 +72,55 @@ def ci_context(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The CI variables present in the environment (who or which pipeline asked)."""
     env = os.environ if environ is None else environ
     return {k: env[k] for k in CI_VARIABLES if env.get(k)}
+
+
+# ---- who submitted a piece of evidence ---------------------------------------------------------------
+# Recorded with every event and fairness evaluation: `token:<role>:<name>` for the API (the token's
+# identity and role), `cli:<user>` for a local command. A gate counts evidence only from submitters
+# its policy trusts (`trusted_producers`, else GOV_TRUSTED_PRODUCERS, else the default below).
+DEFAULT_TRUSTED_PRODUCERS = ("role:evidence", "role:admin", "cli")
+
+
+def token_submitter(name: str, role: str) -> str:
+    """The submitter of evidence sent with an API token."""
+    return f"token:{identity_key(role)}:{identity_key(name)}"[:512]
+
+
+def cli_submitter(user: str | None = None) -> str:
+    """The submitter of evidence stored by a local command (GOV_USER, else the OS user)."""
+    return f"cli:{identity_key(user or current_user()) or 'unknown'}"[:512]
+
+
+def trusted_producers_from_env() -> tuple[str, ...]:
+    """GOV_TRUSTED_PRODUCERS (comma-separated entries), else the default."""
+    text = os.environ.get("GOV_TRUSTED_PRODUCERS", "")
+    entries = tuple(e.strip() for e in text.split(",") if e.strip())
+    return entries or DEFAULT_TRUSTED_PRODUCERS
+
+
+def is_trusted(submitted_by: str | None, trusted: tuple[str, ...]) -> bool:
+    """Whether a submitter matches an entry: `role:<role>` (any token of that role), `cli` (any local
+    user), `cli:<user>`, `token:<role>:<name>`, or a bare identity (that name, by token or CLI).
+    Evidence with no recorded submitter is never trusted."""
+    if not submitted_by:
+        return False
+    channel, _, rest = submitted_by.partition(":")
+    role, name = rest.split(":", 1) if channel == "token" and ":" in rest else ("", rest)
+    for entry in trusted:
+        kind, _, value = entry.strip().partition(":")
+        kind = kind.casefold()
+        if not value and kind == "cli":
+            if channel == "cli":
+                return True
+        elif kind == "role" and value:
+            if channel == "token" and identity_key(value) == role:
+                return True
+        elif kind == "cli" and value:
+            if channel == "cli" and same_identity(value, name):
+                return True
+        elif kind == "token" and value:
+            if identity_key(entry) == identity_key(submitted_by):
+                return True
+        elif same_identity(entry, name):
+            return True
+    return False

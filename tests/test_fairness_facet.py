@@ -1,4 +1,5 @@
-"""The fairnessEvaluation run facet: schema, offline validation with JSON paths, storage like the CLI's."""
+"""The gov_fairnessEvaluation run facet: schema, offline validation with JSON paths, storage like the CLI's;
+the 1-0-0 key `fairnessEvaluation` is still accepted."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlmodel import select
 from governance.errors import InputError, NotFoundError
 from governance.evidence.fairness_facet import (
     FACET_KEY,
+    LEGACY_KEY,
     OPENLINEAGE_BASE,
     SCHEMA_URL,
     facet_schema,
@@ -32,7 +34,7 @@ from tests.conftest import DATA, data_path
 from tests.helpers import gov
 
 SPEC = DATA / "openlineage" / "spec"
-ROOT = "$.run.facets.fairnessEvaluation"
+ROOT = "$.run.facets.gov_fairnessEvaluation"
 PRODUCER = "https://github.com/acme/pipelines/tree/v3/fairness"
 WHEN = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -104,10 +106,18 @@ def published_registry() -> Registry:
 def test_schema_is_draft_2020_12_and_extends_the_published_run_facet() -> None:
     schema = facet_schema()
     Draft202012Validator.check_schema(schema)
-    assert schema["$id"] == "https://gov-audit.dev/spec/facets/1-0-0/FairnessEvaluationRunFacet.json"
+    assert FACET_KEY == "gov_fairnessEvaluation" and LEGACY_KEY == "fairnessEvaluation"
+    assert schema["$id"] == "https://gov-audit.dev/spec/facets/2-0-0/FairnessEvaluationRunFacet.json"
+    assert schema["$id"] + "#/$defs/FairnessEvaluationRunFacet" == SCHEMA_URL
     parts = schema["$defs"]["FairnessEvaluationRunFacet"]["allOf"]
     assert parts[0] == {"$ref": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunFacet"}
     assert schema["properties"] == {FACET_KEY: {"$ref": "#/$defs/FairnessEvaluationRunFacet"}}
+    # The 1-0-0 schema stays as published (stored events were written to it); only the key differs.
+    legacy = facet_schema("1-0-0")
+    Draft202012Validator.check_schema(legacy)
+    assert legacy["$id"] == "https://gov-audit.dev/spec/facets/1-0-0/FairnessEvaluationRunFacet.json"
+    assert legacy["properties"] == {LEGACY_KEY: {"$ref": "#/$defs/FairnessEvaluationRunFacet"}}
+    assert legacy["$defs"] == schema["$defs"]
 
 
 def test_offline_base_matches_the_published_spec() -> None:
@@ -228,3 +238,55 @@ def test_facet_in_an_openlineage_event_is_ingested(store: Engine, evaluated: dic
         row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
         assert row.producer == PRODUCER
         assert row.results["metrics"] == evaluated["doc"]["metrics"]
+
+
+def test_the_1_0_0_key_is_still_ingested_and_named_in_errors(store: Engine, evaluated: dict[str, Any]) -> None:
+    """Stored events carry `fairnessEvaluation`: ingest keeps accepting it, and its errors name that key."""
+    ingest = pytest.importorskip("governance.lineage.ingest")
+    legacy = copy.deepcopy(evaluated["facet"])
+    legacy["_schemaURL"] = "https://gov-audit.dev/spec/facets/1-0-0/FairnessEvaluationRunFacet.json"
+    run_id = str(uuid.uuid4())
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-11-27T12:00:00Z",
+        "run": {"runId": run_id, "facets": {LEGACY_KEY: legacy}},
+        "job": {"namespace": "pipelines", "name": "fairness-check"},
+        "inputs": [],
+        "outputs": [],
+        "producer": PRODUCER,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
+    report = ingest.ingest_objects(store, [event], source="test")
+    assert report.accepted == 1, report.rejected
+    with session_scope(store) as session:
+        row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
+        assert row.results["metrics"] == evaluated["doc"]["metrics"]
+    bad = copy.deepcopy(event)
+    bad["run"]["runId"] = str(uuid.uuid4())
+    bad["run"]["facets"][LEGACY_KEY]["groups"][0]["tp"] = -1
+    report = ingest.ingest_objects(store, [bad], source="test")
+    assert report.accepted == 0
+    assert [r.json_path for r in report.rejected] == [f"$.run.facets.{LEGACY_KEY}.groups[0].tp"]
+
+
+def test_when_both_keys_are_present_the_prefixed_one_is_stored(store: Engine, evaluated: dict[str, Any]) -> None:
+    ingest = pytest.importorskip("governance.lineage.ingest")
+    other = copy.deepcopy(evaluated["facet"])
+    for group in other["groups"]:  # a different evaluation under the old key
+        group["tp"] += 5
+    run_id = str(uuid.uuid4())
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-11-27T12:00:00Z",
+        "run": {"runId": run_id, "facets": {FACET_KEY: evaluated["facet"], LEGACY_KEY: other}},
+        "job": {"namespace": "pipelines", "name": "fairness-check"},
+        "inputs": [],
+        "outputs": [],
+        "producer": PRODUCER,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
+    report = ingest.ingest_objects(store, [event], source="test")
+    assert report.accepted == 1, report.rejected
+    with session_scope(store) as session:
+        rows = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).all()
+        assert [r.results["metrics"] for r in rows] == [evaluated["doc"]["metrics"]]

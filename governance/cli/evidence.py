@@ -56,6 +56,11 @@ def fairness(
         None, "--privileged", help="Privileged group for aif360 metrics: VALUE, or COL=VALUE[,COL=VALUE]."
     ),
     score: str = typer.Option(None, "--score", help="Score column (probability of the favorable label)."),
+    favorable_meaning: str = typer.Option(
+        None,
+        "--favorable-meaning",
+        help="What the favorable outcome means, e.g. 'loan approved' (stored, shown in reports).",
+    ),
     query: str = typer.Option(None, "--query", help="SQL query when --data is a database URL."),
     min_group_size: int = typer.Option(30, "--min-group-size", help="Smaller groups are flagged."),
     include_small: bool = typer.Option(
@@ -87,6 +92,7 @@ def fairness(
         favorable=favorable,
         predicted_favorable=_split(predicted_favorable),
         score=score,
+        favorable_meaning=favorable_meaning,
         settings=Settings(
             privileged=privileged,
             min_group_size=min_group_size,

@@ -36,6 +36,7 @@ class FairnessRequest:
     predicted_favorable: tuple[str, ...] | None = None
     score: str | None = None
     settings: Settings = Settings()
+    favorable_meaning: str | None = None  # what a favourable outcome is, e.g. "loan approved" (shown in reports)
 
     def roles(self) -> ColumnRoles:
         sensitive = tuple(s.strip() for s in self.sensitive if s.strip())
@@ -117,8 +118,12 @@ def evaluate_fairness(
     query: str | None = None,
     producer: str = CLI_PRODUCER,
     progress: Progress | None = None,
+    submitted_by: str | None = None,
 ) -> StoredEvaluation:
-    """Validate, count the data once, compute every metric with intervals, and store the evaluation."""
+    """Validate, count the data once, compute every metric with intervals, and store the evaluation
+    (submitted by `submitted_by`, default the local user: governance.identity.cli_submitter)."""
+    from governance.identity import cli_submitter
+
     registered, model_version = resolve_version(session, model, version)
     roles = request.roles()
     request.settings.check()
@@ -126,7 +131,32 @@ def evaluate_fairness(
         parse_privileged(request.settings.privileged, roles.sensitive)  # fail before reading the data
     cells, info = count_source(location, query, roles, progress)
     table = binarise(cells, request.favorable, request.predicted_favorable)
-    return store_evaluation(session, registered, model_version, table, request.settings, info, roles, producer=producer)
+    meaning = _meaning(request.favorable_meaning)
+    return store_evaluation(
+        session,
+        registered,
+        model_version,
+        table,
+        request.settings,
+        info,
+        roles,
+        producer=producer,
+        extra={"favorable_meaning": meaning} if meaning else None,
+        submitted_by=submitted_by or cli_submitter(),
+    )
+
+
+def _meaning(text: str | None) -> str | None:
+    """The favourable outcome's meaning: one line of at most 200 characters, or InputError."""
+    if text is None:
+        return None
+    meaning = " ".join(text.split())
+    if not meaning or len(meaning) > 200:
+        raise InputError(
+            "--favorable-meaning must be one short phrase (1 to 200 characters), e.g. 'loan approved'",
+            where="--favorable-meaning",
+        )
+    return meaning
 
 
 def store_evaluation(
@@ -142,8 +172,10 @@ def store_evaluation(
     run_id: str | None = None,
     evaluated_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
+    submitted_by: str | None = None,
 ) -> StoredEvaluation:
-    """Evaluate a confusion table and add the row (flushed, not committed: the caller's transaction)."""
+    """Evaluate a confusion table and add the row (flushed, not committed: the caller's transaction).
+    `submitted_by` (governance.identity) is who sent it: gates count it only when they trust them."""
     from governance import __version__
 
     results = evaluate(table, settings)
@@ -197,6 +229,7 @@ def store_evaluation(
         input_digest=input_digest(table, settings),
         tool_version=__version__,
         producer=producer[:2048],
+        submitted_by=submitted_by[:512] if submitted_by else None,
         run_id=run_id,
         evaluated_at=when,
         created_at=now,

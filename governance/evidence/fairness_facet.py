@@ -1,9 +1,10 @@
-"""The `fairnessEvaluation` OpenLineage run facet: validate it offline, store it like a CLI evaluation.
+"""The `gov_fairnessEvaluation` OpenLineage run facet: validate it offline, store it like a CLI evaluation.
 
 The facet carries per-group confusion counts and names the model version it evaluates (`model.name`,
 `model.version`): an evaluation run is usually not the training run, so it binds explicitly rather
 than through `ModelVersion.training_run_id`. gov recomputes every metric and interval from the counts;
-metrics the producer reports are kept as reported. Schema: lineage/facets/FairnessEvaluationRunFacet.json.
+metrics the producer reports are kept as reported. Schema: lineage/facets/2-0-0/FairnessEvaluationRunFacet.json;
+the 1-0-0 key `fairnessEvaluation` (lineage/facets/FairnessEvaluationRunFacet.json) is still accepted.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from governance.assets import asset_path
 from governance.errors import GovernanceError, InputError, NotFoundError
 from governance.evidence.confusion import ConfusionTable, natural_key
 from governance.evidence.counts import ColumnRoles
+from governance.evidence.custom_facets import FAIRNESS, VERSION, by_key
 from governance.evidence.evaluation import Settings, parse_privileged, privileged_mask
 
-FACET_KEY = "fairnessEvaluation"
-SCHEMA_ID = "https://gov-audit.dev/spec/facets/1-0-0/FairnessEvaluationRunFacet.json"
-SCHEMA_URL = SCHEMA_ID + "#/$defs/FairnessEvaluationRunFacet"
+FACET_KEY = FAIRNESS.key  # gov_fairnessEvaluation
+LEGACY_KEY = FAIRNESS.legacy_key  # fairnessEvaluation (schema 1-0-0), read only
+SCHEMA_ID = FAIRNESS.schema_id()
+SCHEMA_URL = FAIRNESS.schema_url()
 OPENLINEAGE_SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 ROOT = f"$.run.facets.{FACET_KEY}"
 CELLS = ("tp", "fp", "fn", "tn")
@@ -49,35 +52,37 @@ OPENLINEAGE_BASE: dict[str, Any] = {
 }
 
 
-def schema_path() -> Path:
-    """The facet's JSON Schema in `lineage/facets/` (governance/assets.py says where that is)."""
-    return asset_path("lineage", "facets", "FairnessEvaluationRunFacet.json")
+def schema_path(version: str = VERSION) -> Path:
+    """The facet's JSON Schema of `version` in `lineage/facets/` (governance/assets.py says where that is)."""
+    return asset_path("lineage", *FAIRNESS.schema_parts(version))
 
 
-@lru_cache(maxsize=1)
-def facet_schema() -> dict[str, Any]:
+@lru_cache(maxsize=2)
+def facet_schema(version: str = VERSION) -> dict[str, Any]:
     from governance.errors import ConfigError
 
     try:
-        return dict(json.loads(schema_path().read_text(encoding="utf-8")))
+        return dict(json.loads(schema_path(version).read_text(encoding="utf-8")))
     except OSError as exc:
-        raise ConfigError(f"facet schema missing: {schema_path()}", hint="reinstall gov from its repository") from exc
+        raise ConfigError(
+            f"facet schema missing: {schema_path(version)}", hint="reinstall gov from its repository"
+        ) from exc
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
+@lru_cache(maxsize=2)
+def _validator(version: str = VERSION) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    schema = facet_schema()
+    schema = facet_schema(version)
     registry = Registry().with_resources(
         [
-            (SCHEMA_ID, Resource.from_contents(schema)),
+            (FAIRNESS.schema_id(version), Resource.from_contents(schema)),
             (OPENLINEAGE_SPEC, Resource.from_contents(OPENLINEAGE_BASE, default_specification=_draft())),
         ]
     )
     return Draft202012Validator(
-        {"$ref": SCHEMA_URL}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        {"$ref": FAIRNESS.schema_url(version)}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
 
 
@@ -87,31 +92,33 @@ def _draft() -> Any:
     return DRAFT202012
 
 
-def _error(message: str, path: str = "") -> InputError:
-    where = ROOT + path
+def _error(message: str, path: str = "", key: str = FACET_KEY) -> InputError:
+    where = f"$.run.facets.{key}{path}"
     exc = InputError(message, where=where)
     exc.json_path = where  # type: ignore[attr-defined]  # read by lineage ingestion's rejection record
     exc.reason = message  # type: ignore[attr-defined]
     return exc
 
 
-def validate_fairness_facet(facet: Any) -> None:
+def validate_fairness_facet(facet: Any, key: str = FACET_KEY) -> None:
     """Check a facet's schema and consistency (everything but the registry lookup, which needs the store);
-    InputError naming `$.run.facets.fairnessEvaluation.<path>` on the first problem."""
+    InputError naming `$.run.facets.<key>.<path>` on the first problem. `key` is the facet's key in the
+    event: the schema of its version validates it."""
     from jsonschema.exceptions import best_match
 
-    error = best_match(_validator().iter_errors(facet))
+    found = by_key(key)
+    error = best_match(_validator(found[1] if found else VERSION).iter_errors(facet))
     if error is None:
-        table_from_facet(facet)
+        table_from_facet(facet, key)
         return
     path = error.json_path[1:]
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [p for p in error.validator_value if p not in error.instance]
         path += f".{missing[0]}" if missing else ""
-    raise _error(error.message, path)
+    raise _error(error.message, path, key)
 
 
-def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles, Settings]:
+def table_from_facet(facet: dict[str, Any], key: str = FACET_KEY) -> tuple[ConfusionTable, ColumnRoles, Settings]:
     """The confusion table, column roles and settings a valid facet describes."""
     sensitive = tuple(facet["sensitive"])
     score = facet.get("score")
@@ -121,17 +128,18 @@ def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles
             raise _error(
                 f"group values name {sorted(group['values'])}, not the sensitive columns {list(sensitive)}",
                 f".groups[{i}].values",
+                key,
             )
-        key = tuple(group["values"][c] for c in sensitive)
-        if key in rows:
-            raise _error(f"group {dict(zip(sensitive, key, strict=True))} appears twice", f".groups[{i}]")
+        group_key = tuple(group["values"][c] for c in sensitive)
+        if group_key in rows:
+            raise _error(f"group {dict(zip(sensitive, group_key, strict=True))} appears twice", f".groups[{i}]", key)
         if score and ("scoreSum" not in group or "scoreSumOfSquares" not in group):
-            raise _error("with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]")
-        rows[key] = group
+            raise _error("with a score column every group needs scoreSum and scoreSumOfSquares", f".groups[{i}]", key)
+        rows[group_key] = group
     groups = sorted(rows, key=natural_key)
     counts = np.array([[rows[g][c] for c in CELLS] for g in groups], dtype=np.int64)
     if counts.sum() == 0:
-        raise _error("the groups hold no rows", ".groups")
+        raise _error("the groups hold no rows", ".groups", key)
     sums = np.array([[rows[g]["scoreSum"][c] for c in CELLS] for g in groups], dtype=np.float64) if score else None
     squares = (
         np.array([[rows[g]["scoreSumOfSquares"][c] for c in CELLS] for g in groups], dtype=np.float64)
@@ -153,29 +161,40 @@ def table_from_facet(facet: dict[str, Any]) -> tuple[ConfusionTable, ColumnRoles
         try:
             privileged_mask(table, parse_privileged(settings.privileged, sensitive))
         except InputError as exc:
-            raise _error(exc.message, ".privilegedGroup") from exc
+            raise _error(exc.message, ".privilegedGroup", key) from exc
     return table, ColumnRoles(facet["label"], facet["prediction"], sensitive, score), settings
 
 
 def ingest_fairness_facet(
-    session: Session, *, run_id: str, facet: dict[str, Any], producer: str, event_time: datetime
+    session: Session,
+    *,
+    run_id: str,
+    facet: dict[str, Any],
+    producer: str,
+    event_time: datetime,
+    key: str = FACET_KEY,
+    submitted_by: str | None = None,
 ) -> None:
-    """Validate a facet and store its evaluation in the caller's transaction (idempotent per run)."""
+    """Validate a facet and store its evaluation in the caller's transaction (idempotent per run).
+    `key` is the facet's key in the event (errors name its path)."""
     from governance.evidence.fairness import DataInfo, input_digest, resolve_version, store_evaluation
     from governance.evidence.tables import FairnessEvaluation
 
-    validate_fairness_facet(facet)  # cheap; the lineage ingestion has usually run it already
-    table, roles, settings = table_from_facet(facet)
+    validate_fairness_facet(facet, key)  # cheap; the lineage ingestion has usually run it already
+    table, roles, settings = table_from_facet(facet, key)
     try:
         registered, model_version = resolve_version(session, facet["model"]["name"], facet["model"]["version"])
     except NotFoundError as exc:
-        raise NotFoundError(exc.message, where=ROOT + ".model", hint="register the model version first") from exc
+        raise NotFoundError(
+            exc.message, where=f"$.run.facets.{key}.model", hint="register the model version first"
+        ) from exc
     digest = input_digest(table, settings)
     seen = session.exec(
         select(FairnessEvaluation.id).where(
             FairnessEvaluation.run_id == run_id,
             FairnessEvaluation.model_version_id == model_version.id,
             FairnessEvaluation.input_digest == digest,
+            FairnessEvaluation.submitted_by == submitted_by,  # a trusted copy is not hidden by an untrusted one
         )
     ).first()
     if seen is not None:
@@ -201,13 +220,14 @@ def ingest_fairness_facet(
             run_id=run_id,
             evaluated_at=event_time,
             extra=extra,
+            submitted_by=submitted_by,
         )
     except GovernanceError as exc:
-        raise _error(exc.message) from exc
+        raise _error(exc.message, key=key) from exc
 
 
 def to_facet(results: dict[str, Any], producer: str) -> dict[str, Any]:
-    """A `fairnessEvaluation` facet carrying a stored evaluation's counts (for pipelines that emit it)."""
+    """A `gov_fairnessEvaluation` facet (schema 2-0-0) with a stored evaluation's counts, for pipelines to emit."""
     privileged = results.get("privileged")
     groups = []
     for group in results["groups"]:

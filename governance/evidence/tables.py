@@ -40,6 +40,7 @@ class FairnessEvaluation(SQLModel, table=True):
     input_digest: str = Field(max_length=80, index=True)  # digest of counts + settings
     tool_version: str = Field(max_length=64)
     producer: str = Field(max_length=2048)
+    submitted_by: str | None = Field(default=None, max_length=512)  # governance.lineage.submitter
     run_id: str | None = Field(default=None, max_length=64, index=True)
     evaluated_at: datetime
     created_at: datetime

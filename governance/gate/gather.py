@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlmodel import Session, col
 
+from governance.errors import InputError
+from governance.evidence.custom_facets import VALIDATION
 from governance.lineage.authors import authors_of, facet_names
 from governance.policy.context import (
     STAGES,
@@ -36,7 +38,8 @@ CHUNK = 500
 CLASSIFICATION_KEYS = frozenset({"classification", "data_classification", "sensitivity"})
 DELETIONS = frozenset({"DROP", "TRUNCATE"})
 ASSERTIONS = "dataQualityAssertions"
-VALIDATION_FACET = "validationResults"  # lineage/facets/ValidationResultsRunFacet.json
+# `gov_validationResults` (lineage/facets/2-0-0/ValidationResultsRunFacet.json), or its 1-0-0 key `validationResults`
+VALIDATION_FACET = VALIDATION.key
 
 
 def build_context(
@@ -136,16 +139,9 @@ def run_info(session: Session, run: Run) -> RunInfo:
 # ---- lineage closure ---------------------------------------------------------------------------
 def _closure(session: Session, run_id: str) -> tuple[DatasetInfo, ...]:
     """Datasets the run read (depth 1) and everything upstream of them (dataset-to-dataset steps)."""
-    from governance.lineage.graph import training_inputs, traverse
+    from governance.lineage.graph import closure_of_run
 
-    depth: dict[str, int] = {}
-    for ds in training_inputs(session, run_id):
-        depth[ds] = 1
-    for ds in list(depth):
-        for nid, hops in traverse(session, ds, "upstream").nodes.items():
-            steps = hops // 2 + 1  # dataset -> job -> dataset is one step
-            if nid.startswith("dataset:") and steps < depth.get(nid, 1 << 30):
-                depth[nid] = steps
+    depth = closure_of_run(session, run_id)  # the whole closure: policies bound it with their own `depth`
     if not depth:
         return ()
     d = Dataset.__table__  # type: ignore[attr-defined]
@@ -229,9 +225,8 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     runs = session.execute(select(Run).where(col(Run.run_id).in_(sorted(run_ids)))).scalars().all()
     for run in runs:
         at = run.ended_at or run.state_time or run.started_at
-        items += _results(
-            run.facets.get(VALIDATION_FACET), f"run:{run.run_id}#{VALIDATION_FACET}", to_utc(at) if at else None
-        )
+        key = VALIDATION.present_key(run.facets)  # the prefixed key when a run holds both
+        items += _results(run.facets.get(key), f"run:{run.run_id}#{key}", to_utc(at) if at else None)
     stmt = (
         select(io.c.run_id, d.c.node_id, io.c.facets, io.c.event_time)
         .join(d, d.c.id == io.c.dataset_id)
@@ -271,9 +266,20 @@ def _results(facet: Any, source: str, at: datetime | None) -> list[ValidationIte
                     baseline=float(baseline) if isinstance(baseline, int | float) else None,
                     column=r.get("column"),
                     at=parse_optional_timestamp(r.get("evaluatedAt")) or at,
+                    window_start=_window_edge(r, "start"),
+                    window_end=_window_edge(r, "end"),
                 )
             )
     return out
+
+
+def _window_edge(result: dict[str, Any], edge: str) -> datetime | None:
+    """`window.start` / `window.end` of a monitoring result; unreadable counts as not stated (never as monitoring)."""
+    window = result.get("window")
+    try:
+        return parse_optional_timestamp(window.get(edge)) if isinstance(window, dict) else None
+    except InputError:
+        return None
 
 
 # ---- stored evidence, approvals, waivers -------------------------------------------------------------

@@ -30,6 +30,18 @@ def latest_per_target(decisions: list[Decision]) -> dict[str, Decision]:
     return latest
 
 
+def entered_target(session: Session, version_id: int, target: str, *, until: datetime | None = None) -> datetime | None:
+    """When the version entered `target`: its first deployable decision for that target (before `until`).
+
+    Monitoring evidence counts only from this instant on (docs/scorecard.md, criterion D)."""
+    stmt = select(func.min(Decision.created_at)).where(
+        Decision.model_version_id == version_id, Decision.target == target, col(Decision.deployable).is_(True)
+    )
+    if until is not None:
+        stmt = stmt.where(col(Decision.created_at) < until)
+    return session.exec(stmt).one()
+
+
 def decided_between(session: Session, version_id: int, start: datetime, end: datetime) -> bool:
     """Whether the version has a decision in [start, end)."""
     stmt = (

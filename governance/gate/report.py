@@ -32,6 +32,7 @@ class CheckReport:
     context_digest: str = ""
     ledger: str = "not_blocked"  # appended | not_blocked
     policy_source: str = ""  # how the policy folder was chosen (see governance.gate.policy_source)
+    findings: tuple[dict[str, Any], ...] = ()  # failing evidence no verdict covers (never blocks)
 
     @property
     def deployable(self) -> bool:
@@ -68,6 +69,7 @@ class CheckReport:
             "blocking_policies": [o.policy_id for o in self.blocking],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "out_of_scope": list(self.out_of_scope),
+            "findings": list(self.findings),
             "waivers": self.waivers(),
             "policy_bundle": {"root": self.policy_root, "digest": self.bundle_digest, "source": self.policy_source},
             "tool": {"name": "gov", "version": self.tool_version},
@@ -99,4 +101,5 @@ class CheckReport:
             context_digest=d.get("context_digest", ""),
             ledger=d.get("ledger", "not_blocked"),
             policy_source=str(d["policy_bundle"].get("source") or ""),
+            findings=tuple(d.get("findings") or ()),
         )

@@ -90,6 +90,7 @@ def run_check(
         context_digest=json_sha256(context),
         ledger="appended" if evaluation_exit_code(evaluation) == BLOCKED else "not_blocked",
         policy_source=policy_source,
+        findings=_roundtrip(list(evaluation.findings)),
     )
     assert built.version.id is not None
     row = Decision(
@@ -102,6 +103,7 @@ def run_check(
         exit_code=report.exit_code,
         verdicts=_roundtrip([o.to_dict() for o in report.outcomes]),
         out_of_scope=list(report.out_of_scope),
+        findings=list(report.findings),
         context=context,
         context_digest=report.context_digest,
         policy_documents=dict(bundle.documents),
@@ -185,6 +187,7 @@ def report_of(row: Decision) -> CheckReport:
         context_digest=row.context_digest,
         ledger=row.ledger,
         policy_source=str(row.ci.get(POLICY_SOURCE_KEY, "")),
+        findings=tuple(row.findings or ()),
     )
 
 
@@ -237,6 +240,9 @@ def _differences(row: Decision, bundle: PolicyBundle, evaluation: Evaluation) ->
         out.append(f"exit code {evaluation_exit_code(evaluation)}, stored {row.exit_code}")
     if list(evaluation.out_of_scope) != list(row.out_of_scope):
         out.append(f"out of scope {list(evaluation.out_of_scope)}, stored {list(row.out_of_scope)}")
+    fresh_findings = _roundtrip(list(evaluation.findings))
+    if fresh_findings != list(row.findings or []):
+        out.append(f"findings {_short(fresh_findings)}, stored {_short(row.findings or [])}")
     stored = {o["policy_id"]: o for o in row.verdicts}
     fresh = {o["policy_id"]: o for o in _roundtrip([x.to_dict() for x in evaluation.outcomes])}
     for pid in sorted(set(stored) | set(fresh)):

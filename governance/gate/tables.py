@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, text
 from sqlmodel import Field, SQLModel
 
 
@@ -22,6 +22,10 @@ class Decision(SQLModel, table=True):
     exit_code: int
     verdicts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     out_of_scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # failing evidence no verdict covers (governance.policy.findings); never blocks, always shown
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     context_digest: str = Field(max_length=80)
     policy_documents: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

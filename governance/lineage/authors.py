@@ -10,7 +10,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-AUTHORS_FACET = "runAuthors"  # lineage/facets/RunAuthorsRunFacet.json
+from governance.evidence.custom_facets import AUTHORS
+
+# `gov_runAuthors` (lineage/facets/2-0-0/RunAuthorsRunFacet.json); its 1-0-0 key `runAuthors` is read too
+AUTHORS_FACET = AUTHORS.key
 
 
 def facet_names(facet: Any, key: str = "owners") -> list[str]:
@@ -21,8 +24,8 @@ def facet_names(facet: Any, key: str = "owners") -> list[str]:
 
 
 def authors_of(job_facets: dict[str, Any], run_facets: dict[str, Any]) -> tuple[str, ...]:
-    """The job's owners and the run's authors, sorted, each once."""
-    names = facet_names(job_facets.get("ownership")) + facet_names(run_facets.get(AUTHORS_FACET), "authors")
+    """The job's owners and the run's authors (prefixed key preferred), sorted, each once."""
+    names = facet_names(job_facets.get("ownership")) + facet_names(AUTHORS.read(run_facets), "authors")
     return tuple(sorted(set(names)))
 
 

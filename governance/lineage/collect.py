@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from governance.evidence.custom_facets import shadowed
 from governance.lineage.sources import SourceItem
 
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
@@ -127,7 +128,7 @@ class Collected:
         self.run_io: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.edges: dict[tuple[str, str], datetime] = {}
         self.columns: dict[tuple[str, str, str, str], tuple[str | None, datetime]] = {}
-        self.evidence: list[tuple[str, str, Any, str, datetime]] = []
+        self.evidence: list[tuple[str, str, Any, str, datetime, str | None]] = []  # ..., submitted_by
         self._time: datetime | None = None
 
     def add(self, event: Accepted) -> None:
@@ -148,7 +149,7 @@ class Collected:
             node.facets.update((key, (t, value)) for key, value in job_facets.items())
         run_id = f.run_id
         if run_id is not None:
-            self._run(run_id, job_nid, f, t)
+            self._run(run_id, job_nid, f, t, event)
         edges, run_io = self.edges, self.run_io
         for ds in f.inputs:
             ds_nid = self._dataset(ds, t, raw_id)
@@ -192,17 +193,19 @@ class Collected:
         if io_facets:
             entry["facets"].update(io_facets)
 
-    def _run(self, run_id: str, job_nid: str, f: Facts, t: datetime) -> None:
+    def _run(self, run_id: str, job_nid: str, f: Facts, t: datetime, event: Accepted) -> None:
         run = self.runs.get(run_id)
         if run is None:
-            run = self.runs[run_id] = {"job": job_nid, "first": t, "events": [], "facets": {}}
+            run = self.runs[run_id] = {"job": job_nid, "first": t, "events": [], "facets": {}, "claims": []}
         run["events"].append((f.event_type or "OTHER", t))
+        # What this event says about the run's facts (authors, inputs): run_facts.py, first write wins.
+        run["claims"].append((f.event_type, f.run_facets, [ds[0] for ds in f.inputs], event))
         if f.run_facets:
             held = run["facets"]
             for key, value in f.run_facets.items():
                 held[key] = (t, value)
-                if key in self.evidence_keys:
-                    self.evidence.append((run_id, key, value, f.producer, t))
+                if key in self.evidence_keys and not shadowed(key, f.run_facets):  # prefixed key wins
+                    self.evidence.append((run_id, key, value, f.producer, t, event.item.submitted_by))
 
     def _column_lineage(self, ds_nid: str, facets: dict[str, Any], t: datetime) -> None:
         facet = facets.get("columnLineage") or {}

@@ -1,9 +1,11 @@
 """Custom run facets that carry evidence: fairness evaluations, validation results, run authors.
 
 Each is validated with the event against its JSON Schema in `lineage/facets/` (a bad facet rejects
-the whole event, naming its JSON path). Facets with a store hook are also written by their own
-module inside the event's transaction; the others are read from the run's facets when a policy
-is evaluated.
+the whole event, naming its JSON path): the prefixed key (`gov_validationResults`, schema 2-0-0)
+that gov writes, and the 1-0-0 key (`validationResults`) that stored events carry, each against the
+schema of its version (governance/evidence/custom_facets.py names them). Facets with a store hook
+are also written by their own module inside the event's transaction; the others are read from the
+run's facets when a policy is evaluated.
 """
 
 from __future__ import annotations
@@ -11,13 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from governance.assets import asset_path
-
-FACETS_DIR = asset_path("lineage", "facets")
-SCHEMA_BASE = "https://gov-audit.dev/spec/facets/1-0-0/"
+from governance.evidence.custom_facets import AUTHORS, VALIDATION, CustomFacet, by_key
 
 
 def _kept_in_run_facets(*_: Any, **__: Any) -> None:
@@ -30,8 +30,14 @@ class EvidenceFacet:
     store: Callable[..., None] = _kept_in_run_facets
 
 
-def _schema_validator(key: str, schema_file: str, definition: str) -> Callable[[Any], None]:
-    """A validator for one of our facet schemas, resolving the OpenLineage base facet offline."""
+def _schema_validator(key: str) -> Callable[[Any], None]:
+    """A validator for the facet under `key` (the schema of the key's version), resolving the
+    OpenLineage base facet offline."""
+    found = by_key(key)
+    assert found is not None, key
+    facet, version = found
+    schema_file = asset_path("lineage", *facet.schema_parts(version))
+    definition = facet.definition
 
     @cache
     def validator() -> Any:
@@ -43,9 +49,9 @@ def _schema_validator(key: str, schema_file: str, definition: str) -> Callable[[
         from governance.evidence.fairness_facet import OPENLINEAGE_BASE, OPENLINEAGE_SPEC
 
         try:
-            schema = json.loads((FACETS_DIR / schema_file).read_text(encoding="utf-8"))
+            schema = json.loads(schema_file.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(f"facet schema missing: {FACETS_DIR / schema_file}") from exc
+            raise ConfigError(f"facet schema missing: {schema_file}") from exc
         registry = Registry().with_resources(
             [
                 (schema["$id"], Resource.from_contents(schema)),
@@ -72,16 +78,19 @@ def _schema_validator(key: str, schema_file: str, definition: str) -> Callable[[
 
 @cache
 def evidence_facets() -> dict[str, EvidenceFacet]:
-    """Facet key -> handlers. Imported on first use, so plain ingestion pays nothing at import time."""
-    from governance.evidence.fairness_facet import FACET_KEY, ingest_fairness_facet, validate_fairness_facet
+    """Facet key (prefixed and 1-0-0) -> handlers. Imported on first use, so plain ingestion pays
+    nothing at import time."""
+    from governance.evidence.custom_facets import FAIRNESS
+    from governance.evidence.fairness_facet import ingest_fairness_facet, validate_fairness_facet
 
-    return {
-        FACET_KEY: EvidenceFacet(validate_fairness_facet, ingest_fairness_facet),
-        "validationResults": EvidenceFacet(
-            _schema_validator("validationResults", "ValidationResultsRunFacet.json", "ValidationResultsRunFacet")
-        ),
-        "runAuthors": EvidenceFacet(_schema_validator("runAuthors", "RunAuthorsRunFacet.json", "RunAuthorsRunFacet")),
+    handlers = {
+        key: EvidenceFacet(partial(validate_fairness_facet, key=key), partial(ingest_fairness_facet, key=key))
+        for key in FAIRNESS.keys
     }
+    facet: CustomFacet
+    for facet in (VALIDATION, AUTHORS):
+        handlers.update({key: EvidenceFacet(_schema_validator(key)) for key in facet.keys})
+    return handlers
 
 
 def validate_run_facets(obj: dict[str, Any]) -> None:

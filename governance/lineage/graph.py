@@ -231,12 +231,28 @@ def datasets_of_model_version(
         )
     if session.get(RunRow, mv.training_run_id) is None:
         raise NotFoundError(f"training run {mv.training_run_id} of {model} {version} is not in the lineage store")
+    return _closure(session, mv.training_run_id, depth, as_of)  # here `depth` bounds edges upstream of an input
+
+
+def closure_of_run(
+    session: Session, run_id: str, *, depth: int | None = None, as_of: datetime | None = None
+) -> dict[str, int]:
+    """Datasets the run read (depth 1) and recursively everything upstream of them (node -> depth).
+
+    Depth counts dataset-to-dataset steps (dataset -> job -> dataset is one step), the shortest way
+    round; `depth` bounds it (None: unlimited). The gate's lineage rules and the auditor's queries
+    both read the closure from here, so they see the same datasets at the same depths.
+    """
+    return _closure(session, run_id, None if depth is None else max(0, 2 * (depth - 1)), as_of)
+
+
+def _closure(session: Session, run_id: str, edges: int | None, as_of: datetime | None) -> dict[str, int]:
     result: dict[str, int] = {}
-    for ds in training_inputs(session, mv.training_run_id, as_of):
-        result.setdefault(ds, 1)
-        up = traverse(session, ds, "upstream", depth=depth, as_of=as_of)
+    for ds in training_inputs(session, run_id, as_of):
+        result[ds] = 1
+    for ds in list(result):
+        up = traverse(session, ds, "upstream", depth=edges, as_of=as_of)
         for nid, hops in up.nodes.items():
-            # Count dataset-to-dataset steps: dataset -> job -> dataset is one step.
             steps = hops // 2 + 1
             if nid.startswith("dataset:") and (nid not in result or result[nid] > steps):
                 result[nid] = steps

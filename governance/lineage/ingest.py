@@ -60,11 +60,20 @@ def ingest_items(
     *,
     progress: Callable[[int], None] | None = None,
     strict: bool = False,
+    submitted_by: str | None = None,
 ) -> IngestReport:
     """Validate and store a stream of candidates in batches; each batch is one transaction.
 
-    `strict` rejects values breaking their declared format; otherwise they are stored with warnings."""
+    `strict` rejects values breaking their declared format; otherwise they are stored with warnings.
+    `submitted_by` (governance.identity) is recorded with every event: gates trust evidence by it."""
+    if submitted_by is not None:
+        items = _submitted(items, submitted_by)
     return _ingest(engine, ((item, validate_item(item, strict=strict)) for item in items), progress)
+
+
+def _submitted(items: Iterable[SourceItem], submitted_by: str) -> Iterator[SourceItem]:
+    for item in items:
+        yield item._replace(submitted_by=submitted_by)
 
 
 def _ingest(
@@ -160,16 +169,19 @@ def ingest_paths(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     strict: bool = False,
+    submitted_by: str | None = None,
 ) -> IngestReport:
-    """Ingest files and directories (JSON, JSON Lines, gzip).
+    """Ingest files and directories (JSON, JSON Lines, gzip), submitted by `submitted_by` (default:
+    the local user, governance.identity.cli_submitter).
 
     Large inputs are validated by a second process while this one writes (see pipeline.py);
     `workers=0` keeps everything in this process, None decides by input size and CPUs.
     """
+    from governance.identity import cli_submitter
     from governance.lineage.pipeline import use_worker, validated_in_worker
 
     files = expand_paths(paths)
-    items = (item for path in files for item in read_file(path))
+    items = _submitted((item for path in files for item in read_file(path)), submitted_by or cli_submitter())
     with _fewer_gc_passes():
         if use_worker(files, workers):
             return _ingest(engine, validated_in_worker(items, ahead=2 * BATCH_SIZE, strict=strict), progress)
@@ -196,8 +208,15 @@ def _fewer_gc_passes() -> Iterator[None]:
 
 
 def ingest_objects(
-    engine: Engine, objects: Iterable[dict[str, Any]], *, source: str, strict: bool = False
+    engine: Engine,
+    objects: Iterable[dict[str, Any]],
+    *,
+    source: str,
+    strict: bool = False,
+    submitted_by: str | None = None,
 ) -> IngestReport:
-    """Ingest already-decoded events (tests, demo, the API)."""
+    """Ingest already-decoded events (tests, demo), submitted by `submitted_by` (default: the local user)."""
+    from governance.identity import cli_submitter
+
     items = (SourceItem(source, f"[{i}]", json.dumps(o), obj=o) for i, o in enumerate(objects))
-    return ingest_items(engine, items, strict=strict)
+    return ingest_items(engine, items, strict=strict, submitted_by=submitted_by or cli_submitter())

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from governance.lineage.batch_sql import BatchSQL, dumps
 from governance.lineage.collect import TERMINAL, Collected, Node, node_id
+from governance.lineage import run_facts
 from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
 
@@ -70,7 +71,8 @@ def _write_warnings(db: BatchSQL, events: list[Accepted]) -> None:
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
     columns = (
-        "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, received_at"
+        "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, received_at, "
+        "submitted_by"
     )
     now, ts = db.ts(utcnow()), db.ts
     if db.pg:
@@ -88,6 +90,7 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
                 a.item.text,
                 a.item.source[:1024],
                 now,
+                a.item.submitted_by,
             )
             for a in sorted(events, key=attrgetter("digest"))
         ]
@@ -117,6 +120,7 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
                 a.item.text,
                 a.item.source[:1024],
                 now,
+                a.item.submitted_by,
             )
         )
     inserted = db.insert(f"INSERT INTO raw_event (id, {columns})", rows, "ON CONFLICT (digest) DO NOTHING")
@@ -131,8 +135,10 @@ def _write(db: BatchSQL, c: Collected) -> None:
     stored_facets: dict[str, dict[str, Any]] = {}
     dataset_ids = _upsert_nodes(db, "dataset", c.datasets, stored_facets)
     _write_facet_versions(db, c, dataset_ids, stored_facets)
+    run_facts.hold(db, c)  # a completed run's authors and inputs are first-write-wins
     _upsert_runs(db, c, job_ids)
     _write_run_io(db, c, dataset_ids)
+    run_facts.freeze(db, c)
     _write_edges(db, c)
     _write_columns(db, c)
     _write_evidence(db, c)
@@ -350,6 +356,8 @@ def _write_evidence(db: BatchSQL, c: Collected) -> None:
     from sqlmodel import Session
 
     session = Session(bind=db.conn)
-    for run_id, key, facet, producer, t in c.evidence:
-        evidence_facets()[key].store(session, run_id=run_id, facet=facet, producer=producer, event_time=t)
+    for run_id, key, facet, producer, t, submitted_by in c.evidence:
+        evidence_facets()[key].store(
+            session, run_id=run_id, facet=facet, producer=producer, event_time=t, submitted_by=submitted_by
+        )
     session.flush()

@@ -25,6 +25,7 @@ class SourceItem(NamedTuple):
     text: str
     obj: Any = None  # None: not decoded yet (JSON Lines), see ingest.decode
     error: str | None = None
+    submitted_by: str | None = None  # who sent it (governance.identity.token_submitter / cli_submitter)
 
     @property
     def where(self) -> str:

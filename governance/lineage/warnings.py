@@ -40,16 +40,18 @@ def list_warnings(
     return list(session.exec(query).all())
 
 
-def warning_counts_by_producer(session: Session, *, since: datetime | None = None) -> list[tuple[str, int, int]]:
-    """(producer, warnings, events with warnings) per producer, most warnings first."""
-    query = select(
-        LineageWarning.producer,
-        func.count(col(LineageWarning.id)),
-        func.count(func.distinct(LineageWarning.event_digest)),
-    )
+def warning_counts_by_producer(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, int, int]]:
+    """(producer, warnings, events with warnings) per producer, most warnings first (then by producer);
+    `since` keeps those received at or after it, `until` those received before it."""
+    warnings = func.count(col(LineageWarning.id))
+    query = select(LineageWarning.producer, warnings, func.count(func.distinct(LineageWarning.event_digest)))
     if since is not None:
         query = query.where(col(LineageWarning.received_at) >= since)
-    query = query.group_by(LineageWarning.producer).order_by(func.count(col(LineageWarning.id)).desc())
+    if until is not None:
+        query = query.where(col(LineageWarning.received_at) < until)
+    query = query.group_by(LineageWarning.producer).order_by(warnings.desc(), LineageWarning.producer)
     return [(str(p), int(n), int(e)) for p, n, e in session.exec(query).all()]
 
 

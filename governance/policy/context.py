@@ -99,7 +99,7 @@ class VersionInfo:
 
 @dataclass(frozen=True)
 class RunInfo:
-    """The training run: its job, state, facets, and who wrote it (job owners, `runAuthors` facet)."""
+    """The training run: its job, state, facets, and who wrote it (job owners, `gov_runAuthors` facet)."""
 
     run_id: str
     job: str = ""
@@ -109,9 +109,12 @@ class RunInfo:
     authors: tuple[str, ...] = ()
     facets: dict[str, Any] = field(default_factory=dict)
     job_facets: dict[str, Any] = field(default_factory=dict)
+    # Later claims about the completed run that differ from its first facts (governance.lineage.run_facts):
+    # {fact, first, claimed, submitted_by, event_time}. The facts above are the first ones.
+    fact_conflicts: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "run_id": self.run_id,
             "job": self.job,
             "state": self.state,
@@ -121,6 +124,9 @@ class RunInfo:
             "facets": self.facets,
             "job_facets": self.job_facets,
         }
+        if self.fact_conflicts:  # absent: stored contexts unchanged
+            out["fact_conflicts"] = [dict(c) for c in self.fact_conflicts]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunInfo:
@@ -133,6 +139,7 @@ class RunInfo:
             tuple(d.get("authors") or ()),
             dict(d.get("facets") or {}),
             dict(d.get("job_facets") or {}),
+            tuple(dict(c) for c in d.get("fact_conflicts") or ()),
         )
 
 
@@ -195,9 +202,11 @@ class ValidationItem:
     baseline: float | None = None
     column: str | None = None
     at: datetime | None = None
+    window_start: datetime | None = None  # the data window the check measured starts here (monitoring)
+    window_end: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "stage": self.stage,
             "name": self.name,
             "source": self.source,
@@ -207,6 +216,9 @@ class ValidationItem:
             "column": self.column,
             "at": iso(self.at),
         }
+        if self.window_start is not None or self.window_end is not None:  # absent: stored contexts unchanged
+            out["window"] = {"start": iso(self.window_start), "end": iso(self.window_end)}
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationItem:
@@ -219,6 +231,8 @@ class ValidationItem:
             _num(d.get("baseline")),
             d.get("column"),
             _ts(d.get("at")),
+            _ts((d.get("window") or {}).get("start")),
+            _ts((d.get("window") or {}).get("end")),
         )
 
 
@@ -281,9 +295,12 @@ class FairnessEvidence:
     confidence: float | None = None
     data_digest: str = ""
     input_digest: str = ""
+    # Who submitted it (governance.identity): None when the context does not record it (policy tests,
+    # decisions stored before submitters were), which the trust check then does not apply to.
+    submitted_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "sensitive": list(self.sensitive),
             "evaluated_at": iso(self.evaluated_at),
@@ -294,6 +311,9 @@ class FairnessEvidence:
             "data_digest": self.data_digest,
             "input_digest": self.input_digest,
         }
+        if self.submitted_by is not None:
+            out["submitted_by"] = self.submitted_by
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FairnessEvidence:
@@ -307,6 +327,7 @@ class FairnessEvidence:
             _num(d.get("confidence")),
             str(d.get("data_digest", "")),
             str(d.get("input_digest", "")),
+            str(d["submitted_by"]) if d.get("submitted_by") is not None else None,
         )
 
 
@@ -415,10 +436,12 @@ class EvaluationContext:
     fairness: tuple[FairnessEvidence, ...] = ()
     approvals: tuple[ApprovalRecord, ...] = ()
     waivers: tuple[WaiverRecord, ...] = ()
+    # Whose evidence counts when a policy names none (GOV_TRUSTED_PRODUCERS or the default); None: not recorded.
+    trusted_producers: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON form (also the CEL variables: one per top-level key)."""
-        return {
+        out = {
             "schema": SCHEMA,
             "evaluated_at": iso(self.evaluated_at),
             "target": self.target,
@@ -431,6 +454,9 @@ class EvaluationContext:
             "approvals": [a.to_dict() for a in self.approvals],
             "waivers": [w.to_dict() for w in self.waivers],
         }
+        if self.trusted_producers is not None:
+            out["trusted_producers"] = list(self.trusted_producers)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EvaluationContext:
@@ -450,6 +476,7 @@ class EvaluationContext:
             fairness=tuple(FairnessEvidence.from_dict(x) for x in d.get("fairness") or ()),
             approvals=tuple(ApprovalRecord.from_dict(x) for x in d.get("approvals") or ()),
             waivers=tuple(WaiverRecord.from_dict(x) for x in d.get("waivers") or ()),
+            trusted_producers=tuple(str(x) for x in d["trusted_producers"]) if "trusted_producers" in d else None,
         )
 
     @cached_property

@@ -23,6 +23,7 @@ WAIVABLE = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.NOT_EVALUATED, Verdict
 class Evaluation:
     outcomes: tuple[Outcome, ...]
     out_of_scope: tuple[str, ...]
+    findings: tuple[dict[str, Any], ...] = ()  # failing evidence no verdict covers (governance.policy.findings)
 
     @property
     def blocked(self) -> bool:
@@ -31,14 +32,16 @@ class Evaluation:
 
 
 def evaluate_bundle(bundle: PolicyBundle, ctx: EvaluationContext) -> Evaluation:
-    """Every in-scope policy's outcome, in policy-id order."""
+    """Every in-scope policy's outcome, in policy-id order, and the findings no outcome covers."""
     outcomes, skipped = [], []
     for policy in bundle.policies:
         if policy.scope.miss(ctx) is not None:
             skipped.append(policy.id)
             continue
         outcomes.append(evaluate_policy(policy, ctx))
-    return Evaluation(tuple(outcomes), tuple(skipped))
+    from governance.policy.findings import findings
+
+    return Evaluation(tuple(outcomes), tuple(skipped), findings(bundle.policies, ctx, tuple(outcomes)))
 
 
 def run_rule(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -80,6 +83,7 @@ def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
         controls=policy.controls,
         owner=policy.owner,
         remediation=policy.remediation,
+        rationale=policy.rationale,
         source=policy.source,
         line=policy.line,
         verdict=verdict,

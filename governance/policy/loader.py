@@ -194,6 +194,7 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
     if rule is None:
         return None
     scope = data.get("scope") or {}
+    controls, strengths = control_mappings(data["controls"])
     return Policy(
         id=data["id"],
         version=str(data["version"]),
@@ -201,7 +202,8 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
         owner=data["owner"],
         rationale=data["rationale"],
         remediation=data["remediation"],
-        controls=tuple(data["controls"]),
+        controls=controls,
+        control_strengths=strengths,
         mode=Mode(data["mode"]),
         severity=data["severity"],
         scope=Scope(
@@ -216,4 +218,21 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
         line=doc.line(()),
         waivable=bool(data.get("waivable", True)),
         max_waiver_days=int(data.get("max_waiver_days", 90)),
+        trusted_producers=tuple(str(x) for x in data["trusted_producers"]) if "trusted_producers" in data else None,
     )
+
+
+def control_mappings(items: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(control ids, their strengths) from a policy's `controls`, in order. An item is
+    `{control: FRAMEWORK:ID, strength: full|partial}`, or the legacy bare `FRAMEWORK:ID`, whose strength
+    is unstated ("") and counts as partial (`gov policy lint` asks for it)."""
+    ids: list[str] = []
+    strengths: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            ids.append(str(item["control"]))
+            strengths.append(str(item["strength"]))
+        else:
+            ids.append(str(item))
+            strengths.append("")
+    return tuple(ids), tuple(strengths)

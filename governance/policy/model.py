@@ -91,6 +91,13 @@ class Policy:
     line: int  # line of the document start (1-based)
     waivable: bool = True  # false: a waiver needs a second person (governance.approvals.rules)
     max_waiver_days: int = 90  # the longest waiver of this policy
+    # Whose evidence this policy counts (governance.identity.is_trusted); None: the configured default.
+    trusted_producers: tuple[str, ...] | None = None
+    control_strengths: tuple[str, ...] = ()  # per control: full | partial | "" (unstated: read as partial)
+
+    def control_strength(self, index: int) -> str:
+        """The stated strength of the mapping to `controls[index]`, or "" when unstated."""
+        return self.control_strengths[index] if index < len(self.control_strengths) else ""
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,9 @@ def summarise(parts: list[tuple[Verdict, str]], ok_message: str) -> tuple[Verdic
     for worst in (Verdict.ERROR, Verdict.FAIL, Verdict.NOT_EVALUATED):
         bad = [text for v, text in parts if v is worst]
         if bad:
-            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
-            return worst, bad[0] + more, details
+            # Nothing elided: every check that did not pass is in the message, the worst kind first.
+            rest = [f"{v.value}: {text}" for v, text in parts if v is not worst and v is not Verdict.PASS]
+            return worst, "; ".join(bad + rest), details
     return Verdict.PASS, ok_message, details
 
 
@@ -154,6 +162,7 @@ class Outcome:
     details: tuple[str, ...] = ()
     waiver: dict[str, Any] | None = None  # the waiver applied, if any
     waivers: tuple[dict[str, Any], ...] = field(default=())  # every waiver matching this policy and scope
+    rationale: str = ""  # why the policy exists (shown beside every verdict that is not a pass)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +185,7 @@ class Outcome:
             "details": list(self.details),
             "waiver": self.waiver,
             "waivers": list(self.waivers),
+            "rationale": self.rationale,
         }
 
     @classmethod
@@ -200,4 +210,5 @@ class Outcome:
             details=tuple(d["details"]),
             waiver=d.get("waiver"),
             waivers=tuple(d.get("waivers") or ()),
+            rationale=str(d.get("rationale") or ""),
         )

@@ -22,6 +22,7 @@ from governance.reports.model import (
     DecisionView,
     InputDigest,
     ModelRow,
+    ProducerWarnings,
     ReportMeta,
     Summary,
     VersionView,
@@ -107,8 +108,25 @@ def build_audit(
     )
     inputs = _inputs(bundle, versions, register)
     return AuditReport(
-        meta, summary, tuple(inventory), tuple(versions), register, scorecard, crosswalk, coverage, inputs
+        meta,
+        summary,
+        tuple(inventory),
+        tuple(versions),
+        register,
+        scorecard,
+        crosswalk,
+        coverage,
+        inputs,
+        _ingestion_warnings(session, period, as_of),
     )
+
+
+def _ingestion_warnings(session: Session, period: Period, as_of: datetime) -> tuple[ProducerWarnings, ...]:
+    """Format warnings of the lineage events received in the period, per producer."""
+    from governance.lineage.warnings import warning_counts_by_producer
+
+    counts = warning_counts_by_producer(session, since=period.start, until=as_of)
+    return tuple(ProducerWarnings(p, n, e) for p, n, e in counts)
 
 
 def _in_scope(session: Session, v: Any, all_versions: list[Any], period: Period) -> bool:

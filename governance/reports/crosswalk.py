@@ -1,70 +1,151 @@
-"""Control crosswalk: each framework control, the policies that implement it, and their status in the period.
+"""Control crosswalk, per model version: each framework control a policy maps to, and its status for
+that version from that version's own verdicts.
 
 Frameworks are `policies/frameworks/FRAMEWORK.yaml`, read and validated by governance.policy.frameworks
-(the same loader `gov policy lint` uses); policies name controls as `FRAMEWORK:CONTROL`. A control's
-status is the worst status of its policies.
+(the same loader `gov policy lint` uses): each holds the framework's complete list of controls, so
+coverage is counted against the framework, never against the pack's own selection. A policy maps to a
+control with a strength, `full` or `partial`; a mapping to a finer part of a control (an article's
+paragraph) counts for the control as partial. A control's status for one version:
+
+- fail: a mapping policy failed for the version (fail, an audit-mode warn, or a failure under a waiver);
+- pass: every full mapping passed with evidence (a verdict citing at least one piece of evidence);
+- partial: some mapping passed with evidence, but not every full one (or there is no full mapping);
+- not_evaluated: no mapping policy passed or failed for the version (none ran, none was in scope, the
+  evidence was missing or the evaluation ended in error).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from governance.reports.model import CrosswalkRow, DecisionView, FrameworkCoverage
+from governance.reports.model import (
+    ControlMapping,
+    CrosswalkRow,
+    FrameworkCoverage,
+    FrameworkResult,
+    VersionCrosswalk,
+)
 
 if TYPE_CHECKING:
     from governance.policy.frameworks import Framework
+    from governance.reports.model import DecisionView, VersionView
 
-# Worst first: the order in which a status dominates.
-STATUS_ORDER = ("error", "fail", "not_evaluated", "warn", "waived", "pass", "not in scope", "no decision")
+# A policy's verdicts for one version over its decisions (one per target), worst first.
+POLICY_ORDER = (
+    "fail",
+    "warn",
+    "waived",
+    "error",
+    "not_evaluated",
+    "pass without evidence",
+    "pass",
+    "not in scope",
+    "no decision",
+)
+FAILED = frozenset({"fail", "warn", "waived"})
+CONTROL_STATUSES = ("pass", "partial", "fail", "not_evaluated")
+
+Mapping = str | tuple[str, str]  # "FW:ID" (strength unstated: partial) or ("FW:ID", "full" | "partial")
 
 
-def worst(statuses: list[str]) -> str:
-    ranked = [s for s in statuses if s in STATUS_ORDER]
-    return min(ranked, key=STATUS_ORDER.index) if ranked else "no decision"
-
-
-def policy_statuses(policy_ids: list[str], decisions: list[DecisionView]) -> dict[str, str]:
-    """Worst effective verdict of each policy over the given (latest) decisions."""
-    seen: dict[str, list[str]] = {p: [] for p in policy_ids}
+def policy_status(policy_id: str, decisions: Sequence[DecisionView]) -> str:
+    """The worst verdict of one policy over one version's (latest) decisions; a pass that cites no
+    evidence is "pass without evidence"."""
+    seen: list[str] = []
     for d in decisions:
         for v in d.verdicts:
-            seen.setdefault(v.policy_id, []).append(v.verdict)
-        for pid in d.out_of_scope:
-            seen.setdefault(pid, []).append("not in scope")
-    return {p: worst(v) if v else "no decision" for p, v in seen.items()}
+            if v.policy_id == policy_id:
+                seen.append("pass without evidence" if v.verdict == "pass" and not v.evidence else v.verdict)
+        if policy_id in d.out_of_scope:
+            seen.append("not in scope")
+    ranked = [s for s in seen if s in POLICY_ORDER]
+    return min(ranked, key=POLICY_ORDER.index) if ranked else "no decision"
+
+
+def control_status(mappings: Sequence[ControlMapping]) -> tuple[str, str]:
+    """(status, why) of one control from its mappings' statuses (module docstring)."""
+    failed = [m for m in mappings if m.status in FAILED]
+    if failed:
+        return "fail", "; ".join(f"{m.policy_id} {m.status.replace('_', ' ')}" for m in failed)
+    full = [m for m in mappings if m.strength == "full"]
+    passed = [m for m in mappings if m.status == "pass"]
+    if full and all(m.status == "pass" for m in full):
+        return "pass", "every full mapping passed with evidence"
+    if passed:
+        missing = [m.policy_id for m in full if m.status != "pass"]
+        if missing:
+            return "partial", f"full mapping not passed: {', '.join(missing)}"
+        return "partial", "only partial mappings support it"
+    return "not_evaluated", "no mapping policy passed or failed with evidence for this version"
 
 
 def build_crosswalk(
-    policies: list[tuple[str, tuple[str, ...]]], frameworks: list[Framework], decisions: list[DecisionView]
-) -> tuple[tuple[CrosswalkRow, ...], tuple[FrameworkCoverage, ...]]:
-    """Rows for every control some policy implements (framework file order), and coverage per framework.
-
-    `policies` is (policy id, controls) for the bundle. Controls a policy names that no framework file
-    lists are still shown, titled "not in the framework file".
-    """
-    status = policy_statuses([p for p, _ in policies], decisions)
-    by_control: dict[tuple[str, str], list[str]] = {}
-    for pid, controls in policies:
-        for control in controls:
-            framework, _, cid = control.partition(":")
-            by_control.setdefault((framework, cid), []).append(pid)
-    rows: list[CrosswalkRow] = []
-    coverage: list[FrameworkCoverage] = []
+    policies: Sequence[tuple[str, Sequence[Mapping]]],
+    frameworks: Sequence[Framework],
+    versions: Sequence[VersionView],
+) -> tuple[tuple[VersionCrosswalk, ...], tuple[FrameworkCoverage, ...]]:
+    """The crosswalk of every version (rows for every control some policy maps to, in framework file
+    order), and the pack's coverage of each framework's complete list."""
+    # (framework, listed control) -> [(policy, strength, via part)]; unknown ids keep their own key
+    by_control: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
     known = {f.id: f for f in frameworks}
-    for fw in frameworks:
-        for cid, title in fw.controls.items():
-            pids = sorted(by_control.get((fw.id, cid), []))
-            if pids:
-                rows.append(_row(fw.id, cid, title, pids, status))
-        uncovered = tuple(c for c in fw.controls if (fw.id, c) not in by_control)
-        covered = len(fw.controls) - len(uncovered)
-        coverage.append(FrameworkCoverage(fw.id, fw.title, covered, len(fw.controls), uncovered))
-    for (fw_id, cid), pids in sorted(by_control.items()):
-        if fw_id not in known or cid not in known[fw_id].controls:
-            rows.append(_row(fw_id, cid, "not in the framework file", sorted(pids), status))
-    return tuple(rows), tuple(coverage)
+    for pid, mappings in policies:
+        for item in mappings:
+            ref, strength = (item, "") if isinstance(item, str) else item
+            fw_id, _, cid = ref.partition(":")
+            fw = known.get(fw_id)
+            listed = fw.control_of(cid) if fw else None
+            if fw is not None and listed is not None and listed != cid:
+                by_control.setdefault((fw_id, listed), []).append((pid, "partial", cid))
+            else:
+                by_control.setdefault((fw_id, cid), []).append((pid, "full" if strength == "full" else "partial", None))
+    coverage = tuple(_coverage(fw, by_control) for fw in frameworks)
+    unknown = sorted(k for k in by_control if k[0] not in known or k[1] not in known[k[0]].controls)
+    out = []
+    for view in versions:
+        rows: list[CrosswalkRow] = []
+        results: list[FrameworkResult] = []
+        for fw in frameworks:
+            fw_rows = [
+                _row(fw.id, cid, title, by_control[(fw.id, cid)], view.decisions)
+                for cid, title in fw.controls.items()
+                if (fw.id, cid) in by_control
+            ]
+            rows += fw_rows
+            results.append(_result(fw, fw_rows))
+        rows += [_row(f, c, "not in the framework file", by_control[(f, c)], view.decisions) for f, c in unknown]
+        out.append(VersionCrosswalk(view.model, view.version, view.anchor, tuple(results), tuple(rows)))
+    return tuple(out), coverage
 
 
-def _row(fw: str, cid: str, title: str, pids: list[str], status: dict[str, str]) -> CrosswalkRow:
-    pairs = tuple((p, status.get(p, "no decision")) for p in pids)
-    return CrosswalkRow(fw, cid, title, pairs, worst([s for _, s in pairs]))
+def _row(
+    fw: str, cid: str, title: str, mapped: list[tuple[str, str, str | None]], decisions: Sequence[DecisionView]
+) -> CrosswalkRow:
+    mappings = tuple(
+        ControlMapping(pid, strength, via, policy_status(pid, decisions))
+        for pid, strength, via in sorted(mapped, key=lambda m: (m[1] != "full", m[0], m[2] or ""))
+    )
+    status, why = control_status(mappings)
+    return CrosswalkRow(fw, cid, title, mappings, status, why)
+
+
+def _result(fw: Framework, rows: list[CrosswalkRow]) -> FrameworkResult:
+    counts = {s: sum(1 for r in rows if r.status == s) for s in CONTROL_STATUSES}
+    text = (
+        f"{counts['pass']} of {fw.list_name} pass; {counts['partial']} partial, {counts['fail']} fail, "
+        f"{counts['not_evaluated']} not evaluated; {len(fw.controls) - len(rows)} not mapped by any policy"
+    )
+    return FrameworkResult(
+        fw.id, counts["pass"], counts["partial"], counts["fail"], counts["not_evaluated"], len(fw.controls), text
+    )
+
+
+def _coverage(fw: Framework, by_control: dict[tuple[str, str], list[tuple[str, str, str | None]]]) -> FrameworkCoverage:
+    mapped = [c for c in fw.controls if (fw.id, c) in by_control]
+    full = [c for c in mapped if any(s == "full" for _, s, _ in by_control[(fw.id, c)])]
+    uncovered = tuple(c for c in fw.controls if (fw.id, c) not in by_control)
+    text = f"{len(mapped)} of {fw.list_name} mapped by a policy ({len(full)} by a full mapping)"
+    return FrameworkCoverage(
+        fw.id, fw.title, fw.document, fw.unit, fw.source, fw.scope, len(mapped), len(full), len(fw.controls), uncovered, text
+    )

@@ -83,6 +83,7 @@ class DecisionView:
     verdicts: tuple[VerdictRow, ...]
     out_of_scope: tuple[str, ...]
     counts: dict[str, int]
+    findings: tuple[dict[str, Any], ...] = ()  # failing evidence no verdict covers (stored with the decision)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class FairnessView:
     four_fifths_reference: str | None
     adverse_groups: tuple[str, ...]
     notes: tuple[str, ...]
+    favorable_meaning: str | None = None  # what "selected" means (`gov evidence fairness --favorable-meaning`)
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,15 @@ class InputDigest:
 
 
 @dataclass(frozen=True)
+class ProducerWarnings:
+    """Format warnings of the lineage events one producer sent during the period (lineage/warnings.py)."""
+
+    producer: str
+    warnings: int
+    events: int  # accepted events with at least one warning
+
+
+@dataclass(frozen=True)
 class ReportMeta:
     title: str
     model_glob: str
@@ -289,6 +300,7 @@ class AuditReport:
     crosswalk: tuple[CrosswalkRow, ...]
     coverage: tuple[FrameworkCoverage, ...]
     inputs: tuple[InputDigest, ...]
+    ingestion_warnings: tuple[ProducerWarnings, ...] = ()  # per producer, most warnings first
 
     def to_dict(self) -> dict[str, Any]:
         body = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}

@@ -78,6 +78,7 @@ def decision_view(row: Any) -> DecisionView:
         tuple(verdicts),
         tuple(row.out_of_scope),
         dict(sorted(counts.items())),
+        tuple(getattr(row, "findings", None) or ()),
     )
 
 
@@ -150,6 +151,7 @@ def fairness_view(row: Any) -> FairnessView:
         four_fifths_reference=ff.get("reference_group"),
         adverse_groups=tuple(ff.get("adverse_impact") or ()),
         notes=tuple(r.get("notes") or ()),
+        favorable_meaning=r.get("favorable_meaning"),
     )
 
 

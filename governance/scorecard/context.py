@@ -37,6 +37,11 @@ class Settings:
 
     drift_window: timedelta = timedelta(days=90)
     max_waiver_lifetime: timedelta = timedelta(days=90)
+    # Monitoring is evidence about the target a version was deployed to: this one.
+    monitoring_target: str = "production"
+    # Level 3 (criterion I): this many latest versions, the first of them in the target this long.
+    sustained_versions: int = 3
+    sustained_span: timedelta = timedelta(days=180)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class ValidationFact:
     source: str
     at: datetime | None = None
     success: bool | None = None
+    window_start: datetime | None = None  # start of the data window the check measured; None: not stated
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,11 +60,19 @@ class ValidationFact:
             "source": self.source,
             "at": iso(self.at),
             "success": self.success,
+            "window_start": iso(self.window_start),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationFact:
-        return cls(str(d["stage"]), str(d["name"]), str(d.get("source", "")), _ts(d.get("at")), d.get("success"))
+        return cls(
+            str(d["stage"]),
+            str(d["name"]),
+            str(d.get("source", "")),
+            _ts(d.get("at")),
+            d.get("success"),
+            _ts(d.get("window_start")),
+        )
 
 
 @dataclass(frozen=True)
@@ -274,6 +288,13 @@ class ScorecardContext:
         """Decisions before `as_of`, newest first."""
         seen = [d for d in version.decisions if before(d.at, self.as_of)]
         return tuple(sorted(seen, key=lambda d: (d.at, d.id), reverse=True))
+
+    def entered(self, version: VersionFacts, target: str | None = None) -> DecisionFact | None:
+        """The decision by which the version entered `target` (default: the monitoring target): its first
+        deployable decision for that target before `as_of` (the same rule as gate.queries.entered_target)."""
+        where = target or self.settings.monitoring_target
+        passed = [d for d in version.decisions if d.deployable and d.target == where and before(d.at, self.as_of)]
+        return min(passed, key=lambda d: (d.at, d.id)) if passed else None
 
     def waivers(self) -> tuple[WaiverFact, ...]:
         return tuple(w for w in self.model.waivers if before(w.created_at, self.as_of))

@@ -1,6 +1,6 @@
 """Scorecard criteria: each a small pure function of a ScorecardContext, returning met or missed with the
-evidence that decided it. Except A (every version) and G (the model's waivers), a criterion looks at the
-model's current version: the most recently registered one as of the context's time.
+evidence that decided it. Except A (every version), G (the model's waivers) and I (the latest versions),
+a criterion looks at the model's current version: the most recently registered one as of the context's time.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.approvals.rules import duty_conflict, waiver_status
-from governance.scorecard.context import STAGES, ScorecardContext, VersionFacts
+from governance.scorecard.context import STAGES, ScorecardContext, ValidationFact, VersionFacts
 from governance.timeutil import iso
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -120,31 +120,57 @@ def _is_drift(name: str) -> bool:
     return bool(DRIFT_MARKERS & set(re.split(r"[^a-z0-9]+", name.lower())))
 
 
+def _is_monitoring(i: ValidationFact) -> bool:
+    """A drift check, or a performance measurement: the two kinds of monitoring evidence."""
+    return _is_drift(i.name) or i.stage == "model_performance"
+
+
+def _post_deployment(ctx: ScorecardContext, v: VersionFacts) -> tuple[list[ValidationFact], list[str]]:
+    """The version's monitoring evidence over a window that starts at or after it entered the monitoring
+    target, recent enough (its window start within the drift window), and one line per candidate."""
+    target = ctx.settings.monitoring_target
+    entered = ctx.entered(v)
+    if entered is None:
+        return [], [
+            f"{_label(v)} has not entered {target} (no deployable gate decision for {target}): "
+            "monitoring evidence can only follow a deployment"
+        ]
+    window = ctx.settings.drift_window
+    candidates = sorted(
+        (i for i in ctx.validation(v) if _is_monitoring(i)), key=lambda i: i.at or ctx.as_of, reverse=True
+    )
+    lines = [f"{_label(v)} entered {target} at {iso(entered.at)} (decision {entered.id[:8]})"]
+    found: list[ValidationFact] = []
+    for i in candidates:
+        state = {True: "passed", False: "failed", None: "no result"}[i.success]
+        if i.window_start is None:
+            why = "states no data window: not counted"
+        elif i.window_start < entered.at:
+            why = f"window starts {iso(i.window_start)}, before the deployment: a pre-deployment check"
+        elif ctx.as_of - i.window_start > window:
+            why = f"window starts {iso(i.window_start)}, outside the {window.days}-day window"
+        else:
+            why = f"window starts {iso(i.window_start)}, after the deployment: counted"
+            found.append(i)
+        lines.append(f"{i.name} ({i.stage}, {state}): {why}")
+    if not candidates:
+        lines.append(f"no drift check or performance measurement recorded for {_label(v)}")
+    return found, lines
+
+
 def monitoring(ctx: ScorecardContext) -> CriterionResult:
-    """D: a drift check on the current version's data within the drift window before `as_of`."""
+    """D: drift or performance evidence over a production window that starts after the current version
+    entered the monitoring target; never training recency or a pre-deployment check."""
     cur = ctx.current
     if cur is None:
         return _no_version("D", ctx)
-    window = ctx.settings.drift_window
-    checks = sorted(
-        (i for i in ctx.validation(cur) if _is_drift(i.name)), key=lambda i: i.at or ctx.as_of, reverse=True
-    )
-    days = window.days
-    if not checks:
-        return CriterionResult("D", False, (f"no drift check (a check named with 'drift' or 'psi') for {_label(cur)}",))
-    recent = [i for i in checks if i.at is not None and ctx.as_of - i.at <= window]
-    lines = []
-    for i in checks[:SHOWN]:
-        age = (ctx.as_of - i.at).days if i.at is not None else None
-        when = f"at {iso(i.at)}, {age} day(s) before" if age is not None else "undated"
-        state = {True: "passed", False: "failed", None: "no result"}[i.success]
-        fresh = "within" if i in recent else "outside"
-        lines.append(f"{i.name} ({state}) {when}: {fresh} the {days}-day window")
-    return CriterionResult("D", bool(recent), tuple(lines))
+    found, lines = _post_deployment(ctx, cur)
+    return CriterionResult("D", bool(found), tuple(lines))
 
 
 def policy_gate(ctx: ScorecardContext) -> CriterionResult:
-    """E: the current version went through the gate: a decision with enforce-mode policies, none erroring."""
+    """E: the current version passes the gate: its latest decision is deployable, with enforce-mode policies
+    in scope and none erroring. A version whose latest decision is blocked does not meet E."""
     cur = ctx.current
     if cur is None:
         return _no_version("E", ctx)
@@ -162,7 +188,44 @@ def policy_gate(ctx: ScorecardContext) -> CriterionResult:
         return CriterionResult("E", False, (*lines, "no enforce-mode policy was in scope: the gate cannot block"))
     if d.errors:
         return CriterionResult("E", False, (*lines, f"{d.errors} policy evaluation(s) ended in error"))
+    if not d.deployable:
+        return CriterionResult("E", False, (*lines, f"the latest decision blocked {_label(cur)}: it does not pass"))
     return CriterionResult("E", True, tuple(lines))
+
+
+def sustained(ctx: ScorecardContext) -> CriterionResult:
+    """I: sustained evidence: each of the latest N versions entered the monitoring target through the gate
+    and has post-deployment monitoring evidence, and the first of them entered it at least the sustained
+    span before `as_of` (defaults: 3 versions, 180 days)."""
+    if ctx.current is None:
+        return _no_version("I", ctx)
+    n, span, target = ctx.settings.sustained_versions, ctx.settings.sustained_span, ctx.settings.monitoring_target
+    versions = ctx.versions
+    lines = [f"needs the latest {n} versions deployed to {target} and monitored, over at least {span.days} days"]
+    ok = len(versions) >= n
+    if not ok:
+        lines.append(f"only {len(versions)} version(s) registered")
+    latest = versions[-n:]
+    for v in reversed(latest):
+        found, _ = _post_deployment(ctx, v)
+        entered = ctx.entered(v)
+        if entered is None:
+            ok = False
+            lines.append(f"{_label(v)}: never entered {target}")
+        elif not found:
+            ok = False
+            lines.append(f"{_label(v)}: entered {target} at {iso(entered.at)}, no post-deployment monitoring evidence")
+        else:
+            lines.append(f"{_label(v)}: entered {target} at {iso(entered.at)}, monitored ({found[0].name})")
+    first = ctx.entered(latest[0]) if len(latest) >= n else None
+    if first is not None:
+        months = (ctx.as_of - first.at).days
+        if ctx.as_of - first.at < span:
+            ok = False
+            lines.append(f"the evidence spans {months} day(s), under {span.days}")
+        else:
+            lines.append(f"the evidence spans {months} day(s)")
+    return CriterionResult("I", ok, tuple(lines))
 
 
 def approvals_sod(ctx: ScorecardContext) -> CriterionResult:

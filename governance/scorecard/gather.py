@@ -78,7 +78,9 @@ def version_facts(session: Session, model: str, version: str, *, now: datetime) 
         run_seen_at=to_utc(run.first_seen) if run is not None else None,
         training_inputs=sum(1 for d in ctx.datasets if d.depth == 1),
         authors=ctx.training_run.authors if ctx.training_run else (),
-        validation=tuple(ValidationFact(i.stage, i.name, i.source, i.at, i.success) for i in ctx.validation),
+        validation=tuple(
+            ValidationFact(i.stage, i.name, i.source, i.at, i.success, i.window_start) for i in ctx.validation
+        ),
         approvals=tuple(
             ApprovalFact(a.approver, a.role, a.artifact_digest, a.created_at)
             for a in ctx.approvals

@@ -56,16 +56,18 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "D",
         "monitoring",
-        "Monitoring evidence",
-        "A drift check on the current version's data within the drift window (default 90 days).",
+        "Monitoring after deployment",
+        "Drift or performance evidence over a data window that starts after the current version entered "
+        "production (its first deployable gate decision there), within the drift window (default 90 days). "
+        "Training recency and pre-deployment checks do not count.",
         c.monitoring,
     ),
     Criterion(
         "E",
         "policy_gate",
-        "Policy coverage at the gate",
-        "The current version has a gate decision with at least one enforce-mode policy in scope and "
-        "no policy evaluation in error.",
+        "Passes the policy gate",
+        "The current version's latest gate decision is deployable, with at least one enforce-mode policy "
+        "in scope and no policy evaluation in error. A blocked version does not meet it.",
         c.policy_gate,
     ),
     Criterion(
@@ -91,6 +93,14 @@ CRITERIA: tuple[Criterion, ...] = (
         "The current version's latest decision replays from its stored context and policy texts to the same verdicts.",
         c.reproducible_decisions,
     ),
+    Criterion(
+        "I",
+        "sustained_evidence",
+        "Sustained evidence over versions and months",
+        "Each of the latest 3 versions entered production through the gate and has post-deployment "
+        "monitoring evidence, and the first of them entered production at least 180 days ago.",
+        c.sustained,
+    ),
 )
 
 LEVELS: tuple[LevelRule, ...] = (
@@ -107,8 +117,8 @@ LEVELS: tuple[LevelRule, ...] = (
     LevelRule(
         3,
         "Enterprise MLOps",
-        "Independent approval, disciplined exceptions and reproducible decisions.",
-        ("F", "G", "H"),
+        "Independent approval, disciplined exceptions, reproducible decisions, sustained over versions and months.",
+        ("F", "G", "H", "I"),
     ),
 )
 MAX_LEVEL = LEVELS[-1].level

@@ -28,6 +28,7 @@ class RawEvent(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     source: str = Field(max_length=1024)
     received_at: datetime
+    submitted_by: str | None = Field(default=None, max_length=512)  # governance.lineage.submitter
 
 
 class RejectedEvent(SQLModel, table=True):
@@ -58,6 +59,36 @@ class LineageWarning(SQLModel, table=True):
     json_path: str = Field(max_length=1024)
     message: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(index=True)
+
+
+class RunFact(SQLModel, table=True):
+    """A fact about a completed run (its authors, its inputs), frozen when the run completed.
+
+    First write wins: a later event claiming a different value is kept in run_fact_conflict and the
+    projection keeps this value (governance.lineage.run_facts).
+    """
+
+    __tablename__ = "run_fact"
+    run_id: str = Field(primary_key=True, max_length=64)
+    fact: str = Field(primary_key=True, max_length=32)  # authors | inputs
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    submitted_by: str | None = Field(default=None, max_length=512)
+    recorded_at: datetime
+
+
+class RunFactConflict(SQLModel, table=True):
+    """A later claim about a completed run that differs from its first (a finding in every check)."""
+
+    __tablename__ = "run_fact_conflict"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=64, index=True)
+    fact: str = Field(max_length=32)
+    first_value: Any = Field(sa_column=Column(JSON, nullable=False))
+    claimed_value: Any = Field(sa_column=Column(JSON, nullable=False))
+    submitted_by: str | None = Field(default=None, max_length=512)
+    event_digest: str = Field(max_length=64)
+    event_time: datetime
+    received_at: datetime
 
 
 class Job(SQLModel, table=True):

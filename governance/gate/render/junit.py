@@ -13,6 +13,7 @@ an offset or fraction (the form Ant and Jenkins write).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from governance.gate.report import CheckReport
 from governance.policy.model import Outcome, Verdict
@@ -34,6 +35,7 @@ def _case(o: Outcome, report: CheckReport) -> tuple[ET.Element, str]:
         [
             o.message,
             *o.details,
+            *([f"rationale: {' '.join(o.rationale.split())}"] if o.rationale else []),
             f"remediation: {o.remediation.strip()}",
             f"controls: {', '.join(o.controls)}",
             f"policy: {o.source}:{o.line}",
@@ -52,12 +54,22 @@ def _case(o: Outcome, report: CheckReport) -> tuple[ET.Element, str]:
     return case, "passed"
 
 
+def _finding_case(f: dict[str, Any], report: CheckReport) -> tuple[ET.Element, str]:
+    """A finding is never a failure (it does not block) and never silent: a skipped case saying why."""
+    name = f"finding {f['evidence']} {f['measurement']}"
+    case = ET.Element("testcase", {"classname": classname(report), "name": name, "time": "0"})
+    reason = f"finding (does not block): {f['message']}"
+    ET.SubElement(case, "skipped", {"message": reason}).text = reason
+    return case, "skipped"
+
+
 class JunitOutputter:
     name = "junit"
     media_type = "application/xml"
 
     def render(self, report: CheckReport) -> str:
         cases = [_case(o, report) for o in sorted(report.outcomes, key=lambda o: o.policy_id)]
+        cases += [_finding_case(f, report) for f in report.findings]
         counts = {k: sum(1 for _, s in cases if s == k) for k in ("failure", "error", "skipped")}
         attrs = {
             "tests": str(len(cases)),

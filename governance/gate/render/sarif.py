@@ -126,6 +126,43 @@ def _rule(o: Outcome) -> dict[str, Any]:
     }
 
 
+FINDING_RULE = "gov.finding"
+
+
+def _finding_rule() -> dict[str, Any]:
+    text = "Failing evidence that no policy verdict covers (reported, never blocks)"
+    return {
+        "id": FINDING_RULE,
+        "name": "gov_finding",
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {"text": "Add or widen a policy that judges this evidence, or explain it in the review."},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"kind": "finding", "tags": ["finding"]},
+    }
+
+
+def _finding_result(
+    f: dict[str, Any], index: int, report: CheckReport, location: dict[str, Any] | None
+) -> dict[str, Any]:
+    logical = {"name": report.version, "kind": "module", "fullyQualifiedName": f"{report.model}@{report.version}"}
+    return {
+        "ruleId": FINDING_RULE,
+        "ruleIndex": index,
+        "kind": "review",
+        "level": "warning",
+        "message": {"text": f"{f['evidence']}: {f['message']}"},
+        "locations": [{**(location or {}), "logicalLocations": [logical]}],
+        "partialFingerprints": {
+            "primaryLocationLineHash": hashlib.sha256(
+                "\0".join((FINDING_RULE, report.model, report.target, f["evidence"], f["measurement"])).encode()
+            ).hexdigest()[:16]
+            + ":1",
+        },
+        "properties": {"finding": f, "blocking": False},
+    }
+
+
 def _result(o: Outcome, index: int, report: CheckReport, uri: str, region: Region) -> dict[str, Any]:
     kind, level = _level(o)
     result: dict[str, Any] = {
@@ -189,6 +226,17 @@ class SarifOutputter:
             for i, o in enumerate(outcomes)
             if self.include_pass or o.verdict is not Verdict.PASS
         ]
+        location = (
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(root, outcomes[0].source, base)},
+                    "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2},
+                }
+            }
+            if outcomes
+            else None
+        )
+        results += [_finding_result(f, len(outcomes), report, location) for f in report.findings]
         errors = [
             {
                 "level": "error" if o.blocking else "warning",
@@ -209,7 +257,7 @@ class SarifOutputter:
                             "version": report.tool_version,
                             "semanticVersion": report.tool_version,
                             "informationUri": INFORMATION_URI,
-                            "rules": [_rule(o) for o in outcomes],
+                            "rules": [_rule(o) for o in outcomes] + ([_finding_rule()] if report.findings else []),
                         }
                     },
                     "columnKind": "unicodeCodePoints",  # YAML marks count characters
@@ -234,6 +282,7 @@ class SarifOutputter:
                         "policySource": report.policy_source,
                         "passingResultsIncluded": self.include_pass,
                         "outOfScope": list(report.out_of_scope),
+                        "findings": list(report.findings),
                         "waivers": report.waivers(),
                         "ledger": report.ledger,
                     },

@@ -29,6 +29,18 @@ class TextOutputter:
             mark = "BLOCKS" if o.blocking else ""
             lines.append(f"  {o.verdict.value.upper():<13} {mark:<6} {o.policy_id} [{o.mode.value}, {o.severity}]")
             lines.append(f"                       {o.message}")
+            if o.verdict.value != "pass":
+                lines += [f"                         {d}" for d in o.details]
+                if o.rationale:
+                    lines.append(f"                       rationale: {' '.join(o.rationale.split())}")
+                lines.append(f"                       remediation: {' '.join(o.remediation.split())}")
+        if report.findings:
+            lines += [
+                "",
+                f"findings ({len(report.findings)}; failing evidence no policy verdict covers; does not block):",
+            ]
+            for f in report.findings:
+                lines.append(f"  FINDING {f['evidence']}: {f['message']}")
         blocking = report.blocking
         if blocking:
             lines += ["", "to unblock:"]

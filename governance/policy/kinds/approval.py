@@ -3,7 +3,7 @@ is the version's creator or an author of its training run (separation of duties)
 
 An approval counts only if its digest equals the version's artifact digest. Authors of the training
 run are the owners in the job's OpenLineage `ownership` facet and the names in the custom
-`runAuthors` run facet (lineage/facets/RunAuthorsRunFacet.json).
+`gov_runAuthors` run facet (lineage/facets/2-0-0/RunAuthorsRunFacet.json; 1-0-0 key `runAuthors`).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
             return RuleResult(
                 Verdict.NOT_EVALUATED,
                 "the training run records no author (job `ownership` or "
-                "`runAuthors` facet), so separation of duties cannot be checked",
+                "`gov_runAuthors` facet), so separation of duties cannot be checked",
                 tuple(refs),
                 details,
             )

@@ -1,5 +1,6 @@
-"""`bias_threshold`: a fairness metric of the latest evaluation over the given sensitive features stays
-within a bound, on the point estimate or on its whole confidence interval.
+"""`bias_threshold`: a fairness metric stays within a bound, on the point estimate or on its whole
+confidence interval, in the latest evaluation of every feature set that includes the policy's sensitive
+features (intersections too; `exact_features: true` narrows it to exactly those). The worst one decides.
 
 Metric names are those of `governance.evidence.catalog` (between-group metrics) or `group.<rate>` (every
 group of at least `min_group_size` rows). The list is kept here so `gov check` never imports numpy; a
@@ -50,6 +51,7 @@ class Spec:
     applies_to: str  # point | interval
     min_group_size: int
     max_age: timedelta | None
+    exact_features: bool = False  # only evaluations over exactly `sensitive`, not intersections
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
@@ -85,20 +87,57 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
         applies_to,
         int(rule.get("min_group_size", 0)),
         max_age,
+        bool(rule.get("exact_features", False)),
     )
 
 
+def selects(spec: Spec, ev: FairnessEvidence) -> bool:
+    """Whether the policy judges this evaluation: its features include the policy's (an intersection
+    sex x age_band is checked by a `sex` policy), or equal them when the policy says `exact_features`."""
+    if spec.exact_features:
+        return sorted(ev.sensitive) == sorted(spec.sensitive)
+    return set(spec.sensitive) <= set(ev.sensitive)
+
+
+# Worst first: the worst verdict over every selected evaluation decides (fail-closed).
+_SEVERITY = {Verdict.ERROR: 0, Verdict.FAIL: 1, Verdict.NOT_EVALUATED: 2, Verdict.PASS: 3}
+
+
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
-    """Judge the latest evaluation over the policy's sensitive features."""
+    """Judge the latest evaluation of every feature set the policy selects; the worst one decides and is
+    named (evaluation id, features, and the groups behind the number)."""
     spec: Spec = policy.rule
-    over = ", ".join(spec.sensitive)
-    candidates = [f for f in ctx.fairness if sorted(f.sensitive) == sorted(spec.sensitive)]
+    over = " x ".join(spec.sensitive)
+    candidates = [f for f in ctx.fairness if selects(spec, f)]
     if not candidates:
+        which = "exactly " if spec.exact_features else ""
         return RuleResult(
-            Verdict.NOT_EVALUATED, f"no fairness evaluation over {over} for this version", (ctx.ref_version(),)
+            Verdict.NOT_EVALUATED,
+            f"no fairness evaluation over {which}{over} for this version",
+            (ctx.ref_version(),),
         )
-    ev = max(candidates, key=lambda f: (f.evaluated_at is not None, f.evaluated_at, f.id))
+    latest: dict[tuple[str, ...], FairnessEvidence] = {}
+    for f in sorted(candidates, key=lambda f: (f.evaluated_at is not None, f.evaluated_at, f.id)):
+        latest[tuple(sorted(f.sensitive))] = f  # the latest per feature set
+    results = [_one(spec, ctx, ev) for _, ev in sorted(latest.items())]
+    if len(results) == 1:
+        return results[0]
+    worst = min(results, key=lambda r: _SEVERITY.get(r.verdict, 0))
+    details = tuple(line for r in results for line in (f"{r.verdict.value}: {r.message}", *r.details))
+    refs = tuple(ref for r in results for ref in r.evidence)
+    if worst.verdict is Verdict.PASS:
+        message = f"{len(results)} evaluations selected, all within bounds; worst: {worst.message}"
+    else:
+        others = [r for r in results if r is not worst and r.verdict is not Verdict.PASS]
+        message = worst.message + "".join(f"; also {r.verdict.value}: {r.message}" for r in others)
+    return RuleResult(worst.verdict, message, refs, details)
+
+
+def _one(spec: Spec, ctx: EvaluationContext, ev: FairnessEvidence) -> RuleResult:
+    """The verdict on one evaluation."""
+    over = " x ".join(ev.sensitive)
     ref = (ctx.ref_fairness(ev, spec.metric),)
+    name = f"evaluation {ev.id} ({over})"
     if too_old(ev.evaluated_at, ctx.evaluated_at, spec.max_age):
         return RuleResult(
             Verdict.NOT_EVALUATED,
@@ -133,10 +172,36 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
         low, high = (0.0 if low <= 0.0 <= high else min(abs(low), abs(high))), max(abs(low), abs(high))
     subject = f"|{spec.metric}|" if spec.absolute else spec.metric
     target = bound_text(spec.low, spec.high)
+    groups = _extremes(spec, ev)
+    if spec.high is not None and high > spec.high:
+        bound = "the upper end of the interval" if spec.applies_to == "interval" else "the point estimate"
+        return RuleResult(
+            Verdict.FAIL,
+            f"{subject} = {shown} in {name}: {bound} {high:.4g} > {spec.high:g}{groups}",
+            ref,
+        )
+    if spec.low is not None and low < spec.low:
+        bound = "the lower end of the interval" if spec.applies_to == "interval" else "the point estimate"
+        return RuleResult(
+            Verdict.FAIL,
+            f"{subject} = {shown} in {name}: {bound} {low:.4g} < {spec.low:g}{groups}",
+            ref,
+        )
     where = "its confidence interval" if spec.applies_to == "interval" else "the point estimate"
-    if (spec.high is not None and high > spec.high) or (spec.low is not None and low < spec.low):
-        return RuleResult(Verdict.FAIL, f"{subject} = {shown} over {over}: {where} is not {target}", ref)
-    return RuleResult(Verdict.PASS, f"{subject} = {shown} over {over}: {where} is {target}", ref)
+    return RuleResult(Verdict.PASS, f"{subject} = {shown} in {name}: {where} is {target}{groups}", ref)
+
+
+def _extremes(spec: Spec, ev: FairnessEvidence) -> str:
+    """The groups behind a selection-rate metric: lowest and highest selection rate (eligible groups)."""
+    rated = [
+        (g.metrics["selection_rate"], g.name)
+        for g in ev.groups
+        if g.count >= spec.min_group_size and g.metrics.get("selection_rate") is not None
+    ]
+    if len(rated) < 2 or not any(k in spec.metric for k in ("parity", "disparate", "four_fifths")):
+        return ""
+    (lo, lo_name), (hi, hi_name) = min(rated), max(rated)
+    return f" (lowest selection rate {lo_name} {lo:.3g}, highest {hi_name} {hi:.3g})"
 
 
 def _policy_age(spec: Spec) -> str:
@@ -190,12 +255,14 @@ def _per_group(spec: Spec, ev: FairnessEvidence, ref: tuple[Any, ...]) -> RuleRe
         if not ok:
             bad.append(f"{g.name} ({value:.4g})")
     if bad:
-        return RuleResult(Verdict.FAIL, f"{rate} is not {target} for {', '.join(bad)}", ref, tuple(details))
+        return RuleResult(
+            Verdict.FAIL, f"{rate} is not {target} for {', '.join(bad)} in evaluation {ev.id}", ref, tuple(details)
+        )
     if undefined:
         return RuleResult(Verdict.NOT_EVALUATED, f"{rate} is undefined for {', '.join(undefined)}", ref, tuple(details))
     return RuleResult(
         Verdict.PASS,
-        f"{rate} is {target} for all {len(groups)} groups of at least {spec.min_group_size} rows",
+        f"{rate} is {target} for all {len(groups)} groups of at least {spec.min_group_size} rows in evaluation {ev.id}",
         ref,
         tuple(details),
     )

@@ -66,5 +66,4 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
 
 
 def _short(source: str) -> str:
-    text = " ".join(source.split())
-    return text if len(text) <= 120 else text[:117] + "..."
+    return " ".join(source.split())  # the full expression: results.json never carries elided text

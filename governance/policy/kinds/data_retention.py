@@ -2,7 +2,10 @@
 classification without deletion evidence, and restricted classifications need an approval.
 
 Classifications come from schema field tags, the dataset `tags` facet (tag keys `classification`,
-`data_classification`, `sensitivity`) and, as `owner:<name>`, from the `ownership` facet. A dataset's
+`data_classification`, `sensitivity`) and, as `owner:<name>`, from the `ownership` facet. The rule
+applies to the whole upstream closure of the training run by default (`lineage: direct` limits it to
+the datasets the run read; `depth` bounds the closure); every verdict names the dataset and its depth.
+A dataset's
 age runs from the first event that mentioned it. Deletion evidence is a `lifecycleStateChange` facet
 with DROP or TRUNCATE. `system_records_min_retention` is how long gov keeps its own decisions and
 ledger: `governance.gate.retention` refuses to purge anything younger.
@@ -35,6 +38,7 @@ class Spec:
     restricted: tuple[Restriction, ...]
     lineage: str  # direct | closure
     system_records: timedelta | None
+    depth: int | None = None  # how far upstream the closure reaches; None: unlimited
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
@@ -55,7 +59,8 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     ok = ok and (system is not None or rule.get("system_records_min_retention") is None)
     if not ok:
         return None
-    return Spec(tuple(sorted(limits)), tuple(restricted), str(rule.get("lineage", "closure")), system)
+    depth = int(rule["depth"]) if rule.get("depth") is not None else None
+    return Spec(tuple(sorted(limits)), tuple(restricted), str(rule.get("lineage", "closure")), system, depth)
 
 
 def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -72,7 +77,8 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
             "the version has no known training run, so the data it was trained on cannot be checked",
             (ctx.ref_version(),),
         )
-    datasets = [d for d in ctx.datasets if spec.lineage == "closure" or d.depth == 1]
+    limit = 1 if spec.lineage == "direct" else spec.depth
+    datasets = [d for d in ctx.datasets if limit is None or d.depth <= limit]
     parts: list[tuple[Verdict, str]] = []
     refs: list[EvidenceRef] = [ctx.ref_run(ctx.training_run)]
     for ds in datasets:
@@ -82,8 +88,10 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
             refs.append(ctx.ref_dataset(ds, "retention"))
     for restriction in spec.restricted:
         parts.append(_restriction(restriction, datasets, ctx, refs))
+    deepest = max((d.depth for d in datasets), default=0)
+    reach = f"depth 1-{deepest}" if deepest > 1 else "depth 1"
     verdict, message, details = summarise(
-        parts, f"{len(datasets)} dataset(s) in the training lineage are within retention{kept}"
+        parts, f"{len(datasets)} dataset(s) in the training lineage ({reach}) are within retention{kept}"
     )
     return RuleResult(verdict, message, tuple(refs), details)
 
@@ -98,18 +106,18 @@ def _retention(spec: Spec, ds: DatasetInfo, ctx: EvaluationContext) -> tuple[Ver
     if not limits:
         return None
     limit, cls = min(limits)
+    name = f"{ds.id} ({cls}, depth {ds.depth})"
     if ds.first_seen is None:
-        return Verdict.NOT_EVALUATED, f"{ds.id} ({cls}): its age is unknown"
+        return Verdict.NOT_EVALUATED, f"{name}: its age is unknown"
     age = ctx.evaluated_at - ds.first_seen
     if age <= limit:
-        return Verdict.PASS, f"{ds.id} ({cls}) is {describe(age)} old, within {describe(limit)}"
+        return Verdict.PASS, f"{name} is {describe(age)} old, within {describe(limit)}"
     if ds.deletion:
         return Verdict.PASS, (
-            f"{ds.id} ({cls}) is past its retention of {describe(limit)} and was deleted "
-            f"({ds.deletion} at {iso(ds.deleted_at)})"
+            f"{name} is past its retention of {describe(limit)} and was deleted ({ds.deletion} at {iso(ds.deleted_at)})"
         )
     return Verdict.FAIL, (
-        f"{ds.id} ({cls}) is {describe(age)} old, past its retention of {describe(limit)}, "
+        f"{name} is {describe(age)} old, past its retention of {describe(limit)}, "
         f"with no deletion evidence (lifecycleStateChange DROP or TRUNCATE)"
     )
 
@@ -117,7 +125,7 @@ def _retention(spec: Spec, ds: DatasetInfo, ctx: EvaluationContext) -> tuple[Ver
 def _restriction(
     r: Restriction, datasets: list[DatasetInfo], ctx: EvaluationContext, refs: list[EvidenceRef]
 ) -> tuple[Verdict, str]:
-    hits = [d.id for d in datasets if r.classification.casefold() in _classes(d)]
+    hits = [f"{d.id} (depth {d.depth})" for d in datasets if r.classification.casefold() in _classes(d)]
     if not hits:
         return Verdict.PASS, f"no {r.classification} data in the training lineage"
     approvals = [
@@ -133,7 +141,7 @@ def _restriction(
         is None
         and not too_old(a.created_at, ctx.evaluated_at, r.max_age)
     ]
-    shown = ", ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+    shown = ", ".join(hits)
     if not approvals:
         return Verdict.FAIL, (
             f"the training lineage reaches {r.classification} data ({shown}) without an "

@@ -3,8 +3,9 @@
 Stages: data_validation (schema, distribution and drift checks), model_performance (against a
 baseline), operational (latency, resources, throughput), ethical (bias, explainability). Evidence is
 every `ValidationItem` of the context: OpenLineage `dataQualityAssertions` on the training inputs,
-the custom `validationResults` run facet of the training run and of the runs that read its output,
-and stored fairness evaluations (`fairness_evaluation`, stage ethical).
+the custom `gov_validationResults` run facet (or its 1-0-0 key `validationResults`) of the training
+run and of the runs that read its output, and stored fairness evaluations (`fairness_evaluation`,
+stage ethical).
 """
 
 from __future__ import annotations

@@ -1,0 +1,116 @@
+"""Facts about a completed run are first-write-wins: its authors and its inputs.
+
+When a run first reaches a terminal state (COMPLETE, FAIL, ABORT) its authors (the `runAuthors`
+facet, either key) and its input datasets are frozen in `run_fact`. A later event naming different
+authors, or inputs the run did not have, does not change the projection: its claim is kept in
+`run_fact_conflict` (with who submitted it) and every check of a model trained by that run lists it
+as a finding (governance.gate.gather). Before completion, claims merge as usual (latest wins).
+
+Limits: claims arriving in the same batch as the completing event, after it in eventTime order, are
+merged before the facts are frozen; a change of the job's `ownership` facet is a job fact, not
+frozen here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from governance.evidence.custom_facets import AUTHORS
+from governance.lineage.batch_sql import BatchSQL, dumps
+from governance.lineage.collect import TERMINAL, Collected
+from governance.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from governance.lineage.collect import Accepted
+
+AUTHORS_FACT, INPUTS_FACT = "authors", "inputs"
+
+
+def author_names(facet: Any) -> list[str]:
+    """The sorted, distinct author names of a `runAuthors` facet (nothing when malformed)."""
+    if not isinstance(facet, dict):
+        return []
+    return sorted({str(a["name"]) for a in facet.get("authors") or [] if isinstance(a, dict) and a.get("name")})
+
+
+def hold(db: BatchSQL, c: Collected) -> None:
+    """Before the projection: for runs whose facts are frozen, record differing claims as conflicts and
+    take them out of the batch, so the stored authors and inputs stay the first ones."""
+    if not c.runs:
+        return
+    frozen: dict[str, dict[str, Any]] = {}
+    head = f"SELECT run_id, fact, {db.json_column('value')} FROM run_fact"
+    for run_id, fact, value in db.select_in(head, "run_id", sorted(c.runs)):
+        frozen.setdefault(run_id, {})[fact] = json.loads(value) if isinstance(value, str) else value
+    if not frozen:
+        return
+    now, conflicts = db.ts(utcnow()), []
+    for run_id, facts in frozen.items():
+        run = c.runs[run_id]
+        first_authors, first_inputs = facts.get(AUTHORS_FACT), facts.get(INPUTS_FACT)
+        strip_authors, extra_inputs = False, set()
+        for _, run_facets, inputs, event in run.get("claims", ()):
+            facet = AUTHORS.read(run_facets) if run_facets else None
+            if facet is not None and first_authors is not None and author_names(facet) != first_authors:
+                strip_authors = True
+                conflicts.append(_row(db, run_id, AUTHORS_FACT, first_authors, author_names(facet), event, now))
+            new = sorted(set(inputs) - set(first_inputs or []))
+            if first_inputs is not None and new:
+                extra_inputs.update(new)
+                claimed = sorted(set(first_inputs) | set(inputs))
+                conflicts.append(_row(db, run_id, INPUTS_FACT, first_inputs, claimed, event, now))
+        if strip_authors:
+            for key in AUTHORS.keys:
+                run["facets"].pop(key, None)
+        for nid in extra_inputs:
+            c.run_io.pop((run_id, nid, "in"), None)
+    db.insert(
+        "INSERT INTO run_fact_conflict (run_id, fact, first_value, claimed_value, submitted_by, event_digest, "
+        "event_time, received_at)",
+        conflicts,
+    )
+
+
+def _row(
+    db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: Accepted, now: Any
+) -> tuple[Any, ...]:
+    return (
+        run_id,
+        fact,
+        dumps(first),
+        dumps(claimed),
+        event.item.submitted_by,
+        event.digest,
+        db.ts(event.event_time),
+        now,
+    )
+
+
+def freeze(db: BatchSQL, c: Collected) -> None:
+    """After the projection: freeze the authors and inputs of every run this batch completed."""
+    done: dict[str, str | None] = {}
+    for run_id, run in c.runs.items():
+        for event_type, _, _, event in run.get("claims", ()):
+            if event_type in TERMINAL and run_id not in done:
+                done[run_id] = event.item.submitted_by
+    if not done:
+        return
+    ids = sorted(done)
+    facets = {r[0]: r[1] for r in db.select_in(f"SELECT run_id, {db.json_column('facets')} FROM run", "run_id", ids)}
+    inputs: dict[str, list[str]] = {}
+    head = "SELECT run_io.run_id, dataset.node_id, run_io.direction FROM run_io JOIN dataset ON dataset.id = run_io.dataset_id"
+    for run_id, nid, direction in db.select_in(head, "run_io.run_id", ids):
+        if direction == "in":
+            inputs.setdefault(run_id, []).append(nid)
+    now, rows = db.ts(utcnow()), []
+    for run_id in ids:
+        run_facets = facets.get(run_id)
+        decoded = json.loads(run_facets) if isinstance(run_facets, str) else (run_facets or {})
+        rows.append((run_id, AUTHORS_FACT, dumps(author_names(AUTHORS.read(decoded))), done[run_id], now))
+        rows.append((run_id, INPUTS_FACT, dumps(sorted(set(inputs.get(run_id, [])))), done[run_id], now))
+    db.insert(
+        "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)",
+        rows,
+        "ON CONFLICT (run_id, fact) DO NOTHING",
+    )
