@@ -184,6 +184,7 @@ def store_fairness(session: Any, version: str) -> None:
         DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
         ColumnRoles("label", "prediction", ("sex",), None),
         producer="bench",
+        submitted_by="cli:bench",
     )
 
 

@@ -85,7 +85,9 @@ def run_load(url: str, home: Path, *, clients: int, checks: int, workers: int) -
             with httpx.Client(base_url=server.base, headers=bearer(tokens[c]), timeout=120) as http:
                 for _ in range(checks):
                     try:
-                        r = http.post("/api/v1/checks", json={"model": "credit", "version": "1", "target": "production"})
+                        r = http.post(
+                            "/api/v1/checks", json={"model": "credit", "version": "1", "target": "production"}
+                        )
                     except httpx.HTTPError as exc:
                         errors.append(f"client {c}: {type(exc).__name__}: {exc}")
                         continue
@@ -105,12 +107,17 @@ def run_load(url: str, home: Path, *, clients: int, checks: int, workers: int) -
         poller.join()
     finally:
         server.stop()
+        if errors:
+            print(f"server log (tail):\n{server.log_tail(40)}", file=sys.stderr)
     with engine.connect() as conn:
         decisions = conn.execute(text("SELECT count(*) FROM policy_decision")).scalar_one()
         entries = conn.execute(text("SELECT count(*) FROM ledger_entry")).scalar_one()
         distinct_prev = conn.execute(text("SELECT count(DISTINCT prev_digest) FROM ledger_entry")).scalar_one()
         orphans = conn.execute(
-            text("SELECT count(*) FROM ledger_entry e LEFT JOIN policy_decision d ON d.id = e.decision_id WHERE d.id IS NULL")
+            text(
+                "SELECT count(*) FROM ledger_entry e"
+                " LEFT JOIN policy_decision d ON d.id = e.decision_id WHERE d.id IS NULL"
+            )
         ).scalar_one()
     engine.dispose()
     verify = subprocess.run(

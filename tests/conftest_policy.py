@@ -232,6 +232,7 @@ def store_fairness(
         DataInfo("sha256:" + "e" * 64, "file", "eval.csv", "csv"),
         ColumnRoles("label", "prediction", ("sex",), None),
         producer="tests",
+        submitted_by="cli:seed",
     )
     return stored.id
 

@@ -114,6 +114,7 @@ def test_role_matrix() -> None:
     assert ROLE_PERMISSIONS[Role.ADMIN] == set(Permission)
     assert ROLE_PERMISSIONS[Role.AUDITOR] == reads
     assert ROLE_PERMISSIONS[Role.INGEST] == {Permission.LINEAGE_WRITE, Permission.SELF_READ}
+    assert ROLE_PERMISSIONS[Role.EVIDENCE] == ROLE_PERMISSIONS[Role.INGEST]  # differs in trust only
     assert ROLE_PERMISSIONS[Role.APPROVER] == reads | {Permission.APPROVAL_WRITE, Permission.WAIVER_WRITE}
     assert Permission.CHECK_RUN in ROLE_PERMISSIONS[Role.CHECKER]
     assert not any(p.value.endswith(":write") for p in ROLE_PERMISSIONS[Role.CHECKER])

@@ -20,13 +20,30 @@ GOOD = "framework: fw\ntitle: A framework\nsource: https://example.org\ncontrols
     ("text", "problem"),
     [
         ("- a list\n", "1: a crosswalk is a mapping with `framework`, `title` and `controls`"),
-        ("title: T\ncontrols: {C1: x}\n", "1: framework: needs the framework id (the file name without .yaml)"),
-        ("framework: 7\ncontrols: {C1: x}\n", "1: framework: needs the framework id (the file name without .yaml)"),
-        ("framework: other\ncontrols: {C1: x}\n", "1: framework: framework id 'other' must match the file name 'fw'"),
-        ("framework: fw\ntitle: T\n", "1: controls: needs a mapping of control id to title (id: title)"),
-        ("framework: fw\ncontrols: [C1, C2]\n", "2: controls: needs a mapping of control id to title (id: title)"),
-        ("framework: fw\ncontrols:\n  C1: First\n  C2: ''\n", "4: controls.C2: needs a title"),
-        ("framework: fw\ntitle: [x]\ncontrols: {C1: x}\n", "2: title: must be a string"),
+        (
+            "title: T\nsource: S\ncontrols: {C1: x}\n",
+            "1: framework: needs the framework id (the file name without .yaml)",
+        ),
+        (
+            "framework: 7\nsource: S\ncontrols: {C1: x}\n",
+            "1: framework: needs the framework id (the file name without .yaml)",
+        ),
+        (
+            "framework: other\nsource: S\ncontrols: {C1: x}\n",
+            "1: framework: framework id 'other' must match the file name 'fw'",
+        ),
+        ("framework: fw\ntitle: T\nsource: S\n", "1: controls: needs a mapping of control id to title (id: title)"),
+        (
+            "framework: fw\nsource: S\ncontrols: [C1, C2]\n",
+            "3: controls: needs a mapping of control id to title (id: title)",
+        ),
+        ("framework: fw\nsource: S\ncontrols:\n  C1: First\n  C2: ''\n", "5: controls.C2: needs a title"),
+        ("framework: fw\ntitle: [x]\nsource: S\ncontrols: {C1: x}\n", "2: title: must be a string"),
+        ("framework: fw\ncontrols: {C1: x}\n", "1: source: needs the source of the control list"),
+        (
+            "framework: fw\nsource: S\ncontrols: {C1: x}\nparts:\n  C1a: {of: C9, title: t}\n",
+            "5: parts.C1a.of: 'C9' is not a control of this framework",
+        ),
         ("framework: fw\ncontrols: {C1: x\n", "malformed YAML"),
     ],
 )
@@ -61,9 +78,10 @@ def test_a_good_crosswalk_loads_the_same_for_both(tmp_path: Path) -> None:
         "https://example.org",
         {"C1": "First", "C2": "Second"},
     )
-    rows, coverage = build_crosswalk([("p", ("fw:C1", "fw:C9"))], frameworks_for(tmp_path), [])
-    assert [(r.control, r.title) for r in rows] == [("C1", "First"), ("C9", "not in the framework file")]
-    assert (coverage[0].covered, coverage[0].total) == (1, 2)
+    crosswalk, coverage = build_crosswalk([("p", (("fw:C1", "full"), "fw:C9"))], frameworks_for(tmp_path), [])
+    assert crosswalk == ()
+    assert (coverage[0].covered, coverage[0].full, coverage[0].total) == (1, 1, 2)
+    assert coverage[0].text == "1 of 2 controls of A framework mapped by a policy (1 by a full mapping)"
 
 
 def test_no_frameworks_folder_means_no_crosswalk(tmp_path: Path) -> None:

@@ -152,13 +152,13 @@ def test_missing_path_is_one_line_exit_2(engine: Engine, tmp_path: Path) -> None
 
 
 def test_invalid_validation_results_facet_rejects_the_event(sqlite_engine: Engine, tmp_path: Path) -> None:
-    event = next(e for e in _events() if "validationResults" in e["run"]["facets"])
-    event["run"]["facets"]["validationResults"]["results"][0]["stage"] = "vibes"
+    event = next(e for e in _events() if "gov_validationResults" in e["run"]["facets"])
+    event["run"]["facets"]["gov_validationResults"]["results"][0]["stage"] = "vibes"
     path = tmp_path / "bad_facet.jsonl"
     path.write_text(json.dumps(event) + "\n")
     result = gov("lineage", "ingest", str(path))
     assert result.exit_code == 2
-    assert "$.run.facets.validationResults.results[0].stage" in result.stderr
+    assert "$.run.facets.gov_validationResults.results[0].stage" in result.stderr
     assert snapshot(sqlite_engine)["raw_event"] == 0
 
 

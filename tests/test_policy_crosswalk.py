@@ -46,10 +46,55 @@ def test_an_unknown_control_is_caught() -> None:
 
 
 @pytest.mark.parametrize("policy", [p.id for p in load_bundle(DEFAULT_POLICIES).policies])
-def test_every_shipped_policy_maps_to_each_framework(policy: str) -> None:
+def test_every_shipped_mapping_states_its_strength(policy: str) -> None:
+    # a policy maps only to the controls its evidence is about (no padding to reach every framework)
     found = load_bundle(DEFAULT_POLICIES).get(policy)
-    assert found is not None
-    assert {c.split(":", 1)[0] for c in found.controls} == REQUIRED_FRAMEWORKS
+    assert found is not None and found.controls
+    assert [found.control_strength(i) in ("full", "partial") for i in range(len(found.controls))] == [True] * len(
+        found.controls
+    )
+
+
+def test_the_pack_maps_to_each_framework() -> None:
+    bundle = load_bundle(DEFAULT_POLICIES)
+    assert {c.split(":", 1)[0] for p in bundle.policies for c in p.controls} == REQUIRED_FRAMEWORKS
+
+
+def test_crosswalks_hold_the_complete_lists() -> None:
+    frameworks, _ = load_frameworks(FRAMEWORKS)
+    eu = frameworks["eu-ai-act"]
+    assert list(eu.controls) == [f"Art. {n}" for n in range(1, 114)]
+    assert eu.list_name == "113 articles of Regulation (EU) 2024/1689"
+    assert eu.control_of("Art. 10(2)(g)") == "Art. 10" and eu.control_of("Art. 10(9)") is None
+    iso = frameworks["iso-42001"]
+    assert len(iso.controls) == 38 and list(iso.controls)[0] == "A.2.2" and list(iso.controls)[-1] == "A.10.4"
+    nist = frameworks["nist-ai-rmf"]
+    per_function = {
+        f: sum(1 for c in nist.controls if c.startswith(f + " ")) for f in ("GOVERN", "MAP", "MEASURE", "MANAGE")
+    }
+    assert per_function == {"GOVERN": 19, "MAP": 18, "MEASURE": 22, "MANAGE": 13}
+    assert list(nist.controls)[0] == "GOVERN 1.1" and list(nist.controls)[-1] == "MANAGE 4.3"
+    assert {"III", "IV", "V", "V.1", "V.2", "V.3", "VI"} <= set(frameworks["sr-11-7"].controls)
+    assert all(f.scope and f.document and f.unit for f in frameworks.values())
+
+
+def test_a_bare_control_without_strength_is_a_lint_error(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(DEFAULT_POLICIES, tmp_path / "policies")
+    path = tmp_path / "policies" / "fairness-four-fifths.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('{control: "nist-ai-rmf:MEASURE 2.11", strength: full}', '"nist-ai-rmf:MEASURE 2.11"'),
+        encoding="utf-8",
+    )
+    bundle = load_bundle(tmp_path / "policies")  # still loads (a stored decision's policies must replay)
+    four_fifths = bundle.get("fairness.four-fifths")
+    assert four_fifths is not None and four_fifths.control_strength(2) == ""
+    frameworks, _ = load_frameworks(FRAMEWORKS)
+    (problem,) = control_problems(bundle, frameworks)
+    assert (problem.file, problem.field) == ("fairness-four-fifths.yaml", "controls[2]")
+    assert "state the mapping's strength" in problem.message
 
 
 def test_the_pack_covers_every_kind_and_every_policy_has_passing_tests() -> None:

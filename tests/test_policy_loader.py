@@ -197,7 +197,8 @@ def test_lint_reports_every_problem_of_every_file(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(head + "kind: condition\nrule: {expression: 'true'}\n")
     (tmp_path / "frameworks").mkdir()
     (tmp_path / "frameworks" / "eu-ai-act.yaml").write_text(
-        "framework: eu-ai-act\ntitle: AI Act\ncontrols:\n  'Art. 9': Risk management system\n"
+        "framework: eu-ai-act\ntitle: AI Act\nsource: Regulation (EU) 2024/1689\n"
+        "controls:\n  'Art. 9': Risk management system\n"
     )
     report = lint(tmp_path)
     assert [f"{p.file}:{p.line}" for p in report.errors] == ["a.yaml:12", "b.yaml:12"]

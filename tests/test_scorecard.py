@@ -39,8 +39,8 @@ def test_golden_level_boundaries(path: Path) -> None:
 def test_golden_cases_cover_every_level_and_every_criterion_missed() -> None:
     cases = [_load(p) for p in CASES]
     assert {c["expected"]["level"] for c in cases} == {0, 1, 2, 3}
-    missed = {k for c in cases for k in "ABCDEFGH" if k not in c["expected"]["met"]}
-    assert missed == set("ABCDEFGH")
+    missed = {k for c in cases for k in "ABCDEFGHI" if k not in c["expected"]["met"]}
+    assert missed == set("ABCDEFGHI")
 
 
 def test_facts_round_trip_through_json() -> None:
@@ -59,7 +59,8 @@ def test_facts_round_trip_through_json() -> None:
         ("ABCDE", 2),
         ("ABFGH", 1),
         ("ABCDEFG", 2),
-        ("ABCDEFGH", 3),
+        ("ABCDEFGH", 2),
+        ("ABCDEFGHI", 3),
         ("CDEFGH", 0),
     ],
 )
@@ -70,9 +71,10 @@ def test_levels_are_cumulative(met: str, level: int) -> None:
 def test_rules_table_states_every_criterion_once() -> None:
     required = [k for rule in levels.LEVELS for k in rule.requires]
     assert sorted(required) == sorted(c.key for c in levels.CRITERIA)
-    assert levels.rules_table()[3]["cumulative_requires"] == list("ABCDEFGH")
+    assert levels.rules_table()[3]["cumulative_requires"] == list("ABCDEFGHI")
     assert levels.missing_for_next(1, "ABCE") == ("D",)
-    assert levels.missing_for_next(3, "ABCDEFGH") == ()
+    assert levels.missing_for_next(2, "ABCDEFGH") == ("I",)
+    assert levels.missing_for_next(3, "ABCDEFGHI") == ()
 
 
 def test_lower_median_never_rounds_up() -> None:

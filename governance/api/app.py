@@ -80,7 +80,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     from governance.api.fast_path import SingleEventFastPath
     from governance.api.security import Gate, check_routes
     from governance.lineage.group_commit import GroupCommit
-    from governance.store.db import no_wait_engine
+    from governance.store.db import no_wait_engine, side_engine
     from governance.store.migrate import open_store
 
     settings = settings or Settings()
@@ -96,6 +96,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app = FastAPI(title="gov", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine or open_store()
     sqlite = app.state.engine.dialect.name == "sqlite"
+    app.state.health_engine = side_engine(app.state.engine)
     app.state.group_commit = GroupCommit(app.state.engine, on_loop=no_wait_engine(app.state.engine) if sqlite else None)
     app.state.settings = settings
     # GOV_LINEAGE_STRICT=1: reject events whose values break their declared format (default: warnings)
@@ -117,9 +118,20 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         from starlette.concurrency import run_in_threadpool
 
         from governance.store.db import ping
+        from governance.store.retry import is_transient
 
         try:
-            await run_in_threadpool(ping, app.state.engine)
+            # Its own engine: never queued behind the routes' transactions for a connection. SQLite:
+            # `SELECT 1` on the loop (no lock to wait for); elsewhere a round trip, in a thread.
+            if not sqlite:
+                await run_in_threadpool(ping, app.state.health_engine)
+            else:
+                try:
+                    ping(app.state.health_engine)
+                except Exception as exc:  # noqa: BLE001 - met a lock (opening a connection): wait in a thread
+                    if not is_transient(exc):
+                        raise
+                    await run_in_threadpool(ping, app.state.engine)
         except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
             return error_response(503, f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "auth": settings.auth})
@@ -135,6 +147,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     app.state.group_commit.close()  # uvicorn has answered every request by now
+    app.state.health_engine.dispose()
 
 
 def app_from_env() -> FastAPI:

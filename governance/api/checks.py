@@ -33,26 +33,37 @@ class CheckIn(BaseModel):
 
 
 @router.post("/checks", status_code=201)
-def run_check(
-    body: CheckIn, request: Request, s: Session = DB, who: Principal = Depends(Requires(Permission.CHECK_RUN))
+async def run_check(
+    body: CheckIn, request: Request, who: Principal = Depends(Requires(Permission.CHECK_RUN))
 ) -> JSONResponse:
     """Evaluate every policy for the version and target; store the decision (and the ledger entry if it
     blocks). `exit_code` is what `gov check` would exit with: 0 deployable, 1 blocked."""
     from governance.errors import spelled
+    from governance.gate.report import CheckReport
     from governance.gate.service import run_check as check
+    from governance.store.db import write_scope
+    from governance.store.retry import retry_transient
 
     source = request.app.state.settings.policy_source()
-    with spelled({"target": "body.target", "as": "token"}):
-        report = check(
-            s,
-            body.model,
-            body.version,
-            body.target,
-            policy_dir=source.path,
-            requested_by=who.name,
-            ci_env=body.ci,
-            policy_source=source.describe(),
-        )
+    engine = request.app.state.engine
+
+    def once() -> CheckReport:
+        # One transaction holding the write lock from the first read (SQLite: BEGIN IMMEDIATE): the
+        # decision and its ledger entry commit together or not at all. A transaction that lost a race
+        # (lock timeout, deadlock) is rolled back whole and run again (a new decision id).
+        with spelled({"target": "body.target", "as": "token"}), write_scope(engine) as s:
+            return check(
+                s,
+                body.model,
+                body.version,
+                body.target,
+                policy_dir=source.path,
+                requested_by=who.name,
+                ci_env=body.ci,
+                policy_source=source.describe(),
+            )
+
+    report = await retry_transient(once)
     data = {**report.to_dict(), "verdict": "deployable" if report.deployable else "blocked"}
     return JSONResponse(data, status_code=201, headers={"Location": f"/api/v1/decisions/{report.decision_id}"})
 

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    INGEST = "ingest"  # pipelines emitting OpenLineage events
+    INGEST = "ingest"  # pipelines emitting OpenLineage events (their evidence is kept, not trusted by default)
+    EVIDENCE = "evidence"  # trusted evidence producers: events whose evidence gates count by default
     CHECKER = "checker"  # pipelines running the deployment gate
     AUDITOR = "auditor"  # read-only, everything
     APPROVER = "approver"  # records approvals and waivers, reads everything
@@ -50,6 +51,8 @@ READS = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INGEST: frozenset({Permission.LINEAGE_WRITE, Permission.SELF_READ}),
+    # Same routes as ingest; the difference is trust: gates count its evidence (trusted_producers).
+    Role.EVIDENCE: frozenset({Permission.LINEAGE_WRITE, Permission.SELF_READ}),
     # A pipeline gate reads what explains its verdict: the version, the decision, approvals, waivers, lineage.
     Role.CHECKER: frozenset(
         {

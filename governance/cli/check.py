@@ -76,11 +76,12 @@ def check(
         from governance.gate.policy_source import resolve_policy_source
         from governance.gate.service import run_check
         from governance.identity import current_user
-        from governance.store.db import session_scope
+        from governance.store.db import write_scope
         from governance.store.migrate import open_store
 
         source = resolve_policy_source(policies)
-        with spelled(CLI_FIELDS), session_scope(open_store()) as session:
+        # The write lock from the first read (SQLite), as the server's checks: decision + ledger entry atomic.
+        with spelled(CLI_FIELDS), write_scope(open_store()) as session:
             report = run_check(
                 session,
                 model,

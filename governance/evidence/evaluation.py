@@ -20,6 +20,11 @@ SCHEMA = "gov.fairness/1"
 GROUP_RATES = ("base_rate", "selection_rate", "tpr", "fpr", "tnr", "fnr", "ppv", "accuracy")
 
 
+# Bounds on the derived work one evaluation may ask for (docs/trust.md); the facet schema says the same.
+MAX_RESAMPLES = 10_000
+MAX_GROUPS = 1_000
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to evaluate: the privileged group, small-group policy and bootstrap."""
@@ -34,8 +39,11 @@ class Settings:
     def check(self) -> None:
         if self.min_group_size < 0:
             raise InputError("the minimum group size must be >= 0", where="min_group_size")
-        if self.bootstrap < 0:
-            raise InputError("the number of bootstrap resamples must be >= 0", where="bootstrap")
+        if not 0 <= self.bootstrap <= MAX_RESAMPLES:
+            raise InputError(
+                f"the number of bootstrap resamples must be in [0, {MAX_RESAMPLES}], got {self.bootstrap}",
+                where="bootstrap",
+            )
         if self.seed is not None and not 0 <= self.seed < 2**31:
             raise InputError(f"the seed must be in [0, 2^31), got {self.seed}", where="seed")
         if not 0.0 < self.confidence < 1.0:

@@ -153,8 +153,8 @@ def _meaning(text: str | None) -> str | None:
     meaning = " ".join(text.split())
     if not meaning or len(meaning) > 200:
         raise InputError(
-            "--favorable-meaning must be one short phrase (1 to 200 characters), e.g. 'loan approved'",
-            where="--favorable-meaning",
+            "the favourable outcome's meaning must be one short phrase (1 to 200 characters), e.g. 'loan approved'",
+            where="favorable_meaning",
         )
     return meaning
 
@@ -172,10 +172,11 @@ def store_evaluation(
     run_id: str | None = None,
     evaluated_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
-    submitted_by: str | None = None,
+    submitted_by: str | None,
 ) -> StoredEvaluation:
     """Evaluate a confusion table and add the row (flushed, not committed: the caller's transaction).
-    `submitted_by` (governance.identity) is who sent it: gates count it only when they trust them."""
+    `submitted_by` (governance.identity) is who sent it: gates count it only when they trust them, so
+    every caller must say (None records it as unrecorded, which no gate trusts)."""
     from governance import __version__
 
     results = evaluate(table, settings)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from governance.errors import InputError
 from governance.evidence.custom_facets import VALIDATION
+from governance.identity import trusted_producers_from_env
 from governance.lineage.authors import authors_of, facet_names
 from governance.policy.context import (
     STAGES,
@@ -31,7 +32,7 @@ from governance.policy.context import (
     WaiverRecord,
 )
 from governance.store.tables import Dataset, DatasetFacetVersion, Job, Run, RunIO
-from governance.timeutil import parse_optional_timestamp, to_utc
+from governance.timeutil import iso, parse_optional_timestamp, to_utc
 
 CHUNK = 500
 # Tag keys (schema field tags, dataset `tags` facet) whose value is a data classification.
@@ -88,6 +89,7 @@ def build_context(
         fairness=fairness,
         approvals=_approvals(session, mv.id),
         waivers=_waivers(session, registered.name),
+        trusted_producers=trusted_producers_from_env(),
     )
 
 
@@ -133,6 +135,26 @@ def run_info(session: Session, run: Run) -> RunInfo:
         authors_of(job_facets, dict(run.facets)),
         dict(run.facets),
         job_facets,
+        _fact_conflicts(session, run.run_id),
+    )
+
+
+def _fact_conflicts(session: Session, run_id: str) -> tuple[dict[str, Any], ...]:
+    """Later claims about the run's authors or inputs that differ from the first (lineage/run_facts.py)."""
+    from governance.store.tables import RunFactConflict
+
+    rows = session.execute(
+        select(RunFactConflict).where(col(RunFactConflict.run_id) == run_id).order_by(col(RunFactConflict.id))
+    ).scalars()
+    return tuple(
+        {
+            "fact": r.fact,
+            "first": r.first_value,
+            "claimed": r.claimed_value,
+            "submitted_by": r.submitted_by,
+            "event_time": iso(to_utc(r.event_time)),
+        }
+        for r in rows
     )
 
 
@@ -299,6 +321,7 @@ def _fairness(session: Session, model_version_id: int) -> tuple[FairnessEvidence
                     r.data_digest,
                     r.input_digest,
                     r.evaluated_at,
+                    submitted_by=r.submitted_by or "unrecorded",
                 )
                 for r in rows
             ),
@@ -316,6 +339,8 @@ def fairness_evidence(
     data_digest: str,
     input_digest: str,
     evaluated_at: datetime,
+    *,
+    submitted_by: str | None = None,
 ) -> FairnessEvidence:
     """Adapt one stored evaluation's results document (governance.evidence.evaluation) to the context."""
     groups = tuple(GroupEvidence.from_dict(g) for g in results.get("groups") or [])
@@ -330,6 +355,7 @@ def fairness_evidence(
         confidence,
         data_digest,
         input_digest,
+        submitted_by,
     )
 
 

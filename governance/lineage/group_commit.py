@@ -77,7 +77,7 @@ class GroupCommit:
         """Per event: its status, or the error that kept it out of the store."""
         from governance.store.retry import retry_transient
 
-        if self.on_loop is not None:
+        if self.on_loop is not None and not any(_has_fairness(e) for e in events):
             try:
                 return list(self.writer(self.on_loop, events))
             except Exception:  # noqa: BLE001 - rolled back; the thread below waits, retries, isolates
@@ -101,6 +101,13 @@ class GroupCommit:
         self._thread.shutdown(wait=True)
         if self.on_loop is not None:
             self.on_loop.dispose()
+
+
+def _has_fairness(event: Accepted) -> bool:
+    """Whether an event carries a fairness facet: its evaluation (bootstrap) is computed when stored,
+    so its batch is written by the writer thread, never on the event loop (/health keeps answering)."""
+    facets = event.facts.run_facets
+    return bool(facets) and any(key.endswith("fairnessEvaluation") for key in facets)  # type: ignore[union-attr]
 
 
 def write_statuses(engine: Engine, events: list[Accepted]) -> list[str]:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
+from governance.lineage import run_facts
 from governance.lineage.batch_sql import BatchSQL, dumps
 from governance.lineage.collect import TERMINAL, Collected, Node, node_id
-from governance.lineage import run_facts
 from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
 
@@ -71,8 +71,8 @@ def _write_warnings(db: BatchSQL, events: list[Accepted]) -> None:
 def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     """Insert the events not stored yet; digest -> raw_event.id of each one inserted now."""
     columns = (
-        "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, received_at, "
-        "submitted_by"
+        "digest, kind, event_type, event_time, run_id, job_namespace, job_name, producer, payload, source, "
+        "received_at, submitted_by"
     )
     now, ts = db.ts(utcnow()), db.ts
     if db.pg:

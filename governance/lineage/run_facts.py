@@ -72,9 +72,7 @@ def hold(db: BatchSQL, c: Collected) -> None:
     )
 
 
-def _row(
-    db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: Accepted, now: Any
-) -> tuple[Any, ...]:
+def _row(db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: Accepted, now: Any) -> tuple[Any, ...]:
     return (
         run_id,
         fact,
@@ -99,7 +97,10 @@ def freeze(db: BatchSQL, c: Collected) -> None:
     ids = sorted(done)
     facets = {r[0]: r[1] for r in db.select_in(f"SELECT run_id, {db.json_column('facets')} FROM run", "run_id", ids)}
     inputs: dict[str, list[str]] = {}
-    head = "SELECT run_io.run_id, dataset.node_id, run_io.direction FROM run_io JOIN dataset ON dataset.id = run_io.dataset_id"
+    head = (
+        "SELECT run_io.run_id, dataset.node_id, run_io.direction FROM run_io "
+        "JOIN dataset ON dataset.id = run_io.dataset_id"
+    )
     for run_id, nid, direction in db.select_in(head, "run_io.run_id", ids):
         if direction == "in":
             inputs.setdefault(run_id, []).append(nid)

@@ -114,7 +114,7 @@ class RunInfo:
     fact_conflicts: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "run_id": self.run_id,
             "job": self.job,
             "state": self.state,
@@ -300,7 +300,7 @@ class FairnessEvidence:
     submitted_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "id": self.id,
             "sensitive": list(self.sensitive),
             "evaluated_at": iso(self.evaluated_at),
@@ -441,7 +441,7 @@ class EvaluationContext:
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON form (also the CEL variables: one per top-level key)."""
-        out = {
+        out: dict[str, Any] = {
             "schema": SCHEMA,
             "evaluated_at": iso(self.evaluated_at),
             "target": self.target,

@@ -40,8 +40,10 @@ def evaluate_bundle(bundle: PolicyBundle, ctx: EvaluationContext) -> Evaluation:
             continue
         outcomes.append(evaluate_policy(policy, ctx))
     from governance.policy.findings import findings
+    from governance.policy.trust import fact_conflict_findings
 
-    return Evaluation(tuple(outcomes), tuple(skipped), findings(bundle.policies, ctx, tuple(outcomes)))
+    found = findings(bundle.policies, ctx, tuple(outcomes)) + fact_conflict_findings(ctx)
+    return Evaluation(tuple(outcomes), tuple(skipped), found)
 
 
 def run_rule(policy: Policy, ctx: EvaluationContext) -> RuleResult:
@@ -56,8 +58,12 @@ def run_rule(policy: Policy, ctx: EvaluationContext) -> RuleResult:
 
 
 def evaluate_policy(policy: Policy, ctx: EvaluationContext) -> Outcome:
-    """Rule verdict, then audit mode (fail -> warn), then the first active waiver."""
-    result = run_rule(policy, ctx)
+    """Rule verdict (over the evidence the policy trusts), then audit mode (fail -> warn), then the first
+    active waiver."""
+    from governance.policy.trust import trusted_view, with_untrusted
+
+    view, untrusted = trusted_view(policy, ctx)
+    result = with_untrusted(run_rule(policy, view), untrusted)
     verdict, message = result.verdict, result.message
     if policy.mode is Mode.AUDIT and verdict is Verdict.FAIL:
         verdict, message = Verdict.WARN, f"audit mode, would fail: {message}"

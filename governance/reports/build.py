@@ -87,9 +87,10 @@ def build_audit(
         now=now,
     )
     scorecard = build_scorecard(session, model_glob=model_glob, period=period, now=now)
-    latest = [d for v in versions for d in v.decisions]
     crosswalk, coverage = build_crosswalk(
-        [(p.id, p.controls) for p in bundle.policies], frameworks_for(policy_dir), latest
+        [(p.id, tuple((c, p.control_strength(i)) for i, c in enumerate(p.controls))) for p in bundle.policies],
+        frameworks_for(policy_dir),
+        versions,
     )
     summary = _summary(session, models, versions, register, as_of)
     overall, text = _overall(summary)

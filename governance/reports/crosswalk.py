@@ -147,5 +147,15 @@ def _coverage(fw: Framework, by_control: dict[tuple[str, str], list[tuple[str, s
     uncovered = tuple(c for c in fw.controls if (fw.id, c) not in by_control)
     text = f"{len(mapped)} of {fw.list_name} mapped by a policy ({len(full)} by a full mapping)"
     return FrameworkCoverage(
-        fw.id, fw.title, fw.document, fw.unit, fw.source, fw.scope, len(mapped), len(full), len(fw.controls), uncovered, text
+        fw.id,
+        fw.title,
+        fw.document,
+        fw.unit,
+        fw.source,
+        fw.scope,
+        len(mapped),
+        len(full),
+        len(fw.controls),
+        uncovered,
+        text,
     )

@@ -241,21 +241,60 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ControlMapping:
+    policy_id: str
+    strength: str  # full | partial (a mapping to a part of the control, or with no stated strength, is partial)
+    via: str | None  # the part of the control the policy names ("Art. 10(2)(g)"), if not the control itself
+    status: str  # the policy's worst verdict for the version; "pass without evidence" does not count as a pass
+
+
+@dataclass(frozen=True)
 class CrosswalkRow:
     framework: str
     control: str
     title: str
-    policies: tuple[tuple[str, str], ...]  # (policy id, status)
-    status: str
+    mappings: tuple[ControlMapping, ...]
+    status: str  # pass | partial | fail | not_evaluated (governance.reports.crosswalk)
+    reason: str
+
+
+@dataclass(frozen=True)
+class FrameworkResult:
+    """One version's control statuses in one framework, counted against the framework's complete list."""
+
+    framework: str
+    passed: int
+    partial: int
+    failed: int
+    not_evaluated: int
+    total: int  # controls in the framework's complete list
+    text: str  # "2 of 113 articles of Regulation (EU) 2024/1689 pass; ..."
+
+
+@dataclass(frozen=True)
+class VersionCrosswalk:
+    model: str
+    version: str
+    anchor: str
+    frameworks: tuple[FrameworkResult, ...]
+    rows: tuple[CrosswalkRow, ...]
 
 
 @dataclass(frozen=True)
 class FrameworkCoverage:
+    """How much of a framework's complete control list the policy bundle maps to."""
+
     framework: str
     title: str
-    covered: int
-    total: int
+    document: str
+    unit: str
+    source: str
+    scope: str
+    covered: int  # listed controls some policy maps to (directly or through a part)
+    full: int  # of those, controls with a full mapping
+    total: int  # controls in the framework's complete list
     uncovered: tuple[str, ...]
+    text: str  # "14 of 113 articles of Regulation (EU) 2024/1689 mapped by a policy (2 by a full mapping)"
 
 
 @dataclass(frozen=True)
@@ -297,7 +336,7 @@ class AuditReport:
     versions: tuple[VersionView, ...]
     blocked: BlockedRegister
     scorecard: Scorecard
-    crosswalk: tuple[CrosswalkRow, ...]
+    crosswalk: tuple[VersionCrosswalk, ...]
     coverage: tuple[FrameworkCoverage, ...]
     inputs: tuple[InputDigest, ...]
     ingestion_warnings: tuple[ProducerWarnings, ...] = ()  # per producer, most warnings first

@@ -25,6 +25,7 @@ BADGES = {
     "warn",
     "waived",
     "not_evaluated",
+    "partial",
     "error",
     "met",
     "missed",

@@ -108,6 +108,9 @@ class Scorecard:
             "settings": {
                 "drift_window_days": self.settings.drift_window.days,
                 "max_waiver_lifetime_days": self.settings.max_waiver_lifetime.days,
+                "monitoring_target": self.settings.monitoring_target,
+                "sustained_versions": self.settings.sustained_versions,
+                "sustained_span_days": self.settings.sustained_span.days,
             },
             "criteria": [
                 {"key": x.key, "name": x.name, "title": x.title, "description": x.description} for x in levels.CRITERIA

@@ -125,9 +125,11 @@ def _is_monitoring(i: ValidationFact) -> bool:
     return _is_drift(i.name) or i.stage == "model_performance"
 
 
-def _post_deployment(ctx: ScorecardContext, v: VersionFacts) -> tuple[list[ValidationFact], list[str]]:
+def _post_deployment(
+    ctx: ScorecardContext, v: VersionFacts, *, recent: bool = True
+) -> tuple[list[ValidationFact], list[str]]:
     """The version's monitoring evidence over a window that starts at or after it entered the monitoring
-    target, recent enough (its window start within the drift window), and one line per candidate."""
+    target (and, if `recent`, within the drift window before `as_of`), and one line per candidate."""
     target = ctx.settings.monitoring_target
     entered = ctx.entered(v)
     if entered is None:
@@ -147,7 +149,7 @@ def _post_deployment(ctx: ScorecardContext, v: VersionFacts) -> tuple[list[Valid
             why = "states no data window: not counted"
         elif i.window_start < entered.at:
             why = f"window starts {iso(i.window_start)}, before the deployment: a pre-deployment check"
-        elif ctx.as_of - i.window_start > window:
+        elif recent and ctx.as_of - i.window_start > window:
             why = f"window starts {iso(i.window_start)}, outside the {window.days}-day window"
         else:
             why = f"window starts {iso(i.window_start)}, after the deployment: counted"
@@ -207,7 +209,7 @@ def sustained(ctx: ScorecardContext) -> CriterionResult:
         lines.append(f"only {len(versions)} version(s) registered")
     latest = versions[-n:]
     for v in reversed(latest):
-        found, _ = _post_deployment(ctx, v)
+        found, _ = _post_deployment(ctx, v, recent=False)
         entered = ctx.entered(v)
         if entered is None:
             ok = False

@@ -61,9 +61,18 @@ def _sqlite_engine(url: Any, busy_timeout_s: int) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={busy_timeout_s * 1000}")
         cur.close()
 
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
+    # More pooled connections than the server's worker threads (40): a thread that holds the write
+    # lock must never wait for a connection another thread, itself waiting for that lock, holds.
+    from sqlalchemy.engine import make_url
+
+    in_memory = make_url(url).database in (None, "", ":memory:")  # a single-connection pool
+    pool: dict[str, Any] = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}, **pool)
     event.listen(engine, "connect", pragmas)
     return engine
+
+
+SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 8, 56
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -91,6 +100,15 @@ def no_wait_engine(engine: Engine) -> Engine:
     return _sqlite_engine(engine.url, busy_timeout_s=0)
 
 
+def side_engine(engine: Engine) -> Engine:
+    """A second, small engine on the same store for the service's own quick reads (token lookups,
+    /health), so they never queue for a pooled connection behind request transactions. On SQLite its
+    connections never wait for a lock either (`no_wait_engine`): it may be used on the event loop."""
+    if engine.dialect.name == "sqlite":
+        return no_wait_engine(engine)
+    return create_engine(engine.url, pool_pre_ping=True, pool_size=2, max_overflow=4, pool_timeout=10)
+
+
 def get_engine(url: str | None = None) -> Engine:
     """Process-wide engine per URL (the API and CLI share it)."""
     key = url or database_url()
@@ -111,6 +129,26 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
     session = Session(engine or get_engine(), expire_on_commit=False)
     try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def write_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One write transaction, like `session_scope`, that on SQLite takes the write lock up front
+    (BEGIN IMMEDIATE, waiting up to the busy timeout): what it reads stays true until it commits, and
+    it can never fail half-way with "database is locked" for having read before it wrote. The lock is
+    held for the whole transaction: keep it short."""
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    try:
+        conn = session.connection()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         yield session
         session.commit()
     except BaseException:

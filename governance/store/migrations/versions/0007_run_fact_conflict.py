@@ -1,7 +1,7 @@
 """trusted evidence: who submitted each event and evaluation; first-write-wins run facts and their conflicts
 
 Revision ID: 0007_run_fact_conflict
-Revises: 0001_foundation
+Revises: 0002_fairness
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0007_run_fact_conflict"
-down_revision = "0001_foundation"
+down_revision = "0002_fairness"  # extends the fairness branch: it adds a column to fairness_evaluation
 branch_labels = ("run_fact_conflict",)
 depends_on = None
 
