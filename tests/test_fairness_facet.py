@@ -27,6 +27,8 @@ from governance.evidence.fairness_facet import (
     to_facet,
     validate_fairness_facet,
 )
+from governance.evidence.intervals import completed_results
+from governance.evidence.queries import fairness_evaluations
 from governance.evidence.tables import FairnessEvaluation
 from governance.registry.service import VersionSpec, register_model, register_version
 from governance.store.db import session_scope
@@ -183,6 +185,19 @@ def test_ingested_facet_is_stored_like_the_cli_evaluation(store: Engine, evaluat
         row = rows[0]
         assert row.producer == PRODUCER and row.digest_scope == "reported" and row.evaluated_at == WHEN
         stored, doc = row.results, evaluated["doc"]
+        # Ingest stores counts and point estimates; the bootstrap intervals are pending (#12 item 3)
+        assert row.intervals_pending and stored["bootstrap"]["method"] == "pending"
+        assert all(m["ci"] is None for m in stored["metrics"].values())
+        assert {k: m["value"] for k, m in stored["metrics"].items()} == {
+            k: m["value"] for k, m in doc["metrics"].items()
+        }
+        assert fairness_evaluations(session, row.model_version_id, with_intervals=True)  # the gate's read
+        assert not row.intervals_pending
+    with session_scope(store) as session:
+        row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
+        assert not row.intervals_pending  # stored by the read, not just used
+        stored = row.results
+    assert "intervals_pending" not in stored and stored["bootstrap"] == doc["bootstrap"]
     assert stored["metrics"] == doc["metrics"]
     assert stored["groups"] == doc["groups"] and stored["four_fifths"] == doc["four_fifths"]
     assert stored["pairwise"] == doc["pairwise"]
@@ -236,8 +251,15 @@ def test_facet_in_an_openlineage_event_is_ingested(store: Engine, evaluated: dic
     assert report.accepted == 1, report.rejected
     with session_scope(store) as session:
         row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
-        assert row.producer == PRODUCER
+        assert row.producer == PRODUCER and row.intervals_pending
+    # `gov evidence finish` computes the deferred intervals: the same as the CLI evaluation's
+    finished = gov("evidence", "finish")
+    assert finished.exit_code == 0 and finished.stdout.startswith("1 evaluation(s) completed"), finished.stdout
+    with session_scope(store) as session:
+        row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
+        assert not row.intervals_pending
         assert row.results["metrics"] == evaluated["doc"]["metrics"]
+    assert gov("evidence", "finish").stdout.startswith("0 evaluation(s) completed")
 
 
 def test_the_1_0_0_key_is_still_ingested_and_named_in_errors(store: Engine, evaluated: dict[str, Any]) -> None:
@@ -260,7 +282,7 @@ def test_the_1_0_0_key_is_still_ingested_and_named_in_errors(store: Engine, eval
     assert report.accepted == 1, report.rejected
     with session_scope(store) as session:
         row = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).one()
-        assert row.results["metrics"] == evaluated["doc"]["metrics"]
+        assert completed_results(row)["metrics"] == evaluated["doc"]["metrics"]
     bad = copy.deepcopy(event)
     bad["run"]["runId"] = str(uuid.uuid4())
     bad["run"]["facets"][LEGACY_KEY]["groups"][0]["tp"] = -1
@@ -289,4 +311,4 @@ def test_when_both_keys_are_present_the_prefixed_one_is_stored(store: Engine, ev
     assert report.accepted == 1, report.rejected
     with session_scope(store) as session:
         rows = session.exec(select(FairnessEvaluation).where(FairnessEvaluation.run_id == run_id)).all()
-        assert [r.results["metrics"] for r in rows] == [evaluated["doc"]["metrics"]]
+        assert [completed_results(r)["metrics"] for r in rows] == [evaluated["doc"]["metrics"]]

@@ -145,9 +145,31 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    finisher = _interval_finisher(app.state.engine)
     yield
+    if finisher is not None:
+        finisher.close()
     app.state.group_commit.close()  # uvicorn has answered every request by now
     app.state.health_engine.dispose()
+
+
+def _interval_finisher(engine: Engine) -> Any:
+    """The thread that computes the bootstrap intervals ingest deferred (governance.evidence.intervals),
+    looking every GOV_INTERVALS_EVERY seconds (default 2; 0: off, the gate computes them on first read)."""
+    from governance.errors import ConfigError
+
+    raw = os.environ.get("GOV_INTERVALS_EVERY", "2").strip()
+    try:
+        every = float(raw)
+    except ValueError:
+        raise ConfigError(f"GOV_INTERVALS_EVERY must be a number of seconds, got {raw!r}") from None
+    if every <= 0:
+        return None
+    from governance.evidence.intervals import Finisher
+
+    finisher = Finisher(engine, interval=every)
+    finisher.start()
+    return finisher
 
 
 def app_from_env() -> FastAPI:

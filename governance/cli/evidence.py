@@ -148,3 +148,18 @@ def show(
     with session_scope(open_store()) as session:
         stored = get_evaluation(session, evaluation_id)
     typer.echo(json.dumps(stored.to_dict(), indent=2) if fmt == "json" else render_text(stored.results, stored.id))
+
+
+@app.command()
+def finish(
+    limit: int = typer.Option(None, "--limit", min=1, help="At most this many evaluations (oldest first)."),
+) -> None:
+    """Compute the bootstrap intervals of evaluations stored by ingest (`intervals pending`), one per
+    transaction. The gate and reports compute them anyway when they first read one; this does it ahead."""
+    from governance.evidence.intervals import finish_pending
+    from governance.store.migrate import open_store
+
+    done, failed = finish_pending(open_store(), limit)
+    typer.echo(f"{done} evaluation(s) completed" + (f", {failed} left pending (see the log)" if failed else ""))
+    if failed:
+        raise typer.Exit(1)

@@ -102,8 +102,10 @@ def _count_dict(row: np.ndarray) -> dict[str, int]:
     return {"tp": int(row[TP]), "fp": int(row[FP]), "fn": int(row[FN]), "tn": int(row[TN])}
 
 
-def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
-    """The results document (JSON-ready) for one confusion table."""
+def evaluate(table: ConfusionTable, settings: Settings, *, intervals: bool = True) -> dict[str, Any]:
+    """The results document (JSON-ready) for one confusion table. With `intervals=False` the bootstrap
+    is left out (every `ci` is None, `bootstrap.method` is "pending"): ingest stores that, and
+    governance.evidence.intervals computes the intervals later."""
     settings.check()
     selector = parse_privileged(settings.privileged, table.sensitive) if settings.privileged else None
     priv = privileged_mask(table, selector) if selector else None
@@ -120,7 +122,7 @@ def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
     design = m.Design(included=included, privileged=priv)
     sample = m.Sample(table.counts, table.score_sum)
     boot = None
-    if settings.bootstrap > 0:
+    if settings.bootstrap > 0 and intervals:
         boot = resample(table.counts, settings.bootstrap, settings.seed, table.score_sum, table.score_sq)
     specs = applicable(priv is not None, table.score_sum is not None)
     results: dict[str, Any] = {
@@ -139,7 +141,7 @@ def evaluate(table: ConfusionTable, settings: Settings) -> dict[str, Any]:
         "pairwise": _pairwise(table, sample, design, boot, settings.confidence) if priv is not None else None,
         "four_fifths": _four_fifths(table, sample, design, boot, settings.confidence),
         "bootstrap": {
-            "method": METHOD if boot is not None else "none",
+            "method": METHOD if boot is not None else ("pending" if settings.bootstrap > 0 else "none"),
             "resamples": settings.bootstrap,
             "seed": settings.seed,
             "confidence": settings.confidence,

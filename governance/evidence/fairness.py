@@ -173,13 +173,18 @@ def store_evaluation(
     evaluated_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
     submitted_by: str | None,
+    intervals: bool = True,
 ) -> StoredEvaluation:
     """Evaluate a confusion table and add the row (flushed, not committed: the caller's transaction).
     `submitted_by` (governance.identity) is who sent it: gates count it only when they trust them, so
-    every caller must say (None records it as unrecorded, which no gate trusts)."""
+    every caller must say (None records it as unrecorded, which no gate trusts). With `intervals=False`
+    (ingest) the bootstrap is deferred: the row is marked `intervals_pending` and
+    governance.evidence.intervals computes them when first read."""
     from governance import __version__
+    from governance.evidence.intervals import PENDING_KEY, pending_marker
 
-    results = evaluate(table, settings)
+    pending = not intervals and settings.bootstrap > 0
+    results = evaluate(table, settings, intervals=not pending)
     now = utcnow()
     when = evaluated_at or now
     results = {
@@ -207,6 +212,8 @@ def store_evaluation(
         "evaluated_at": iso(when),
         **(extra or {}),
     }
+    if pending:
+        results[PENDING_KEY] = pending_marker(settings)
     assert model_version.id is not None
     row = FairnessEvaluation(
         model_version_id=model_version.id,
@@ -226,6 +233,7 @@ def store_evaluation(
         bootstrap_resamples=settings.bootstrap,
         bootstrap_seed=settings.seed,
         confidence=settings.confidence,
+        intervals_pending=pending,
         results=results,
         input_digest=input_digest(table, settings),
         tool_version=__version__,

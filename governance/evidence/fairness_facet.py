@@ -175,8 +175,9 @@ def ingest_fairness_facet(
     key: str = FACET_KEY,
     submitted_by: str | None = None,
 ) -> None:
-    """Validate a facet and store its evaluation in the caller's transaction (idempotent per run).
-    `key` is the facet's key in the event (errors name its path)."""
+    """Validate a facet and store its evaluation in the caller's transaction (idempotent per run): counts
+    and point estimates only, marked `intervals_pending` (governance.evidence.intervals computes the
+    bootstrap intervals later, off ingest). `key` is the facet's key in the event (errors name its path)."""
     from governance.evidence.fairness import DataInfo, input_digest, resolve_version, store_evaluation
     from governance.evidence.tables import FairnessEvaluation
 
@@ -221,6 +222,7 @@ def ingest_fairness_facet(
             evaluated_at=event_time,
             extra=extra,
             submitted_by=submitted_by,
+            intervals=False,  # bounded but heavy: computed later (governance.evidence.intervals)
         )
     except GovernanceError as exc:
         raise _error(exc.message, key=key) from exc

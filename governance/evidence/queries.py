@@ -10,15 +10,23 @@ from governance.evidence.tables import FairnessEvaluation
 
 
 def fairness_evaluations(
-    session: Session, version_id: int, *, before: datetime | None = None
+    session: Session, version_id: int, *, before: datetime | None = None, with_intervals: bool = False
 ) -> list[FairnessEvaluation]:
     """The fairness evaluations of one model version, newest first (ties: the later id first);
-    with `before`, only those evaluated before it (exclusive)."""
+    with `before`, only those evaluated before it (exclusive). With `with_intervals`, evaluations whose
+    bootstrap intervals are pending (stored by ingest) get them now, stored in the caller's
+    transaction (governance.evidence.intervals); one that cannot be completed stays pending, its
+    intervals None, so a policy that needs them is not evaluated (never passes)."""
     stmt = select(FairnessEvaluation).where(FairnessEvaluation.model_version_id == version_id)
     if before is not None:
         stmt = stmt.where(col(FairnessEvaluation.evaluated_at) < before)
     order = (col(FairnessEvaluation.evaluated_at).desc(), col(FairnessEvaluation.id).desc())
-    return list(session.exec(stmt.order_by(*order)).all())
+    rows = list(session.exec(stmt.order_by(*order)).all())
+    if with_intervals and any(r.intervals_pending for r in rows):
+        from governance.evidence.intervals import complete_all
+
+        complete_all(session, rows)
+    return rows
 
 
 def evaluated_between(session: Session, version_id: int, start: datetime, end: datetime) -> bool:

@@ -36,6 +36,8 @@ class FairnessEvaluation(SQLModel, table=True):
     bootstrap_resamples: int
     bootstrap_seed: int | None = None
     confidence: float
+    # Bootstrap intervals not computed yet (stored by ingest; governance.evidence.intervals completes them)
+    intervals_pending: bool = Field(default=False)
     results: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     input_digest: str = Field(max_length=80, index=True)  # digest of counts + settings
     tool_version: str = Field(max_length=64)

@@ -308,7 +308,7 @@ def _window_edge(result: dict[str, Any], edge: str) -> datetime | None:
 def _fairness(session: Session, model_version_id: int) -> tuple[FairnessEvidence, ...]:
     from governance.evidence.queries import fairness_evaluations
 
-    rows = fairness_evaluations(session, model_version_id)
+    rows = fairness_evaluations(session, model_version_id, with_intervals=True)  # pending ones computed now
     return tuple(
         sorted(
             (

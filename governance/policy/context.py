@@ -15,6 +15,7 @@ from typing import Any
 
 from governance.digest import json_sha256
 from governance.policy.model import EvidenceRef
+from governance.serial import OMIT_EMPTY, OMIT_NONE, to_jsonable
 from governance.timeutil import iso, parse_optional_timestamp, parse_timestamp
 
 SCHEMA = "gov.policy-context/1"
@@ -39,7 +40,7 @@ class ModelInfo:
     tags: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "owner": self.owner, "risk_tier": self.risk_tier, "tags": self.tags}
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelInfo:
@@ -66,19 +67,7 @@ class VersionInfo:
     tags: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "artifact_uri": self.artifact_uri,
-            "artifact_digest": self.artifact_digest,
-            "training_run_id": self.training_run_id,
-            "status": self.status,
-            "stage": self.stage,
-            "aliases": list(self.aliases),
-            "created_by": self.created_by,
-            "created_at": iso(self.created_at),
-            "tags": self.tags,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VersionInfo:
@@ -111,22 +100,12 @@ class RunInfo:
     job_facets: dict[str, Any] = field(default_factory=dict)
     # Later claims about the completed run that differ from its first facts (governance.lineage.run_facts):
     # {fact, first, claimed, submitted_by, event_time}. The facts above are the first ones.
-    fact_conflicts: tuple[dict[str, Any], ...] = ()
+    fact_conflicts: tuple[dict[str, Any], ...] = field(
+        default=(), metadata=OMIT_EMPTY
+    )  # absent: stored contexts unchanged
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "run_id": self.run_id,
-            "job": self.job,
-            "state": self.state,
-            "started_at": iso(self.started_at),
-            "ended_at": iso(self.ended_at),
-            "authors": list(self.authors),
-            "facets": self.facets,
-            "job_facets": self.job_facets,
-        }
-        if self.fact_conflicts:  # absent: stored contexts unchanged
-            out["fact_conflicts"] = [dict(c) for c in self.fact_conflicts]
-        return out
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunInfo:
@@ -159,18 +138,7 @@ class DatasetInfo:
     facets: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "namespace": self.namespace,
-            "name": self.name,
-            "depth": self.depth,
-            "classifications": list(self.classifications),
-            "owners": list(self.owners),
-            "first_seen": iso(self.first_seen),
-            "deletion": self.deletion,
-            "deleted_at": iso(self.deleted_at),
-            "facets": self.facets,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DatasetInfo:
@@ -243,7 +211,7 @@ class MetricValue:
     ci_high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high}
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MetricValue:
@@ -261,14 +229,7 @@ class GroupEvidence:
     metrics: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "count": self.count,
-            "small": self.small,
-            "included": self.included,
-            "privileged": self.privileged,
-            "metrics": self.metrics,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GroupEvidence:
@@ -297,23 +258,10 @@ class FairnessEvidence:
     input_digest: str = ""
     # Who submitted it (governance.identity): None when the context does not record it (policy tests,
     # decisions stored before submitters were), which the trust check then does not apply to.
-    submitted_by: str | None = None
+    submitted_by: str | None = field(default=None, metadata=OMIT_NONE)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "sensitive": list(self.sensitive),
-            "evaluated_at": iso(self.evaluated_at),
-            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
-            "groups": [g.to_dict() for g in self.groups],
-            "min_group_size": self.min_group_size,
-            "confidence": self.confidence,
-            "data_digest": self.data_digest,
-            "input_digest": self.input_digest,
-        }
-        if self.submitted_by is not None:
-            out["submitted_by"] = self.submitted_by
-        return out
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FairnessEvidence:
@@ -341,14 +289,7 @@ class ApprovalRecord:
     comment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "role": self.role,
-            "approver": self.approver,
-            "artifact_digest": self.artifact_digest,
-            "created_at": iso(self.created_at),
-            "comment": self.comment,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ApprovalRecord:

@@ -10,6 +10,8 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from governance.serial import from_jsonable, to_jsonable
+
 if TYPE_CHECKING:
     from governance.policy.context import EvaluationContext
 
@@ -110,11 +112,11 @@ class EvidenceRef:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "digest": self.digest, "note": self.note}
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvidenceRef:
-        return cls(str(data["kind"]), str(data["id"]), data.get("digest"), data.get("note"))
+        return from_jsonable(cls, data)
 
 
 @dataclass(frozen=True)
@@ -165,50 +167,8 @@ class Outcome:
     rationale: str = ""  # why the policy exists (shown beside every verdict that is not a pass)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "policy_id": self.policy_id,
-            "policy_version": self.policy_version,
-            "title": self.title,
-            "kind": self.kind,
-            "mode": self.mode.value,
-            "severity": self.severity,
-            "controls": list(self.controls),
-            "owner": self.owner,
-            "remediation": self.remediation,
-            "source": self.source,
-            "line": self.line,
-            "verdict": self.verdict.value,
-            "rule_verdict": self.rule_verdict.value,
-            "blocking": self.blocking,
-            "message": self.message,
-            "evidence": [e.to_dict() for e in self.evidence],
-            "details": list(self.details),
-            "waiver": self.waiver,
-            "waivers": list(self.waivers),
-            "rationale": self.rationale,
-        }
+        return to_jsonable(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Outcome:
-        return cls(
-            policy_id=d["policy_id"],
-            policy_version=d["policy_version"],
-            title=d["title"],
-            kind=d["kind"],
-            mode=Mode(d["mode"]),
-            severity=d["severity"],
-            controls=tuple(d["controls"]),
-            owner=d["owner"],
-            remediation=d["remediation"],
-            source=d["source"],
-            line=int(d["line"]),
-            verdict=Verdict(d["verdict"]),
-            rule_verdict=Verdict(d["rule_verdict"]),
-            blocking=bool(d["blocking"]),
-            message=d["message"],
-            evidence=tuple(EvidenceRef.from_dict(e) for e in d["evidence"]),
-            details=tuple(d["details"]),
-            waiver=d.get("waiver"),
-            waivers=tuple(d.get("waivers") or ()),
-            rationale=str(d.get("rationale") or ""),
-        )
+        return from_jsonable(cls, d)

@@ -226,7 +226,7 @@ def _fairness(session: Session, version_id: int, period: Period) -> list[Any]:
     from governance.evidence.queries import fairness_evaluations
 
     latest: dict[tuple[str, ...], Any] = {}
-    for row in fairness_evaluations(session, version_id, before=period.end):
+    for row in fairness_evaluations(session, version_id, before=period.end, with_intervals=True):
         latest.setdefault(tuple(row.sensitive_columns), row)
     return [sections.fairness_view(latest[k]) for k in sorted(latest)]
 
