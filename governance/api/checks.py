@@ -63,6 +63,12 @@ async def run_check(
                 policy_source=source.describe(),
             )
 
+    # Pending fairness intervals of this version are computed first, outside the write transaction.
+    from anyio import to_thread
+
+    from governance.evidence.queries import complete_pending_intervals
+
+    await to_thread.run_sync(complete_pending_intervals, engine, body.model, body.version)
     report = await retry_transient(once)
     data = {**report.to_dict(), "verdict": "deployable" if report.deployable else "blocked"}
     return JSONResponse(data, status_code=201, headers={"Location": f"/api/v1/decisions/{report.decision_id}"})

@@ -80,8 +80,13 @@ def check(
         from governance.store.migrate import open_store
 
         source = resolve_policy_source(policies)
+        store = open_store()
+        # Pending fairness intervals of this version first, outside the write transaction (cheap when none).
+        from governance.evidence.queries import complete_pending_intervals
+
+        complete_pending_intervals(store, model, version)
         # The write lock from the first read (SQLite), as the server's checks: decision + ledger entry atomic.
-        with spelled(CLI_FIELDS), write_scope(open_store()) as session:
+        with spelled(CLI_FIELDS), write_scope(store) as session:
             report = run_check(
                 session,
                 model,

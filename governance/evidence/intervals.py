@@ -107,19 +107,21 @@ def complete_all(session: Session, rows: Iterable[FairnessEvaluation]) -> int:
     return done
 
 
-def pending_ids(session: Session, limit: int | None = None) -> list[int]:
-    """Ids of evaluations whose intervals are pending, oldest first."""
+def pending_ids(session: Session, limit: int | None = None, *, model_version_id: int | None = None) -> list[int]:
+    """Ids of evaluations whose intervals are pending, oldest first (of one model version, if given)."""
     stmt = (
         select(FairnessEvaluation.id)
         .where(col(FairnessEvaluation.intervals_pending))
         .order_by(col(FairnessEvaluation.id))
     )
+    if model_version_id is not None:
+        stmt = stmt.where(col(FairnessEvaluation.model_version_id) == model_version_id)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [int(i) for i in session.exec(stmt).all() if i is not None]
 
 
-def finish_pending(engine: Engine, limit: int | None = None) -> tuple[int, int]:
+def finish_pending(engine: Engine, limit: int | None = None, *, model_version_id: int | None = None) -> tuple[int, int]:
     """Complete pending evaluations one at a time (oldest first): (completed, left pending). Each is
     computed outside any write transaction (it may take seconds at the bounds; the write lock is not
     held meanwhile) and stored in a short one, only if still pending."""
@@ -128,7 +130,7 @@ def finish_pending(engine: Engine, limit: int | None = None) -> tuple[int, int]:
     from governance.store.db import write_scope
 
     with Session(engine) as s:
-        ids = pending_ids(s, limit)
+        ids = pending_ids(s, limit, model_version_id=model_version_id)
     done = failed = 0
     for ident in ids:
         with Session(engine) as s:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from governance.evidence.tables import FairnessEvaluation
@@ -38,3 +39,29 @@ def evaluated_between(session: Session, version_id: int, start: datetime, end: d
         .limit(1)
     )
     return session.exec(stmt).first() is not None
+
+
+def complete_pending_intervals(engine: Engine, model: str, version: str) -> int:
+    """Compute the pending bootstrap intervals of one model version BEFORE a check opens its write
+    transaction (each in its own short transaction: governance.evidence.intervals.finish_pending), so a
+    check never holds the write lock while a bootstrap runs (seconds at the bounds). Cheap when nothing
+    is pending (one indexed query; numpy is not imported). An unknown version completes nothing: the
+    check itself reports it. Returns how many were completed."""
+    from governance.errors import NotFoundError
+    from governance.registry.service import get_version
+
+    with Session(engine) as s:
+        try:
+            _, mv = get_version(s, model, version)
+        except NotFoundError:
+            return 0
+        pending = s.exec(
+            select(FairnessEvaluation.id)
+            .where(FairnessEvaluation.model_version_id == mv.id, col(FairnessEvaluation.intervals_pending))
+            .limit(1)
+        ).first()
+    if pending is None:
+        return 0
+    from governance.evidence.intervals import finish_pending
+
+    return finish_pending(engine, model_version_id=mv.id)[0]

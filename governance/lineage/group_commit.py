@@ -104,8 +104,9 @@ class GroupCommit:
 
 
 def _has_fairness(event: Accepted) -> bool:
-    """Whether an event carries a fairness facet: its evaluation (bootstrap) is computed when stored,
-    so its batch is written by the writer thread, never on the event loop (/health keeps answering)."""
+    """Whether an event carries a fairness facet: storing it computes point estimates over up to 1,000
+    groups (the bootstrap is deferred: governance.evidence.intervals), so its batch is written by the
+    writer thread, never on the event loop (/health keeps answering)."""
     facets = event.facts.run_facets
     return bool(facets) and any(key.endswith("fairnessEvaluation") for key in facets)  # type: ignore[union-attr]
 
