@@ -154,7 +154,8 @@ def test_waivers_record_the_caller_and_revoke_once(api: Any, tokens: dict[Role, 
         "reason": "emergency fix",
         "ticket": "RISK-1",
         "expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-        "model_glob": "credit*",
+        "model_glob": "credit",
+        "version": "1",
     }
     # At most the policy's max_waiver_days (default 90) ahead.
     assert_error_shape(

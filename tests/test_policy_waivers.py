@@ -19,6 +19,8 @@ from tests.helpers import gov
 
 CHECK = ["check", "credit-risk", "3", "--target", "production"]
 WAIVE = ["waive", "approval.two-person", "--reason", "hotfix for incident 12", "--ticket", "CHG-981", "--as", "cro"]
+# The default waiver_scope (`version`): one model and one version.
+ONE = ["--model", "credit-risk", "--version", "3"]
 # approval.two-person is `waivable: false`: its waiver is in force once a second person co-signs it.
 COSIGN = ["policy", "cosign-waiver", "1", "--as", "cfo"]
 
@@ -33,9 +35,9 @@ def _outcome(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_an_active_waiver_waives_and_unblocks(seeded: Engine) -> None:  # noqa: F811
-    result = gov(*WAIVE, "--expires", "P7D", "--model", "credit-*", "--target", "production")
+    result = gov(*WAIVE, "--expires", "P7D", *ONE, "--target", "production")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("waiver 1: approval.two-person waived for credit-* on production until ")
+    assert result.stdout.startswith("waiver 1: approval.two-person waived for credit-risk 3 on production until ")
     assert "a second person must run `gov policy cosign-waiver 1`" in result.stderr
     code, report = _report()
     assert code == 1 and _outcome(report)["waivers"][0]["status"] == "awaiting_second_person"
@@ -57,6 +59,8 @@ def test_an_expired_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F
             ticket="CHG-1",
             approver="cro",
             expires_at=utcnow() - timedelta(days=1),
+            model_glob="credit-risk",
+            version="3",
             now=utcnow() - timedelta(days=30),
         )
     code, report = _report()
@@ -67,7 +71,7 @@ def test_an_expired_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F
 
 
 def test_a_revoked_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F811
-    gov(*WAIVE, "--expires", "P7D")
+    gov(*WAIVE, "--expires", "P7D", *ONE)
     gov(*COSIGN)
     assert _report()[0] == 0
     assert gov("policy", "revoke-waiver", "1", "--as", "cro").exit_code == 0
@@ -77,16 +81,16 @@ def test_a_revoked_waiver_no_longer_applies(seeded: Engine) -> None:  # noqa: F8
 
 
 def test_a_waiver_for_another_scope_does_not_apply(seeded: Engine) -> None:  # noqa: F811
-    gov(*WAIVE, "--expires", "P7D", "--model", "fraud-*")
-    gov(*WAIVE, "--expires", "P7D", "--version", "2")
-    gov(*WAIVE, "--expires", "P7D", "--target", "staging")
+    for scope in (["--model", "fraud-detector", "--version", "3"], ["--model", "credit-risk", "--version", "2"]):
+        assert gov(*WAIVE, "--expires", "P7D", *scope).exit_code == 0
+    assert gov(*WAIVE, "--expires", "P7D", *ONE, "--target", "staging").exit_code == 0
     code, report = _report()
     assert code == 1 and _outcome(report)["waivers"] == []
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
 def test_waivers_appear_in_every_output(seeded: Engine, fmt: str) -> None:  # noqa: F811
-    gov(*WAIVE, "--expires", "P7D")
+    gov(*WAIVE, "--expires", "P7D", *ONE)
     gov(*COSIGN)
     result = gov(*CHECK, "--format", fmt)
     assert result.exit_code == 0
@@ -106,8 +110,8 @@ def test_waivers_appear_in_every_output(seeded: Engine, fmt: str) -> None:  # no
 
 
 def test_waiver_input_is_checked(seeded: Engine) -> None:  # noqa: F811
-    assert "is not in the future" in gov(*WAIVE, "--expires", "2001-01-01").stderr
-    assert gov(*WAIVE, "--expires", "soon").exit_code == 2
+    assert "is not in the future" in gov(*WAIVE, "--expires", "2001-01-01", *ONE).stderr
+    assert gov(*WAIVE, "--expires", "soon", *ONE).exit_code == 2
     unknown = gov("waive", "no.such.policy", "--reason", "r", "--ticket", "t", "--expires", "P1D")
     assert unknown.exit_code == 2 and "no policy 'no.such.policy'" in unknown.stderr
     with session_scope(seeded) as session:
@@ -133,7 +137,7 @@ def test_waiver_input_is_checked(seeded: Engine) -> None:  # noqa: F811
 
 
 def test_list_waivers(seeded: Engine) -> None:  # noqa: F811
-    gov(*WAIVE, "--expires", "P7D")
+    gov(*WAIVE, "--expires", "P7D", *ONE)
     listed = json.loads(gov("policy", "waivers", "--format", "json").stdout)
     assert [(w["id"], w["status"], w["ticket"]) for w in listed] == [(1, "awaiting_second_person", "CHG-981")]
     gov(*COSIGN)

@@ -222,3 +222,78 @@ def test_long_identifiers_wrap_inside_the_page(sqlite_engine: Any) -> None:
     assert name in html
     problems = _overflow(html)
     assert problems == [], "\n".join(problems)
+
+
+def test_chart_draws_the_four_fifths_line_with_alternative_text() -> None:
+    from types import SimpleNamespace
+
+    from governance.reports.charts import rates_legend, rates_svg
+    from governance.reports.sections import threshold_lines
+
+    groups = (
+        GroupRow("sex=female", "female", 100, False, False, 0.5, _rate(0.4), _rate(0.5), _rate(0.2)),
+        GroupRow("sex=male", "male", 120, True, False, 0.5, _rate(0.75), _rate(0.6), _rate(0.3)),
+    )
+    view = SimpleNamespace(groups=groups)
+    rule = SimpleNamespace(metric="four_fifths.min_impact_ratio", low=0.8, high=None)
+    (line,) = threshold_lines(view, "fairness.four-fifths", rule)  # type: ignore[arg-type]
+    assert line.panel == "selection" and line.value == pytest.approx(0.6)
+    svg = rates_svg(groups, 0.95, (line,))
+    assert 'role="img"' in svg and "<title>" in svg and "0.8 × highest = 0.600" in svg
+    assert "female: selection rate 0.400" in svg and "threshold fairness.four-fifths" in svg
+    assert svg.count('stroke="#b3261e"') == 1 and "red line" in rates_legend(groups, 0.95, (line,))
+    assert "#b3261e" not in rates_svg(groups, 0.95)  # no policy read the evaluation: no line
+
+
+def test_waived_and_not_evaluated_items_are_listed_with_rationale_and_remediation() -> None:
+    from types import SimpleNamespace
+
+    from governance.reports.render import environment
+    from governance.reports.sections import decision_view
+
+    waiver = {"id": 7, "ticket": "RISK-1", "approver": "erin", "expires_at": "2027-01-31T00:00:00Z", "reason": "r"}
+    verdicts = [
+        {
+            "policy_id": "evidence.stages",
+            "verdict": "fail",
+            "message": "auc low; not_evaluated: no evidence named 'schema*'",
+            "details": ["fail: auc = 0.74, not >= 0.8", "not_evaluated: no evidence named 'schema*'", "pass: ok"],
+            "rationale": "Why stages.",
+            "remediation": "Log the schema check.",
+        },
+        {
+            "policy_id": "fairness.parity",
+            "verdict": "waived",
+            "rule_verdict": "fail",
+            "message": "waived by waiver 7 (RISK-1, until 2027-01-31T00:00:00Z): parity 0.2 > 0.1",
+            "waiver": waiver,
+            "rationale": "Why parity.",
+            "remediation": "Retrain.",
+        },
+        {"policy_id": "ok.policy", "verdict": "pass", "message": "fine", "details": ["pass: fine"]},
+    ]
+    row = SimpleNamespace(
+        id="d1", target="production", created_at=NOW, deployable=False, exit_code=1, requested_by="ci",
+        bundle_digest="b", context_digest="c", ledger="appended", verdicts=verdicts, out_of_scope=[], findings=[],
+    )  # fmt: skip
+    d = decision_view(row)
+    stages, parity, ok = d.verdicts
+    assert [(i.status, i.text) for i in stages.items] == [
+        ("fail", "auc = 0.74, not >= 0.8"),
+        ("not_evaluated", "no evidence named 'schema*'"),
+    ]
+    assert [(i.status, i.text) for i in parity.items] == [("waived", "parity 0.2 > 0.1")] and ok.items == ()
+    assert parity.applied_waiver is not None and parity.applied_waiver.approver == "erin"
+    template = environment().get_template("audit/_version.html.j2")
+    lineage = SimpleNamespace(status="missing", message="no run")
+    v = SimpleNamespace(
+        anchor="v", model="m", version="1", state="blocked", artifact_uri="s3://a", artifact_digest="sha256:a",
+        created_at=NOW, created_by="a", status="ready", stage=None, aliases=(), decisions=(d,), earlier_decisions=0,
+        fairness=(), approvals=(), waivers=(), lineage=lineage,
+    )  # fmt: skip
+    html = template.render(v=v, paged=False, first_version=True, section_no="3.1")
+    table = html.split("Item that did not pass", 1)[1]
+    assert "Not evaluated, evidence missing or unusable: no evidence named &#39;schema*&#39;" in table
+    assert "waiver 7 granted by erin (RISK-1), expires 2027-01-31T00:00:00Z" in table
+    assert "Why stages." in table and "Log the schema check." in table and "Retrain." in table
+    assert "ok.policy" not in table

@@ -89,6 +89,7 @@ FIELDS = {
     "ticket": "body.ticket",
     "expires_at": "body.expires_at",
     "model_glob": "body.model_glob",
+    "version": "body.version",
     "target": "body.target",
     "policy_id": "body.policy_id",
     "waiver_id": "path.waiver_id",

@@ -1,7 +1,7 @@
 """Approvals and waivers: who, when, and what exactly (the artifact digest; the policy and scope).
 
 The rules they obey live in governance.approvals.rules; errors name the field (`as`, `role`,
-`expires_at`, `target`), and each face spells it its own way.
+`expires_at`, `model_glob`, `version`, `target`), and each face spells it its own way.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def waive(
     """Record a waiver of one policy for a scope until `expires_at`.
 
     Refused: an expiry not in the future or beyond the policy's `max_waiver_days` (default 90), a
+    scope wider than the policy's `waiver_scope` (default `version`: one model, one version), a
     target matching no configured target, and an author who created, or wrote the training run of,
     any version the scope covers. A critical or `waivable: false` policy's waiver is recorded awaiting
     a second person (`cosign`) and is not in force until then."""
@@ -142,6 +143,9 @@ def waive(
             hint="waive for a shorter time and renew it if still needed",
         )
     target = rules.normalise_target_glob(target, field="target") if target is not None else None
+    if version is not None:
+        version = version.strip() or None
+    rules.check_waiver_scope(policy, policy_id, model_glob.strip(), version)
     for name, mv in _covered_versions(session, model_glob.strip(), version):
         rules.refuse_conflict(
             approver, name, mv.version, created_by=mv.created_by, authors=version_authors(session, mv)

@@ -11,6 +11,8 @@ restates them. Decisions (docs/approvals.md):
   both bounds are exclusive, so a waiver expiring (or revoked) exactly now is no longer in force.
 - A waiver covers a check when its policy id is the policy's, the model name matches its model glob,
   its version (if any) is the version's, and its target glob (if any) matches the target.
+- A waiver's scope is no wider than its policy's `waiver_scope` allows: `version` (the default) names
+  one model and one version, `model` one model (any version), `any` admits model globs.
 - Targets are a closed set: GOV_TARGETS (comma list) or development, staging, production; compared
   after normalisation (NFKC, trimmed, case folded). An unknown target is an input error.
 """
@@ -30,6 +32,9 @@ from governance.identity import same_identity
 DEFAULT_TARGETS = ("development", "staging", "production")
 DEFAULT_MAX_WAIVER_DAYS = 90
 SECOND_PERSON_SEVERITIES = frozenset({"critical"})
+WAIVER_SCOPES = ("version", "model", "any")  # narrowest first
+DEFAULT_WAIVER_SCOPE = "version"
+GLOB_CHARS = frozenset("*?[")
 
 
 # ---- separation of duties ------------------------------------------------------------------------
@@ -72,6 +77,37 @@ def waiver_covers(w: Any, policy_id: str | None, model: str, version: str | None
     if version is not None and w.version is not None and w.version != version:
         return False
     return target is None or w.target is None or target_matches(target, w.target)
+
+
+def waiver_scope(policy: Any) -> str:
+    """How wide a waiver of `policy` may be (`version`, `model` or `any`); the default for None."""
+    scope = getattr(policy, "waiver_scope", None) if policy is not None else None
+    return scope if scope in WAIVER_SCOPES else DEFAULT_WAIVER_SCOPE
+
+
+def check_waiver_scope(policy: Any, policy_id: str, model_glob: str, version: str | None) -> None:
+    """InputError (field `model_glob` or `version`) when the waiver is wider than the policy's
+    `waiver_scope` allows: `version` needs one model and one version, `model` one model, `any` anything."""
+    scope = waiver_scope(policy)
+    if scope == "any":
+        return
+    owner = getattr(policy, "owner", None)
+    hint = (
+        f"name one model{' and one version' if scope == 'version' else ''}, or ask the policy's owner"
+        f"{f' ({owner})' if owner else ''} to widen waiver_scope"
+    )
+    if GLOB_CHARS & set(model_glob):
+        raise InputError(
+            f"{policy_id} may be waived for one model only (waiver_scope: {scope}), not the glob {model_glob!r}",
+            where="model_glob",
+            hint=hint,
+        )
+    if scope == "version" and (version is None or not version.strip()):
+        raise InputError(
+            f"{policy_id} may be waived for one version only (waiver_scope: {scope}); name the version of {model_glob}",
+            where="version",
+            hint=hint,
+        )
 
 
 def waiver_status(w: Any, now: datetime) -> str:

@@ -25,6 +25,7 @@ CLI_FIELDS = {
     "ticket": "--ticket",
     "expires_at": "--expires",
     "model_glob": "--model",
+    "version": "--version",
     "target": "--target",
     "policy_id": "POLICY_ID",
 }
@@ -181,8 +182,8 @@ def waive(
     reason: str = typer.Option(..., "--reason", help="Why the risk is accepted."),
     ticket: str = typer.Option(..., "--ticket", help="Change or risk-acceptance ticket."),
     expires: str = typer.Option(..., "--expires", help="ISO date/time, or a duration from now such as P30D."),
-    model: str = typer.Option("*", "--model", help="Model name glob (default: every model)."),
-    version: str = typer.Option(None, "--version", help="Only this version (default: every version)."),
+    model: str = typer.Option("*", "--model", help="Model name; a glob only if the policy's waiver_scope is any."),
+    version: str = typer.Option(None, "--version", help="Version; needed unless waiver_scope is model or any."),
     target: str = typer.Option(None, "--target", help="Target glob (default: every target)."),
     as_user: str = typer.Option(None, "--as", help="Approver of the waiver (default: GOV_USER or the OS user)."),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP),

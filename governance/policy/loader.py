@@ -218,6 +218,7 @@ def _build(doc: YamlDoc, source: str, problems: list[Problem]) -> Policy | None:
         line=doc.line(()),
         waivable=bool(data.get("waivable", True)),
         max_waiver_days=int(data.get("max_waiver_days", 90)),
+        waiver_scope=str(data.get("waiver_scope", "version")),
         trusted_producers=tuple(str(x) for x in data["trusted_producers"]) if "trusted_producers" in data else None,
     )
 

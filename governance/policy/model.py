@@ -93,6 +93,9 @@ class Policy:
     line: int  # line of the document start (1-based)
     waivable: bool = True  # false: a waiver needs a second person (governance.approvals.rules)
     max_waiver_days: int = 90  # the longest waiver of this policy
+    # How wide one waiver may be: version (one model, one version), model (any version of one model),
+    # any (model globs); enforced by governance.approvals.rules.check_waiver_scope.
+    waiver_scope: str = "version"
     # Whose evidence this policy counts (governance.identity.is_trusted); None: the configured default.
     trusted_producers: tuple[str, ...] | None = None
     control_strengths: tuple[str, ...] = ()  # per control: full | partial | "" (unstated: read as partial)

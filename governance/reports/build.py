@@ -65,7 +65,7 @@ def build_audit(
     inventory = []
     for model, model_versions in models:
         chosen = [v for v in model_versions if _in_scope(session, v, model_versions, period)]
-        views = [version_view(session, model, v, period, as_of) for v in chosen]
+        views = [version_view(session, model, v, period, as_of, bundle) for v in chosen]
         versions += views
         inventory.append(
             ModelRow(
@@ -157,7 +157,9 @@ def _activity(session: Session, version_id: int, period: Period) -> bool:
     )
 
 
-def version_view(session: Session, model: Any, v: Any, period: Period, as_of: datetime) -> VersionView:
+def version_view(
+    session: Session, model: Any, v: Any, period: Period, as_of: datetime, bundle: Any = None
+) -> VersionView:
     """One version's section: latest decision per target, fairness, approvals, waivers, lineage."""
     from governance.approvals.records import list_waivers
     from governance.gate.gather import build_context
@@ -194,7 +196,7 @@ def version_view(session: Session, model: Any, v: Any, period: Period, as_of: da
         state=state,
         decisions=tuple(decisions),
         earlier_decisions=earlier,
-        fairness=tuple(_fairness(session, v.id, period)),
+        fairness=_with_thresholds(_fairness(session, v.id, period), decisions, bundle),
         approvals=approvals,
         waivers=waivers,
         lineage=lineage,
@@ -219,6 +221,29 @@ def _approvals(session: Session, version_id: int, period: Period) -> list[Any]:
     from governance.approvals.queries import approvals_of_version
 
     return approvals_of_version(session, version_id, before=period.end)
+
+
+def _with_thresholds(fairness: list[Any], decisions: list[Any], bundle: Any) -> tuple[Any, ...]:
+    """Each evaluation with the thresholds of the bundle's bias policies whose verdicts read it."""
+    import dataclasses
+
+    if bundle is None:
+        return tuple(fairness)
+    policies = {p.id: p for p in bundle.policies if p.kind == "bias_threshold"}
+    out = []
+    for f in fairness:
+        readers = sorted(
+            {
+                r.policy_id
+                for d in decisions
+                for r in d.verdicts
+                for e in r.evidence
+                if e.kind == "fairness_evaluation" and e.id == str(f.id) and r.policy_id in policies
+            }
+        )
+        lines = tuple(line for pid in readers for line in sections.threshold_lines(f, pid, policies[pid].rule))
+        out.append(dataclasses.replace(f, thresholds=lines) if lines else f)
+    return tuple(out)
 
 
 def _fairness(session: Session, version_id: int, period: Period) -> list[Any]:

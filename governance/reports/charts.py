@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from governance.reports.model import GroupRate, GroupRow
+from governance.reports.model import ChartLine, GroupRate, GroupRow
 
 WIDTH = 660.0
 LABEL_W = 120.0
@@ -22,6 +22,8 @@ PANEL_GAP = 14.0
 FONT = "DejaVu Sans, sans-serif"
 PANELS = (("selection", "Selection rate"), ("tpr", "True positive rate"), ("fpr", "False positive rate"))
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+LINE_H = 9.0  # one row of threshold labels under the scale
+THRESHOLD = "#b3261e"
 
 
 def _rate(row: GroupRow, key: str) -> GroupRate:
@@ -33,15 +35,35 @@ def _label(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
+def alt_text(groups: Sequence[GroupRow], confidence: float, thresholds: Sequence[ChartLine] = ()) -> str:
+    """The chart in words: every group's rates with their intervals, then every threshold drawn."""
+
+    def rate(r: GroupRate) -> str:
+        if r.value is None:
+            return "undefined"
+        ci = f" [{r.low:.3f}, {r.high:.3f}]" if r.low is not None and r.high is not None else ""
+        return f"{r.value:.3f}{ci}"
+
+    parts = [f"Per-group rates with {confidence:.0%} intervals"]
+    for g in groups:
+        rates = "; ".join(f"{title.lower()} {rate(_rate(g, key))}" for key, title in PANELS)
+        parts.append(f"{g.label}{' (privileged)' if g.privileged else ''}: {rates}")
+    parts += [f"threshold {line.text}" for line in thresholds]
+    return ". ".join(parts) + "."
+
+
+def rates_svg(groups: Sequence[GroupRow], confidence: float, thresholds: Sequence[ChartLine] = ()) -> str:
     """SVG markup of the per-group chart; empty string without groups."""
     if not groups:
         return ""
     panel_w = (WIDTH - LABEL_W - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
-    height = HEAD_H + ROW_H * len(groups) + FOOT_H
+    label_rows = max((sum(1 for t in thresholds if t.panel == key) for key, _ in PANELS), default=0)
+    height = HEAD_H + ROW_H * len(groups) + FOOT_H + LINE_H * label_rows
+    alt = escape(alt_text(groups, confidence, thresholds), {'"': "&quot;"})
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
-        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">'
+        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}" role="img" aria-label="{alt}">'
+        f"<title>{alt}</title>"
     ]
     for i, g in enumerate(groups):
         y = HEAD_H + ROW_H * i + ROW_H / 2
@@ -65,11 +87,14 @@ def rates_svg(groups: Sequence[GroupRow], confidence: float) -> str:
             )
         for i, g in enumerate(groups):
             out.append(_point(_rate(g, key), x0, panel_w, HEAD_H + ROW_H * i + ROW_H / 2, g.small))
+        lines = [t for t in thresholds if t.panel == key]
+        for n, line in enumerate(lines):
+            out.append(_threshold(line, x0, panel_w, len(groups), n))
     out.append("</svg>")
     return "".join(out)
 
 
-def rates_legend(groups: Sequence[GroupRow], confidence: float) -> str:
+def rates_legend(groups: Sequence[GroupRow], confidence: float, thresholds: Sequence[ChartLine] = ()) -> str:
     """The chart's legend (plain text, for an HTML caption); empty string without groups."""
     if not groups:
         return ""
@@ -77,7 +102,26 @@ def rates_legend(groups: Sequence[GroupRow], confidence: float) -> str:
         f"Dots: observed rate; whiskers: {confidence:.0%} Wilson score interval from the group's counts"
         + ("; † and dashed line: privileged group" if any(g.privileged for g in groups) else "")
         + ("; * hollow dot: small group" if any(g.small for g in groups) else "")
+        + (
+            "; red line: policy threshold, a group left of it fails ("
+            + "; ".join(line.text for line in thresholds)
+            + ")"
+            if thresholds
+            else ""
+        )
         + "."
+    )
+
+
+def _threshold(line: ChartLine, x0: float, width: float, rows: int, n: int) -> str:
+    bottom = HEAD_H + ROW_H * rows
+    x = x0 + width * line.value
+    anchor = "start" if line.value < 0.3 else ("end" if line.value > 0.7 else "middle")
+    return (
+        f'<line x1="{x:.1f}" y1="{HEAD_H - 3:.1f}" x2="{x:.1f}" y2="{bottom + 2:.1f}" stroke="{THRESHOLD}" '
+        f'stroke-width="1.2"/>'
+        f'<text x="{x:.1f}" y="{bottom + FOOT_H + LINE_H * n + 6:.1f}" font-size="6.5" fill="{THRESHOLD}" '
+        f'text-anchor="{anchor}">{escape(_label(line.label, 30))}</text>'
     )
 
 

@@ -52,6 +52,25 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class AppliedWaiver:
+    """The waiver that turned a verdict into `waived`: who granted it, until when, why."""
+
+    id: int
+    ticket: str
+    approver: str
+    expires_at: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerdictItem:
+    """One item of a verdict that did not pass: a whole verdict, or one of its checks (a detail line)."""
+
+    status: str  # fail | warn | waived | not_evaluated | error
+    text: str  # the measured value against the threshold, or what evidence is missing
+
+
+@dataclass(frozen=True)
 class VerdictRow:
     policy_id: str
     policy_version: str
@@ -67,6 +86,10 @@ class VerdictRow:
     evidence: tuple[Evidence, ...]
     details: tuple[str, ...]
     waiver: str | None
+    rationale: str = ""
+    remediation: str = ""
+    applied_waiver: AppliedWaiver | None = None
+    items: tuple[VerdictItem, ...] = ()  # every item that did not pass (governance.reports.sections.verdict_items)
 
 
 @dataclass(frozen=True)
@@ -122,6 +145,17 @@ class MetricRow:
 
 
 @dataclass(frozen=True)
+class ChartLine:
+    """A policy threshold drawn on one panel of the fairness chart: a group whose dot lies left of it fails."""
+
+    panel: str  # selection | tpr | fpr (governance.reports.charts.PANELS)
+    value: float  # on the rate scale
+    label: str  # short, drawn under the panel ("0.8 × highest = 0.521")
+    policy_id: str
+    text: str  # the rule in words, for the caption and the alternative text
+
+
+@dataclass(frozen=True)
 class FairnessView:
     id: int
     evaluated_at: datetime | None
@@ -140,6 +174,7 @@ class FairnessView:
     adverse_groups: tuple[str, ...]
     notes: tuple[str, ...]
     favorable_meaning: str | None = None  # what "selected" means (`gov evidence fairness --favorable-meaning`)
+    thresholds: tuple[ChartLine, ...] = ()  # thresholds of the policies that read this evaluation
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,8 @@ def environment(templates: Path | None = None) -> Any:
             "controls": _controls,
             "isodate": iso,
             "level_name": levels.level_name,
-            "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence)),
-            "rates_legend": lambda f: rates_legend(f.groups, f.confidence),
+            "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence, f.thresholds)),
+            "rates_legend": lambda f: rates_legend(f.groups, f.confidence, f.thresholds),
             "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
         }
     )

@@ -10,7 +10,9 @@ from statistics import NormalDist
 from typing import Any
 
 from governance.reports.model import (
+    AppliedWaiver,
     ApprovalView,
+    ChartLine,
     DecisionView,
     Evidence,
     FairnessView,
@@ -19,6 +21,7 @@ from governance.reports.model import (
     LineageNode,
     LineageView,
     MetricRow,
+    VerdictItem,
     VerdictRow,
     WaiverView,
 )
@@ -60,6 +63,18 @@ def decision_view(row: Any) -> DecisionView:
                 waiver=f"waiver {waiver['id']} ({waiver.get('ticket')}, until {waiver.get('expires_at')})"
                 if waiver
                 else None,
+                rationale=" ".join(str(o.get("rationale") or "").split()),
+                remediation=" ".join(str(o.get("remediation") or "").split()),
+                applied_waiver=AppliedWaiver(
+                    int(waiver["id"]),
+                    str(waiver.get("ticket") or ""),
+                    str(waiver.get("approver") or "unknown"),
+                    str(waiver.get("expires_at") or "unknown"),
+                    str(waiver.get("reason") or ""),
+                )
+                if waiver
+                else None,
+                items=verdict_items(o),
             )
         )
     counts: dict[str, int] = {}
@@ -80,6 +95,94 @@ def decision_view(row: Any) -> DecisionView:
         dict(sorted(counts.items())),
         tuple(getattr(row, "findings", None) or ()),
     )
+
+
+_STATUSES = ("fail", "warn", "waived", "not_evaluated", "error", "pass")
+
+
+def verdict_items(outcome: dict[str, Any]) -> tuple[VerdictItem, ...]:
+    """Every item of a stored verdict that did not pass, nothing elided: each non-passing check of its detail
+    lines (`fail: auc = 0.74 ...`, `not_evaluated: no evidence named 'schema*'`), or the verdict's own message
+    when no detail line says more. A check that failed under a waiver or in audit mode shows the effective
+    verdict (waived, warn)."""
+    verdict = str(outcome.get("verdict", ""))
+    rule = str(outcome.get("rule_verdict", verdict))
+    items = []
+    for line in outcome.get("details") or ():
+        status, sep, text = str(line).partition(": ")
+        if not sep or status not in _STATUSES or status == "pass":
+            continue
+        if status == rule and verdict != rule:
+            status = verdict
+        items.append(VerdictItem(status, text))
+    if not items and verdict != "pass":
+        message = str(outcome.get("message", ""))
+        if verdict == "waived" and message.startswith("waived by waiver ") and "): " in message:
+            message = message.split("): ", 1)[1]
+        items.append(VerdictItem(verdict, message))
+    return tuple(items)
+
+
+def threshold_lines(f: FairnessView, policy_id: str, rule: Any) -> tuple[ChartLine, ...]:
+    """Where a `bias_threshold` policy's bound falls on the per-group chart of evaluation `f`: the four-fifths
+    line (bound × the highest selection rate), highest rate − bound for the parity and equalized-odds
+    differences, the bound itself for a per-group rate. Other metrics have no place on a per-group scale."""
+    metric = str(getattr(rule, "metric", ""))
+    low, high = getattr(rule, "low", None), getattr(rule, "high", None)
+
+    def top(panel: str) -> tuple[float, str] | None:
+        rated = [(getattr(g, panel).value, g.label) for g in f.groups if getattr(g, panel).value is not None]
+        return max(rated) if rated else None
+
+    out: list[ChartLine] = []
+    if metric == "four_fifths.min_impact_ratio" and low is not None and (best := top("selection")):
+        value = float(low) * best[0]
+        out.append(
+            ChartLine(
+                "selection",
+                value,
+                f"{low:g} × highest = {value:.3f}",
+                policy_id,
+                f"{policy_id}: every group's selection rate at least {low:g} × the highest ({best[1]}, "
+                f"{best[0]:.3f}) = {value:.3f}",
+            )
+        )
+    diffs = {
+        "fairlearn.demographic_parity_difference": ("selection",),
+        "aif360.statistical_parity_difference": ("selection",),
+        "fairlearn.equalized_odds_difference": ("tpr", "fpr"),
+        "fairlearn.equal_opportunity_difference": ("tpr",),
+    }
+    if metric in diffs and high is not None:
+        for panel in diffs[metric]:
+            best = top(panel)
+            if best is None:
+                continue
+            value = max(0.0, best[0] - float(high))
+            out.append(
+                ChartLine(
+                    panel,
+                    value,
+                    f"highest − {high:g} = {value:.3f}",
+                    policy_id,
+                    f"{policy_id}: {metric} at most {high:g}, so no group below the highest {panel} rate "
+                    f"({best[1]}, {best[0]:.3f}) − {high:g} = {value:.3f}",
+                )
+            )
+    rates = {"group.selection_rate": "selection", "group.tpr": "tpr", "group.fpr": "fpr"}
+    if metric in rates:
+        for bound, word in ((low, "at least"), (high, "at most")):
+            if bound is not None:
+                out.append(
+                    ChartLine(
+                        rates[metric],
+                        float(bound),
+                        f"{word} {bound:g}",
+                        policy_id,
+                        f"{policy_id}: every group's {metric[6:]} {word} {bound:g}",
+                    )
+                )
+    return tuple(line for line in out if 0.0 <= line.value <= 1.0)
 
 
 def wilson(successes: int, trials: int, confidence: float) -> GroupRate:

@@ -149,7 +149,7 @@ SCENARIOS: list[Scenario] = [
         (
             Ingest(platform(latency=400.0)),
             *BASE[1:],
-            Gov((*WAIVE, "--expires", "PT3S", "--model", "credit-risk", "--as", "mallory")),
+            Gov((*WAIVE, "--expires", "PT3S", "--model", "credit-risk", "--version", "3", "--as", "mallory")),
             Check(verdicts(validation="waived"), exit=0),
             Sleep(3.5),
             Check(verdicts(validation="fail"), exit=1),
@@ -161,7 +161,7 @@ SCENARIOS: list[Scenario] = [
         (
             Ingest(platform(latency=400.0)),
             *BASE[1:],
-            Gov((*WAIVE, "--expires", "P30D", "--model", "credit-risk", "--as", "mallory")),
+            Gov((*WAIVE, "--expires", "P30D", "--model", "credit-risk", "--version", "3", "--as", "mallory")),
             Check(verdicts(validation="waived"), exit=0),
             Gov(("policy", "revoke-waiver", "1", "--as", "mallory")),
             Check(verdicts(validation="fail"), exit=1),
