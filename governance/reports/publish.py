@@ -27,8 +27,9 @@ class PublishedReport:
     results_sha256: str
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Readers (and `gov verify`) must never see a half-written signed PDF.
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename: readers (and `gov verify`) never see a
+    half-written report, PDF or export."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -36,7 +37,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
-        raise InputError(f"cannot write {path.name}: {exc.strerror}", where=str(path)) from exc
+        raise InputError(f"cannot write {path}: {exc.strerror}", where=str(path)) from exc
 
 
 def publish_report(
@@ -88,7 +89,7 @@ def publish_report(
         generated_at=generated_at,
         report_kind=report_kind,
     )
-    _atomic_write(out_pdf, signed)
+    atomic_write(out_pdf, signed)
     attestation = write_attestation(envelope, default_attestation_path(out_pdf))
     return PublishedReport(
         pdf=out_pdf,

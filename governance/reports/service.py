@@ -4,8 +4,6 @@ not, results JSON embedded), HTML, JSON or CSV. Signing goes through `governance
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +14,7 @@ from sqlmodel import Session
 
 from governance.errors import ConfigError, InputError
 from governance.period import Period
+from governance.reports.publish import atomic_write
 
 RESULTS_NAME = "results.json"
 
@@ -64,17 +63,6 @@ def load_signer_from(opts: SignOptions) -> Any:
     return load_signer(folder / KEY_FILE, folder / CERT_FILE, opts.passphrase)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}", where=str(path)) from exc
-
-
 def write_document(
     html: str,
     results: bytes,
@@ -94,11 +82,11 @@ def write_document(
     from governance.digest import bytes_sha256
 
     if fmt == "json":
-        _atomic_write(out, results)
+        atomic_write(out, results)
         return Written(out, fmt, file_sha256=bytes_sha256(results), results_sha256=bytes_sha256(results))
     if fmt == "html":
         data = html.encode("utf-8")
-        _atomic_write(out, data)
+        atomic_write(out, data)
         return Written(out, fmt, file_sha256=bytes_sha256(data), results_sha256=bytes_sha256(results))
     if fmt != "pdf":
         raise InputError(f"unknown format {fmt!r}", where="format")
@@ -121,7 +109,7 @@ def write_document(
             attachments=[Attachment(name=RESULTS_NAME, data=results, description="Machine-readable results")],
         )
         rendered = time.perf_counter() - started
-        _atomic_write(out, pdf)
+        atomic_write(out, pdf)
         return Written(
             out, fmt, file_sha256=bytes_sha256(pdf), results_sha256=bytes_sha256(results), seconds={"render": rendered}
         )
@@ -285,7 +273,7 @@ def blocked_report(
     )
     if fmt == "csv":
         data = register.to_csv().encode("utf-8")
-        _atomic_write(out, data)
+        atomic_write(out, data)
         return Written(out, fmt, file_sha256=bytes_sha256(data))
     html = render_blocked_html(register, _meta(now, model_glob, digest), templates=templates) if fmt != "json" else ""
     return write_document(
