@@ -19,8 +19,10 @@ fi
 # System tools the tests and reports use (Debian): pdfsig/pdftoppm from poppler-utils.
 # libharfbuzz-subset0 lets WeasyPrint subset fonts (smaller PDFs, less render time).
 # graphviz: the DOT output of `gov lineage` is tested with the real `dot`.
+# chromium + chromium-driver: the explorer (/ui) is tested in a real headless browser.
 if { ! command -v pdfsig >/dev/null 2>&1 || ! command -v certutil >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1 \
+     || ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
      || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools libharfbuzz-subset0 graphviz >/dev/null) \
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools libharfbuzz-subset0 graphviz chromium chromium-driver >/dev/null) \
     || echo "warning: could not install poppler-utils/graphviz; tests needing pdfsig or dot will skip" >&2
 fi
