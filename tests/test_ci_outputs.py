@@ -63,6 +63,22 @@ def test_sarif_validates_against_the_oasis_schema_and_leaves_passes_out(seeded: 
         validator.validate(doc)
 
 
+def test_sarif_carries_each_policys_rationale_and_remediation(seeded: Engine) -> None:  # noqa: F811
+    import yaml
+
+    _, doc, _ = _sarif()
+    run = doc["runs"][0]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "approval.two-person")
+    policy = yaml.safe_load((REPO / "policies/default/approval-two-person.yaml").read_text(encoding="utf-8"))
+    rationale = " ".join(str(policy["rationale"]).split())
+    remediation = " ".join(str(policy["remediation"]).split())
+    assert rule["help"]["text"] == f"Rationale: {rationale}\nRemediation: {remediation}"
+    assert remediation in rule["help"]["markdown"] and rationale in rule["fullDescription"]["text"]
+    result = next(r for r in run["results"] if r["ruleId"] == "approval.two-person")
+    assert result["properties"]["remediation"] == remediation
+    assert result["properties"]["rationale"] == rationale
+
+
 def test_a_fixed_finding_leaves_the_sarif(seeded: Engine) -> None:  # noqa: F811
     approve_all(seeded, Platform())
     code, doc, _ = _sarif()
@@ -126,8 +142,10 @@ def test_junit_validates_against_the_jenkins_xsd(seeded: Engine) -> None:  # noq
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", suite.get("timestamp"))
     assert {c.get("classname") for c in suite.iter("testcase")} == {"credit-risk@3/production"}
     skipped = [c.find("skipped") for c in suite.iter("testcase") if c.find("skipped") is not None]
-    assert [s.text for s in skipped] == ["not_evaluated: no evidence <yet> & more"]
-    assert all(s.text == s.get("message") for s in skipped)
+    assert [s.get("message") for s in skipped] == ["not_evaluated: no evidence <yet> & more"]
+    # GitLab shows only the element's text: it leads with the reason, then the rationale and remediation.
+    assert all(s.text.startswith(s.get("message") + "\n") for s in skipped)
+    assert all("\nremediation: " in s.text and "\nrationale: " in s.text for s in skipped)
     # The XSD is not vacuous: what the old renderer wrote (file/line on a test case) is refused.
     case = suite.find("testcase")
     case.set("file", "x.yaml")

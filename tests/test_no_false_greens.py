@@ -95,10 +95,34 @@ def test_an_explicitly_narrowed_policy_leaves_the_intersection_as_a_finding() ->
     assert not any(o.blocking for pid, o in r["outcomes"].items() if pid.startswith("fairness."))
 
 
-def test_a_four_fifths_failure_no_policy_selects_is_a_finding() -> None:
+def test_the_default_screen_sees_an_evaluation_by_age_band_alone() -> None:
     age = {**INTERSECTION, "id": 3, "sensitive": ["age_band"]}
     age["metrics"] = {"four_fifths.min_impact_ratio": {"value": 0.7}}
     r = _outcomes(_ctx(fairness=[SEX, age]))
+    ff = r["outcomes"]["fairness.four-fifths"]
+    assert ff.verdict is Verdict.WARN and "evaluation 3 (age_band)" in ff.message
+    assert r["findings"] == ()  # a verdict covers it: not also a finding
+
+
+def test_star_stands_alone(tmp_path: Path) -> None:
+    text = (ROOT / "policies/default/fairness-four-fifths.yaml").read_text()
+    for bad in ('sensitive: ["*", sex]', 'sensitive: ["*"]\n  exact_features: true'):
+        narrowed = text.replace('sensitive: ["*"]', bad)
+        assert narrowed != text
+        bundle, problems = load_documents({"ff.yaml": narrowed}, str(tmp_path))
+        assert bundle is None and any("stands alone" in str(p) for p in problems)
+
+
+def test_a_four_fifths_failure_no_policy_selects_is_a_finding(tmp_path: Path) -> None:
+    text = (ROOT / "policies/default/fairness-four-fifths.yaml").read_text()
+    narrowed = text.replace('sensitive: ["*"]', "sensitive: [sex]")
+    assert narrowed != text
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "ff.yaml").write_text(narrowed)
+    age = {**INTERSECTION, "id": 3, "sensitive": ["age_band"]}
+    age["metrics"] = {"four_fifths.min_impact_ratio": {"value": 0.7}}
+    r = _outcomes(_ctx(fairness=[SEX, age]), pack)
     (finding,) = r["findings"]
     assert finding["evidence"] == "fairness_evaluation:3" and finding["source"] == "fairness.four-fifths"
     assert "0.7" in finding["message"] and ">= 0.8" in finding["message"]

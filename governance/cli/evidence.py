@@ -78,9 +78,9 @@ def fairness(
 
     from governance.errors import InputError
     from governance.evidence.evaluation import Settings
-    from governance.evidence.fairness import FairnessRequest, evaluate_fairness
+    from governance.evidence.fairness import FairnessRequest
     from governance.evidence.render import render_text
-    from governance.store.db import session_scope
+    from governance.lineage.evidence_runs import evaluate_fairness_traced
     from governance.store.migrate import open_store
 
     if fmt not in ("text", "json"):
@@ -102,8 +102,8 @@ def fairness(
             confidence=confidence,
         ),
     )
-    with session_scope(open_store()) as session, _progress(data, fmt) as progress:
-        stored = evaluate_fairness(session, model, version, data, request, query=query, progress=progress)
+    with _progress(data, fmt) as progress:
+        stored = evaluate_fairness_traced(open_store(), model, version, data, request, query=query, progress=progress)
     if fmt == "json":
         typer.echo(json.dumps(stored.to_dict(), indent=2))
     else:

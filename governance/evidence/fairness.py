@@ -119,9 +119,11 @@ def evaluate_fairness(
     producer: str = CLI_PRODUCER,
     progress: Progress | None = None,
     submitted_by: str | None = None,
+    run_id: str | None = None,
 ) -> StoredEvaluation:
     """Validate, count the data once, compute every metric with intervals, and store the evaluation
-    (submitted by `submitted_by`, default the local user: governance.identity.cli_submitter)."""
+    (submitted by `submitted_by`, default the local user: governance.identity.cli_submitter). `run_id`
+    is the lineage run that records the data it read (governance.lineage.evidence_runs)."""
     from governance.identity import cli_submitter
 
     registered, model_version = resolve_version(session, model, version)
@@ -141,6 +143,7 @@ def evaluate_fairness(
         info,
         roles,
         producer=producer,
+        run_id=run_id,
         extra={"favorable_meaning": meaning} if meaning else None,
         submitted_by=submitted_by or cli_submitter(),
     )

@@ -107,12 +107,20 @@ def _level(o: Outcome) -> tuple[str, str]:
 
 
 def _rule(o: Outcome) -> dict[str, Any]:
+    rationale = " ".join(o.rationale.split()) if o.rationale else ""
+    remediation = " ".join(o.remediation.split())
+    help_text = f"Rationale: {rationale}\nRemediation: {remediation}" if rationale else f"Remediation: {remediation}"
+    help_markdown = (
+        f"**Rationale.** {rationale}\n\n**Remediation.** {remediation}"
+        if rationale
+        else f"**Remediation.** {remediation}"
+    )
     return {
         "id": o.policy_id,
         "name": o.policy_id.replace(".", "_").replace("-", "_"),
         "shortDescription": {"text": o.title},
-        "fullDescription": {"text": o.title},
-        "help": {"text": o.remediation.strip()},
+        "fullDescription": {"text": f"{o.title}. {rationale}" if rationale else o.title},
+        "help": {"text": help_text, "markdown": help_markdown},
         "defaultConfiguration": {"level": "error" if o.mode.value == "enforce" else "warning"},
         "properties": {
             "kind": o.kind,
@@ -193,6 +201,8 @@ def _result(o: Outcome, index: int, report: CheckReport, uri: str, region: Regio
             "evidence": [e.to_dict() for e in o.evidence],
             "details": list(o.details),
             "waivers": list(o.waivers),
+            "rationale": " ".join(o.rationale.split()) if o.rationale else None,
+            "remediation": " ".join(o.remediation.split()),
         },
     }
     if o.waiver is not None:

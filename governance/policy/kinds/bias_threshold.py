@@ -39,6 +39,7 @@ BETWEEN_GROUP_METRICS = (
 )
 GROUP_RATES = ("base_rate", "selection_rate", "tpr", "fpr", "tnr", "fnr", "ppv", "accuracy")
 METRICS = BETWEEN_GROUP_METRICS + tuple(f"group.{r}" for r in GROUP_RATES)
+ANY_FEATURES = ("*",)  # `sensitive: ["*"]`: every evaluation, whatever protected attributes it is over
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,16 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
     if metric.startswith("group.") and applies_to == "interval":
         report(("applies_to",), "per-group rates have no confidence interval; use applies_to: point")
         ok = False
+    sensitive = tuple(rule["sensitive"])
+    if "*" in sensitive and (sensitive != ANY_FEATURES or rule.get("exact_features")):
+        report(("sensitive",), '"*" (every evaluation) stands alone and cannot be combined with exact_features')
+        ok = False
     max_age = parse_age(rule.get("max_age"), ("max_age",), report)
     if not ok or (rule.get("max_age") is not None and max_age is None):
         return None
     return Spec(
         metric,
-        tuple(rule["sensitive"]),
+        sensitive,
         None if low is None else float(low),
         None if high is None else float(high),
         bool(rule.get("absolute", False)),
@@ -93,7 +98,10 @@ def parse(rule: dict[str, Any], report: Report) -> Spec | None:
 
 def selects(spec: Spec, ev: FairnessEvidence) -> bool:
     """Whether the policy judges this evaluation: its features include the policy's (an intersection
-    sex x age_band is checked by a `sex` policy), or equal them when the policy says `exact_features`."""
+    sex x age_band is checked by a `sex` policy), or equal them when the policy says `exact_features`;
+    `sensitive: ["*"]` selects every evaluation (the default pack's screen covers every attribute)."""
+    if spec.sensitive == ANY_FEATURES:
+        return True
     if spec.exact_features:
         return sorted(ev.sensitive) == sorted(spec.sensitive)
     return set(spec.sensitive) <= set(ev.sensitive)
@@ -107,7 +115,7 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
     """Judge the latest evaluation of every feature set the policy selects; the worst one decides and is
     named (evaluation id, features, and the groups behind the number)."""
     spec: Spec = policy.rule
-    over = " x ".join(spec.sensitive)
+    over = "any features" if spec.sensitive == ANY_FEATURES else " x ".join(spec.sensitive)
     candidates = [f for f in ctx.fairness if selects(spec, f)]
     if not candidates:
         which = "exactly " if spec.exact_features else ""
