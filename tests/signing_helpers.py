@@ -6,6 +6,7 @@ Fixtures built from these live in tests/conftest_signing.py.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -109,3 +110,31 @@ def failed_checks(result: object) -> set[str]:
 def key_paths(p: object) -> tuple[Path, Path]:
     """(key, cert) of a KeyPaths, to splat into load_signer."""
     return p.key, p.cert  # type: ignore[attr-defined]
+
+
+def add_annotations(src: bytes, pages: list[int]) -> bytes:
+    """One incremental update adding a sticky note on each of `pages` (0-based), as a viewer would."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(src))
+    kids = writer.root["/Pages"]["/Kids"]
+    for index in pages:
+        page_ref = kids.raw_get(index)
+        page = page_ref.get_object()
+        note = generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                generic.NameObject("/Subtype"): generic.NameObject("/Text"),
+                generic.NameObject("/Rect"): generic.ArrayObject([generic.NumberObject(v) for v in (50, 50, 80, 80)]),
+                generic.NameObject("/Contents"): generic.pdf_string("approved after all"),
+                generic.NameObject("/P"): page_ref,
+            }
+        )
+        annots = page.get("/Annots") or generic.ArrayObject()
+        annots.append(writer.add_object(note))
+        page[generic.NameObject("/Annots")] = annots
+        writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -27,6 +27,9 @@ PATH_VALUES = {
     "decision_id": "0" * 36,
     "waiver_id": "1",
     "name": "audit.pdf",
+    "kind": "dataset",  # explorer node details
+    "node_id": "dataset:ns:name",
+    "finding_id": "F-000001",
 }
 
 
@@ -115,7 +118,11 @@ def test_role_matrix() -> None:
     assert ROLE_PERMISSIONS[Role.AUDITOR] == reads
     assert ROLE_PERMISSIONS[Role.INGEST] == {Permission.LINEAGE_WRITE, Permission.SELF_READ}
     assert ROLE_PERMISSIONS[Role.EVIDENCE] == ROLE_PERMISSIONS[Role.INGEST]  # differs in trust only
-    assert ROLE_PERMISSIONS[Role.APPROVER] == reads | {Permission.APPROVAL_WRITE, Permission.WAIVER_WRITE}
+    assert ROLE_PERMISSIONS[Role.APPROVER] == reads | {
+        Permission.APPROVAL_WRITE,
+        Permission.WAIVER_WRITE,
+        Permission.FINDING_WRITE,
+    }
     assert Permission.CHECK_RUN in ROLE_PERMISSIONS[Role.CHECKER]
     assert not any(p.value.endswith(":write") for p in ROLE_PERMISSIONS[Role.CHECKER])
     assert not allows("root", Permission.SELF_READ)

@@ -171,7 +171,7 @@ def test_junit_parses_and_counts_blocking_policies_as_failures(seeded: Engine) -
     suite = root.find("testsuite")
     assert root.tag == "testsuites" and suite is not None
     cases = suite.findall("testcase")
-    assert len(cases) == int(suite.get("tests", "0")) == 8
+    assert len(cases) == int(suite.get("tests", "0")) == 15  # 8 + the 7 audit-mode stage.* policies
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["approval.two-person"] and suite.get("failures") == "1" and code == 1
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
@@ -283,7 +283,7 @@ def test_policy_commands(seeded: Engine, tmp_path: Path) -> None:  # noqa: F811
     assert result.stdout.strip().endswith("case(s) passed")
     assert gov("policy", "lint", str(DEFAULT_POLICIES)).exit_code == 0
     shown = json.loads(gov("policy", "show", "--format", "json").stdout)
-    assert len(shown["policies"]) == 8 and shown["digest"] == load_bundle(DEFAULT_POLICIES).digest
+    assert len(shown["policies"]) == 15 and shown["digest"] == load_bundle(DEFAULT_POLICIES).digest
     one = gov("policy", "show", "approval.two-person")
     assert one.stdout == (DEFAULT_POLICIES / "approval-two-person.yaml").read_text()
     # A failing case and a malformed test file.

@@ -47,7 +47,7 @@ def test_exit_code_is_a_function_of_mode_and_verdict(
 
 def test_blocks_is_exactly_enforce_and_fail_not_evaluated_or_error() -> None:
     blocking = {(m, v) for m in Mode for v in Verdict if blocks(m, v)}
-    assert blocking == {(E, F), (E, NE), (E, ER)}
+    assert blocking == {(E, F), (E, Verdict.INCONCLUSIVE), (E, NE), (E, ER)}
 
 
 def _write_bad_policy(tmp: Path) -> Path:

@@ -50,8 +50,8 @@ def test_golden_case(path: Path) -> None:
     assert outcome.message.strip()
     if "message" in case:
         assert case["message"] in outcome.message
-    # Fail-closed: in enforce mode exactly fail, not_evaluated and error block.
-    assert outcome.blocking is (expected in (Verdict.FAIL, Verdict.NOT_EVALUATED, Verdict.ERROR))
+    # Fail-closed: in enforce mode exactly fail, inconclusive, not_evaluated and error block.
+    assert outcome.blocking is (expected in (Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.NOT_EVALUATED, Verdict.ERROR))
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -76,7 +76,7 @@ class Settings:
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app on `engine` (default: the configured store)."""
-    from governance.api import approvals, checks, ledger, lineage, registry, reports, service
+    from governance.api import approvals, checks, explore, findings, ledger, lineage, registry, reports, service
     from governance.api.fast_path import SingleEventFastPath
     from governance.api.security import Gate, check_routes
     from governance.lineage.group_commit import GroupCommit
@@ -136,8 +136,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             return error_response(503, f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "auth": settings.auth})
 
-    for module in (lineage, registry, checks, ledger, approvals, reports, service):
+    # explore first: its /models/{model}/versions/{v}/summary sits inside registry's /models/{model:path}
+    for module in (explore, lineage, registry, checks, ledger, approvals, findings, reports, service):
         app.include_router(module.router)
+    from governance.web import PREFIX, explorer
+
+    app.mount(PREFIX, explorer, name="explorer")  # the browser explorer: static files, public API only
     check_routes(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

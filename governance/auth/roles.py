@@ -31,6 +31,8 @@ class Permission(StrEnum):
     WAIVER_READ = "waiver:read"
     WAIVER_WRITE = "waiver:write"
     REPORT_READ = "report:read"
+    FINDING_READ = "finding:read"
+    FINDING_WRITE = "finding:write"  # assign, start remediation, resolve (with evidence or a waiver)
     SERVICE_READ = "service:read"  # operational counters for monitoring
     SELF_READ = "self:read"  # who am I: every role, so any token can test its own set-up
 
@@ -44,6 +46,7 @@ READS = frozenset(
         Permission.APPROVAL_READ,
         Permission.WAIVER_READ,
         Permission.REPORT_READ,
+        Permission.FINDING_READ,
         Permission.SERVICE_READ,
         Permission.SELF_READ,
     }
@@ -66,7 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.AUDITOR: READS,
-    Role.APPROVER: READS | {Permission.APPROVAL_WRITE, Permission.WAIVER_WRITE},
+    Role.APPROVER: READS | {Permission.APPROVAL_WRITE, Permission.WAIVER_WRITE, Permission.FINDING_WRITE},
     Role.ADMIN: frozenset(Permission),
 }
 

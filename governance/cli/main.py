@@ -31,6 +31,7 @@ GROUPS: list[tuple[str, str]] = [
     ("governance.cli.token", "token"),
     ("governance.cli.policy", "policy"),
     ("governance.cli.decision", "decision"),
+    ("governance.cli.finding", "finding"),
     ("governance.cli.report", "report"),
     ("governance.cli.keys", "keys"),
 ]

@@ -17,6 +17,9 @@ app = typer.Typer(
 
 MODEL_HELP = "Registered model names to include (a glob, default every model)."
 PERIOD_HELP = "FROM..TO as ISO dates or timestamps (a date as TO includes that day; default the last 90 days)."
+TSA_HELP = "RFC 3161 timestamp authority URL: timestamp the signature (PAdES B-T)."
+LTV_HELP = "Embed validation data (certificates, OCSP, CRLs) for long-term validation (PAdES B-LT); needs --tsa."
+LTV_ROOT_HELP = "Root certificate to validate against for --ltv (the TSA's root, your CA); repeatable."
 POLICIES_HELP = (
     "Policy folder (default: $GOV_POLICY_DIR, else `policies` in the nearest gov.toml or [tool.gov] of "
     "pyproject.toml upward from here, else the default pack shipped with gov)."
@@ -47,16 +50,26 @@ def _sign_options(
     pkcs12: Path | None,
     signer_name: str | None,
     location: str | None,
+    tsa: str | None = None,
+    ltv: bool = False,
+    ltv_roots: list[Path] | None = None,
+    signable: tuple[str, ...] = ("pdf",),
 ) -> SignOptions | None:
     from governance.errors import InputError
     from governance.reports.service import SignOptions
 
-    if sign and fmt != "pdf":
+    if sign and fmt not in signable:
         raise InputError(f"only a PDF can be signed, not {fmt}", where="--sign", hint="use --format pdf")
     if not sign:
-        if key or cert or pkcs12:
-            raise InputError("a key or certificate was given without --sign", where="--sign")
+        if key or cert or pkcs12 or tsa or ltv:
+            raise InputError("a key, certificate, --tsa or --ltv was given without --sign", where="--sign")
         return None
+    if (tsa or ltv) and fmt != "pdf":
+        raise InputError("--tsa and --ltv apply to a signed PDF", where="--tsa", hint="use --format pdf")
+    if tsa is not None and not tsa.startswith(("http://", "https://")):
+        raise InputError(f"not an http(s) URL: {tsa!r}", where="--tsa")
+    if ltv and not tsa:
+        raise InputError("--ltv needs a timestamp: give --tsa URL too", where="--ltv")
     options = SignOptions(
         key_dir=key_dir,
         key=key,
@@ -64,6 +77,9 @@ def _sign_options(
         pkcs12=pkcs12,
         passphrase=os.environ.get("GOV_SIGNING_PASSPHRASE"),
         signer_name=signer_name,
+        tsa_url=tsa,
+        ltv=ltv,
+        ltv_roots=tuple(ltv_roots or ()),
     )
     if location:
         from dataclasses import replace
@@ -121,6 +137,9 @@ def audit(
     ),
     signer_name: str = typer.Option(None, "--signer-name", help="Signer name shown in the signature."),
     location: str = typer.Option(None, "--location", help="Location shown in the signature."),
+    tsa: str = typer.Option(None, "--tsa", help=TSA_HELP),
+    ltv: bool = typer.Option(False, "--ltv", help=LTV_HELP),
+    ltv_root: list[Path] = typer.Option([], "--ltv-root", help=LTV_ROOT_HELP),
     trust_cert: Path = typer.Option(
         None, "--ledger-trust-cert", help="Certificate that must have signed the ledger checkpoints."
     ),
@@ -135,7 +154,7 @@ def audit(
 
     _check_format(fmt, ("pdf", "html", "json"))
     now = utcnow()
-    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, signer_name, location)
+    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, signer_name, location, tsa, ltv, ltv_root)
     target = _output(out, "audit-report", fmt)
     with session_scope(open_store()) as session:
         written = audit_report(
@@ -165,6 +184,9 @@ def scorecard(
     key: Path = typer.Option(None, "--key", help="Signing key, with --cert."),
     cert: Path = typer.Option(None, "--cert", help="Signer certificate, with --key."),
     pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12."),
+    tsa: str = typer.Option(None, "--tsa", help=TSA_HELP),
+    ltv: bool = typer.Option(False, "--ltv", help=LTV_HELP),
+    ltv_root: list[Path] = typer.Option([], "--ltv-root", help=LTV_ROOT_HELP),
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """Maturity levels 0-3 per model, team and organisation, with the evidence behind each criterion."""
@@ -176,7 +198,7 @@ def scorecard(
 
     _check_format(fmt, ("pdf", "html", "json"))
     now = utcnow()
-    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
+    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None, tsa, ltv, ltv_root)
     target = _output(out, "scorecard", fmt)
     with session_scope(open_store()) as session:
         written = scorecard_report(
@@ -201,7 +223,9 @@ def blocked(
         None, "--out", "-o", help="Output file (default blocked-register.FORMAT; JSON and CSV to stdout)."
     ),
     fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | html | json | csv"),
-    sign: bool = typer.Option(False, "--sign", help="Sign the PDF and write an attestation beside it."),
+    sign: bool = typer.Option(
+        False, "--sign", help="Sign the PDF (or attest the CSV) and write an attestation beside it."
+    ),
     policies: Path = typer.Option(None, "--policies", help=POLICIES_HELP + " Recorded and attested."),
     trust_cert: Path = typer.Option(
         None, "--trust-cert", help="Certificate that must have signed the ledger checkpoints."
@@ -210,6 +234,9 @@ def blocked(
     key: Path = typer.Option(None, "--key", help="Signing key, with --cert."),
     cert: Path = typer.Option(None, "--cert", help="Signer certificate, with --key."),
     pkcs12: Path = typer.Option(None, "--pkcs12", help="Signing key and certificate as PKCS#12."),
+    tsa: str = typer.Option(None, "--tsa", help=TSA_HELP),
+    ltv: bool = typer.Option(False, "--ltv", help=LTV_HELP),
+    ltv_root: list[Path] = typer.Option([], "--ltv-root", help=LTV_ROOT_HELP),
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
 ) -> None:
     """Blocked deployments in the period, from the ledger, with the chain's verification and checkpoints."""
@@ -221,8 +248,14 @@ def blocked(
 
     _check_format(fmt, ("pdf", "html", "json", "csv"))
     now = utcnow()
-    options = _sign_options(sign, fmt, key_dir, key, cert, pkcs12, None, None)
+    options = _sign_options(
+        sign, fmt, key_dir, key, cert, pkcs12, None, None, tsa, ltv, ltv_root, signable=("pdf", "csv")
+    )
     target = _output(out, "blocked-register", fmt)
+    if options is not None and target is None:
+        from governance.errors import InputError
+
+        raise InputError("an attested CSV needs a file to sit beside", where="--out", hint="pass --out FILE.csv")
     with session_scope(open_store()) as session:
         written = blocked_report(
             session,

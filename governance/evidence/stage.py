@@ -9,7 +9,7 @@ to a `StageResult`: a list of `Measurement`s, each with its interval when the ki
 
 Modules: `performance.py`, `drift.py`, `abtest.py`, `operational.py` compute; `stage_imports.py`
 reads other tools' outputs; `stage_store.py` stores and lists results (table `stage_evidence`).
-Policies read them through `governance.policy.context.StageEvidence` (rule kinds
+Policies read them through `governance.policy.stage_context.StageEvidence` (rule kinds
 `performance_threshold`, `drift_threshold`, `ab_test`, `operational_slo`).
 """
 
@@ -82,7 +82,7 @@ class StageResult:
     """The result of one evidence computation or import, before it is bound to a model version.
 
     `summary` is kind-specific and JSON-ready: for drift the share of drifting features and the
-    decision rule; for an A/B test the verdict (win | lose | inconclusive), the SRM check, power and
+    decision rule; for an A/B test the verdict (win | lose | inconclusive | invalid), the SRM check, power and
     minimum detectable effect; for performance the champion compared against, if any.
     `data_digest` is "sha256:<hex>" of the input bytes (digest_scope "file"), of the aggregate a
     database returned ("aggregate"), or of the imported tool output ("reported").

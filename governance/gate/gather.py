@@ -31,6 +31,7 @@ from governance.policy.context import (
     VersionInfo,
     WaiverRecord,
 )
+from governance.policy.stage_context import StageEvidence, StageMeasurement
 from governance.store.tables import Dataset, DatasetFacetVersion, Job, Run, RunIO
 from governance.timeutil import iso, parse_optional_timestamp, to_utc
 
@@ -89,6 +90,7 @@ def build_context(
         fairness=fairness,
         approvals=_approvals(session, mv.id),
         waivers=_waivers(session, registered.name),
+        stages=_stages(session, mv.id, target, to_utc(evaluated_at)),
         trusted_producers=trusted_producers_from_env(),
     )
 
@@ -357,6 +359,40 @@ def fairness_evidence(
         input_digest,
         submitted_by,
     )
+
+
+def _stages(session: Session, model_version_id: int, target: str, evaluated_at: datetime) -> tuple[StageEvidence, ...]:
+    """Every stored stage result of the version, each with when the version entered `target` (monitoring
+    evidence counts from then on). Submitters are kept: the rule kinds count only trusted ones."""
+    from governance.evidence.stage_store import row_result, stage_rows
+    from governance.gate.queries import entered_target
+
+    rows = stage_rows(session, model_version_id)
+    if not rows:
+        return ()
+    entered = entered_target(session, model_version_id, target, until=evaluated_at)
+    out = []
+    for row in rows:
+        result = row_result(row)
+        out.append(
+            StageEvidence(
+                id=int(row.id or 0),
+                kind=result.kind,
+                stage=result.stage,
+                measurements=tuple(StageMeasurement.from_dict(m.to_dict()) for m in result.measurements),
+                summary=dict(result.summary),
+                row_count=result.row_count,
+                data_digest=result.data_digest,
+                source=result.source,
+                evaluated_at=to_utc(row.evaluated_at),
+                submitted_by=row.submitted_by,
+                confidence=result.confidence,
+                window_start=result.window_start,
+                window_end=result.window_end,
+                entered_target=to_utc(entered) if entered else None,
+            )
+        )
+    return tuple(sorted(out, key=lambda s: s.id))
 
 
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:

@@ -43,8 +43,12 @@ class CheckReport:
         return tuple(o for o in self.outcomes if o.blocking)
 
     def counts(self) -> dict[str, int]:
-        """Outcomes per effective verdict (every verdict present, zero or not)."""
-        return {v.value: sum(1 for o in self.outcomes if o.verdict is v) for v in Verdict}
+        """Outcomes per effective verdict (every verdict present, zero or not; `inconclusive`, added later,
+        only when it occurs, so reports and stored decisions from before it serialise as they did)."""
+        counts = {v.value: sum(1 for o in self.outcomes if o.verdict is v) for v in Verdict}
+        if not counts[Verdict.INCONCLUSIVE.value]:
+            del counts[Verdict.INCONCLUSIVE.value]
+        return counts
 
     def waivers(self) -> list[dict[str, Any]]:
         """Every waiver any outcome saw (applied, active, expired, revoked), once each, with its policy."""

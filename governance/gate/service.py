@@ -120,6 +120,9 @@ def run_check(
     session.flush()  # the ledger entry names the decision: it must exist first
     if report.exit_code == BLOCKED:
         _append_to_ledger(session, report)
+    from governance.findings.sync import sync_findings
+
+    sync_findings(session, row, severities={p.id: p.severity for p in bundle.policies})  # the register
     return report
 
 

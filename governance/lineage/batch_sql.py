@@ -7,12 +7,23 @@ cursor of the same connection, so the transaction and its atomicity stay SQLAlch
 
 The stored forms equal SQLAlchemy's: SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (what
 sqlmodel's UTCDateTime writes there), JSON as `json.dumps` text; PostgreSQL gets aware datetimes.
+
+PostgreSQL round trips (issue 12): a table's rows for a batch go in one statement whatever their
+number: COPY into a temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT` or
+`UPDATE ... FROM` (about 30 statements per batch instead of one per row:
+tests/test_lineage_batch_statements.py); key lookups are one `= ANY(array)` each. Small batches
+(the group commit of single POSTs) run in pipeline mode instead: writes whose results are not read
+travel with the next read. All of it inside the caller's transaction: an event and its projection
+commit together or not at all.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
@@ -21,6 +32,14 @@ from sqlalchemy.engine import Connection
 
 MAX_PARAMS = 30_000  # per statement: SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766
 SELECT_CHUNK = 900
+_INSERT_HEAD = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")
+# PostgreSQL, rows per statement from which a write goes COPY -> staging table -> one INSERT/UPDATE
+# (three statements) rather than executemany (pipelined: one round trip, but one statement per row).
+# Per 5,000 raw events: executemany 154 ms, unnest() arrays 337 ms, COPY + INSERT ... SELECT 95 ms.
+COPY_MIN_ROWS = 64
+# PostgreSQL, events per batch up to which the batch runs in pipeline mode (no COPY there, so every
+# write is a pipelined executemany; statements whose results are not read cost no round trip).
+PIPELINE_MAX_EVENTS = 16
 # Per connection. The default 2 MiB page cache misses on nearly every insert into the random-keyed
 # digest index once it outgrows it (~25,000 events); 32 MiB keeps ~400,000 events' worth (3 µs/event
 # less at 100,000). SQLite checkpoints the WAL (copy to the database, two fsyncs) once it passes
@@ -56,6 +75,9 @@ class BatchSQL:
         self.pg = conn.dialect.name == "postgresql"
         self.cur: Any = conn.connection.cursor()
         self._ts: dict[datetime, Any] = {}
+        self.statements = 0  # statements the database executed for this batch (executemany: one per row)
+        self.pipelined = False
+        self._staged: set[str] = set()
 
     def lock(self) -> None:
         """SQLite: take the write lock before the first read, so what we read stays true until commit.
@@ -70,6 +92,20 @@ class BatchSQL:
                 self.cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
                 self.cur.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
                 self.cur.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def pipeline(self, enabled: bool) -> Iterator[None]:
+        """PostgreSQL with `enabled`: psycopg pipeline mode for the block (results are synced when read,
+        and at the end, where a failed statement raises: the caller's transaction then rolls back)."""
+        if not (enabled and self.pg):
+            yield
+            return
+        with self.cur.connection.pipeline():
+            self.pipelined = True
+            try:
+                yield
+            finally:
+                self.pipelined = False
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s") if self.pg else text
@@ -102,56 +138,123 @@ class BatchSQL:
         return f"{name}::text" if self.pg else name
 
     def select_in(self, head: str, key: str, keys: Sequence[Any], *, lock: bool = False) -> list[tuple[Any, ...]]:
-        """`head WHERE key IN (...)` in chunks; with `lock` on PostgreSQL, rows are locked in key order
-        (FOR UPDATE) so concurrent writers serialise their read-modify-write and cannot deadlock on it."""
+        """`head WHERE key IN (...)`; with `lock` on PostgreSQL, rows are locked in key order (FOR UPDATE)
+        so concurrent writers serialise their read-modify-write and cannot deadlock on it.
+        PostgreSQL: one statement (`= ANY(array)`); SQLite: chunks under its parameter limit."""
+        if not keys:
+            return []
+        if self.pg:
+            tail = f" ORDER BY {key} FOR UPDATE" if lock else ""
+            self.execute(f"{head} WHERE {key} = ANY(%s){tail}", [list(keys)])
+            return list(self.cur.fetchall())
         rows: list[tuple[Any, ...]] = []
-        tail = f" ORDER BY {key} FOR UPDATE" if lock and self.pg else ""
         for start in range(0, len(keys), SELECT_CHUNK):
             part = keys[start : start + SELECT_CHUNK]
-            marks = ",".join("?" * len(part))
-            self.cur.execute(self.sql(f"{head} WHERE {key} IN ({marks}){tail}"), list(part))
+            self.execute(f"{head} WHERE {key} IN ({','.join('?' * len(part))})", list(part))
             rows.extend(self.cur.fetchall())
         return rows
 
+    def execute(self, statement: str, params: Sequence[Any] | None = None) -> None:
+        """One statement (`statement` already in the driver's placeholder style); counted."""
+        self.statements += 1
+        if params is None:
+            self.cur.execute(statement)
+        else:
+            self.cur.execute(statement, params)
+
     def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> int:
-        """executemany (sqlite3 steps one prepared statement; psycopg 3 pipelines the rows); rows changed."""
+        """executemany (SQLite: one prepared statement stepped per row); rows changed. Each row is a
+        statement executed by the server (PostgreSQL writes go through `insert`/`update` instead)."""
         params = rows if isinstance(rows, list) else list(rows)
         if not params:
             return 0
+        self.statements += len(params)
         self.cur.executemany(self.sql(statement), params)
         return int(self.cur.rowcount)
 
+    def _stage(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        """PostgreSQL: COPY the rows into a temporary staging table shaped like `columns` of `table`
+        (emptied at commit or rollback: the staging is as atomic as the batch); its name. COPY streams
+        a whole batch in one statement, without a plan or an executor pass per row."""
+        name = f"_gov_stage_{table}_{zlib.crc32(','.join(columns).encode()):08x}"
+        listed = ", ".join(columns)
+        self.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS SELECT {listed} FROM {table} WITH NO DATA"
+        )
+        if name in self._staged:  # emptied at commit only: a second use in one batch starts empty
+            self.execute(f"TRUNCATE {name}")
+        self._staged.add(name)
+        self.statements += 1
+        with self.cur.copy(f"COPY {name} ({listed}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        return name
+
+    def _pg_insert(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> None:
+        if self.pipelined or len(rows) < COPY_MIN_ROWS:  # few rows: one pipelined round trip beats three
+            returning = "RETURNING" in tail
+            self.statements += len(rows)
+            self.cur.executemany(f"{head} VALUES ({','.join(['%s'] * len(rows[0]))}) {tail}", rows, returning=returning)
+            return
+        match = _INSERT_HEAD.fullmatch(head.strip())
+        if match is None:
+            raise ValueError(f"not an INSERT head: {head}")
+        table, listed = match.group(1), match.group(2)
+        stage = self._stage(table, [c.strip() for c in listed.split(",")], rows)
+        self.execute(f"{head} SELECT {listed} FROM {stage} {tail}")
+
     def insert(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
-        """`head VALUES (?, ...) tail` for every row (executemany); rows changed."""
+        """`head VALUES (?, ...) tail` for every row (PostgreSQL: one statement for all rows); rows changed.
+        Rows go in in the order given (lock order on PostgreSQL)."""
         if not rows:
             return 0
+        if self.pg:
+            self._pg_insert(head, rows, tail)
+            return int(self.cur.rowcount)
         return self.many(f"{head} VALUES ({','.join('?' * len(rows[0]))}) {tail}", rows)
 
     def insert_returning(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> list[tuple[Any, ...]]:
         """`insert` whose `tail` has a RETURNING clause; the rows it returns."""
         if not rows:
             return []
-        out: list[tuple[Any, ...]] = []
         if self.pg:
-            # psycopg pipelines executemany; multi-row VALUES (or unnest) measured 3x slower per row here.
-            self.cur.executemany(
-                self.sql(f"{head} VALUES ({','.join('?' * len(rows[0]))}) {tail}"), rows, returning=True
-            )
+            self._pg_insert(head, rows, tail)
+            out: list[tuple[Any, ...]] = []
             while True:
                 out.extend(self.cur.fetchall())
                 if not self.cur.nextset():
                     return out
         # sqlite3's executemany cannot return rows: multi-row VALUES statements (used for new nodes only).
+        out = []
         width = len(rows[0])
         one = "(" + ",".join("?" * width) + ")"
         per = max(1, MAX_PARAMS // width)
         for start in range(0, len(rows), per):
             part = rows[start : start + per]
-            self.cur.execute(f"{head} VALUES {','.join([one] * len(part))} {tail}", [v for row in part for v in row])
+            self.execute(f"{head} VALUES {','.join([one] * len(part))} {tail}", [v for row in part for v in row])
             out.extend(self.cur.fetchall())
         return out
 
+    def update(self, table: str, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Set `columns` of the row whose `key` is each row's last value; rows changed.
+        PostgreSQL: many rows go through a staging table (one `UPDATE ... FROM`); SQLite: executemany."""
+        if not rows:
+            return 0
+        if not self.pg:
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            return self.many(f"UPDATE {table} SET {sets} WHERE {key} = ?", rows)
+        if self.pipelined or len(rows) < COPY_MIN_ROWS:
+            sets = ", ".join(f"{c} = %s" for c in columns)
+            self.statements += len(rows)
+            self.cur.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s", rows)
+            return int(self.cur.rowcount)
+        stage = self._stage(table, [*columns, key], rows)
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        self.execute(f"UPDATE {table} SET {sets} FROM {stage} AS s WHERE {table}.{key} = s.{key}")
+        return int(self.cur.rowcount)
+
     def scalar(self, statement: str) -> Any:
-        self.cur.execute(self.sql(statement))
+        self.execute(self.sql(statement))
         row = self.cur.fetchone()
         return None if row is None else row[0]

@@ -15,6 +15,7 @@ from typing import Any
 
 from governance.digest import json_sha256
 from governance.policy.model import EvidenceRef
+from governance.policy.stage_context import StageEvidence
 from governance.serial import OMIT_EMPTY, OMIT_NONE, to_jsonable
 from governance.timeutil import iso, parse_optional_timestamp, parse_timestamp
 
@@ -377,6 +378,7 @@ class EvaluationContext:
     fairness: tuple[FairnessEvidence, ...] = ()
     approvals: tuple[ApprovalRecord, ...] = ()
     waivers: tuple[WaiverRecord, ...] = ()
+    stages: tuple[StageEvidence, ...] = ()  # validation-stage evidence (governance.policy.stage_context)
     # Whose evidence counts when a policy names none (GOV_TRUSTED_PRODUCERS or the default); None: not recorded.
     trusted_producers: tuple[str, ...] | None = None
 
@@ -395,6 +397,8 @@ class EvaluationContext:
             "approvals": [a.to_dict() for a in self.approvals],
             "waivers": [w.to_dict() for w in self.waivers],
         }
+        if self.stages:
+            out["stages"] = [s.to_dict() for s in self.stages]
         if self.trusted_producers is not None:
             out["trusted_producers"] = list(self.trusted_producers)
         return out
@@ -417,6 +421,7 @@ class EvaluationContext:
             fairness=tuple(FairnessEvidence.from_dict(x) for x in d.get("fairness") or ()),
             approvals=tuple(ApprovalRecord.from_dict(x) for x in d.get("approvals") or ()),
             waivers=tuple(WaiverRecord.from_dict(x) for x in d.get("waivers") or ()),
+            stages=tuple(StageEvidence.from_dict(x) for x in d.get("stages") or ()),
             trusted_producers=tuple(str(x) for x in d["trusted_producers"]) if "trusted_producers" in d else None,
         )
 

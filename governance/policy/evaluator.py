@@ -16,7 +16,7 @@ from governance.policy.loader import PolicyBundle
 from governance.policy.model import Mode, Outcome, Policy, RuleResult, Verdict, blocks
 from governance.timeutil import iso
 
-WAIVABLE = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.NOT_EVALUATED, Verdict.ERROR})
+WAIVABLE = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.INCONCLUSIVE, Verdict.NOT_EVALUATED, Verdict.ERROR})
 
 
 @dataclass(frozen=True)

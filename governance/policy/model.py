@@ -24,16 +24,17 @@ class Verdict(StrEnum):
     WARN = "warn"
     WAIVED = "waived"
     NOT_EVALUATED = "not_evaluated"  # the evidence the rule needs is missing or stale
+    INCONCLUSIVE = "inconclusive"  # the evidence's interval straddles the threshold: more data decides it
     ERROR = "error"  # the rule could not be evaluated (a bug in the policy or the data)
 
 
 class Mode(StrEnum):
     AUDIT = "audit"  # failures are reported as warnings and never block
-    ENFORCE = "enforce"  # fail, not_evaluated and error block the deployment
+    ENFORCE = "enforce"  # fail, inconclusive, not_evaluated and error block the deployment
 
 
 # Fail-closed: missing evidence and a broken rule block exactly like a failure.
-BLOCKING_VERDICTS = frozenset({Verdict.FAIL, Verdict.NOT_EVALUATED, Verdict.ERROR})
+BLOCKING_VERDICTS = frozenset({Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.NOT_EVALUATED, Verdict.ERROR})
 
 
 def blocks(mode: Mode, verdict: Verdict) -> bool:
@@ -133,9 +134,9 @@ class RuleResult:
 
 
 def summarise(parts: list[tuple[Verdict, str]], ok_message: str) -> tuple[Verdict, str, tuple[str, ...]]:
-    """Combine per-check verdicts: fail beats not_evaluated beats pass (fail-closed)."""
+    """Combine per-check verdicts: fail beats inconclusive beats not_evaluated beats pass (fail-closed)."""
     details = tuple(f"{v.value}: {text}" for v, text in parts)
-    for worst in (Verdict.ERROR, Verdict.FAIL, Verdict.NOT_EVALUATED):
+    for worst in (Verdict.ERROR, Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.NOT_EVALUATED):
         bad = [text for v, text in parts if v is worst]
         if bad:
             # Nothing elided: every check that did not pass is in the message, the worst kind first.

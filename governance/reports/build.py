@@ -29,7 +29,7 @@ from governance.reports.model import (
 )
 from governance.timeutil import to_utc, utcnow
 
-FAILING = frozenset({"fail", "error", "not_evaluated", "warn"})
+FAILING = frozenset({"fail", "error", "inconclusive", "not_evaluated", "warn"})
 TOP_FAILING = 5
 
 

@@ -37,6 +37,7 @@ POLICY_ORDER = (
     "warn",
     "waived",
     "error",
+    "inconclusive",
     "not_evaluated",
     "pass without evidence",
     "pass",

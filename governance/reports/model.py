@@ -66,7 +66,7 @@ class AppliedWaiver:
 class VerdictItem:
     """One item of a verdict that did not pass: a whole verdict, or one of its checks (a detail line)."""
 
-    status: str  # fail | warn | waived | not_evaluated | error
+    status: str  # fail | warn | waived | inconclusive | not_evaluated | error
     text: str  # the measured value against the threshold, or what evidence is missing
 
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from governance.errors import InputError
 from governance.reports.pdf import Attachment, PdfMetadata, render_pdf
@@ -56,12 +57,15 @@ def publish_report(
     policy_bundle_name: str = "policy-bundle",
     generated_at: dt.datetime | None = None,
     report_kind: str = "audit",
+    tsa_url: str | None = None,
+    ltv_roots: list[Any] | None = None,
 ) -> PublishedReport:
     """Render `html` to PDF/A-3b with `results_json` embedded, sign it (PAdES), write it to
     `out_pdf`, and write the DSSE/in-toto attestation to `<out_pdf>.intoto.jsonl`.
 
     `results_json` should record the policy bundle digest as `policy_bundle.digest` so that
-    `verify_report` can tie the attestation to the results.
+    `verify_report` can tie the attestation to the results. The signature certifies the document (DocMDP);
+    `tsa_url` and `ltv_roots` add a timestamp (B-T) and validation data (B-LT), see `sign_pdf`.
     """
     from governance.signing.attest import sha256_hex
 
@@ -77,6 +81,8 @@ def publish_report(
         reason=reason,
         location=location,
         signer_name=signer_name or signer.certificate.subject.rfc4514_string(),
+        tsa_url=tsa_url,
+        ltv_roots=ltv_roots,
     )
     envelope = attest_report(
         signed,

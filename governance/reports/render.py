@@ -24,6 +24,7 @@ BADGES = {
     "fail",
     "warn",
     "waived",
+    "inconclusive",
     "not_evaluated",
     "partial",
     "error",

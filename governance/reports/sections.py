@@ -97,7 +97,7 @@ def decision_view(row: Any) -> DecisionView:
     )
 
 
-_STATUSES = ("fail", "warn", "waived", "not_evaluated", "error", "pass")
+_STATUSES = ("fail", "warn", "waived", "inconclusive", "not_evaluated", "error", "pass")
 
 
 def verdict_items(outcome: dict[str, Any]) -> tuple[VerdictItem, ...]:

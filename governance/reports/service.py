@@ -32,6 +32,9 @@ class SignOptions:
     signer_name: str | None = None
     reason: str = "Model governance audit: results attested by the signer"
     location: str = "gov"
+    tsa_url: str | None = None  # RFC 3161 timestamp authority (PAdES B-T)
+    ltv: bool = False  # embed validation data (PAdES B-LT); needs tsa_url
+    ltv_roots: tuple[Path, ...] = ()  # extra roots for --ltv (the TSA's, a CA's), besides the signer's own
 
 
 @dataclass
@@ -119,6 +122,12 @@ def write_document(
 
     signer = load_signer_from(sign)
     started = time.perf_counter()
+    ltv_roots = None
+    if sign.ltv:
+        from governance.signing.keys import load_certificates
+        from governance.signing.pdf import ltv_trust_roots
+
+        ltv_roots = ltv_trust_roots(signer, [c for p in sign.ltv_roots for c in load_certificates(p)])
     published = publish_report(
         html,
         out_pdf=out,
@@ -133,6 +142,8 @@ def write_document(
         results_name=RESULTS_NAME,
         generated_at=generated_at,
         report_kind=report_kind,
+        tsa_url=sign.tsa_url,
+        ltv_roots=ltv_roots,
     )
     return Written(
         out,
@@ -249,6 +260,30 @@ def scorecard_report(
     )
 
 
+def _attested_csv(
+    data: bytes, *, out: Path, sign: SignOptions, policy_bundle_digest: str | None, generated_at: datetime
+) -> Written:
+    """Write the CSV export and its DSSE attestation beside it (`<out>.intoto.jsonl`), as for the PDFs."""
+    from governance.digest import bytes_sha256
+    from governance.signing.attest import attest_file, default_attestation_path, write_attestation
+
+    if not policy_bundle_digest:
+        raise ConfigError("a signed export attests its policy bundle, and none is known", hint="pass --policies DIR")
+    signer = load_signer_from(sign)
+    envelope = attest_file(
+        data,
+        name=out.name,
+        media_type="text/csv",
+        policy_bundle_sha256=policy_bundle_digest,
+        signer=signer,
+        generated_at=generated_at,
+        report_kind="blocked",
+    )
+    atomic_write(out, data)
+    attestation = write_attestation(envelope, default_attestation_path(out))
+    return Written(out, "csv", signed=True, attestation=attestation, file_sha256=bytes_sha256(data))
+
+
 def blocked_report(
     session: Session,
     *,
@@ -273,8 +308,10 @@ def blocked_report(
     )
     if fmt == "csv":
         data = register.to_csv().encode("utf-8")
-        atomic_write(out, data)
-        return Written(out, fmt, file_sha256=bytes_sha256(data))
+        if sign is None:
+            atomic_write(out, data)
+            return Written(out, fmt, file_sha256=bytes_sha256(data))
+        return _attested_csv(data, out=out, sign=sign, policy_bundle_digest=digest, generated_at=now)
     html = render_blocked_html(register, _meta(now, model_glob, digest), templates=templates) if fmt != "json" else ""
     return write_document(
         html,

@@ -204,6 +204,50 @@ def attest_report(
     return sign_envelope(statement, signer)
 
 
+def attest_file(
+    data: bytes,
+    *,
+    name: str,
+    media_type: str,
+    policy_bundle_sha256: str,
+    signer: Signer,
+    policy_bundle_name: str = DEFAULT_POLICY_SUBJECT,
+    generated_at: dt.datetime | None = None,
+    report_kind: str = "blocked",
+) -> dict[str, Any]:
+    """A DSSE-signed Statement about an export that is not a PDF (the blocked register's CSV): subjects the
+    file and the policy bundle. A CSV cannot carry a certificate, so the signer certificate (PEM) goes in
+    the predicate (`signer_certificate`); a verifier trusts it only once it chains to its own trust roots."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    import governance
+
+    if report_kind not in PREDICATE_TYPES:
+        raise InputError(f"unknown report kind {report_kind!r}; one of {', '.join(PREDICATE_TYPES)}")
+    if name == policy_bundle_name:
+        raise InputError(f"attestation subject names must differ: {name}")
+    moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    policy_hex = normalize_sha256(policy_bundle_sha256)
+    chain = [signer.certificate, *signer.chain]
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": [
+            {"name": name, "digest": {"sha256": sha256_hex(data)}},
+            {"name": policy_bundle_name, "digest": {"sha256": policy_hex}},
+        ],
+        "predicateType": PREDICATE_TYPES[report_kind],
+        "predicate": {
+            "tool": {"name": "gov", "version": governance.__version__},
+            "report_kind": report_kind,
+            "generated_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "report": {"name": name, "media_type": media_type},
+            "policy_bundle": {"name": policy_bundle_name, "digest": {"sha256": policy_hex}},
+            "signer_certificate": "".join(c.public_bytes(Encoding.PEM).decode("ascii") for c in chain),
+        },
+    }
+    return sign_envelope(statement, signer)
+
+
 def write_attestation(envelope: dict[str, Any], path: Path) -> Path:
     """Write the envelope as a single JSON line (overwrites). Returns `path`."""
     line = json.dumps(envelope, sort_keys=True, separators=(",", ":")) + "\n"

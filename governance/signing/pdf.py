@@ -77,31 +77,80 @@ def sign_pdf(
     reason: str,
     location: str,
     signer_name: str,
+    certify: bool = True,
+    tsa_url: str | None = None,
+    ltv_roots: list[Any] | None = None,
 ) -> bytes:
-    """Add an invisible PAdES (ETSI.CAdES.detached, baseline B-B) approval signature as an
-    incremental update; the signer certificate and chain are embedded. Returns the signed PDF."""
+    """Sign the PDF (PAdES, ETSI.CAdES.detached) as an incremental update; the signer certificate and
+    chain are embedded. Returns the signed PDF.
+
+    * `certify` (default): a certification signature (DocMDP, P=1 "no changes"), so a viewer flags any
+      later change. NO_CHANGES, not FILL_FORMS: our reports have no form to fill and are never amended;
+      only validation data (DSS) and document timestamps may follow, as PAdES allows.
+    * `tsa_url`: an RFC 3161 signature timestamp from that TSA (PAdES B-T).
+    * `ltv_roots` (asn1crypto certificates; needs `tsa_url`): validate the signer and the TSA against these
+      roots, fetching OCSP/CRL the certificates point to, and embed the certificates and revocation data
+      in a DSS written as one more incremental update (PAdES B-LT). For a self-signed signer (what
+      `gov keys init` makes) there is no revocation data to get: the DSS then holds the certificates only.
+    """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.signers import PdfSignatureMetadata
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
+    context = None
+    if ltv_roots is not None:
+        if not tsa_url:
+            raise InputError("--ltv needs a timestamp (--tsa URL): B-LT builds on B-T", where="--ltv")
+        from pyhanko_certvalidator import ValidationContext
+
+        context = ValidationContext(trust_roots=ltv_roots, allow_fetching=True, revocation_mode="soft-fail")
     meta = PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
         name=signer_name,
+        certify=certify,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+        embed_validation_info=context is not None,
+        validation_context=context,
     )
+    timestamper = HTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        pdf_signer = _PdfA3Signer.get()(meta, pyhanko_signer(signer))
+        pdf_signer = _PdfA3Signer.get()(meta, pyhanko_signer(signer), timestamper=timestamper)
         out = pdf_signer.sign_pdf(writer)
+    except TimestampRequestError as exc:
+        raise ConfigError(f"timestamp request to {tsa_url} failed: {exc}", where="--tsa") from exc
+    except OSError as exc:  # connection refused, DNS, timeout
+        raise ConfigError(f"cannot reach the timestamp authority {tsa_url}: {exc}", where="--tsa") from exc
+    except (PathBuildingError, PathValidationError) as exc:
+        raise ConfigError(
+            f"cannot collect validation data for --ltv: {exc}",
+            where="--ltv",
+            hint="give the root certificates of the signer and of the TSA as --ltv-root",
+        ) from exc
     except SigningError as exc:  # before PdfError: key/certificate problems are configuration
         raise ConfigError(f"signing failed: {exc}") from exc
     except PdfError as exc:
         raise InputError(f"cannot sign PDF: {exc}") from exc
     return bytes(out.getbuffer())
+
+
+def ltv_trust_roots(signer: Signer, extra: list[Any] | None = None) -> list[Any]:
+    """Roots for `sign_pdf(ltv_roots=...)`: the self-signed certificates among the signer and its chain,
+    plus `extra` (cryptography certificates, e.g. the TSA's root), as asn1crypto certificates."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    certs = [signer.certificate, *signer.chain]
+    roots = [c for c in certs if c.issuer == c.subject] + list(extra or ())
+    return [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in roots]
 
 
 def _ref_key(obj: Any) -> tuple[int, int] | None:

@@ -22,8 +22,10 @@ TABLE_MODULES = [
     "governance.gate.tables",
     "governance.approvals.tables",
     "governance.evidence.tables",
+    "governance.evidence.stage_tables",
     "governance.ledger.tables",
     "governance.auth.tables",
+    "governance.findings.tables",
 ]
 
 DEFAULT_HOME = ".gov"

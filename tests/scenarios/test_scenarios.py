@@ -68,6 +68,9 @@ def _check(step: Check) -> None:
     result = run_gov("check", "credit-risk", "3", "--target", step.target, "--format", "json", exit=step.exit)
     report = json.loads(result.stdout)
     got = {o["policy_id"]: o["verdict"] for o in report["outcomes"]}
+    # The audit-mode stage.* policies (issue 14) see no stage evidence in these scenarios: compared only
+    # where a step names them; the exit code shows they never block.
+    got = {p: v for p, v in got.items() if not p.startswith("stage.") or p in step.verdicts}
     assert got == step.verdicts, json.dumps([(o["policy_id"], o["verdict"], o["message"]) for o in report["outcomes"]])
     said = " | ".join(s for o in report["outcomes"] for s in [o["message"], *o["details"]])
     for statement in step.says:

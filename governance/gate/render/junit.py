@@ -1,8 +1,9 @@
 """JUnit XML for CI dashboards: one test case per in-scope policy.
 
-A blocking fail or not_evaluated is a <failure>, a blocking error an <error>; waived and non-blocking
-verdicts are <skipped> with the reason as its message and as the first line of the element's text
-(GitLab shows only the text), followed by the rationale and remediation; an audit-mode warning passes and says so in <system-out>.
+A blocking fail, inconclusive or not_evaluated is a <failure>, a blocking error an <error>; waived and
+non-blocking verdicts are <skipped> with the reason as its message and as the first line of the
+element's text (GitLab shows only the text), followed by the rationale and remediation; an audit-mode
+warning passes and says so in <system-out>.
 
 Valid against the Jenkins JUnit XSD (junit-10.xsd, vendored in tests/data/schemas): `classname` is
 `model@version/target`, so two checks in one job do not collide; the policy file and line go into the
@@ -45,7 +46,7 @@ def _case(o: Outcome, report: CheckReport) -> tuple[ET.Element, str]:
         tag = "error" if o.verdict is Verdict.ERROR else "failure"
         ET.SubElement(case, tag, {"message": o.message, "type": o.verdict.value}).text = body
         return case, tag
-    if o.verdict in (Verdict.WAIVED, Verdict.NOT_EVALUATED, Verdict.ERROR):
+    if o.verdict in (Verdict.WAIVED, Verdict.INCONCLUSIVE, Verdict.NOT_EVALUATED, Verdict.ERROR):
         reason = f"{o.verdict.value}: {o.message}"
         ET.SubElement(case, "skipped", {"message": reason}).text = f"{reason}\n{body}"
         return case, "skipped"

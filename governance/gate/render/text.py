@@ -5,7 +5,7 @@ from __future__ import annotations
 from governance.gate.report import CheckReport
 from governance.timeutil import iso
 
-ORDER = {"fail": 0, "error": 1, "not_evaluated": 2, "warn": 3, "waived": 4, "pass": 5}
+ORDER = {"fail": 0, "error": 1, "inconclusive": 2, "not_evaluated": 3, "warn": 4, "waived": 5, "pass": 6}
 
 
 class TextOutputter:

@@ -22,6 +22,10 @@ KINDS: dict[str, str] = {
     "evidence_required": "governance.policy.kinds.evidence_required",
     "lineage_requirement": "governance.policy.kinds.lineage_requirement",
     "condition": "governance.policy.kinds.condition",
+    "performance_threshold": "governance.policy.kinds.performance_threshold",
+    "drift_threshold": "governance.policy.kinds.drift_threshold",
+    "ab_test": "governance.policy.kinds.ab_test",
+    "operational_slo": "governance.policy.kinds.operational_slo",
 }
 
 Report = Callable[..., None]  # report(path: tuple[str | int, ...], message: str, line_offset: int = 0)
