@@ -72,6 +72,8 @@ def _root(
 # How the CLI spells the fields that services name in an error's `where` (governance.errors: services
 # name fields, each face spells them). A command may re-spell a field first (governance.errors.spelled).
 CLI_FIELDS = {
+    "tsa_url": "--tsa",
+    "ltv_roots": "--ltv-root",
     "favorable_meaning": "--favorable-meaning",
     "artifact_digest": "--digest",
     "as": "--as",

@@ -105,7 +105,7 @@ def sign_pdf(
     context = None
     if ltv_roots is not None:
         if not tsa_url:
-            raise InputError("--ltv needs a timestamp (--tsa URL): B-LT builds on B-T", where="--ltv")
+            raise InputError("long-term validation data needs a timestamp (B-LT builds on B-T)", where="tsa_url")
         from pyhanko_certvalidator import ValidationContext
 
         context = ValidationContext(trust_roots=ltv_roots, allow_fetching=True, revocation_mode="soft-fail")
@@ -126,14 +126,14 @@ def sign_pdf(
         pdf_signer = _PdfA3Signer.get()(meta, pyhanko_signer(signer), timestamper=timestamper)
         out = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
-        raise ConfigError(f"timestamp request to {tsa_url} failed: {exc}", where="--tsa") from exc
+        raise ConfigError(f"timestamp request to {tsa_url} failed: {exc}", where="tsa_url") from exc
     except OSError as exc:  # connection refused, DNS, timeout
-        raise ConfigError(f"cannot reach the timestamp authority {tsa_url}: {exc}", where="--tsa") from exc
+        raise ConfigError(f"cannot reach the timestamp authority {tsa_url}: {exc}", where="tsa_url") from exc
     except (PathBuildingError, PathValidationError) as exc:
         raise ConfigError(
-            f"cannot collect validation data for --ltv: {exc}",
-            where="--ltv",
-            hint="give the root certificates of the signer and of the TSA as --ltv-root",
+            f"cannot collect long-term validation data: {exc}",
+            where="ltv_roots",
+            hint="give the root certificates of the signer and of the TSA (the CLI's --ltv-root)",
         ) from exc
     except SigningError as exc:  # before PdfError: key/certificate problems are configuration
         raise ConfigError(f"signing failed: {exc}") from exc
