@@ -21,6 +21,7 @@ from governance.errors import ConfigError
 
 EXAMPLES = asset_path("lineage", "examples")
 PREDICTIONS = EXAMPLES / "predictions"
+STAGE_DATA = EXAMPLES / "stages"  # synthetic validation-stage data (make_stage_data.py beside it)
 POLICIES = asset_path("policies", "default")
 CREDIT_RUN = "55cbe03c-43cf-56cf-a69b-2c6acc32403c"
 FRAUD_RUN = "7bb2fc67-fc6e-5c03-bf21-a841428344a9"
@@ -28,6 +29,8 @@ CREDIT_MODEL_DATASET = "dataset:s3://bank-ml-lake:models/credit-risk/3"
 TARGET = "production"
 # (model, version, expected gate outcome): what the demo is built to show.
 EXPECTED = (("credit-risk", "3", "deployable"), ("fraud-detector", "7", "blocked"))
+# credit-risk's earlier versions: (version, registry stage, how long ago it was registered and validated)
+HISTORY = (("1", "archived", timedelta(days=210)), ("2", "production", timedelta(days=120)))
 APPROVALS = (
     ("credit-risk", "3", "model-risk-officer", "carol", "Validation pack reviewed; within appetite."),
     ("credit-risk", "3", "business-owner", "dave", "Approved for the consumer lending book."),
@@ -60,7 +63,7 @@ def run_demo(out_dir: Path, *, echo: Callable[[str], None] = print) -> DemoResul
     from governance.store.db import make_engine
     from governance.store.migrate import upgrade
 
-    for needed in (EXAMPLES, PREDICTIONS, POLICIES):
+    for needed in (EXAMPLES, PREDICTIONS, STAGE_DATA, POLICIES):
         if not needed.is_dir():
             raise ConfigError(f"example data not found at {needed}", hint="run from a source checkout")
     started = time.perf_counter()
@@ -78,9 +81,11 @@ def run_demo(out_dir: Path, *, echo: Callable[[str], None] = print) -> DemoResul
         _ingest_and_register(engine, say)
         _lineage(engine, say)
         _fairness(engine, say)
+        _stage_evidence(engine, say)
         _approvals(engine, say)
         signer, cert = _keys(out_dir / "keys", say)
         _gate(engine, say, result, signer)
+        _monitoring(engine, say, result)
         _reports(engine, say, result, out_dir, cert)
     finally:
         engine.dispose()
@@ -133,6 +138,7 @@ def _ingest_and_register(engine: Any, say: Callable[[str], None]) -> None:
             description="Probability-of-default model for consumer loans",
             tags={"domain": "lending", "intended_use": "consumer loan approval, human review of declines"},
         )
+        _earlier_credit_versions(session)
         register_version(
             session,
             "credit-risk",
@@ -165,7 +171,44 @@ def _ingest_and_register(engine: Any, say: Callable[[str], None]) -> None:
                 stage="staging",
             ),
         )
-    say("[2] registered credit-risk 3 (high risk, created by alice) and fraud-detector 7 (critical, created by bob)")
+        _attach_model_cards(session)
+    say(
+        "[2] registered credit-risk 3 (high risk, created by alice; versions 1 and 2 before it, 2 is the champion "
+        "in production) and fraud-detector 7 (critical, created by bob)"
+    )
+
+
+def _earlier_credit_versions(session: Any) -> None:
+    """credit-risk 1 (archived) and 2 (the champion in production), registered months ago: their validation
+    history is what the trend across versions (and the degradation finding) reads."""
+    from governance.registry.service import VersionSpec, get_version, register_version
+    from governance.timeutil import utcnow
+
+    for version, stage, age in HISTORY:
+        register_version(
+            session,
+            "credit-risk",
+            VersionSpec(
+                version=version,
+                artifact_uri=f"s3://bank-ml-lake/models/credit-risk/{version}",
+                artifact_digest="sha256:" + f"{version}c" * 32,
+                created_by="alice",
+                stage=stage,
+            ),
+        )
+        _, mv = get_version(session, "credit-risk", version)
+        mv.created_at = utcnow() - age  # registered before the report's period: history, not activity
+        session.add(mv)
+    session.flush()
+
+
+def _attach_model_cards(session: Any) -> None:
+    """The model cards of lineage/examples/model_cards/ (fraud-detector's leaves two sections missing)."""
+    from governance.registry.model_card import attach_card, read_card_file
+
+    for name in ("credit-risk", "fraud-detector"):
+        card = read_card_file(EXAMPLES / "model_cards" / f"{name}.yaml")
+        attach_card(session, name, card, attached_by="gov-demo", source_name=f"{name}.yaml")
 
 
 def _lineage(engine: Any, say: Callable[[str], None]) -> None:
@@ -209,6 +252,158 @@ def _fairness(engine: Any, say: Callable[[str], None]) -> None:
                 f"[4] fairness: {model} {version} by {' x '.join(sensitive)} on {name} ({stored.results['rows']:,} "
                 f"rows): demographic parity difference {dpd['value']:.3f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}]"
             )
+
+
+def _stage_evidence(engine: Any, say: Callable[[str], None]) -> None:
+    """Every validation-stage evidence kind for both models, computed from the bundled synthetic data.
+
+    credit-risk 1 and 2: their performance when they were validated (the history); credit-risk 3 and
+    fraud-detector 7: performance (credit-risk 3 against its champion, version 2, on the same rows), drift
+    between the training reference and recent data, an A/B test, and a load test (k6 for credit-risk, a
+    per-request latency CSV for fraud-detector). Each current piece is also a run in the lineage graph
+    whose input is the data it read."""
+    from functools import partial
+
+    from governance.evidence.abtest import abtest_from_file
+    from governance.evidence.drift import drift_from_files
+    from governance.evidence.performance import performance_from_file
+    from governance.evidence.stage_store import store_stage_result
+    from governance.identity import cli_submitter
+    from governance.lineage.evidence_runs import record_stage_traced
+    from governance.store.db import session_scope
+    from governance.timeutil import utcnow
+
+    who = cli_submitter()
+    perf = str(STAGE_DATA / "credit_risk_performance.csv")
+    with session_scope(engine) as session:
+        for version, _stage, age in HISTORY:
+            result = performance_from_file(
+                perf, label="label", score=f"score_v{version}", prediction=None, resamples=1000, seed=0
+            )
+            store_stage_result(
+                session,
+                "credit-risk",
+                version,
+                result,
+                submitted_by=who,
+                evaluated_at=utcnow() - age + timedelta(days=3),
+            )
+            say(f"[4] performance: credit-risk {version} (validated {age.days - 3} days ago): {_metrics(result)}")
+
+    def data(name: str) -> str:
+        return str(STAGE_DATA / name)
+
+    plan = {"control": 0.5, "treatment": 0.5}
+    runs: list[tuple[str, str, str, Callable[[], Any], list[str]]] = [
+        (
+            "credit-risk",
+            "3",
+            "performance against the champion credit-risk 2",
+            partial(
+                performance_from_file,
+                perf,
+                label="label",
+                score="score_v3",
+                prediction=None,
+                champion_score="score_v2",
+                resamples=1000,
+                seed=0,
+            ),
+            [perf],
+        ),
+        (
+            "credit-risk",
+            "3",
+            "drift, training reference vs recent applications",
+            partial(drift_from_files, data("credit_risk_reference.csv"), data("credit_risk_current.csv")),
+            [data("credit_risk_reference.csv"), data("credit_risk_current.csv")],
+        ),
+        (
+            "credit-risk",
+            "3",
+            "A/B test against credit-risk 2",
+            partial(abtest_from_file, data("credit_risk_abtest.csv"), planned_split=plan),
+            [data("credit_risk_abtest.csv")],
+        ),
+        (
+            "credit-risk",
+            "3",
+            "load test (k6 summary export)",
+            partial(_operational, data("credit_risk_k6_summary.txt")),
+            [data("credit_risk_k6_summary.txt")],
+        ),
+        (
+            "fraud-detector",
+            "7",
+            "performance",
+            partial(
+                performance_from_file,
+                data("fraud_detector_performance.csv"),
+                label="label",
+                score="score_v7",
+                prediction=None,
+                resamples=1000,
+                seed=0,
+            ),
+            [data("fraud_detector_performance.csv")],
+        ),
+        (
+            "fraud-detector",
+            "7",
+            "drift, training reference vs recent transactions",
+            partial(drift_from_files, data("fraud_detector_reference.csv"), data("fraud_detector_current.csv")),
+            [data("fraud_detector_reference.csv"), data("fraud_detector_current.csv")],
+        ),
+        (
+            "fraud-detector",
+            "7",
+            "A/B test against the rules engine",
+            partial(abtest_from_file, data("fraud_detector_abtest.csv"), planned_split=plan),
+            [data("fraud_detector_abtest.csv")],
+        ),
+        (
+            "fraud-detector",
+            "7",
+            "load test (per-request latencies)",
+            partial(_operational, data("fraud_detector_latency.csv")),
+            [data("fraud_detector_latency.csv")],
+        ),
+    ]
+    for model, version, what, compute, inputs in runs:
+        stored = record_stage_traced(engine, model, version, compute, inputs, submitted_by=who)
+        say(f"[4] {stored.result.kind}: {model} {version}, {what}: {_metrics(stored.result)}")
+
+
+def _operational(path: str) -> Any:
+    from governance.evidence.operational import operational_from_file
+
+    return operational_from_file(path, seed=0)
+
+
+def _metrics(result: Any) -> str:
+    """A few headline numbers of a stage result, with their intervals."""
+
+    def shown(name: str, label: str | None = None, digits: int = 3) -> str:
+        m = result.measurement(name)
+        if m is None or m.value is None:
+            return ""
+        text = f"{label or name} {m.value:.{digits}f}"
+        if m.low is not None and m.high is not None:
+            text += f" [{m.low:.{digits}f}, {m.high:.{digits}f}]"
+        return text
+
+    if result.kind == "performance":
+        parts = [shown("auc", "AUC"), shown("ece", "ECE"), shown("auc.delta", "AUC - champion")]
+    elif result.kind == "drift":
+        s = result.summary
+        drifted = ", ".join(s.get("drifted_features") or ()) or "none"
+        parts = [f"{s.get('n_drifted')} of {s.get('n_features')} features drift ({drifted})"]
+    elif result.kind == "abtest":
+        s = result.summary
+        parts = [f"verdict {s.get('verdict')}", shown("lift", "lift", 4), f"power {float(s.get('power') or 0):.2f}"]
+    else:
+        parts = [shown("latency_p99_ms", "p99 latency ms", 1), shown("error_rate", "error rate", 4)]
+    return "; ".join(p for p in parts if p)
 
 
 def _approvals(engine: Any, say: Callable[[str], None]) -> None:
@@ -262,6 +457,12 @@ def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: A
             f"[7] gate: {model} {version} -> {TARGET}: {state.upper()} (exit {report.exit_code}){why}; "
             f"decision {report.decision_id[:8]}, ledger {report.ledger}"
         )
+        stage_blocks = [o for o in report.blocking if o.policy_id.startswith("stage.")]
+        for o in stage_blocks:
+            say(f"    {o.policy_id} ({o.verdict.value}): {o.message}")
+        for f in report.findings:
+            if f.get("kind") == "degrading_metric":
+                say(f"    finding (does not block): {f.get('message')}")
         if state != expected:
             say(f"    NOTE: the demo expects {model} {version} to be {expected}. What blocks it:")
             for o in report.blocking:
@@ -270,6 +471,54 @@ def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: A
         cp, _new = write_checkpoint(session, signer) if _ledger_has_entries(session) else (None, False)
     if cp is not None:
         say(f"    ledger checkpoint signed at seq {cp.seq} (head {cp.head_digest[:23]}…)")
+
+
+def _monitoring(engine: Any, say: Callable[[str], None], result: DemoResult) -> None:
+    """credit-risk 3 entered production with its deployable decision: drift over a window of production
+    traffic that starts then is monitoring evidence, and the re-check shows stage.drift-monitoring met."""
+    from functools import partial
+
+    from governance.evidence.drift import drift_from_files
+    from governance.gate.queries import entered_target
+    from governance.gate.service import run_check
+    from governance.identity import cli_submitter
+    from governance.lineage.evidence_runs import record_stage_traced
+    from governance.registry.service import get_version
+    from governance.store.db import session_scope
+    from governance.timeutil import iso, utcnow
+
+    model, version = "credit-risk", "3"
+    if result.outcomes.get(f"{model} {version}") != "deployable":
+        return
+    with session_scope(engine) as session:
+        _, mv = get_version(session, model, version)
+        assert mv.id is not None
+        entered = entered_target(session, mv.id, TARGET)
+    if entered is None:
+        return
+    reference, window = STAGE_DATA / "credit_risk_reference.csv", STAGE_DATA / "credit_risk_production.csv"
+    compute = partial(drift_from_files, str(reference), str(window), window_start=entered, window_end=utcnow())
+    stored = record_stage_traced(
+        engine, model, version, compute, [str(reference), str(window)], submitted_by=cli_submitter()
+    )
+    say(
+        f"[8] monitoring: {model} {version} entered {TARGET} at {iso(entered)}; drift over production traffic "
+        f"since then: {_metrics(stored.result)}"
+    )
+    with session_scope(engine) as session:
+        report = run_check(
+            session,
+            model,
+            version,
+            TARGET,
+            policy_dir=POLICIES,
+            requested_by="demo-pipeline",
+            ci_env={"GOV_PIPELINE_ID": "gov-demo"},
+        )
+    monitored = next((o for o in report.outcomes if o.policy_id == "stage.drift-monitoring"), None)
+    verdict = monitored.verdict.value if monitored is not None else "not in the bundle"
+    state = "DEPLOYABLE" if report.deployable else "BLOCKED"
+    say(f"[8] re-check: {model} {version} -> {TARGET}: {state}; stage.drift-monitoring {verdict}")
 
 
 def _ledger_has_entries(session: Any) -> bool:
@@ -309,7 +558,7 @@ def _reports(engine: Any, say: Callable[[str], None], result: DemoResult, out_di
                 session, out=out_dir / "blocked-register.csv", fmt="csv", trust_cert=cert, **common
             ),
         }
-    say(f"[8] reports for {period.label()}:")
+    say(f"[9] reports for {period.label()}:")
     for name, written in outputs.items():
         result.files[name] = written.path
         extra = f" + {written.attestation.name}" if written.attestation else ""

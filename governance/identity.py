@@ -61,9 +61,11 @@ CI_VARIABLES = (
     "CI_PIPELINE_ID",
     "CI_PROJECT_PATH",
     "CI_COMMIT_SHA",
+    "GITLAB_USER_LOGIN",  # the person who started a GitLab pipeline (as reported by the pipeline)
     "BUILD_ID",
     "BUILD_URL",
     "JENKINS_URL",
+    "BUILD_REQUESTEDFOR",  # Azure Pipelines: the person the run was requested for
     "GOV_PIPELINE_ID",
 )
 

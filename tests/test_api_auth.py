@@ -117,7 +117,8 @@ def test_role_matrix() -> None:
     assert ROLE_PERMISSIONS[Role.ADMIN] == set(Permission)
     assert ROLE_PERMISSIONS[Role.AUDITOR] == reads
     assert ROLE_PERMISSIONS[Role.INGEST] == {Permission.LINEAGE_WRITE, Permission.SELF_READ}
-    assert ROLE_PERMISSIONS[Role.EVIDENCE] == ROLE_PERMISSIONS[Role.INGEST]  # differs in trust only
+    # ingest's routes and submitting stage evidence (an ingest token may not); and trust
+    assert ROLE_PERMISSIONS[Role.EVIDENCE] == ROLE_PERMISSIONS[Role.INGEST] | {Permission.EVIDENCE_WRITE}
     assert ROLE_PERMISSIONS[Role.APPROVER] == reads | {
         Permission.APPROVAL_WRITE,
         Permission.WAIVER_WRITE,

@@ -29,6 +29,7 @@ selenium = pytest.importorskip("selenium", reason="selenium is not installed")
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -196,8 +197,24 @@ def test_search_then_upstream_of_a_model_reaches_its_raw_sources(site: Site) -> 
     site.wait(lambda d: "Fairness evidence" in d.find_element(By.ID, "panel").text, what="model panel")
     panel = d.find_element(By.ID, "panel").text
     assert "fairlearn.demographic_parity_difference" in panel and "[" in panel  # value with its interval
-    assert "Decisions (1)" in panel and "deployable" in panel
+    summary = httpx.get(
+        f"{site.server.base}/api/v1/models/credit-risk/versions/3/summary",
+        headers=bearer(site.tokens[Role.AUDITOR]),
+        timeout=30,
+    ).json()
+    assert f"Decisions ({len(summary['decisions'])})" in panel and "deployable" in panel
     assert "audit-report.pdf" in panel  # signed reports to download
+    # the other validation stages (kind, values with intervals, submitter) and the version's findings
+    stages = summary["stage_evidence"]
+    assert f"Validation-stage evidence ({len(stages)})" in panel
+    for st in stages:
+        m = st["measurements"][0]
+        assert f"submitted by {st['submitted_by']}" in panel and m["name"] in panel
+    stage_text = d.find_element(By.ID, "stage-evidence").text
+    assert not stages or "[" in stage_text  # an interval shown where the demo has one
+    assert f"Findings ({len(summary['findings'])})" in panel
+    for f in summary["findings"]:
+        assert f["id"] in d.find_element(By.ID, "findings").text
     site.shot("04-model-upstream-raw-sources")
 
 
@@ -380,3 +397,136 @@ def test_the_console_shows_no_csp_violation_or_script_error(site: Site) -> None:
         if "Content Security Policy" in e["message"] or (e["level"] == "SEVERE" and "Uncaught" in e["message"])
     ]
     assert problems == [], problems
+
+
+def _fan_in_event(job: str, inputs: list[str], output: str, when: str) -> dict[str, Any]:
+    return {
+        "eventType": "COMPLETE",
+        "eventTime": when,
+        "run": {"runId": str(uuid.uuid4())},
+        "job": {"namespace": "bigtest", "name": job},
+        "producer": "https://example.com/explorer-test",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "inputs": [{"namespace": ns, "name": name} for ns, name in (i.split("|") for i in inputs)],
+        "outputs": [{"namespace": output.split("|")[0], "name": output.split("|")[1]}],
+    }
+
+
+def test_a_big_graph_is_grouped_and_a_click_opens_a_group(site: Site) -> None:
+    """604 nodes: drawn as the root, its jobs and two groups (one namespace at one distance each); a real
+    click on a group draws its members; "Show all" draws every node; the table view still lists every edge."""
+    upper = [f"bigtest.upper|u{i:03d}" for i in range(300)]
+    lower = [f"bigtest.lower|l{i:03d}" for i in range(300)]
+    for event in (
+        _fan_in_event("combine_upper", upper, "bigtest.lower|mid", "2026-11-23T11:00:00Z"),
+        _fan_in_event("combine_all", [*lower, "bigtest.lower|mid"], "bigtest|root", "2026-11-23T12:00:00Z"),
+    ):
+        r = httpx.post(
+            f"{site.server.base}/api/v1/lineage", json=event, headers=bearer(site.tokens[Role.INGEST]), timeout=60
+        )
+        assert r.status_code == 201, r.text
+    site.open_signed_in()
+    root = "dataset:bigtest:root"
+    hook = site.graph(view_hash(root, depth=6))
+    assert hook["total"] == 604
+    groups = {g["id"].split("\u0000", 2)[1:][0]: g for g in hook["groups"]}
+    assert {(ns, g["size"], g["open"]) for ns, g in groups.items()} == {
+        ("bigtest.lower", 301, False),
+        ("bigtest.upper", 300, False),
+    }
+    assert set(hook["nodes"]) == {root, "job:bigtest:combine_all", "job:bigtest:combine_upper"}
+    assert hook["hidden"] == 601
+    site.wait(lambda d: d.find_element(By.ID, "toggle-groups").is_displayed(), what="no Show all button")
+    site.shot("16-big-graph-grouped")
+    lower_group = groups["bigtest.lower"]["id"]
+    x, y = site.driver.execute_script("return window.__explorer.renderedPosition(arguments[0])", lower_group)
+    canvas = site.driver.find_element(By.ID, "graph")
+    size = canvas.size
+    loads = site.hook()["loads"]
+    ActionChains(site.driver).move_to_element_with_offset(
+        canvas, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).click().perform()
+    site.wait(lambda d: site.hook()["loads"] > loads and site.hook()["ready"], what="a click did not open the group")
+    opened = site.hook()
+    assert len(opened["nodes"]) == 3 + 301 and "dataset:bigtest.lower:l042" in opened["nodes"]
+    assert [g["open"] for g in opened["groups"] if g["id"] == lower_group] == [True]
+    assert opened["hidden"] == 300
+    assert "opened a group of 301 nodes" in site.driver.find_element(By.ID, "status").text
+    site.shot("17-big-graph-group-opened")
+    link = site.driver.current_url
+    assert "open=-2%3Abigtest.lower" in link  # the opened group is in the link
+    site.driver.get("about:blank")
+    site.driver.get(link)  # a cited link reopens the group opened
+    site.wait(lambda d: d.find_element(By.ID, "app").is_displayed() and site.hook()["ready"], what="link not reopened")
+    assert site.hook()["hidden"] == 300 and set(site.hook()["nodes"]) == set(opened["nodes"])
+    loads = site.hook()["loads"]
+    site.driver.find_element(By.ID, "toggle-groups").click()
+    site.wait(lambda d: site.hook()["loads"] > loads and site.hook()["ready"], what="Show all did not redraw")
+    assert len(site.hook()["nodes"]) == 604 and site.hook()["hidden"] == 0
+    site.driver.find_element(By.ID, "toggle-table").click()
+    site.wait(lambda d: d.find_element(By.ID, "table-view").is_displayed())
+    assert len(site.driver.find_elements(By.CSS_SELECTOR, "#edge-table tbody tr")) == 603
+    site.driver.find_element(By.ID, "toggle-table").click()
+
+
+def test_the_dataset_panel_lists_column_lineage(site: Site) -> None:
+    source = {"namespace": "coltest", "name": "raw_people"}
+    event = _fan_in_event("build_people", ["coltest|raw_people"], "coltest|people_features", "2026-11-23T13:00:00Z")
+    event["outputs"][0]["facets"] = {
+        "columnLineage": {
+            "_producer": "https://example.com/explorer-test",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+            "fields": {
+                "age_band": {
+                    "inputFields": [{**source, "field": "birth_date"}],
+                    "transformationDescription": "bucketed <b>age</b>",
+                },
+                "income_log": {"inputFields": [{**source, "field": "income"}, {**source, "field": "currency"}]},
+            },
+        }
+    }
+    r = httpx.post(
+        f"{site.server.base}/api/v1/lineage", json=event, headers=bearer(site.tokens[Role.INGEST]), timeout=60
+    )
+    assert r.status_code == 201, r.text
+    site.open_signed_in()
+    node = "dataset:coltest:people_features"
+    site.graph(view_hash(node, depth=2, sel=node))
+    table = site.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "table#columns"), what="no column lineage table")[0]
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    assert rows == [
+        ["age_band", "raw_people.birth_date", "bucketed <b>age</b>"],  # as text, never as HTML
+        ["income_log", "raw_people.currency", ""],
+        ["", "raw_people.income", ""],
+    ]
+    assert "Column lineage (2 fields)" in site.driver.find_element(By.ID, "panel").text
+    # the graph's column view: each field a node inside its dataset, an edge from each input field
+    loads = site.hook()["loads"]
+    site.driver.find_element(By.ID, "toggle-columns").click()
+    site.wait(lambda d: site.hook()["loads"] > loads and site.hook()["ready"], what="no column view")
+
+    def field(ds: str, name: str) -> str:
+        return f"field\u0000dataset:coltest:{ds}\u0000{name}"
+
+    assert set(site.hook()["nodes"]) == {
+        field("people_features", "age_band"),
+        field("people_features", "income_log"),
+        field("raw_people", "birth_date"),
+        field("raw_people", "income"),
+        field("raw_people", "currency"),
+    }
+    assert [field("raw_people", "currency"), field("people_features", "income_log")] in site.hook()["edges"]
+    site.driver.execute_script("arguments[0].scrollIntoView()", table)
+    site.shot("18-column-lineage")
+    loads = site.hook()["loads"]
+    site.driver.find_element(By.ID, "toggle-columns").click()  # back to the dataset graph
+    site.wait(lambda d: site.hook()["loads"] > loads and site.hook()["ready"], what="no dataset view")
+    assert node in site.hook()["nodes"] and "dataset:coltest:raw_people" in site.hook()["nodes"]
+    table.find_element(By.LINK_TEXT, "raw_people").click()  # the input dataset opens as the root
+    site.wait(
+        lambda d: site.hook()["ready"] and quote("dataset:coltest:raw_people", safe="") in d.current_url,
+        what="input link",
+    )

@@ -138,7 +138,9 @@ def test_every_section_renders_with_no_models(empty_store: Any, tmp_path: Path) 
     for other in (render_scorecard_html(report.scorecard, meta), render_blocked_html(report.blocked, meta)):
         assert _tables_without_rows(other) == []
     assert (tmp_path / "b.csv").read_text().splitlines() == [
-        "seq,at,model,version,target,failing_policies,requested_by,ci,decision_id,digest,prev_digest,checkpointed"
+        "seq,at,model,version,target,failing_policies,requested_by,ci,decision_id,digest,prev_digest,checkpointed,"
+        "requester_kind,person_reported_by_pipeline,why,evidence,findings,remediation_owner,due_date,finding_status,"
+        "waiver_or_override"
     ]
     assert '"models": []' in (tmp_path / "s.json").read_text()
 

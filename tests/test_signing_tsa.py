@@ -137,7 +137,7 @@ def test_unreachable_tsa_and_ltv_without_tsa_are_one_line_errors(
     signer, _ = ec_keys
     with pytest.raises(ConfigError, match="timestamp"):
         sign_pdf(unsigned_pdf, signer, reason="r", location="l", signer_name="n", tsa_url="http://127.0.0.1:9/tsa")
-    with pytest.raises(InputError, match="--ltv needs"):
+    with pytest.raises(InputError, match="needs a timestamp"):
         sign_pdf(unsigned_pdf, signer, reason="r", location="l", signer_name="n", ltv_roots=[])
 
 

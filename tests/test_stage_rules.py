@@ -153,7 +153,7 @@ PSI = policy("drift_threshold", "  metric: psi\n  bound: {max: 0.2}\n")
 
 def drift(share: float, **kw: Any) -> dict[str, Any]:
     ms = [{"name": "psi", "value": 0.05, "subject": "income"}, {"name": "psi", "value": 0.3, "subject": "age"}]
-    return stage(11, "drift", ms, summary={"drift_share": share}, **kw)
+    return stage(11, "drift", ms, summary={"share_drifted": share, "drift_share": 0.5}, **kw)
 
 
 def test_drift_share_pass_fail() -> None:

@@ -148,7 +148,7 @@ def test_gate_monitoring_counts_windows_after_the_version_entered_the_target(sto
     first = _check(store, folder)
     assert first.deployable  # the version enters production now
     (folder / "monitor.yaml").write_text(MONITOR_POLICY)
-    drift = StageResult("drift", (Measurement("psi", 0.01, subject="income"),), {"drift_share": 0.0}, 500, DIGEST,
+    drift = StageResult("drift", (Measurement("psi", 0.01, subject="income"),), {"share_drifted": 0.0}, 500, DIGEST,
                         "file", "prod.csv", "computed", "gov 0.1")  # fmt: skip
     entered = first.evaluated_at
     with session_scope(store) as s:

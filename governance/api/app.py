@@ -76,7 +76,18 @@ class Settings:
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app on `engine` (default: the configured store)."""
-    from governance.api import approvals, checks, explore, findings, ledger, lineage, registry, reports, service
+    from governance.api import (
+        approvals,
+        checks,
+        evidence_stages,
+        explore,
+        findings,
+        ledger,
+        lineage,
+        registry,
+        reports,
+        service,
+    )
     from governance.api.fast_path import SingleEventFastPath
     from governance.api.security import Gate, check_routes
     from governance.lineage.group_commit import GroupCommit
@@ -136,8 +147,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             return error_response(503, f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "auth": settings.auth})
 
-    # explore first: its /models/{model}/versions/{v}/summary sits inside registry's /models/{model:path}
-    for module in (explore, lineage, registry, checks, ledger, approvals, findings, reports, service):
+    # explore and evidence_stages first: their /models/{model}/... routes sit inside registry's /models/{model:path}
+    for module in (explore, evidence_stages, lineage, registry, checks, ledger, approvals, findings, reports, service):
         app.include_router(module.router)
     from governance.web import PREFIX, explorer
 
@@ -149,6 +160,13 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from starlette.concurrency import run_in_threadpool
+
+    from governance.lineage.validate import warm_up
+
+    # Before serving, off the event loop: what validating the first event imports and builds (~1 s),
+    # which small events would otherwise do on the loop, stalling /health (issue 12).
+    await run_in_threadpool(warm_up)
     finisher = _interval_finisher(app.state.engine)
     yield
     if finisher is not None:

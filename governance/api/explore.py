@@ -44,7 +44,8 @@ def node_route(
     s: Session = DB,
 ) -> dict[str, Any]:
     """A dataset (schema and field tags, owners, retention, facets and their history, versions, runs,
-    ingestion warnings) or a job (runs with state and errors)."""
+    ingestion warnings, column lineage: each output field with its input fields) or a job (runs with
+    state and errors)."""
     from governance.lineage.search import dataset_detail, dataset_row, job_detail
     from governance.timeutil import parse_optional_timestamp
 
@@ -58,10 +59,12 @@ def node_route(
     row = dataset_row(s, node_id)
     if row is None:
         raise NotFoundError(f"no dataset {node_id!r}", hint="GET /api/v1/search?q=... finds nodes")
-    from governance.gate.explore import dataset_retention, retention_limits
+    from governance.gate.explore import dataset_columns, dataset_retention, retention_limits
 
-    detail = dataset_detail(s, row, as_of=parse_optional_timestamp(asOf, field="asOf"))
+    as_of = parse_optional_timestamp(asOf, field="asOf")
+    detail = dataset_detail(s, row, as_of=as_of)
     detail["retention"] = dataset_retention(s, row, retention_limits(request.app.state.settings.policies()))
+    detail["columns"] = dataset_columns(s, node_id, as_of=as_of)
     return detail
 
 
@@ -71,8 +74,9 @@ def summary_route(
     version: str = Path(..., max_length=128),
     s: Session = DB,
 ) -> dict[str, Any]:
-    """A model version with its lineage closure, fairness evidence (values and intervals), approvals,
-    waivers, decisions with every verdict, and ledger entries."""
+    """A model version with its lineage closure, fairness evidence (values and intervals), the other
+    validation stages' evidence (kind, stage, measurements with intervals, submitter, time), approvals,
+    waivers, decisions with every verdict, ledger entries, and its findings (id, severity, status)."""
     from governance.gate.explore import model_version_summary
 
     return model_version_summary(s, model, version)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
@@ -64,6 +65,43 @@ def register_model(
         s, body.name, owner=body.owner, risk_tier=body.risk_tier, description=body.description, tags=body.tags
     )
     return model_to_dict(model)
+
+
+MAX_CARD_BYTES = 1_000_000
+
+
+@router.get("/models/{model:path}/card", dependencies=READ)
+def get_card(model: str = MODEL, s: Session = DB) -> dict[str, Any]:
+    """The model's current card, the sections it leaves missing, and every earlier card (digests)."""
+    from governance.registry.model_card import card_view, history_of, view_to_dict
+
+    return view_to_dict(card_view(s, model), history_of(s, model))
+
+
+@router.put("/models/{model:path}/card")
+async def put_card(
+    request: Request,
+    model: str = MODEL,
+    s: Session = DB,
+    who: Principal = Depends(Requires(Permission.REGISTRY_WRITE)),
+) -> JSONResponse:
+    """Attach a model card (a JSON object, checked against model_card.schema.json) as the caller: 201 when it
+    becomes the current card (earlier ones are kept), 200 when it is the current card already."""
+    from starlette.concurrency import run_in_threadpool
+
+    from governance import jsonsafe
+    from governance.api.deps import read_body
+
+    content = jsonsafe.loads(await read_body(request, MAX_CARD_BYTES))
+
+    def attach() -> tuple[dict[str, Any], bool]:
+        from governance.registry.model_card import attach_card, card_view, history_of, view_to_dict
+
+        _, created = attach_card(s, model, content, attached_by=who.name, source_name="body")
+        return view_to_dict(card_view(s, model), history_of(s, model)), created
+
+    data, created = await run_in_threadpool(attach)
+    return JSONResponse(data, status_code=201 if created else 200)
 
 
 # Model names may contain '/' ({model:path}); the longer routes come first, so that

@@ -33,6 +33,8 @@ class Permission(StrEnum):
     REPORT_READ = "report:read"
     FINDING_READ = "finding:read"
     FINDING_WRITE = "finding:write"  # assign, start remediation, resolve (with evidence or a waiver)
+    EVIDENCE_READ = "evidence:read"  # validation-stage evidence and its history
+    EVIDENCE_WRITE = "evidence:write"  # submit validation-stage evidence a pipeline computed (trusted producers)
     SERVICE_READ = "service:read"  # operational counters for monitoring
     SELF_READ = "self:read"  # who am I: every role, so any token can test its own set-up
 
@@ -47,6 +49,7 @@ READS = frozenset(
         Permission.WAIVER_READ,
         Permission.REPORT_READ,
         Permission.FINDING_READ,
+        Permission.EVIDENCE_READ,
         Permission.SERVICE_READ,
         Permission.SELF_READ,
     }
@@ -54,8 +57,8 @@ READS = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INGEST: frozenset({Permission.LINEAGE_WRITE, Permission.SELF_READ}),
-    # Same routes as ingest; the difference is trust: gates count its evidence (trusted_producers).
-    Role.EVIDENCE: frozenset({Permission.LINEAGE_WRITE, Permission.SELF_READ}),
+    # Ingest's routes, and submitting stage evidence; gates count its evidence (trusted_producers).
+    Role.EVIDENCE: frozenset({Permission.LINEAGE_WRITE, Permission.EVIDENCE_WRITE, Permission.SELF_READ}),
     # A pipeline gate reads what explains its verdict: the version, the decision, approvals, waivers, lineage.
     Role.CHECKER: frozenset(
         {

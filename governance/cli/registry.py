@@ -117,6 +117,53 @@ def show(
     typer.echo(json.dumps(data, indent=2, sort_keys=True) if fmt == "json" else text)
 
 
+@app.command()
+def describe(
+    model: str = typer.Argument(..., help="Registered model name."),
+    card: Path = typer.Option(
+        None, "--card", help="Attach this model card (YAML, or JSON for *.json); without it: show the current card."
+    ),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """The model card: purpose, intended use, users, limitations... (missing sections named as missing)."""
+    import json
+
+    from governance.errors import InputError
+    from governance.identity import current_user
+    from governance.registry.model_card import (
+        attach_card,
+        card_view,
+        history_of,
+        read_card_file,
+        view_text,
+        view_to_dict,
+    )
+    from governance.store.db import session_scope
+    from governance.store.migrate import open_store
+
+    if fmt not in ("text", "json"):
+        raise InputError(f"unknown format {fmt!r}; use text or json", where="--format")
+    content = read_card_file(card) if card is not None else None  # a bad card stops here: nothing stored
+    with session_scope(open_store()) as session:
+        if content is not None:
+            assert card is not None
+            row, created = attach_card(session, model, content, attached_by=current_user(), source_name=card.name)
+            if fmt == "text":
+                typer.echo(
+                    f"attached the model card {card.name} to {model}: {row.digest}"
+                    if created
+                    else f"{model} already has this model card as its current one: {row.digest}"
+                )
+        view = card_view(session, model)
+        history = history_of(session, model) if fmt == "json" else None
+        if fmt == "json":
+            typer.echo(json.dumps(view_to_dict(view, history), indent=2, sort_keys=True))
+        elif content is None:
+            typer.echo(view_text(view))
+        elif view.missing:
+            typer.echo(f"missing sections (shown as missing in reports): {', '.join(view.missing)}")
+
+
 @app.command("import-mlflow")
 def import_mlflow(
     tracking_uri: str = typer.Option(..., "--tracking-uri", help="MLflow tracking server URI."),

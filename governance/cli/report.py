@@ -144,8 +144,13 @@ def audit(
         None, "--ledger-trust-cert", help="Certificate that must have signed the ledger checkpoints."
     ),
     templates: Path = typer.Option(None, "--templates", help="Template folder (default reports/)."),
+    validator: str = typer.Option(
+        None,
+        "--validator",
+        help="Validator named in the conclusions and on the sign-off page (default: --signer-name, else not named).",
+    ),
 ) -> None:
-    """The audit report: verdicts, fairness, approvals, waivers, lineage, blocked deployments, crosswalk."""
+    """The audit report: page-1 answers, conclusions, verdicts, stage evidence, fairness, findings, sign-off."""
     from governance.period import parse_period
     from governance.reports.service import audit_report
     from governance.store.db import session_scope
@@ -168,6 +173,7 @@ def audit(
             trust_cert=trust_cert,
             now=now,
             templates=templates,
+            validator=validator,
         )
     _finish(written, target is None)
 

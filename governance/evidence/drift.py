@@ -565,6 +565,31 @@ def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame
         raise InputError(f"{path} could not be read as {fmt}: {msg}", where=str(path)) from exc
 
 
+def _in_window(
+    frame: pd.DataFrame, column: str, start: datetime | None, end: datetime | None, where: str
+) -> pd.DataFrame:
+    """The rows of `frame` whose `column` (a time) lies in [start, end), without that column."""
+    import pandas as pd
+
+    if start is None or end is None:
+        raise InputError("a time column needs a window START/END", where=where)
+    if column not in frame.columns:
+        raise InputError(f"has no column {column!r} (the time column)", where=where)
+    times = pd.to_datetime(frame[column].astype(str), utc=True, errors="coerce", format="ISO8601")
+    if times.isna().any():
+        row = int(times.isna().to_numpy().argmax()) + 1
+        raise InputError(f"column {column!r} has a value that is not an ISO 8601 time (data row {row})", where=where)
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    s = s.tz_localize("UTC") if s.tzinfo is None else s
+    e = e.tz_localize("UTC") if e.tzinfo is None else e
+    kept = frame[((times >= s) & (times < e)).to_numpy()].drop(columns=[column])
+    if len(kept) == 0:
+        raise InputError(
+            f"no row of column {column!r} lies in the window {start.isoformat()}/{end.isoformat()}", where=where
+        )
+    return kept
+
+
 def drift_from_files(
     reference: str,
     current: str,
@@ -580,8 +605,12 @@ def drift_from_files(
     bins: int | str = "sturges",
     window_start: datetime | None = None,
     window_end: datetime | None = None,
+    time_column: str | None = None,
 ) -> StageResult:
     """Drift evidence between two CSV/Parquet files.
+
+    With `time_column` (and a window), only the current rows whose time lies in [window_start,
+    window_end) are compared (the column itself is not a feature); no row in it is an InputError.
 
     `data_digest` is "sha256:" + sha256 over the reference file then the current file, each fed as its
     size in bytes (8 bytes, big-endian) followed by its bytes (`files_digest`), digest_scope "file".
@@ -591,8 +620,14 @@ def drift_from_files(
     import scipy
 
     ref_path, cur_path = Path(reference), Path(current)
+    wanted = None if columns is None or time_column is None else [*columns, time_column]
     ref = read_table(ref_path, columns)
-    cur = read_table(cur_path, columns)
+    cur = read_table(cur_path, wanted)
+    if time_column is not None:
+        cur = _in_window(cur, time_column, window_start, window_end, str(cur_path))
+        ref = ref.drop(columns=[time_column], errors="ignore")
+        if columns is None:
+            columns = [str(c) for c in ref.columns]
     measurements, summary = compute_drift(
         ref,
         cur,

@@ -7,6 +7,7 @@ over time, and `degrading_series` the metrics that got worse over three consecut
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,9 @@ def _check(result: StageResult) -> None:
         raise InputError(
             f"the window ends ({iso(to_utc(end))}) before it starts ({iso(to_utc(start))})", where="window_end"
         )
+
+
+check_result = _check  # the checks store_stage_result makes, for readers of untrusted results (stage_facet)
 
 
 def store_stage_result(
@@ -265,16 +269,35 @@ def latest_per_version(s: Series) -> list[Point]:
 
 
 def degrading_series(
-    session: Session, model: str, metric: str | None = None, kind: str | None = None, *, run: int = DEGRADING_RUN
+    session: Session,
+    model: str,
+    metric: str | None = None,
+    kind: str | None = None,
+    *,
+    run: int = DEGRADING_RUN,
+    version: str | None = None,
+    until: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One finding per metric (with a direction) that got strictly worse over `run` consecutive versions,
-    judged on the latest value of each version; the most recent run of versions is what counts."""
+    judged on the latest value of each version; the most recent run of versions is what counts.
+
+    With `version`, only the run that ends at that version counts (versions created after it are left
+    out, and a metric the version did not measure is not its finding); with `until`, only evidence
+    evaluated by then (a check sees the store as of its own time)."""
     findings = []
     for s in history(session, model, metric, kind):
         if s.higher_is_better is None:
             continue
-        points = latest_per_version(s)
-        if len(points) < run:
+        points = list(s.points)
+        if until is not None:
+            points = [p for p in points if p.evaluated_at <= to_utc(until)]
+        if version is not None:
+            ends = [i for i, p in enumerate(points) if p.version == version]
+            if not ends:
+                continue
+            points = points[: ends[-1] + 1]
+        points = latest_per_version(dataclasses.replace(s, points=tuple(points)))
+        if len(points) < run or (version is not None and points[-1].version != version):
             continue
         tail = points[-run:]
         values = [float(p.value) for p in tail if p.value is not None]
@@ -293,9 +316,40 @@ def degrading_series(
                 "threshold": f"not worse over {run} consecutive versions",
                 "bound": "higher is better" if s.higher_is_better else "lower is better",
                 "source": f"model:{model}",
+                "severity": "medium",
+                "versions": [p.version for p in tail],
+                "values": values,
                 "reason": f"{s.metric} got worse across {run} consecutive versions",
                 "message": f"{s.kind} {s.metric}{subject} of {model} got worse across {run} consecutive "
                 f"versions: {trail}",
             }
         )
     return findings
+
+
+def get_stage_evidence(session: Session, evidence_id: int) -> StoredStage:
+    """One stored stage result by id; NotFoundError when there is none."""
+    from governance.errors import NotFoundError
+
+    stmt = (
+        select(StageEvidenceRow, ModelVersion, RegisteredModel)
+        .join(ModelVersion, col(ModelVersion.id) == StageEvidenceRow.model_version_id)
+        .join(RegisteredModel, col(RegisteredModel.id) == ModelVersion.model_id)
+        .where(StageEvidenceRow.id == evidence_id)
+    )
+    found = session.exec(stmt).first()
+    if found is None:
+        raise NotFoundError(f"no stage evidence {evidence_id}", where="evidence_id")
+    row, mv, registered = found
+    return StoredStage(
+        id=int(row.id or 0),
+        model=registered.name,
+        version=mv.version,
+        version_created_at=to_utc(mv.created_at),
+        result=_result(row),
+        submitted_by=row.submitted_by,
+        producer=row.producer,
+        run_id=row.run_id,
+        evaluated_at=to_utc(row.evaluated_at),
+        created_at=to_utc(row.created_at),
+    )

@@ -3,8 +3,10 @@
 Every failing, warned, inconclusive, not-evaluated or errored verdict, every waived one, and every
 out-of-policy item (governance.policy.findings) of the decision becomes or updates a finding keyed by
 what failed: `policy:<policy id>` for a verdict, `out:<evidence>:<measurement>` for an out-of-policy
-item, within (model, version, target). A closed finding whose item fails again reopens; a finding whose
-item passes (or is no longer reported) is never closed here: it is marked passing since the decision.
+item, `degrading:<measurement>` for a metric that got worse over three consecutive versions (kind
+`degradation`, severity medium), within (model, version, target). A closed finding whose item fails
+again reopens; a finding whose item passes (or is no longer reported) is never closed here: it is
+marked passing since the decision.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from governance.findings.tables import Finding, FindingEvent
 
 FAILING = frozenset({"fail", "warn", "inconclusive", "not_evaluated", "error"})
 GATE = "gate"  # the actor of changes a check makes
+DEGRADING = "degrading_metric"  # a finding of governance.evidence.stage_store.degrading_series
 OPEN_STATES = frozenset({"open", "in_remediation"})
 
 
@@ -88,6 +91,21 @@ def items_of(decision: StoredDecision, severities: Mapping[str, str] | None = No
         )
     for f in decision.findings or ():
         source = str(f.get("source") or "")
+        if f.get("kind") == DEGRADING:  # keyed by the metric, not the evidence: a fourth worse version updates it
+            out.append(
+                Item(
+                    key=f"degrading:{f.get('measurement')}",
+                    kind="degradation",
+                    policy_id=None,
+                    source=source,
+                    verdict="out_of_policy",
+                    severity=str(f.get("severity") or "medium"),
+                    title=f"degrading: {f.get('measurement')} over versions "
+                    + ", ".join(str(v) for v in f.get("versions") or ()),
+                    detail=str(f.get("message") or ""),
+                )
+            )
+            continue
         out.append(
             Item(
                 key=f"out:{f.get('evidence')}:{f.get('measurement')}",

@@ -20,7 +20,7 @@ class Finding(SQLModel, table=True):
     model_version_id: int = Field(foreign_key="model_version.id", index=True)
     target: str = Field(max_length=128)
     key: str = Field(max_length=1024)  # the stable identity of what failed (governance.findings.sync)
-    kind: str = Field(max_length=32)  # verdict | out_of_policy
+    kind: str = Field(max_length=32)  # verdict | out_of_policy | degradation
     policy_id: str | None = Field(default=None, max_length=256, index=True)  # a verdict's policy
     source: str = Field(max_length=512)  # the policy or rule whose bound the item breaks
     verdict: str = Field(max_length=32)  # as last seen: fail | warn | inconclusive | not_evaluated | error | ...

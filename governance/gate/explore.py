@@ -102,10 +102,14 @@ def dataset_retention(session: Session, dataset: Any, limits: list[tuple[str, ti
 def model_version_summary(
     session: Session, model: str, version: str, *, as_of: datetime | None = None
 ) -> dict[str, Any]:
-    """A model version with its lineage closure, fairness evidence (values and intervals), approvals,
-    waivers, decisions (every verdict) and ledger entries. NotFoundError if it is not registered."""
+    """A model version with its lineage closure, fairness evidence (values and intervals), the other
+    validation stages' evidence (kind, stage, measurements with intervals, submitter, time), approvals,
+    waivers, decisions (every verdict), ledger entries and its findings (id, severity, status).
+    NotFoundError if it is not registered."""
     from governance.approvals.queries import approvals_of_version, waivers_of_version
     from governance.evidence.queries import fairness_evaluations
+    from governance.evidence.stage_store import list_stage_evidence
+    from governance.findings.service import finding_to_dict, list_findings
     from governance.gate.queries import decisions_of_version
     from governance.ledger.export import entry_to_dict, list_entries
     from governance.lineage.graph import datasets_of_closure
@@ -135,13 +139,35 @@ def model_version_summary(
     fairness = [_row(f) for f in fairness_evaluations(session, mv.id)]
     decisions = [_row(d, skip=("context", "policy_documents")) for d in decisions_of_version(session, mv.id)]
     ledger = [entry_to_dict(e) for e in list_entries(session, model=model) if e.version == version]
+    stages = [st.to_dict() for st in list_stage_evidence(session, model, version)]
+    findings = [finding_to_dict(f) for f in list_findings(session, model=model, limit=100_000) if f.version == version]
     return {
         "model": model_to_dict(registered),
         "version": version_to_dict(mv),
         "lineage": lineage,
         "fairness": fairness,
+        "stage_evidence": stages,
         "approvals": [_row(a) for a in approvals_of_version(session, mv.id)],
         "waivers": [_row(w) for w in waivers_of_version(session, model, version)],
         "decisions": decisions,
         "ledger": ledger,
+        "findings": findings,
     }
+
+
+def dataset_columns(session: Session, node_id: str, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Column lineage into a dataset (one hop, from the columnLineage facets): each output field with
+    the input fields it was computed from and how, as known at `as_of`. Empty when none was reported."""
+    from governance.store.tables import ColumnEdge
+
+    stmt = select(ColumnEdge).where(ColumnEdge.dst_dataset == node_id)
+    if as_of is not None:
+        stmt = stmt.where(ColumnEdge.first_seen <= as_of)
+    fields: dict[str, list[dict[str, Any]]] = {}
+    for e in session.exec(
+        stmt.order_by(col(ColumnEdge.dst_field), col(ColumnEdge.src_dataset), col(ColumnEdge.src_field))
+    ):
+        fields.setdefault(e.dst_field, []).append(
+            {"dataset": e.src_dataset, "field": e.src_field, "transformation": e.transformation}
+        )
+    return [{"field": name, "inputs": inputs} for name, inputs in fields.items()]

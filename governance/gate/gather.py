@@ -7,6 +7,7 @@ evaluations, approvals and waivers. Facts are derived here, once, and stored wit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from governance.errors import InputError
 from governance.evidence.custom_facets import VALIDATION
 from governance.identity import trusted_producers_from_env
 from governance.lineage.authors import authors_of, facet_names
+from governance.lineage.submissions import UNRECORDED, facet_versions
 from governance.policy.context import (
     STAGES,
     ApprovalRecord,
@@ -70,9 +72,14 @@ def build_context(
     training_run = run_info(session, run_row) if run_row is not None else None
     datasets: tuple[DatasetInfo, ...] = ()
     validation: list[ValidationItem] = []
+    history: list[ValidationItem] = []  # earlier run-facet results, by other submitters
     if run_row is not None:
         datasets = _closure(session, run_row.run_id)
-        validation = _validation(session, run_row, datasets)
+        validation, history = _validation(session, run_row, datasets)
+        if training_run is not None and datasets:  # later ownership claims about the data it read
+            owned = _node_conflicts(session, [d.id for d in datasets])
+            if owned:
+                training_run = replace(training_run, fact_conflicts=training_run.fact_conflicts + owned)
     fairness = _fairness(session, mv.id)
     validation += [
         ValidationItem("ethical", "fairness_evaluation", f"fairness_evaluation:{f.id}", at=f.evaluated_at)
@@ -91,6 +98,8 @@ def build_context(
         approvals=_approvals(session, mv.id),
         waivers=_waivers(session, registered.name),
         stages=_stages(session, mv.id, target, to_utc(evaluated_at)),
+        degradations=_degradations(session, registered.name, mv.version, to_utc(evaluated_at)),
+        validation_history=tuple(history),
         trusted_producers=trusted_producers_from_env(),
     )
 
@@ -137,7 +146,7 @@ def run_info(session: Session, run: Run) -> RunInfo:
         authors_of(job_facets, dict(run.facets)),
         dict(run.facets),
         job_facets,
-        _fact_conflicts(session, run.run_id),
+        _fact_conflicts(session, run.run_id) + (_node_conflicts(session, [job.node_id]) if job is not None else ()),
     )
 
 
@@ -151,6 +160,25 @@ def _fact_conflicts(session: Session, run_id: str) -> tuple[dict[str, Any], ...]
     return tuple(
         {
             "fact": r.fact,
+            "first": r.first_value,
+            "claimed": r.claimed_value,
+            "submitted_by": r.submitted_by,
+            "event_time": iso(to_utc(r.event_time)),
+        }
+        for r in rows
+    )
+
+
+def _node_conflicts(session: Session, node_ids: list[str]) -> tuple[dict[str, Any], ...]:
+    """Later `ownership` claims about these jobs or datasets that differ from the first (lineage/node_facts.py)."""
+    from governance.store.tables import NodeFactConflict
+
+    t = NodeFactConflict.__table__  # type: ignore[attr-defined]
+    rows = sorted(_select_in(session, t.c.node_id, list(t.c), sorted(set(node_ids))), key=lambda r: r.id)
+    return tuple(
+        {
+            "fact": r.fact,
+            "subject": r.node_id,
             "first": r.first_value,
             "claimed": r.claimed_value,
             "submitted_by": r.submitted_by,
@@ -217,9 +245,12 @@ def _select_in(session: Session, column: Any, columns: list[Any], keys: list[Any
 
 
 # ---- validation evidence -------------------------------------------------------------------------
-def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ...]) -> list[ValidationItem]:
+def _validation(
+    session: Session, training: Run, datasets: tuple[DatasetInfo, ...]
+) -> tuple[list[ValidationItem], list[ValidationItem]]:
     """Assertions on the training inputs, and results reported by the training run and by every run
-    that read the training run's outputs (the model artifact): the validation runs."""
+    that read the training run's outputs (the model artifact): the validation runs. Run-facet results
+    carry their submitters; earlier values of the facet by other submitters come second (the history)."""
     io = RunIO.__table__  # type: ignore[attr-defined]
     d = Dataset.__table__  # type: ignore[attr-defined]
     items: list[ValidationItem] = []
@@ -247,10 +278,22 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
             ).all()
         }
     runs = session.execute(select(Run).where(col(Run.run_id).in_(sorted(run_ids)))).scalars().all()
+    history: list[ValidationItem] = []
+    versions = facet_versions(session, sorted(r.run_id for r in runs if VALIDATION.read(r.facets)), VALIDATION.keys)
     for run in runs:
         at = run.ended_at or run.state_time or run.started_at
         key = VALIDATION.present_key(run.facets)  # the prefixed key when a run holds both
-        items += _results(run.facets.get(key), f"run:{run.run_id}#{key}", to_utc(at) if at else None)
+        source, when = f"run:{run.run_id}#{key}", to_utc(at) if at else None
+        current = run.facets.get(key)
+        if current is None:
+            continue
+        seen = versions.get(run.run_id, {}).get(key, [])
+        # Who submitted the value the run holds (every event carrying it); nobody recorded: untrusted.
+        who = next((v.submitters for v in seen if v.value == current), (UNRECORDED,))
+        items += [replace(i, submitted_by=who) for i in _results(current, source, when)]
+        earlier = [v for v in seen if v.value != current and set(v.submitters) - set(who)]
+        for n, v in enumerate(earlier, start=1):
+            history += [replace(i, submitted_by=v.submitters, revision=n) for i in _results(v.value, source, v.at)]
     stmt = (
         select(io.c.run_id, d.c.node_id, io.c.facets, io.c.event_time)
         .join(d, d.c.id == io.c.dataset_id)
@@ -259,7 +302,7 @@ def _validation(session: Session, training: Run, datasets: tuple[DatasetInfo, ..
     for run_id, node, facets, at in session.execute(stmt).all():
         if ASSERTIONS in (facets or {}):
             items += _assertions(facets[ASSERTIONS], f"run:{run_id}/{node}#{ASSERTIONS}", to_utc(at))
-    return items
+    return items, history
 
 
 def _assertions(facet: Any, source: str, at: datetime | None) -> list[ValidationItem]:
@@ -393,6 +436,13 @@ def _stages(session: Session, model_version_id: int, target: str, evaluated_at: 
             )
         )
     return tuple(sorted(out, key=lambda s: s.id))
+
+
+def _degradations(session: Session, model: str, version: str, evaluated_at: datetime) -> tuple[dict[str, Any], ...]:
+    """The model's stage metrics that got worse over three consecutive versions ending at this one (findings)."""
+    from governance.evidence.stage_store import degrading_series
+
+    return tuple(degrading_series(session, model, version=version, until=evaluated_at))
 
 
 def _approvals(session: Session, model_version_id: int) -> tuple[ApprovalRecord, ...]:

@@ -59,3 +59,24 @@ def decision_counts(session: Session) -> tuple[int, int]:
     total = session.exec(select(func.count(col(Decision.id)))).one()
     blocked = session.exec(select(func.count(col(Decision.id))).where(col(Decision.deployable).is_(False))).one()
     return int(total), int(blocked)
+
+
+def deployed_version(session: Session, model: str, target: str, *, exclude: str | None = None) -> str | None:
+    """The version of `model` deployed at `target` now (the champion): of its versions with a deployable
+    decision for `target`, the one whose first such decision is the latest (the last to enter it), other
+    than `exclude`; None when no version has entered the target."""
+    from governance.store.tables import ModelVersion, RegisteredModel
+
+    entered = func.min(Decision.created_at).label("entered")
+    stmt = (
+        select(ModelVersion.version, entered)
+        .join(Decision, col(Decision.model_version_id) == ModelVersion.id)
+        .join(RegisteredModel, col(RegisteredModel.id) == ModelVersion.model_id)
+        .where(RegisteredModel.name == model, Decision.target == target, col(Decision.deployable).is_(True))
+        .group_by(col(ModelVersion.version))
+        .order_by(entered.desc(), col(ModelVersion.version).desc())
+    )
+    if exclude is not None:
+        stmt = stmt.where(ModelVersion.version != exclude)
+    row = session.exec(stmt).first()
+    return None if row is None else str(row[0])

@@ -12,6 +12,7 @@ from governance.evidence.custom_facets import shadowed
 from governance.lineage.sources import SourceItem
 
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
+OWNERSHIP = "ownership"  # a node's owners: first write wins (governance.lineage.node_facts)
 
 
 def node_id(kind: str, namespace: str, name: str) -> str:
@@ -20,13 +21,25 @@ def node_id(kind: str, namespace: str, name: str) -> str:
 
 
 class Node:
-    """A job or dataset as this batch saw it: its time span and, per facet key, the latest (time, value)."""
+    """A job or dataset as this batch saw it: its time span and, per facet key, the latest (time, value);
+    for `ownership`, the first (time, value), every claim being kept in `owner_claims`."""
 
-    __slots__ = ("namespace", "name", "first", "last", "facets")
+    __slots__ = ("namespace", "name", "first", "last", "facets", "owner_claims")
 
     def __init__(self, namespace: str, name: str, t: datetime) -> None:
         self.namespace, self.name, self.first, self.last = namespace, name, t, t
         self.facets: dict[str, tuple[datetime, Any]] = {}
+        self.owner_claims: list[tuple[datetime, Any, Accepted]] = []  # in eventTime order
+
+    def set_facets(self, facets: dict[str, Any], t: datetime, event: Accepted) -> None:
+        """Fold in the facets of one event (the next in eventTime order)."""
+        held = self.facets
+        for key, value in facets.items():
+            if key == OWNERSHIP:
+                self.owner_claims.append((t, value, event))
+                if key in held:
+                    continue  # the first claim stands; the others are checked against it (node_facts.py)
+            held[key] = (t, value)
 
 
 Dataset = tuple[str, str, str, "dict[str, Any] | None", "dict[str, Any] | None"]  # nid, ns, name, facets, io
@@ -138,7 +151,7 @@ class Collected:
             raise ValueError("events must be added in eventTime order")
         self._time = t
         if f.dataset is not None:
-            self._dataset(f.dataset, t, raw_id)
+            self._dataset(f.dataset, t, raw_id, event)
             return
         job_nid, namespace, name, job_facets = f.job  # type: ignore[misc]
         node = self.jobs.get(job_nid)
@@ -146,34 +159,37 @@ class Collected:
             node = self.jobs[job_nid] = Node(namespace, name, t)
         node.last = t
         if job_facets:
-            node.facets.update((key, (t, value)) for key, value in job_facets.items())
+            node.set_facets(job_facets, t, event)
         run_id = f.run_id
         if run_id is not None:
             self._run(run_id, job_nid, f, t, event)
         edges, run_io = self.edges, self.run_io
         for ds in f.inputs:
-            ds_nid = self._dataset(ds, t, raw_id)
+            ds_nid = self._dataset(ds, t, raw_id, event)
             edges.setdefault((ds_nid, job_nid), t)
             if run_id is not None:
                 self._io(run_io, (run_id, ds_nid, "in"), ds, t)
         for ds in f.outputs:
-            ds_nid = self._dataset(ds, t, raw_id)
+            ds_nid = self._dataset(ds, t, raw_id, event)
             edges.setdefault((job_nid, ds_nid), t)
             if run_id is not None:
                 self._io(run_io, (run_id, ds_nid, "out"), ds, t)
             if ds[3]:
                 self._column_lineage(ds_nid, ds[3], t)
 
-    def _dataset(self, ds: Dataset, t: datetime, raw_id: int) -> str:
+    def _dataset(self, ds: Dataset, t: datetime, raw_id: int, event: Accepted) -> str:
         nid, namespace, name, facets, _ = ds
         node = self.datasets.get(nid)
         if node is None:
             node = self.datasets[nid] = Node(namespace, name, t)
         node.last = t
         if facets:
-            held = node.facets
-            versions = self.facet_versions
+            held, versions = node.facets, self.facet_versions
             for key, value in facets.items():
+                if key == OWNERSHIP:  # first write wins (see Node.set_facets): later claims are checked
+                    node.owner_claims.append((t, value, event))
+                    if key in held:
+                        continue
                 held[key] = (t, value)
                 versions.append((nid, key, value, t, raw_id))
         return nid

@@ -1,4 +1,4 @@
-"""Custom run facets that carry evidence: fairness evaluations, validation results, run authors.
+"""Custom run facets that carry evidence: fairness evaluations, stage evidence, validation results, run authors.
 
 Each is validated with the event against its JSON Schema in `lineage/facets/` (a bad facet rejects
 the whole event, naming its JSON path): the prefixed key (`gov_validationResults`, schema 2-0-0)
@@ -87,6 +87,9 @@ def evidence_facets() -> dict[str, EvidenceFacet]:
         key: EvidenceFacet(partial(validate_fairness_facet, key=key), partial(ingest_fairness_facet, key=key))
         for key in FAIRNESS.keys
     }
+    from governance.evidence.stage_facet import STAGE, ingest_stage_facet, validate_stage_facet
+
+    handlers[STAGE.key] = EvidenceFacet(validate_stage_facet, ingest_stage_facet)  # no 1-0-0 key
     facet: CustomFacet
     for facet in (VALIDATION, AUTHORS):
         handlers.update({key: EvidenceFacet(_schema_validator(key)) for key in facet.keys})

@@ -12,6 +12,9 @@ that came from an OpenLineage facet already is a run of its producer and records
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
 
     from governance.evidence.fairness import FairnessRequest, StoredEvaluation
     from governance.evidence.readers import Progress
+    from governance.evidence.stage import StageResult
+    from governance.evidence.stage_store import StoredStage
     from governance.lineage.ingest import IngestReport
 
 NAMESPACE = "gov-evidence"
@@ -52,13 +57,16 @@ def evaluation_event(
     data_digest: str,
     evaluated_at: datetime,
     query: str | None = None,
+    inputs: list[tuple[str, str]] | None = None,
+    run_facets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The COMPLETE event of one evaluation, as a JSON-ready dict."""
+    """The COMPLETE event of one evaluation, as a JSON-ready dict. `inputs` ((namespace, name) of each
+    dataset read) replaces the one input `data_source` names; `run_facets` are added to the run as given."""
     from openlineage.client.event_v2 import InputDataset, Job, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import datasource_dataset, documentation_job, job_type_job
     from openlineage.client.serde import Serde
 
-    namespace, name = input_dataset(data_source, data_format, query)
+    datasets = inputs if inputs is not None else [input_dataset(data_source, data_format, query)]
     event = RunEvent(
         eventType=RunState.COMPLETE,
         eventTime=evaluated_at.isoformat(),
@@ -83,10 +91,13 @@ def evaluation_event(
                 name=name,
                 facets={"dataSource": datasource_dataset.DatasourceDatasetFacet(name=namespace, producer=PRODUCER)},
             )
+            for namespace, name in datasets
         ],
         outputs=[],
     )
     result: dict[str, Any] = Serde.to_dict(event)
+    if run_facets:
+        result["run"].setdefault("facets", {}).update(run_facets)
     return result
 
 
@@ -136,3 +147,80 @@ def evaluate_fairness_traced(
     )
     record_evaluation_run(engine, event, submitted_by=who)
     return stored
+
+
+def record_stage_traced(
+    engine: Engine,
+    model: str,
+    version: str,
+    compute: Callable[[], StageResult],
+    inputs: Sequence[str],
+    *,
+    submitted_by: str | None = None,
+) -> StoredStage:
+    """Compute validation-stage evidence of `model` `version` and store it, then record its run in the
+    lineage graph: job `gov-evidence` / `<kind>/<model>/<version>`, the files read (`inputs`) as its
+    input datasets, the result as its `gov_stageEvidence` facet (which ingest finds already stored).
+
+    The version is looked up before anything is computed and the facet checked before anything is stored,
+    so bad input stores nothing. Returns the stored evidence (its `run_id` names the run)."""
+    import uuid
+
+    from governance.errors import GovernanceError
+    from governance.evidence.stage_facet import FACET_KEY, to_facet, validate_stage_facet
+    from governance.evidence.stage_store import get_stage_evidence, store_stage_result
+    from governance.identity import cli_submitter
+    from governance.registry.service import get_version
+    from governance.store.db import session_scope
+    from governance.timeutil import utcnow
+
+    who = submitted_by or cli_submitter()
+    with session_scope(engine) as session:
+        registered, mv = get_version(session, model, version)
+        model, version = registered.name, mv.version
+    result = compute()
+    run_id = str(uuid.uuid4())
+    now = utcnow()
+    facet = _finite(json.loads(json.dumps(to_facet(model, version, result, PRODUCER), default=_plain)))
+    validate_stage_facet(facet)
+    event = evaluation_event(
+        kind=result.kind,
+        model=model,
+        version=version,
+        run_id=run_id,
+        data_source=result.data_source,
+        data_format="file",
+        data_digest=result.data_digest,
+        evaluated_at=now,
+        inputs=[input_dataset(path, "file") for path in inputs],
+        run_facets={FACET_KEY: facet},
+    )
+    with session_scope(engine) as session:
+        evidence_id = store_stage_result(
+            session, model, version, result, submitted_by=who, run_id=run_id, evaluated_at=now
+        )
+    report = record_evaluation_run(engine, event, submitted_by=who)
+    if report.rejected:
+        raise GovernanceError(
+            f"stage evidence {evidence_id} stored, but its lineage run was refused: {report.rejected[0].line()}"
+        )
+    with session_scope(engine) as session:
+        return get_stage_evidence(session, evidence_id)
+
+
+def _finite(value: Any) -> Any:
+    """The JSON value with NaN and infinities (not JSON: an event carrying them is refused) as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from governance.lineage import run_facts
+from governance.lineage import node_facts, run_facts, submissions
 from governance.lineage.batch_sql import PIPELINE_MAX_EVENTS, BatchSQL, dumps
-from governance.lineage.collect import TERMINAL, Collected, Node, node_id
+from governance.lineage.collect import OWNERSHIP, TERMINAL, Collected, Node, node_id
 from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
 
@@ -36,10 +36,15 @@ _event_time = attrgetter("event_time")
 
 
 def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
-    """Store new raw events and their projection atomically; return the digests that were new."""
+    """Store new raw events and their projection atomically; return the digests that were new.
+    Every submitter of an event is kept, a copy's too (submissions.py)."""
     unique: dict[str, Accepted] = {}
+    others: dict[str, set[str]] = {}  # digest -> further submitters of it in this batch
     for accepted in batch:
-        unique.setdefault(accepted.digest, accepted)
+        kept = unique.setdefault(accepted.digest, accepted)
+        who = accepted.item.submitted_by
+        if kept is not accepted and who and who != kept.item.submitted_by:
+            others.setdefault(accepted.digest, set()).add(who)
     with engine.begin() as conn:
         db = BatchSQL(conn)
         db.lock()
@@ -47,6 +52,9 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
         # read go out together with the next one that is (about half the round trips).
         with db.pipeline(len(unique) <= PIPELINE_MAX_EVENTS):
             inserted = _insert_raw(db, list(unique.values()))
+            resubmitted = (
+                submissions.record(db, unique, inserted, others) if others or len(inserted) < len(unique) else []
+            )
             if inserted:
                 # eventTime order; equal times keep arrival order (a later arrival wins a facet tie).
                 events = sorted((a for d, a in unique.items() if d in inserted), key=_event_time)
@@ -56,7 +64,9 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
                 _write(db, collected)
                 _write_warnings(db, [a for d, a in unique.items() if d in inserted and a.warnings])
         if inserted:
-            _write_evidence(db, collected)  # through SQLAlchemy sessions: after the pipeline
+            _write_evidence(db, collected.evidence)  # through SQLAlchemy sessions: after the pipeline
+        if resubmitted:  # evidence kept per submitter: stored for the new ones too
+            _write_evidence(db, submissions.evidence_of(resubmitted, set(evidence_facets())))
     return set(inserted)
 
 
@@ -155,7 +165,8 @@ def _upsert_nodes(
     db: BatchSQL, table: str, nodes: dict[str, Node], stored_facets: dict[str, dict[str, Any]] | None
 ) -> dict[str, int]:
     """Insert new nodes, merge into existing ones; node_id -> id. `stored_facets` gets the facets
-    held before this batch of every existing node the batch brings facets for."""
+    held before this batch of every existing node the batch brings facets for. The `ownership` facet
+    is first-write-wins (node_facts.py): differing later claims become conflicts, not updates."""
     if not nodes:
         return {}
     head = (
@@ -165,6 +176,7 @@ def _upsert_nodes(
     existing = db.select_in(head, "node_id", sorted(nodes), lock=True)
     ids = {row[1]: row[0] for row in existing}
     new = [nid for nid in nodes if nid not in ids]
+    owner_conflicts: list[tuple[Any, ...]] = []
     if new:
         rows = []
         for nid in sorted(new) if db.pg else new:  # key order on PostgreSQL: see select_in
@@ -192,6 +204,10 @@ def _upsert_nodes(
         if raced:  # another writer inserted them since we looked (PostgreSQL only): merge into its rows
             existing += db.select_in(head, "node_id", sorted(raced), lock=True)
             ids.update((row[1], row[0]) for row in existing)
+        for nid in returned:
+            n = nodes[nid]
+            if len(n.owner_claims) > 1:  # the batch's first claim was written; later different ones conflict
+                owner_conflicts += node_facts.conflicts(db, nid, n.facets[OWNERSHIP][1], n, db.ts(utcnow()))
     full, times_only, seen_only = [], [], []
     ts, native = db.ts, db.native
     for ident, nid, facets_text, times_text, first_seen, last_seen in existing:
@@ -205,7 +221,12 @@ def _upsert_nodes(
             facets, times = json.loads(facets_text), json.loads(times_text)
             if stored_facets is not None:
                 stored_facets[nid] = dict(facets)
+            if n.owner_claims:
+                standing = facets.get(OWNERSHIP, n.facets[OWNERSHIP][1])
+                owner_conflicts += node_facts.conflicts(db, nid, standing, n, db.ts(utcnow()))
             for key, (t, value) in n.facets.items():
+                if key == OWNERSHIP and key in facets:
+                    continue  # first write wins: the stored owners stay
                 stamp = t.isoformat()
                 if key in times and times[key] > stamp:
                     continue  # a later event already set this facet
@@ -223,6 +244,7 @@ def _upsert_nodes(
     db.update(table, ("facets", "facet_times", "first_seen", "last_seen"), "id", full)
     db.update(table, ("facet_times", "first_seen", "last_seen"), "id", times_only)
     db.update(table, ("first_seen", "last_seen"), "id", seen_only)
+    node_facts.record(db, owner_conflicts)
     return ids
 
 
@@ -234,8 +256,8 @@ def _write_facet_versions(
     last: dict[tuple[str, str], Any] = {}
     for nid, key, value, t, raw_id in c.facet_versions:
         previous = last.get((nid, key), stored_facets.get(nid, {}).get(key))
-        if previous == value:
-            continue
+        if previous == value or (key == OWNERSHIP and previous is not None):
+            continue  # (a stored owner stands: a differing claim is a conflict, not a new version)
         last[(nid, key)] = value
         rows.append((dataset_ids[nid], key, dumps(value), db.ts(t), raw_id))
     db.insert("INSERT INTO dataset_facet_version (dataset_id, facet, value, event_time, raw_event_id)", rows)
@@ -354,13 +376,13 @@ def _write_columns(db: BatchSQL, c: Collected) -> None:
     )
 
 
-def _write_evidence(db: BatchSQL, c: Collected) -> None:
-    if not c.evidence:
+def _write_evidence(db: BatchSQL, evidence: list[tuple[Any, ...]]) -> None:
+    if not evidence:
         return
     from sqlmodel import Session
 
     session = Session(bind=db.conn)
-    for run_id, key, facet, producer, t, submitted_by in c.evidence:
+    for run_id, key, facet, producer, t, submitted_by in evidence:
         evidence_facets()[key].store(
             session, run_id=run_id, facet=facet, producer=producer, event_time=t, submitted_by=submitted_by
         )

@@ -7,8 +7,8 @@ authors, or inputs the run did not have, does not change the projection: its cla
 as a finding (governance.gate.gather). Before completion, claims merge as usual (latest wins).
 
 Limits: claims arriving in the same batch as the completing event, after it in eventTime order, are
-merged before the facts are frozen; a change of the job's `ownership` facet is a job fact, not
-frozen here.
+merged before the facts are frozen. The job's `ownership` facet (also authors of its runs) is a job
+fact, first-write-wins from the job's first event: governance.lineage.node_facts.
 """
 
 from __future__ import annotations

@@ -173,6 +173,12 @@ class ValidationItem:
     at: datetime | None = None
     window_start: datetime | None = None  # the data window the check measured starts here (monitoring)
     window_end: datetime | None = None
+    # Run-facet results (`gov_validationResults`): everyone who submitted an event carrying them
+    # (governance.lineage.submissions); None: not attributed (counted, as before). A policy counts
+    # them only when one of them is trusted (governance.policy.trust).
+    submitted_by: tuple[str, ...] | None = None
+    # 0: the run's current results; n: the n-th earlier value of the facet (EvaluationContext.validation_history)
+    revision: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -187,6 +193,10 @@ class ValidationItem:
         }
         if self.window_start is not None or self.window_end is not None:  # absent: stored contexts unchanged
             out["window"] = {"start": iso(self.window_start), "end": iso(self.window_end)}
+        if self.submitted_by is not None:
+            out["submitted_by"] = list(self.submitted_by)
+        if self.revision:
+            out["revision"] = self.revision
         return out
 
     @classmethod
@@ -202,6 +212,8 @@ class ValidationItem:
             _ts(d.get("at")),
             _ts((d.get("window") or {}).get("start")),
             _ts((d.get("window") or {}).get("end")),
+            tuple(str(x) for x in d["submitted_by"]) if d.get("submitted_by") is not None else None,
+            int(d.get("revision") or 0),
         )
 
 
@@ -379,6 +391,12 @@ class EvaluationContext:
     approvals: tuple[ApprovalRecord, ...] = ()
     waivers: tuple[WaiverRecord, ...] = ()
     stages: tuple[StageEvidence, ...] = ()  # validation-stage evidence (governance.policy.stage_context)
+    # Metrics of the model that got worse over three consecutive versions ending at this one, as findings
+    # (governance.evidence.stage_store.degrading_series): evidence about the trend, listed, never blocking.
+    degradations: tuple[dict[str, Any], ...] = ()
+    # Earlier values of run-facet results whose submitters differ from the current ones' (revision >= 1):
+    # what a policy counts instead when it does not trust the current submitters (governance.policy.trust).
+    validation_history: tuple[ValidationItem, ...] = ()
     # Whose evidence counts when a policy names none (GOV_TRUSTED_PRODUCERS or the default); None: not recorded.
     trusted_producers: tuple[str, ...] | None = None
 
@@ -399,6 +417,10 @@ class EvaluationContext:
         }
         if self.stages:
             out["stages"] = [s.to_dict() for s in self.stages]
+        if self.degradations:
+            out["degradations"] = [dict(d) for d in self.degradations]
+        if self.validation_history:
+            out["validation_history"] = [v.to_dict() for v in self.validation_history]
         if self.trusted_producers is not None:
             out["trusted_producers"] = list(self.trusted_producers)
         return out
@@ -422,6 +444,8 @@ class EvaluationContext:
             approvals=tuple(ApprovalRecord.from_dict(x) for x in d.get("approvals") or ()),
             waivers=tuple(WaiverRecord.from_dict(x) for x in d.get("waivers") or ()),
             stages=tuple(StageEvidence.from_dict(x) for x in d.get("stages") or ()),
+            degradations=tuple(dict(x) for x in d.get("degradations") or () if isinstance(x, dict)),
+            validation_history=tuple(ValidationItem.from_dict(x) for x in d.get("validation_history") or ()),
             trusted_producers=tuple(str(x) for x in d["trusted_producers"]) if "trusted_producers" in d else None,
         )
 

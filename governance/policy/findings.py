@@ -4,9 +4,10 @@ A measurement is covered when some outcome's evidence names it (a fairness evalu
 validation result). An uncovered one is a finding when it fails a bound that applies to it anyway: the
 bound of a `bias_threshold` policy of the bundle for the same metric (a policy that did not select the
 evaluation: other features, `exact_features`, out of scope), the four-fifths rule (ratio >= 0.8), or a
-validation result that says it failed. Findings never block; they are stored with the decision and
-listed by every output, so failing evidence is never silent. Pure: the same context, bundle and
-outcomes give the same findings (replay compares them).
+validation result that says it failed; and a metric of the model's stage evidence that got worse over
+three consecutive versions ending at this one (`ctx.degradations`). Findings never block; they are
+stored with the decision and listed by every output, so failing evidence is never silent. Pure: the
+same context, bundle and outcomes give the same findings (replay compares them).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def findings(
                 "no policy verdict covers it",
             }
         )
+    out.extend(dict(d) for d in ctx.degradations)  # a metric worse over three versions (gathered with the context)
     return tuple(out)
 
 

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 from governance.identity import DEFAULT_TRUSTED_PRODUCERS, is_trusted
-from governance.policy.context import EvaluationContext
+from governance.policy.context import EvaluationContext, ValidationItem
 from governance.policy.model import Policy, RuleResult, Verdict
 
 
@@ -24,25 +24,53 @@ def trusted_for(policy: Policy, ctx: EvaluationContext) -> tuple[str, ...]:
 
 
 def trusted_view(policy: Policy, ctx: EvaluationContext) -> tuple[EvaluationContext, tuple[str, ...]]:
-    """The context without the fairness evidence this policy does not trust, and one line per piece left
-    out. Evidence whose submitter the context does not record (None) is kept."""
+    """The context without the evidence this policy does not trust, and one line per piece left out:
+    fairness evaluations, and run-facet validation results (`gov_validationResults`) none of whose
+    submitters is trusted; for those, the latest earlier value of the same facet that a trusted
+    submitter sent is counted instead (EvaluationContext.validation_history). Evidence whose submitter
+    the context does not record (None) is kept."""
     trusted = trusted_for(policy, ctx)
     dropped = [f for f in ctx.fairness if f.submitted_by is not None and not is_trusted(f.submitted_by, trusted)]
-    if not dropped:
+    untrusted = [v for v in ctx.validation if v.submitted_by is not None and not _counted(v.submitted_by, trusted)]
+    if not dropped and not untrusted:
         return ctx, ()
     ids = {f.id for f in dropped}
     sources = {f"fairness_evaluation:{i}" for i in ids}
-    view = dataclasses.replace(
-        ctx,
-        fairness=tuple(f for f in ctx.fairness if f.id not in ids),
-        validation=tuple(v for v in ctx.validation if v.source not in sources),
-    )
-    lines = tuple(
+    lines = [
         f"not counted: fairness evaluation {f.id} submitted by {f.submitted_by}, an untrusted submitter "
         f"(trusted: {', '.join(trusted)})"
         for f in dropped
+    ]
+    instead: list[ValidationItem] = []
+    for source in dict.fromkeys(v.source for v in untrusted):  # first-seen order
+        who = next(v.submitted_by for v in untrusted if v.source == source)
+        sources.add(source)
+        earlier = [
+            h
+            for h in ctx.validation_history
+            if h.source == source and h.submitted_by and _counted(h.submitted_by, trusted)
+        ]
+        line = (
+            f"not counted: validation results {source} submitted by {', '.join(who or ())}, an untrusted "
+            f"submitter (trusted: {', '.join(trusted)})"
+        )
+        if earlier:
+            revision = min(h.revision for h in earlier)
+            used = [h for h in earlier if h.revision == revision]
+            instead += used
+            line += f"; counted instead: its earlier value submitted by {', '.join(used[0].submitted_by or ())}"
+        lines.append(line)
+    view = dataclasses.replace(
+        ctx,
+        fairness=tuple(f for f in ctx.fairness if f.id not in ids),
+        validation=tuple(v for v in ctx.validation if v.source not in sources) + tuple(instead),
     )
-    return view, lines
+    return view, tuple(lines)
+
+
+def _counted(submitters: tuple[str, ...], trusted: tuple[str, ...]) -> bool:
+    """Evidence sent by several submitters (one event body, deduplicated) counts if any is trusted."""
+    return any(is_trusted(s, trusted) for s in submitters)
 
 
 def with_untrusted(result: RuleResult, lines: tuple[str, ...]) -> RuleResult:
@@ -63,6 +91,9 @@ def fact_conflict_findings(ctx: EvaluationContext) -> tuple[dict[str, Any], ...]
     out = []
     for c in run.fact_conflicts:
         fact = str(c.get("fact"))
+        if c.get("subject"):  # a job's or dataset's owners (governance.lineage.node_facts)
+            out.append(_node_finding(c, fact))
+            continue
         out.append(
             {
                 "kind": "run_fact_conflict",
@@ -80,3 +111,21 @@ def fact_conflict_findings(ctx: EvaluationContext) -> tuple[dict[str, Any], ...]
             }
         )
     return tuple(out)
+
+
+def _node_finding(c: dict[str, Any], fact: str) -> dict[str, Any]:
+    subject = str(c["subject"])
+    return {
+        "kind": "node_fact_conflict",
+        "evidence": f"{subject}#{fact}",
+        "measurement": f"{fact} of {subject}",
+        "value": None,
+        "ci": None,
+        "threshold": "first write wins",
+        "bound": f"first {fact}: {c.get('first')}",
+        "source": subject,
+        "reason": "a job's or dataset's owners are first-write-wins",
+        "message": f"conflict: an event submitted by {c.get('submitted_by') or 'an unrecorded submitter'} at "
+        f"{c.get('event_time')} claims the {fact} of {subject} are {c.get('claimed')}, not {c.get('first')} "
+        "as first recorded; the first are used",
+    }

@@ -20,6 +20,8 @@ from governance.reports import sections
 from governance.reports.model import (
     AuditReport,
     DecisionView,
+    FindingRow,
+    HistoryRow,
     InputDigest,
     ModelRow,
     ProducerWarnings,
@@ -42,6 +44,7 @@ def build_audit(
     now: datetime | None = None,
     generated_by: str | None = None,
     trust_cert: Path | None = None,
+    validator: str | None = None,
 ) -> AuditReport:
     """The whole audit report for models matching `model_glob` over `period`."""
     from governance import __version__
@@ -63,9 +66,13 @@ def build_audit(
     ]
     versions: list[VersionView] = []
     inventory = []
+    findings = _findings(session, period, as_of)
     for model, model_versions in models:
         chosen = [v for v in model_versions if _in_scope(session, v, model_versions, period)]
-        views = [version_view(session, model, v, period, as_of, bundle) for v in chosen]
+        views = [version_view(session, model, v, period, as_of, bundle, findings) for v in chosen]
+        if views:  # the trend across versions goes with the model's last version in scope
+            known = [v.version for v in model_versions if to_utc(v.created_at) < period.end]
+            views[-1] = _with_trends(session, views[-1], bundle, known, as_of)
         versions += views
         inventory.append(
             ModelRow(
@@ -106,6 +113,8 @@ def build_audit(
         policies=len(bundle.policies),
         overall=overall,
         overall_text=text,
+        validator=validator,
+        policy_bundle_name=Path(bundle.root).name if str(bundle.root) else "",
     )
     inputs = _inputs(bundle, versions, register)
     return AuditReport(
@@ -119,7 +128,65 @@ def build_audit(
         coverage,
         inputs,
         _ingestion_warnings(session, period, as_of),
+        _glossary(versions),
     )
+
+
+def _findings(session: Session, period: Period, as_of: datetime) -> dict[tuple[str, str], list[FindingRow]]:
+    """The register's open findings and those closed in the period, per (model, version)."""
+    from governance.findings.queries import findings_for_report
+    from governance.findings.service import finding_ref
+
+    out: dict[tuple[str, str], list[FindingRow]] = {}
+    for f in findings_for_report(session, period=period):
+        closure = None
+        if f.status in ("closed", "accepted"):
+            ref = f.closure_reference or (f"waiver:{f.waiver_id}" if f.waiver_id else None)
+            closure = "; ".join(x for x in (ref, f.closure_note) if x) or None
+        due = to_utc(f.due_date) if f.due_date else None
+        out.setdefault((f.model, f.version), []).append(
+            FindingRow(
+                ref=finding_ref(int(f.id or 0)),
+                model=f.model,
+                version=f.version,
+                target=f.target,
+                severity=f.severity,
+                title=f.title,
+                verdict=f.verdict,
+                status=f.status,
+                owner=f.owner,
+                due_date=due,
+                overdue=bool(due and f.status in ("open", "in_remediation") and due < as_of),
+                first_seen_at=to_utc(f.first_seen_at) if f.first_seen_at else None,
+                closed_at=to_utc(f.closed_at) if f.closed_at else None,
+                closed_by=f.closed_by,
+                closure=closure,
+            )
+        )
+    return out
+
+
+def _with_trends(session: Session, view: VersionView, bundle: Any, known: list[str], as_of: datetime) -> VersionView:
+    import dataclasses
+
+    from governance.evidence.stage_store import history
+    from governance.reports.stages import trends
+
+    return dataclasses.replace(view, trends=trends(history(session, view.model), bundle, known, view.model))
+
+
+def _glossary(versions: list[VersionView]) -> tuple[Any, ...]:
+    """Every metric the report shows: stage measurements, trends, headline fairness metrics, A/B test terms."""
+    from governance.reports.conclusion import glossary
+    from governance.reports.stages import shown_in_pdf
+
+    used: list[str] = []
+    for v in versions:
+        used += [r.metric for r in v.stages if shown_in_pdf(r)] + [t.metric for t in v.trends]
+        used += [m.key for f in v.fairness for m in f.metrics if m.headline]
+        if any(r.kind == "abtest" for r in v.stages):
+            used += ["srm", "power", "mde", "lift"]
+    return glossary(used)
 
 
 def _ingestion_warnings(session: Session, period: Period, as_of: datetime) -> tuple[ProducerWarnings, ...]:
@@ -158,7 +225,13 @@ def _activity(session: Session, version_id: int, period: Period) -> bool:
 
 
 def version_view(
-    session: Session, model: Any, v: Any, period: Period, as_of: datetime, bundle: Any = None
+    session: Session,
+    model: Any,
+    v: Any,
+    period: Period,
+    as_of: datetime,
+    bundle: Any = None,
+    findings: dict[tuple[str, str], list[FindingRow]] | None = None,
 ) -> VersionView:
     """One version's section: latest decision per target, fairness, approvals, waivers, lineage."""
     from governance.approvals.records import list_waivers
@@ -182,6 +255,14 @@ def version_view(
         ctx, edges, model_node, sections.retention_notes(decisions), _run_events(session, v.training_run_id)
     )
     state = "not_evaluated" if not decisions else "deployable" if all(d.deployable for d in decisions) else "blocked"
+    from governance.evidence.stage_store import list_stage_evidence
+    from governance.reports.conclusion import conclude
+    from governance.reports.stages import monitoring, stage_rows
+
+    mine = tuple((findings or {}).get((model.name, v.version), ()))
+    stored = [s for s in list_stage_evidence(session, model.name, v.version) if to_utc(s.evaluated_at) < period.end]
+    kpis = monitoring(bundle, stored, as_of)
+    reviews = [k.next_review for k in kpis if k.next_review is not None]
     return VersionView(
         model=model.name,
         version=v.version,
@@ -200,7 +281,48 @@ def version_view(
         approvals=approvals,
         waivers=waivers,
         lineage=lineage,
+        findings=mine,
+        conclusion=conclude(decisions, mine, approvals),
+        stages=stage_rows(stored, bundle, decisions, period.end),
+        monitoring=kpis,
+        next_review=as_of if any(k.next_review is None for k in kpis) else min(reviews, default=None),
+        history=_history(session, v.id, period),
+        model_card=_model_card(session, model),
+        data_section=_data_section(session, ctx, v, period, as_of, bundle),
     )
+
+
+def _model_card(session: Session, model: Any) -> Any:
+    """The model's current card from the registry (every section missing when none is attached)."""
+    from governance.registry.model_card import card_views
+
+    return card_views(session, [model])[model.name]
+
+
+def _data_section(session: Session, ctx: Any, v: Any, period: Period, as_of: datetime, bundle: Any) -> Any:
+    """The data behind the version: sources, windows, row counts, classifications, retention, quality."""
+    from governance.reports.data_section import build_data_section
+
+    fairness = _fairness(session, v.id, period)
+    return build_data_section(session, ctx, model_version_id=v.id, as_of=as_of, bundle=bundle, fairness=fairness)
+
+
+def _history(session: Session, version_id: int, period: Period) -> tuple[HistoryRow, ...]:
+    """Every gate decision of the version in the period, newest first."""
+    from governance.gate.queries import decisions_of_version
+
+    rows = decisions_of_version(session, version_id, since=period.start, until=period.end)
+    out = [
+        HistoryRow(
+            str(r.id)[:8],
+            to_utc(r.created_at),
+            r.target,
+            "deployable" if r.deployable else "blocked",
+            r.requested_by,
+        )
+        for r in rows
+    ]
+    return tuple(sorted(out, key=lambda h: h.at, reverse=True))
 
 
 def _anchor(model: str, version: str) -> str:

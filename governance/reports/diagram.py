@@ -97,6 +97,13 @@ def _style(node: LineageNode) -> tuple[str, str, str]:
     return "#ffffff", "#4d4d4d", ""
 
 
+def alt_text(nodes: Sequence[LineageNode], edges: Sequence[tuple[str, str]]) -> str:
+    """The diagram in words: each edge as "A -> B", sensitive datasets named with their classifications."""
+    label = {n.id: n.label + (f" ({', '.join(n.classifications)})" if n.classifications else "") for n in nodes}
+    flows = "; ".join(f"{label.get(a, a)} -> {label.get(b, b)}" for a, b in edges if a in label and b in label)
+    return f"Training lineage diagram, {len(nodes)} node(s): {flows or 'no edges'}."
+
+
 def lineage_svg(nodes: Sequence[LineageNode], edges: Sequence[tuple[str, str]]) -> str:
     """SVG markup of the diagram; empty string when there is nothing to draw."""
     if not nodes:
@@ -125,9 +132,11 @@ def lineage_svg(nodes: Sequence[LineageNode], edges: Sequence[tuple[str, str]]) 
         for n in members:
             x, y, h = boxes[n.id]
             boxes[n.id] = (x, y + shift, h)
+    alt = escape(alt_text(nodes, edges), {'"': "&quot;"})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {WIDTH:.0f} {height:.0f}" '
-        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}">'
+        f'width="{WIDTH:.0f}" height="{height:.0f}" font-family="{FONT}" role="img" aria-label="{alt}">'
+        f"<title>{alt}</title>"
     ]
     for src, dst in edges:
         if src in boxes and dst in boxes:

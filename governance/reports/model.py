@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from governance.period import Period
+    from governance.registry.model_card import ModelCardView
     from governance.reports.blocked import BlockedRegister
+    from governance.reports.data_section import DataSectionView
     from governance.scorecard.build import Scorecard
 
 SCHEMA = "gov.audit-report/1"
@@ -231,6 +233,113 @@ class LineageView:
 
 
 @dataclass(frozen=True)
+class FindingRow:
+    """One entry of the findings register (governance.findings): open, in remediation, or closed in the period."""
+
+    ref: str  # F-000123
+    model: str
+    version: str
+    target: str
+    severity: str
+    title: str
+    verdict: str  # the failing item's verdict as last seen
+    status: str  # open | in_remediation | closed | accepted
+    owner: str | None
+    due_date: datetime | None
+    overdue: bool
+    first_seen_at: datetime | None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closure: str | None = None  # the evidence reference or waiver:<id> it was closed with, and the note
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """The validator's conclusion for one version (governance.reports.conclusion.conclude; rules in docs/reports.md)."""
+
+    level: str  # fit | fit_with_conditions | not_fit
+    text: str  # "Fit for use" | "Fit for use with conditions" | "Not fit for use"
+    reasons: tuple[str, ...]  # why not fit, in words
+    conditions: tuple[str, ...]  # conditions of use (with conditions), in words
+    findings: dict[str, int]  # open findings by severity (critical, high, medium, low, info)
+    failing: tuple[str, ...]  # blocking policies that failed, as "target: title"
+    approvers: tuple[str, ...]  # "carol (model-risk-officer)", approvals counted only
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One measured value of validation-stage evidence with the threshold and verdict of the policy that reads it."""
+
+    stage: str  # data | performance | operational | ethical
+    kind: str
+    metric: str
+    subject: str | None
+    value: float | None
+    low: float | None
+    high: float | None
+    threshold: str  # "≥ 0.7 (interval)" or "" when no policy sets one
+    policy_id: str | None
+    verdict: str | None  # the policy's verdict in the version's latest decision, if any
+    evidence_id: int
+    evaluated_at: datetime | None
+    source: str  # data source (a logical name) and tool
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    version: str
+    value: float
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One stage metric across the model's versions (latest value per version), with the policy threshold."""
+
+    stage: str
+    kind: str
+    metric: str
+    subject: str | None
+    points: tuple[TrendPoint, ...]
+    threshold: float | None
+    direction: str  # min | max | "" (which side of the threshold passes)
+    alt: str  # the chart in words
+
+
+@dataclass(frozen=True)
+class MonitoringKpi:
+    """A monitoring KPI from a stage policy that applies in production: threshold, cadence, next review."""
+
+    policy_id: str
+    title: str
+    threshold: str
+    max_age: str  # ISO 8601 duration, "" when the policy sets none
+    last_evidence: datetime | None
+    next_review: datetime | None  # last evidence + max_age; None: no evidence, review due now
+    mode: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One gate decision of the version in the period (newest first)."""
+
+    decision: str
+    at: datetime
+    target: str
+    outcome: str  # deployable | blocked
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    key: str
+    name: str
+    definition: str
+    sign: str  # sign convention: which direction is better, the range
+
+
+@dataclass(frozen=True)
 class VersionView:
     model: str
     version: str
@@ -249,6 +358,15 @@ class VersionView:
     approvals: tuple[ApprovalView, ...]
     waivers: tuple[WaiverView, ...]
     lineage: LineageView
+    findings: tuple[FindingRow, ...] = ()  # this version's open findings and those closed in the period
+    conclusion: Conclusion | None = None
+    stages: tuple[StageRow, ...] = ()
+    trends: tuple[Trend, ...] = ()
+    monitoring: tuple[MonitoringKpi, ...] = ()
+    next_review: datetime | None = None  # the earliest next review of the monitoring KPIs
+    history: tuple[HistoryRow, ...] = ()
+    model_card: ModelCardView | None = None  # the registry's model card (governance.registry.model_card)
+    data_section: DataSectionView | None = None  # the data behind the version (governance.reports.data_section)
 
 
 @dataclass(frozen=True)
@@ -361,6 +479,8 @@ class ReportMeta:
     policies: int
     overall: str  # blocked | deployable | incomplete | empty
     overall_text: str
+    validator: str | None = None  # the named validator (--validator, else the signer name); None: not named
+    policy_bundle_name: str = ""  # the bundle's logical name (its folder name), shown instead of a path
 
 
 @dataclass(frozen=True)
@@ -375,6 +495,7 @@ class AuditReport:
     coverage: tuple[FrameworkCoverage, ...]
     inputs: tuple[InputDigest, ...]
     ingestion_warnings: tuple[ProducerWarnings, ...] = ()  # per producer, most warnings first
+    glossary: tuple[GlossaryEntry, ...] = ()  # every metric the report shows, and only those
 
     def to_dict(self) -> dict[str, Any]:
         body = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -399,9 +520,11 @@ def build_audit_model(
     now: datetime | None = None,
     generated_by: str | None = None,
     trust_cert: Path | None = None,
+    validator: str | None = None,
 ) -> AuditReport:
     """Assemble the audit report from the store (pure reads): see `governance.reports.build`.
-    `trust_cert` pins the ledger checkpoints' signer in the blocked-deployments section."""
+    `trust_cert` pins the ledger checkpoints' signer in the blocked-deployments section; `validator` is
+    the person named in the conclusions and the sign-off."""
     from governance.reports.build import build_audit
 
     return build_audit(
@@ -412,4 +535,5 @@ def build_audit_model(
         now=now,
         generated_by=generated_by,
         trust_cert=trust_cert,
+        validator=validator,
     )

@@ -104,7 +104,12 @@ def render_pdf(
 
     def one(part: str, numbering: Any, front: bool) -> Rendered:
         return render_document(
-            part, base_url=base_url, attachments=attachments if front else [], metadata=metadata, numbering=numbering
+            part,
+            base_url=base_url,
+            attachments=attachments if front else [],
+            metadata=metadata,
+            numbering=numbering,
+            tagged=False,  # the merge keeps no structure tree of the parts: tagging them would only cost time
         )
 
     plan = plan_parts(html) if (parallel_allowed() if parts is None else parts) else None
@@ -129,9 +134,16 @@ class Rendered:
 
 
 def render_document(
-    html: str, *, base_url: str | None, attachments: list[Attachment], metadata: PdfMetadata, numbering: Any = None
+    html: str,
+    *,
+    base_url: str | None,
+    attachments: list[Attachment],
+    metadata: PdfMetadata,
+    numbering: Any = None,
+    tagged: bool = True,
 ) -> Rendered:
-    """One WeasyPrint render to PDF/A-3b. `numbering` (parallel_pdf.page_numbers) renumbers the pages."""
+    """One WeasyPrint render to PDF/A-3b, tagged unless `tagged` is false. `numbering` (parallel_pdf.page_numbers)
+    renumbers the pages."""
     import weasyprint
 
     import governance
@@ -152,7 +164,10 @@ def render_document(
         )
         for a in attachments
     ]
-    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
+    # Tagged PDF (structure tree, reading order, /Alt of figures from the SVG's aria-label/title, DisplayDocTitle):
+    # WeasyPrint's pdf_tags combines with PDF/A-3b (its "pdf/ua-1" variant would drop PDF/A-3).
+    # A long report rendered in parts on two cores (parallel_pdf.py) is not tagged: its merge keeps no structure tree.
+    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": tagged}
     try:
         with gc_paused(), numbering or contextlib.nullcontext():
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
@@ -201,3 +216,5 @@ def _finish(_document: Any, pdf: Any) -> None:
         af.clear()
         af.extend(unique)
     pdf.info.pop("Producer", None)
+    if "ViewerPreferences" not in pdf.catalog:  # viewers show the document title, tagged or not
+        pdf.catalog["ViewerPreferences"] = type(pdf.catalog)({"DisplayDocTitle": "true"})  # a pydyf.Dictionary

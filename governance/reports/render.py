@@ -8,6 +8,7 @@ organisation brands; `GOV_REPORT_TEMPLATES` or the `templates` argument points e
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,43 @@ BADGES = {
     "incomplete",
     "empty",
     "other",
+    "fit",
+    "fit_with_conditions",
+    "not_fit",
+    "open",
+    "in_remediation",
+    "closed",
+    "accepted",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "info",
 }
+# A local filesystem path: a slash-separated run not preceded by a word character, ':' or '/' (so URLs such as
+# s3://bucket/key and https://host/path are kept), with at least two segments; Windows drive paths too.
+_LOCAL_PATH = re.compile(
+    r"file://(?:/[\w.@+-]+)+/?|(?<![\w:/.<-])(?:/[\w.@+-]+){2,}/?|\b[A-Za-z]:\\(?:[\w.@+ -]+\\)*[\w.@+-]+"
+)
+_BREAK_AFTER = re.compile(r"([/._:@-])")
+
+
+def strip_local_paths(text: str) -> str:
+    """`/work/x/lineage/eval.csv` -> `eval.csv`: a report shows a file's logical name, never where it lay."""
+
+    def name(match: re.Match[str]) -> str:
+        value = match.group(0).rstrip("/\\")
+        return re.split(r"[/\\]", value)[-1] or value
+
+    return _LOCAL_PATH.sub(name, text)
+
+
+def _wbr(value: Any) -> Any:
+    """An identifier that may wrap only after / . _ - : @ (a <wbr> there), never mid-token."""
+    from markupsafe import Markup, escape
+
+    text = str(value)
+    return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.sub("\\1\0", text).split("\0"))
 
 
 def templates_dir(templates: Path | None = None) -> Path:
@@ -116,6 +153,7 @@ def environment(templates: Path | None = None) -> Any:
 
     from governance.reports.charts import rates_legend, rates_svg
     from governance.reports.diagram import lineage_svg
+    from governance.reports.stages import trend_svg
     from governance.scorecard import levels
 
     env = jinja2.Environment(
@@ -140,6 +178,9 @@ def environment(templates: Path | None = None) -> Any:
             "rates_chart": lambda f: Markup(rates_svg(f.groups, f.confidence, f.thresholds)),
             "rates_legend": lambda f: rates_legend(f.groups, f.confidence, f.thresholds),
             "lineage_diagram": lambda lin: Markup(lineage_svg(lin.nodes, lin.edges)),
+            "trend_chart": lambda t: Markup(trend_svg(t)),
+            "wbr": _wbr,
+            "logical": lambda v: strip_local_paths(str(v)),
         }
     )
     env.globals.update({"criteria": levels.CRITERIA, "rules": levels.rules_table()})
@@ -159,12 +200,12 @@ def _render(name: str, templates: Path | None, **values: Any) -> str:
 
 def render_audit_html(report: Any, *, templates: Path | None = None) -> str:
     """The audit report as one self-contained HTML document (CSS inline, SVG inline)."""
-    return _render("audit/report.html.j2", templates, report=report)
+    return strip_local_paths(_render("audit/report.html.j2", templates, report=report))
 
 
 def render_scorecard_html(card: Any, meta: dict[str, Any], *, templates: Path | None = None) -> str:
-    return _render("scorecard/report.html.j2", templates, card=card, meta=meta)
+    return strip_local_paths(_render("scorecard/report.html.j2", templates, card=card, meta=meta))
 
 
 def render_blocked_html(register: Any, meta: dict[str, Any], *, templates: Path | None = None) -> str:
-    return _render("blocked/report.html.j2", templates, register=register, meta=meta)
+    return strip_local_paths(_render("blocked/report.html.j2", templates, register=register, meta=meta))

@@ -168,14 +168,23 @@ def audit_report(
     trust_cert: Path | None = None,
     now: datetime,
     templates: Path | None = None,
+    validator: str | None = None,
 ) -> Written:
-    """Build, render and write the audit report."""
+    """Build, render and write the audit report. `validator` names the person whose conclusions and sign-off
+    the report carries (default: the signer name given for the signature, else not named)."""
     from governance.reports.model import build_audit_model
     from governance.reports.render import render_audit_html
 
     started = time.perf_counter()
+    named = validator or (sign.signer_name if sign is not None else None)
     report = build_audit_model(
-        session, model_glob=model_glob, period=period, policy_dir=policy_dir, now=now, trust_cert=trust_cert
+        session,
+        model_glob=model_glob,
+        period=period,
+        policy_dir=policy_dir,
+        now=now,
+        trust_cert=trust_cert,
+        validator=named.strip() if named and named.strip() else None,
     )
     built = time.perf_counter()
     html = render_audit_html(report, templates=templates) if fmt != "json" else ""

@@ -80,7 +80,8 @@ def version_facts(session: Session, model: str, version: str, *, now: datetime) 
         authors=ctx.training_run.authors if ctx.training_run else (),
         validation=tuple(
             ValidationFact(i.stage, i.name, i.source, i.at, i.success, i.window_start) for i in ctx.validation
-        ),
+        )
+        + stage_facts(ctx),
         approvals=tuple(
             ApprovalFact(a.approver, a.role, a.artifact_digest, a.created_at)
             for a in ctx.approvals
@@ -88,6 +89,35 @@ def version_facts(session: Session, model: str, version: str, *, now: datetime) 
         ),
         decisions=tuple(decision_facts(session, v.id)),
     )
+
+
+# validation-stage evidence (governance.evidence.stage) -> the scorecard's stage names
+STAGE_NAMES = {"data": "data_validation", "performance": "model_performance", "operational": "operational"}
+
+
+def stage_facts(ctx: Any) -> tuple[ValidationFact, ...]:
+    """The version's trusted validation-stage evidence as validation facts: drift (stage data_validation,
+    named "drift", so it is monitoring evidence when its window starts after the deployment), performance
+    (model_performance), data validation, A/B tests and load tests. Evidence from a submitter the gate
+    would not count (untrusted or unrecorded) is left out here too."""
+    from governance.identity import DEFAULT_TRUSTED_PRODUCERS, is_trusted
+
+    trusted = ctx.trusted_producers if ctx.trusted_producers is not None else DEFAULT_TRUSTED_PRODUCERS
+    out = []
+    for ev in ctx.stages:
+        if ev.submitted_by is None or not is_trusted(ev.submitted_by, trusted) or ev.stage not in STAGE_NAMES:
+            continue
+        success = None
+        if ev.kind == "drift" and isinstance(ev.summary.get("dataset_drift"), bool):
+            success = not ev.summary["dataset_drift"]
+        elif ev.kind == "abtest" and ev.summary.get("verdict") in ("win", "lose", "inconclusive", "invalid"):
+            success = ev.summary["verdict"] == "win"
+        out.append(
+            ValidationFact(
+                STAGE_NAMES[ev.stage], ev.kind, f"stage_evidence:{ev.id}", ev.evaluated_at, success, ev.window_start
+            )
+        )
+    return tuple(out)
 
 
 def decision_facts(session: Session, model_version_id: int) -> list[DecisionFact]:

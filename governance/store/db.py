@@ -26,6 +26,7 @@ TABLE_MODULES = [
     "governance.ledger.tables",
     "governance.auth.tables",
     "governance.findings.tables",
+    "governance.registry.card_tables",
 ]
 
 DEFAULT_HOME = ".gov"

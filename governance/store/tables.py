@@ -91,6 +91,34 @@ class RunFactConflict(SQLModel, table=True):
     received_at: datetime
 
 
+class EventSubmission(SQLModel, table=True):
+    """A further submitter of a stored event. Events are stored once per body (raw_event.digest, whose
+    `submitted_by` is the first submitter); every other identity that submitted the same body is kept
+    here, so evidence counts when any trusted submitter sent it (governance.lineage.submissions)."""
+
+    __tablename__ = "event_submission"
+    digest: str = Field(primary_key=True, max_length=64)
+    submitted_by: str = Field(primary_key=True, max_length=512)
+    received_at: datetime
+
+
+class NodeFactConflict(SQLModel, table=True):
+    """A later `ownership` claim about a job or dataset that differs from its first (first write wins:
+    the projection keeps the first owners; governance.lineage.node_facts). A finding in every check
+    that reads the node."""
+
+    __tablename__ = "node_fact_conflict"
+    id: int | None = Field(default=None, primary_key=True)
+    node_id: str = Field(max_length=1600, index=True)
+    fact: str = Field(max_length=32)  # owners
+    first_value: Any = Field(sa_column=Column(JSON, nullable=False))
+    claimed_value: Any = Field(sa_column=Column(JSON, nullable=False))
+    submitted_by: str | None = Field(default=None, max_length=512)
+    event_digest: str = Field(max_length=64)
+    event_time: datetime
+    received_at: datetime
+
+
 class Job(SQLModel, table=True):
     __tablename__ = "job"
     __table_args__ = (UniqueConstraint("namespace", "name"),)

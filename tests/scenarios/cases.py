@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.assets import asset_path
 from tests.scenarios.steps import (
     ALL_PASS,
     ApiIngest,
@@ -31,7 +32,55 @@ APPROVE = (
     Gov(("approve", "credit-risk", "3", "--role", "business-owner", "--as", "bob")),
 )
 FAIR_SEX = Fairness({("female",): (1000, 0.40), ("male",): (1000, 0.41)})
-BASE = (Ingest(platform()), Register(), FAIR_SEX, *APPROVE)
+# Validation-stage evidence of every kind the default pack enforces (stage.*), within its thresholds,
+# through `gov evidence`, on the demo's bundled synthetic data (lineage/examples/stages/).
+STAGE_DATA = asset_path("lineage", "examples", "stages")
+STAGES = (
+    Gov(
+        (
+            "evidence",
+            "performance",
+            "credit-risk",
+            "3",
+            "--data",
+            str(STAGE_DATA / "credit_risk_performance.csv"),
+            "--label",
+            "label",
+            "--score",
+            "score_v3",
+            "--bootstrap",
+            "200",
+        )
+    ),  # fmt: skip
+    Gov(
+        (
+            "evidence",
+            "drift",
+            "credit-risk",
+            "3",
+            "--reference",
+            str(STAGE_DATA / "credit_risk_reference.csv"),
+            "--current",
+            str(STAGE_DATA / "credit_risk_current.csv"),
+        )
+    ),  # fmt: skip
+    Gov(
+        (
+            "evidence",
+            "abtest",
+            "credit-risk",
+            "3",
+            "--data",
+            str(STAGE_DATA / "credit_risk_abtest.csv"),
+            "--plan",
+            "control=0.5,treatment=0.5",
+        )
+    ),  # fmt: skip
+    Gov(
+        ("evidence", "operational", "credit-risk", "3", "--load-test", str(STAGE_DATA / "credit_risk_k6_summary.txt"))
+    ),  # fmt: skip
+)
+BASE = (Ingest(platform()), Register(), *STAGES, FAIR_SEX, *APPROVE)
 INTERSECTION = Fairness(
     {
         ("female", "18-25"): (400, 0.30),
@@ -265,6 +314,34 @@ SCENARIOS: list[Scenario] = [
             Gov(("check", "credit-risk", "3", "--target", "prodution"), exit=2, says="unknown target"),
             Gov((*WAIVE, "--expires", "P30D", "--target", "moon"), exit=2),
             Check(ALL_PASS, exit=0),
+        ),
+    ),
+    Scenario(
+        "slow-service-blocks",
+        "A load test whose p99 latency (842 ms) is over the 500 ms SLO blocks (stage.operational-latency "
+        "enforces); the message names the value, the interval and the bound.",
+        (
+            Ingest(platform()),
+            Register(),
+            *STAGES[:3],
+            Gov(
+                (
+                    "evidence",
+                    "operational",
+                    "credit-risk",
+                    "3",
+                    "--load-test",
+                    str(STAGE_DATA / "fraud_detector_latency.csv"),
+                )
+            ),  # fmt: skip
+            FAIR_SEX,
+            *APPROVE,
+            Check(
+                {**ALL_PASS, "stage.operational-latency": "fail", "stage.operational-errors": "pass"},
+                exit=1,
+                says=("latency_p99_ms = 841.9 [781.7, 892.1]", "the point value 841.9 > 500"),
+            ),
+            Report(state="blocked"),
         ),
     ),
     Scenario(

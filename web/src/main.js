@@ -8,18 +8,29 @@ cytoscape.use(dagre);
 
 const TOKEN_KEY = "gov.explorer.token";
 const READER_ROLES = ["auditor", "approver", "admin"];
-const CLUSTER_OVER = 150; // nodes: group by namespace above this
-const DAGRE_UP_TO = 1200; // nodes: above this a cheap layered layout by depth
+// Big graphs: above COLLAPSE_OVER nodes, the nodes of one namespace at one distance from the root are
+// drawn as one group (a click opens it, a click on the open group's frame closes it; "Show all" draws
+// every node). Drawing 15,000 elements costs seconds in the browser's first frame; a dozen groups do not.
+const COLLAPSE_OVER = 300;
+const DAGRE_UP_TO = 200; // drawn nodes: above this a cheap layered layout by depth (dagre takes seconds on 500)
+const LABELS_UP_TO = 1200; // drawn nodes: above this labels only on the selected node and its neighbours
 const $ = (id) => document.getElementById(id);
 
-const view = { node: "", depth: 3, dir: "upstream", asof: "", sel: "", from: "", to: "", tab: "graph", decision: "" };
+const view = { node: "", depth: 3, dir: "upstream", asof: "", sel: "", from: "", to: "", tab: "graph", decision: "", open: [], all: false };
 const expanded = new Map(); // node id -> ids its expansion added
+const groupsOpen = new Set(); // group ids opened by a click
+let showAll = false; // "Show all": no groups
+let drawn = { positions: null, groups: [] }; // what the last draw computed
 let cy = null;
 let lastGraph = { nodes: new Map(), edges: new Map() };
 let noAuth = false;
 
 // Test and benchmark hooks: what is drawn, and how long the last layout took.
-window.__explorer = { loads: 0, layouts: 0, layoutMs: null, nodes: [], edges: [], ready: false };
+window.__explorer = {
+  loads: 0, layouts: 0, layoutMs: null, nodes: [], edges: [], groups: [], hidden: 0, total: 0, ready: false,
+  renderedPosition: (id) => { const p = cy.getElementById(id).renderedPosition(); return [p.x, p.y]; },
+  openGroup: (id) => toggleGroup(id, true),
+};
 
 // ---------- DOM helpers (text only) ----------
 function el(tag, attrs, ...children) {
@@ -120,6 +131,8 @@ function readHash() {
   view.to = p.get("to") || "";
   view.tab = p.get("view") === "blocked" ? "blocked" : "graph";
   view.decision = p.get("decision") || "";
+  view.open = p.getAll("open").slice(0, 200); // opened groups of a big graph, as "depth:namespace"
+  view.all = p.get("all") === "1";
 }
 function hashOf(v) {
   const p = new URLSearchParams();
@@ -134,10 +147,13 @@ function hashOf(v) {
   if (v.asof) p.set("asof", v.asof);
   if (v.sel) p.set("sel", v.sel);
   if (v.from && v.to) { p.set("from", v.from); p.set("to", v.to); }
+  for (const g of v.open || []) p.append("open", g);
+  if (v.all) p.set("all", "1");
   return "#" + p.toString();
 }
 function go(changes) {
-  const next = hashOf({ ...view, ...changes });
+  const other = changes.node !== undefined && changes.node !== view.node; // another root: no groups open
+  const next = hashOf({ ...view, ...(other ? { open: [], all: false } : {}), ...changes });
   if (next === window.location.hash) applyHash();
   else window.location.hash = next; // hashchange -> applyHash
 }
@@ -204,6 +220,9 @@ async function loadGraph() {
   window.__explorer.ready = false;
   status("loading…");
   expanded.clear();
+  groupsOpen.clear();
+  for (const t of view.open) { const i = t.indexOf(":"); if (i > 0) groupsOpen.add(`group\u0000${t.slice(i + 1)}\u0000${t.slice(0, i)}`); }
+  showAll = view.all;
   try {
     let root = view.node;
     let graph;
@@ -239,30 +258,64 @@ async function loadGraph() {
     window.__explorer.ready = true;
   }
 }
+function groupId(id, depth) { return `group\u0000${namespaceOf(id)}\u0000${depth}`; }
 function elementsOf(graph) {
-  // Group by namespace only when it helps: a big graph that spans several namespaces.
-  const spaces = new Set();
-  if (graph.nodes.size > CLUSTER_OVER) for (const id of graph.nodes.keys()) { spaces.add(namespaceOf(id)); if (spaces.size > 1) break; }
-  const cluster = spaces.size > 1;
-  const big = graph.nodes.size > DAGRE_UP_TO;
-  const positions = big && !cluster ? layeredPositions(graph) : null;
-  const els = [];
-  const parents = new Set();
-  for (const [id, depth] of graph.nodes) {
-    const ns = namespaceOf(id);
-    const data = { id, label: labelOf(id), kind: kindOf(id), depth };
-    if (cluster && ns && kindOf(id) !== "model") {
-      data.parent = `ns\u0000${ns}`;
-      parents.add(ns);
+  // Group a big graph: one group per (namespace, distance from the root); the root, the selected node,
+  // models and the nodes of a path stay single. Groups of one are not groups.
+  const groupOf = new Map(), members = new Map();
+  if (graph.nodes.size > COLLAPSE_OVER && !showAll) {
+    const single = new Set([view.node, view.sel, ...(graph.path || [])]);
+    for (const [id, depth] of graph.nodes) {
+      if (single.has(id) || kindOf(id) === "model") continue;
+      const g = groupId(id, depth || 0);
+      groupOf.set(id, g);
+      if (!members.has(g)) members.set(g, []);
+      members.get(g).push(id);
     }
+    for (const [g, ids] of members) if (ids.length < 2) { groupOf.delete(ids[0]); members.delete(g); }
+  }
+  for (const g of [...groupsOpen]) if (!members.has(g)) groupsOpen.delete(g);
+  const closed = (g) => g !== undefined && !groupsOpen.has(g);
+  const shownAs = (id) => { const g = groupOf.get(id); return closed(g) ? g : id; };
+  // Which nodes are drawn, with their depth (a closed group: one node at its members' depth).
+  const shown = new Map();
+  for (const [id, depth] of graph.nodes) { const v = shownAs(id); if (!shown.has(v)) shown.set(v, depth || 0); }
+  const big = shown.size > LABELS_UP_TO;
+  const positions = shown.size > DAGRE_UP_TO ? layeredPositions(shown) : null;
+  const els = [];
+  for (const [g, ids] of members) {
+    const first = ids[0], depth = graph.nodes.get(first) || 0;
+    const kinds = [...new Set(ids.map(kindOf))].map((k) => `${k}s`).join(" and ");
+    const where = `${namespaceOf(first) || "(no namespace)"}, ${Math.abs(depth)} hop${Math.abs(depth) === 1 ? "" : "s"} ${depth < 0 ? "up" : "down"}`;
+    if (closed(g)) {
+      const node = { group: "nodes", data: { id: g, label: `${ids.length} ${kinds} — ${where}`, kind: "group", size: ids.length, depth }, classes: "group" };
+      if (positions) node.position = positions[g];
+      els.push(node);
+    } else {
+      els.push({ group: "nodes", data: { id: g, label: `${where} (${ids.length}; click the frame to close)`, kind: "cluster", size: ids.length }, classes: "cluster" });
+    }
+  }
+  for (const [id, depth] of graph.nodes) {
+    if (shownAs(id) !== id) continue;
+    const data = { id, label: labelOf(id), kind: kindOf(id), depth };
+    if (groupOf.has(id)) data.parent = groupOf.get(id); // an open group: its frame
     const node = { group: "nodes", data, classes: [kindOf(id), id === view.node ? "root" : "", big ? "big" : ""].join(" ") };
     if (positions) node.position = positions[id];
     els.push(node);
   }
-  for (const ns of parents) els.push({ group: "nodes", data: { id: `ns\u0000${ns}`, label: ns, kind: "cluster" }, classes: "cluster" });
+  // Edges between drawn nodes; edges into or out of a closed group become one edge per pair, with a count.
+  const bundled = new Map();
   for (const [key, [a, b]] of graph.edges) {
-    if (graph.nodes.has(a) && graph.nodes.has(b)) els.push({ group: "edges", data: { id: key, source: a, target: b }, classes: big ? "big" : "" });
+    if (!graph.nodes.has(a) || !graph.nodes.has(b)) continue;
+    const va = shownAs(a), vb = shownAs(b);
+    if (va === a && vb === b) { els.push({ group: "edges", data: { id: key, source: a, target: b }, classes: big ? "big" : "" }); continue; }
+    if (va === vb) continue;
+    const k = `bundle\u0000${va}\u0000${vb}`;
+    if (bundled.has(k)) bundled.get(k).data.count += 1;
+    else bundled.set(k, { group: "edges", data: { id: k, source: va, target: vb, count: 1 }, classes: big ? "bundle big" : "bundle" });
   }
+  for (const e of bundled.values()) { e.data.label = e.data.count > 1 ? String(e.data.count) : ""; els.push(e); }
+  drawn = { positions, groups: [...members].map(([g, ids]) => ({ id: g, size: ids.length, open: !closed(g) })), hidden: graph.nodes.size - [...shown.keys()].filter((v) => graph.nodes.has(v)).length };
   return els;
 }
 const STYLE = [
@@ -271,6 +324,10 @@ const STYLE = [
   { selector: "node.job", style: { shape: "ellipse", "background-color": "#8c6bb1" } },
   { selector: "node.model", style: { shape: "diamond", "background-color": "#d9822b", width: 34, height: 34 } },
   { selector: "node.root", style: { "border-width": 4, "border-color": "#f5a623" } },
+  { selector: "node.group", style: { shape: "round-rectangle", width: 46, height: 30, "background-color": "#c9d6e6", "border-width": 2, "border-color": "#5b7ea8", "border-style": "double", "text-wrap": "wrap", "text-max-width": 200, "font-size": 11 } },
+  { selector: "edge.bundle", style: { width: "mapData(count, 1, 500, 2, 9)", label: "data(label)", "font-size": 10, color: "#455", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+  { selector: "node.field", style: { shape: "round-rectangle", width: 18, height: 14, "background-color": "#6a9fd4", "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-margin-y": 0 } },
+  { selector: "edge.column", style: { label: "data(label)", "font-size": 9, color: "#555", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
   { selector: "node.cluster", style: { "background-color": "#eef2f7", "background-opacity": 0.6, "border-width": 1, "border-color": "#a8b4c4", "text-valign": "top", "font-size": 12, shape: "round-rectangle" } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#111" } },
   { selector: "edge", style: { width: 1.5, "line-color": "#9aa6b5", "target-arrow-color": "#9aa6b5", "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8 } },
@@ -280,28 +337,79 @@ const STYLE = [
   { selector: "edge.big", style: { "curve-style": "haystack", "haystack-radius": 0 } },
   { selector: ".onpath", style: { "line-color": "#d62728", "target-arrow-color": "#d62728", width: 4, "border-color": "#d62728", "border-width": 4 } },
 ];
-function layeredPositions(graph) {
-  // Cheap left-to-right layers for big graphs: x from the signed depth, y in order within a layer.
+function layeredPositions(nodes) {
+  // Cheap left-to-right layers for big graphs: one layer per signed depth, in depth order; a layer of
+  // more than LAYER_ROWS nodes wraps into several columns, so it stays about as tall as it is wide.
+  const LAYER_ROWS = 40;
   const layers = new Map();
-  for (const [id, depth] of graph.nodes) {
+  for (const [id, depth] of nodes) {
     const d = depth || 0;
     if (!layers.has(d)) layers.set(d, []);
     layers.get(d).push(id);
   }
   const pos = {};
-  for (const [d, ids] of layers) {
-    ids.sort();
-    ids.forEach((id, i) => { pos[id] = { x: d * 260, y: (i - ids.length / 2) * 40 }; });
+  let x = 0;
+  for (const d of [...layers.keys()].sort((a, b) => a - b)) {
+    const ids = layers.get(d).sort();
+    const cols = Math.ceil(ids.length / LAYER_ROWS), rows = Math.min(ids.length, LAYER_ROWS);
+    ids.forEach((id, i) => { pos[id] = { x: x + Math.floor(i / rows) * 90, y: ((i % rows) - rows / 2) * 40 }; });
+    x += (cols - 1) * 90 + 260;
   }
   return pos;
 }
-function draw(graph, started) {
-  const els = elementsOf(graph);
+function ensureCy() {
   if (!cy) {
     cy = cytoscape({ container: $("graph"), elements: [], style: STYLE, wheelSensitivity: 0.3, minZoom: 0.02, maxZoom: 3, textureOnViewport: true, hideEdgesOnViewport: true });
-    cy.on("tap", "node", (ev) => { if (!ev.target.hasClass("cluster")) selectNode(ev.target.id(), true); });
-    cy.on("dbltap", "node", (ev) => { if (!ev.target.hasClass("cluster")) toggleExpand(ev.target.id()); });
+    let lastTap = null; // a tap on a node inside an open group bubbles to the group: handle it once
+    cy.on("tap", "node", (ev) => {
+      if (ev.originalEvent && ev.originalEvent === lastTap) return;
+      lastTap = ev.originalEvent;
+      const n = ev.target;
+      if (columnsOf) { if (n.hasClass("field")) selectNode(n.data("dataset"), true); return; }
+      if (n.hasClass("group")) toggleGroup(n.id(), true);
+      else if (n.hasClass("cluster")) toggleGroup(n.id(), false);
+      else selectNode(n.id(), true);
+    });
+    cy.on("dbltap", "node", (ev) => { if (!columnsOf && !ev.target.hasClass("cluster") && !ev.target.hasClass("group")) toggleExpand(ev.target.id()); });
   }
+}
+// ---------- column view: one dataset's fields and the input fields each was computed from ----------
+let columnsOf = ""; // the dataset whose column lineage is drawn instead of the dataset graph
+function drawColumns(id, columns) {
+  ensureCy();
+  const started = performance.now();
+  const els = [], seen = new Set();
+  const field = (ds, f) => {
+    const fid = `field\u0000${ds}\u0000${f}`;
+    if (!seen.has(ds)) { seen.add(ds); els.push({ group: "nodes", data: { id: ds, label: labelOf(ds), kind: "cluster" }, classes: `cluster${ds === id ? " root" : ""}` }); }
+    if (!seen.has(fid)) { seen.add(fid); els.push({ group: "nodes", data: { id: fid, label: f, parent: ds, dataset: ds, kind: "field" }, classes: "field" }); }
+    return fid;
+  };
+  for (const c of columns) {
+    const out = field(id, c.field);
+    for (const x of c.inputs) {
+      const src = field(x.dataset, x.field);
+      els.push({ group: "edges", data: { id: `${src}\u2192${out}`, source: src, target: out, label: x.transformation || "" }, classes: "column" });
+    }
+  }
+  columnsOf = id;
+  drawn = { positions: null, groups: [], hidden: 0 };
+  cy.batch(() => { cy.elements().remove(); cy.add(els); });
+  const layout = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 160, fit: true, padding: 24, animate: false });
+  layout.one("layoutstop", () => layoutDone(started));
+  layout.run();
+  status(`column lineage of ${id}: ${columns.length} fields (from its columnLineage facets; "Dataset view" in the panel goes back)`);
+}
+function toggleColumns(id, columns) {
+  if (columnsOf === id) { draw(lastGraph, performance.now()); status("dataset view"); }
+  else drawColumns(id, columns);
+  const b = $("toggle-columns");
+  if (b) { b.textContent = columnsOf ? "Dataset view" : "Column view"; b.setAttribute("aria-pressed", String(!!columnsOf)); }
+}
+function draw(graph, started) {
+  columnsOf = "";
+  const els = elementsOf(graph);
+  ensureCy();
   cy.batch(() => {
     cy.elements().remove();
     cy.add(els);
@@ -318,12 +426,12 @@ function draw(graph, started) {
   if (!$("table-view").hidden) renderTable(); // else drawn when the table view is opened
 }
 function runLayout(graph, started) {
-  const big = cy.nodes().length > DAGRE_UP_TO;
-  const preset = big && cy.nodes(".big").length && !cy.nodes(".cluster").length; // positions came with the elements
+  const big = !!drawn.positions;
+  const preset = big && !cy.nodes(".cluster").length; // positions came with the elements
   if (preset) {
     // Positions came with the elements: fit from them directly (no layout pass, no bounding boxes).
     let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
-    for (const p of Object.values(layeredPositions(graph))) { x1 = Math.min(x1, p.x); y1 = Math.min(y1, p.y); x2 = Math.max(x2, p.x); y2 = Math.max(y2, p.y); }
+    for (const p of Object.values(drawn.positions)) { x1 = Math.min(x1, p.x); y1 = Math.min(y1, p.y); x2 = Math.max(x2, p.x); y2 = Math.max(y2, p.y); }
     const w = cy.width() || 800, h = cy.height() || 600, pad = 30;
     const zoom = Math.max(cy.minZoom(), Math.min(1.2, (w - 2 * pad) / Math.max(1, x2 - x1), (h - 2 * pad) / Math.max(1, y2 - y1)));
     cy.viewport({ zoom, pan: { x: w / 2 - zoom * (x1 + x2) / 2, y: h / 2 - zoom * (y1 + y2) / 2 } });
@@ -331,7 +439,7 @@ function runLayout(graph, started) {
     return;
   }
   const options = big
-    ? { name: "preset", positions: layeredPositions(graph), fit: true, padding: 20 }
+    ? { name: "preset", positions: drawn.positions, fit: true, padding: 20 }
     : { name: "dagre", rankDir: "LR", nodeSep: 22, rankSep: 150, edgeSep: 6, fit: true, padding: 24, animate: false };
   const layout = cy.layout(options);
   layout.one("layoutstop", () => layoutDone(started));
@@ -343,7 +451,14 @@ function layoutDone(started) {
     h.layouts += 1;
     h.loads += 1;
     h.layoutMs = started ? Math.round(performance.now() - started) : null;
-    h.nodes = cy.nodes().not(".cluster").map((n) => n.id()).sort();
+    h.nodes = cy.nodes().not(".cluster, .group").map((n) => n.id()).sort();
+    h.groups = drawn.groups;
+    h.hidden = drawn.hidden;
+    h.total = lastGraph.nodes.size;
+    const tg = $("toggle-groups");
+    tg.hidden = lastGraph.nodes.size <= COLLAPSE_OVER;
+    tg.textContent = showAll ? "Group big layers" : `Show all ${lastGraph.nodes.size} nodes`;
+    tg.setAttribute("aria-pressed", String(showAll));
     h.edges = cy.edges().map((e) => [e.source().id(), e.target().id()]);
     if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
     h.ready = true;
@@ -351,6 +466,19 @@ function layoutDone(started) {
     // and when the first frame showing it has been painted
     requestAnimationFrame(() => requestAnimationFrame(() => { h.paintMs = started ? Math.round(performance.now() - started) : null; }));
   }
+}
+function rememberGroups() {
+  // the URL carries the opened groups and "Show all", so a copied link reopens this view
+  view.open = [...groupsOpen].map((g) => { const [, ns, depth] = g.split("\u0000"); return `${depth}:${ns}`; });
+  view.all = showAll;
+  history.replaceState(null, "", hashOf(view));
+}
+function toggleGroup(g, open) {
+  if (open) groupsOpen.add(g); else groupsOpen.delete(g);
+  rememberGroups();
+  const size = (drawn.groups.find((x) => x.id === g) || {}).size || 0;
+  draw(lastGraph, performance.now());
+  status(`${open ? "opened" : "closed"} a group of ${size} nodes (${lastGraph.nodes.size} nodes, ${lastGraph.edges.size} edges in all; the table view lists every edge)`);
 }
 async function toggleExpand(id) {
   if (expanded.has(id)) {
@@ -425,17 +553,22 @@ function nodeButtons(id) {
     el("button", { type: "button", onclick: () => { $("path-to").value = id; }, text: "Path to here" }));
 }
 let panelFor = "";
-async function showPanel(id) {
-  panelFor = id;
+async function showPanel(id, force) {
+  // The same node as of the same time is shown already (or loading): keep it (a depth change redraws
+  // the graph, not the panel).
+  const key = JSON.stringify([id, view.asof]);
+  if (!force && key === panelFor && $("panel-title")) return;
+  panelFor = key;
   const panel = clear($("panel"));
   panel.append(el("h2", { id: "panel-title", text: id }), nodeButtons(id), el("p", { class: "muted", text: "loading…" }));
   try {
     const content = kindOf(id) === "model" ? await modelPanel(id) : kindOf(id) === "job" ? await jobPanel(id) : await datasetPanel(id);
-    if (panelFor !== id) return;
+    if (panelFor !== key) return;
     panel.removeChild(panel.lastChild);
     panel.append(...content);
   } catch (e) {
-    if (panelFor !== id) return;
+    if (panelFor !== key) { return; }
+    panelFor = ""; // an error is not kept: showing the node again retries
     panel.removeChild(panel.lastChild);
     panel.append(el("p", { class: "verdict-fail", role: "alert", text: `could not load: ${e.message}` }));
   }
@@ -451,6 +584,11 @@ async function datasetPanel(id) {
     kv([["state", el("span", { class: `state-${r.state}`, text: r.state || "unknown" })], ["classification", r.classification || (r.classifications || []).join(", ") || "—"], ["max age", r.max_age_days != null ? `${r.max_age_days} days` : "—"], ["deadline", r.deadline || "—"], ["policy", r.policy || "—"], ["deletion", r.deletion ? `${r.deletion.change} at ${r.deletion.at}` : "none recorded"]]))));
   out.push(...section("Schema", d.schema.length ? el("table", { id: "schema" }, el("thead", {}, el("tr", {}, el("th", { text: "field" }), el("th", { text: "type" }), el("th", { text: "tags" }))),
     el("tbody", {}, d.schema.map((f) => el("tr", {}, el("td", { text: f.name }), el("td", { text: f.type || "" }), el("td", {}, f.tags.map(tagChip)))))) : el("p", { class: "muted", text: "no schema facet" })));
+  const columns = d.columns || [];
+  out.push(...section(`Column lineage (${columns.length} field${columns.length === 1 ? "" : "s"})`, columns.length ? el("button", { type: "button", id: "toggle-columns", "aria-pressed": String(columnsOf === id), onclick: () => toggleColumns(id, columns), text: columnsOf === id ? "Dataset view" : "Column view" }) : null, columns.length ? el("table", { id: "columns" },
+    el("thead", {}, el("tr", {}, el("th", { text: "field" }), el("th", { text: "computed from" }), el("th", { text: "how" }))),
+    el("tbody", {}, columns.flatMap((c) => c.inputs.map((x, i) => el("tr", {}, el("td", { text: i === 0 ? c.field : "" }),
+      el("td", {}, link(labelOf(x.dataset), hashOf({ ...view, node: x.dataset, sel: "" })), `.${x.field}`), el("td", { text: x.transformation || "" })))))) : el("p", { class: "muted", id: "columns", text: "no column lineage reported" })));
   out.push(...section("Versions and runs", d.runs.length ? el("table", {}, el("tbody", {}, d.runs.map((x) => el("tr", {}, el("td", { text: x.direction === "in" ? "read by" : "written by" }), el("td", {}, link(labelOf(x.job), hashOf({ ...view, node: x.job, sel: "" }))), el("td", { text: x.version || "" }), el("td", { text: x.state || "" }), el("td", { text: x.started_at || "" }))))) : el("p", { class: "muted", text: "no runs" })));
   out.push(...section(`Ingestion warnings (${d.warnings.length})`, d.warnings.length ? el("ul", {}, d.warnings.map((w) => el("li", {}, `${w.code} at ${w.json_path}: ${w.message}`))) : el("p", { class: "muted", text: "none" })));
   out.push(...section("Facets", json(d.facets)));
@@ -475,12 +613,19 @@ async function modelPanel(id) {
     el("div", {}, el("p", {}, "training run ", el("code", { text: l.run_id }), " of ", link(labelOf(l.job), hashOf({ ...view, node: l.job, sel: "" })), ` (${l.state})`),
       el("ul", {}, l.inputs.map((x) => el("li", {}, "input ", link(x, hashOf({ ...view, node: x, sel: "" })))), l.upstream_datasets.map((x) => el("li", {}, "upstream ", link(x, hashOf({ ...view, node: x, sel: "" }))))))));
   out.push(...section(`Fairness evidence (${s.fairness.length})`, s.fairness.length ? el("div", { id: "fairness" }, s.fairness.map(fairnessBlock)) : el("p", { class: "verdict-fail", text: "none recorded" })));
+  const stages = s.stage_evidence || [];
+  out.push(...section(`Validation-stage evidence (${stages.length})`, stages.length ? el("div", { id: "stage-evidence" }, stages.map(stageBlock)) : el("p", { class: "muted", id: "stage-evidence", text: "none recorded (data, performance, operational)" })));
   out.push(...section(`Approvals (${s.approvals.length})`, el("ul", {}, s.approvals.map((a) => el("li", {}, `${a.role}: ${a.approver} at ${a.created_at}`, a.comment ? ` — ${a.comment}` : "")))));
   out.push(...section(`Waivers (${s.waivers.length})`, el("ul", {}, s.waivers.map((w) => el("li", {}, `${w.policy_id} until ${w.expires_at} by ${w.approver}${w.revoked_at ? " (revoked)" : ""}: ${w.reason}`)))));
   out.push(...section(`Decisions (${s.decisions.length})`, el("div", { id: "decisions" }, s.decisions.map((d) => el("div", {},
     el("p", {}, link(`${d.id.slice(0, 8)}`, hashOf({ tab: "blocked", decision: d.id })), ` ${d.target} `, el("span", { class: d.deployable ? "verdict-pass" : "verdict-fail", text: d.deployable ? "deployable" : "blocked" }), ` ${d.created_at}`),
     el("ul", {}, (d.verdicts || []).map((v) => el("li", {}, el("span", { class: verdictClass(v.verdict), text: v.verdict }), ` ${v.policy_id}: ${v.message || ""}`))))))));
   out.push(...section(`Ledger entries (${s.ledger.length})`, el("ul", {}, s.ledger.map((e) => el("li", {}, `#${e.seq} ${e.at} ${e.target}: ${e.failing_policies.join(", ")}`)))));
+  const findings = s.findings || [];
+  out.push(...section(`Findings (${findings.length})`, findings.length ? el("table", { id: "findings" }, el("thead", {}, el("tr", {}, ["finding", "severity", "status", "due"].map((h) => el("th", { text: h })))),
+    findings.map((f) => el("tbody", { class: "finding" },
+      el("tr", {}, el("td", { class: "num", text: f.id }), el("td", { class: `severity-${f.severity}`, text: f.severity }), el("td", { text: f.status }), el("td", { class: "num", title: f.due_date || "", text: f.due_date ? f.due_date.slice(0, 10) : "—" })),
+      el("tr", {}, el("td", { colspan: "4", class: "finding-title", text: f.title }))))) : el("p", { class: "muted", id: "findings", text: "none" })));
   const reports = await api("/api/v1/reports").catch(() => []);
   out.push(...section("Signed reports", reports.length ? el("ul", { id: "reports" }, reports.map((r) => el("li", {}, el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); download(r.name); }, text: r.name }), ` (${r.bytes} bytes)`))) : el("p", { class: "muted", text: "no reports in the served folder" })));
   return out;
@@ -491,11 +636,19 @@ function fairnessBlock(f) {
   for (const [metric, val] of Object.entries(results.between_groups || results.metrics || {})) {
     if (val && typeof val === "object" && "value" in val) {
       const ci = val.interval || val.ci || (val.low !== undefined ? [val.low, val.high] : null);
-      rows.push(el("tr", {}, el("td", { text: metric }), el("td", { text: fmt(val.value) }), el("td", { text: ci ? `[${fmt(ci[0] ?? ci.low)}, ${fmt(ci[1] ?? ci.high)}]` : "—" })));
+      rows.push(el("tr", {}, el("td", { text: metric }), el("td", { class: "num", text: fmt(val.value) }), el("td", { class: "num", text: ci ? `[${fmt(ci[0] ?? ci.low)}, ${fmt(ci[1] ?? ci.high)}]` : "—" })));
     }
   }
   return el("div", {}, el("p", {}, `${f.evaluated_at || ""} on ${f.data_source} (${f.row_count} rows, sensitive: ${(f.sensitive_columns || []).join(", ")})`),
     rows.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", { text: "metric" }), el("th", { text: "value" }), el("th", { text: "interval" }))), el("tbody", {}, rows)) : json(results));
+}
+function stageBlock(st) {
+  const rows = (st.measurements || []).map((m) => el("tr", {}, el("td", { text: m.subject ? `${m.name} (${m.subject})` : m.name }), el("td", { class: "num", text: fmt(m.value) }),
+    el("td", { class: "num", text: m.low != null || m.high != null ? `[${fmt(m.low)}, ${fmt(m.high)}]` : "—" })));
+  const level = st.confidence != null ? `, ${Math.round(st.confidence * 100)}% interval` : "";
+  return el("div", { class: "stage" },
+    el("p", {}, el("strong", { text: `${st.kind}` }), ` (${st.stage} stage, ${st.source}) on ${st.data_source}, ${st.row_count} rows${level}; submitted by ${st.submitted_by || "unknown"} at ${st.evaluated_at}`),
+    el("table", {}, el("thead", {}, el("tr", {}, el("th", { text: "metric" }), el("th", { text: "value" }), el("th", { text: "interval" }))), el("tbody", {}, rows)));
 }
 function fmt(x) { return typeof x === "number" ? x.toFixed(4) : String(x ?? "—"); }
 async function download(name) {
@@ -670,6 +823,13 @@ function wire() {
     if (on) { const first = $("edge-table").querySelector("tbody tr"); if (first) first.focus(); } else if (cy) cy.resize();
   });
   $("edge-table").addEventListener("keydown", tableKeys);
+  $("toggle-groups").addEventListener("click", () => {
+    showAll = !showAll;
+    groupsOpen.clear();
+    rememberGroups();
+    draw(lastGraph, performance.now());
+    status(showAll ? `all ${lastGraph.nodes.size} nodes drawn` : "big layers grouped: click a group to open it");
+  });
   $("export-svg").addEventListener("click", exportSvg);
   $("export-png").addEventListener("click", exportPng);
   $("copy-link").addEventListener("click", async () => {

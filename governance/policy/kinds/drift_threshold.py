@@ -4,8 +4,10 @@ within `bound` for one feature (`subject`) or every feature. `window: after_depl
 monitoring: only evidence whose window starts at or after the version entered the target counts, so a
 pre-deployment check never stands in for monitoring.
 
-The share is read from the summary (`drift_share`, else `share_drifted`, else `share`), else from a
-whole-model measurement of those names, else counted from the features' `detail.drifted` flags.
+The share is read from a whole-model measurement (`share_drifted`, else `share`), else from the summary
+(the same keys), else counted from the features' `detail.drifted` flags. `drift_share` is never read as
+the share: in Evidently's DataDriftPreset, in `governance.evidence.drift` and in the Evidently import it
+is the threshold on the share that makes the dataset drifted (0.5 by default), not the measured share.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from governance.policy.stage_context import (
 )
 
 KIND = "drift"
-SHARE_KEYS = ("drift_share", "share_drifted", "share")
+SHARE_KEYS = ("share_drifted", "share")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ def share_of(ev: StageEvidence) -> StageMeasurement | None:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return StageMeasurement(key, float(value))
     features = {m.subject for m in ev.measurements if m.subject and isinstance(m.detail.get("drifted"), bool)}
+    if not features:  # governance.evidence.drift: one `drift` measurement per feature, 1.0 when drifted
+        flags = {m.subject: m.value for m in ev.measurements if m.name == "drift" and m.subject}
+        if flags:
+            drifting = sum(1 for v in flags.values() if v)
+            return StageMeasurement("share_drifted", drifting / len(flags), n=len(flags))
     if not features:
         return None
     drifted = {m.subject for m in ev.measurements if m.subject and m.detail.get("drifted") is True}
