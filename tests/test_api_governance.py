@@ -191,6 +191,9 @@ def test_report_download_serves_only_plain_names_inside_the_folder(
     (reports_dir / "audit-2026.pdf").write_bytes(b"%PDF-1.7 signed")
     (reports_dir / "audit-2026.pdf.intoto.jsonl").write_text('{"payloadType": "x"}\n')
     (reports_dir / ".audit.pdf.tmp").write_bytes(b"half written")
+    # gov demo writes its SQLite store beside the reports: an auditor token must not download it
+    for store_file in ("demo.db", "demo.db-wal", "demo.db-shm", "gov.toml"):
+        (reports_dir / store_file).write_bytes(b"SQLite format 3\x00 token hashes")
     secret = tmp_path / "secret.txt"
     secret.write_text("outside the reports folder")
     (reports_dir / "link.pdf").symlink_to(secret)
@@ -200,7 +203,7 @@ def test_report_download_serves_only_plain_names_inside_the_folder(
     assert r.status_code == 200 and r.content == b"%PDF-1.7 signed"
     assert r.headers["content-type"] == "application/pdf"
     assert "attachment" in r.headers["content-disposition"]
-    for name in ("link.pdf", "missing.pdf"):
+    for name in ("link.pdf", "missing.pdf", "demo.db", "demo.db-wal", "demo.db-shm", "gov.toml"):
         assert_error_shape(api.get(f"/api/v1/reports/{name}", headers=auditor), 404)
     for name in (".audit.pdf.tmp", "..", "...", "a%5Cb.pdf", "%2e%2e", "a b.pdf", "x%00.pdf"):
         response = api.get(f"/api/v1/reports/{name}", headers=auditor)

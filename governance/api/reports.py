@@ -1,5 +1,8 @@
 """Report downloads from the configured reports folder. A name is a plain file name, nothing else:
-no separators, no leading dot, and the resolved path must sit directly in the folder."""
+no separators, no leading dot, and the resolved path must sit directly in the folder. Only report file
+types are listed or served (PDF, JSON, JSON Lines attestations, HTML, CSV): a folder that also holds a
+SQLite store (`gov demo` writes out/demo.db beside its reports) must not hand the store, its token hashes
+or its -wal/-shm files to an auditor token."""
 
 from __future__ import annotations
 
@@ -31,6 +34,11 @@ MEDIA_TYPES = {
 }
 
 
+def is_report_file(path: FsPath) -> bool:
+    """A report, its attestation, results or export: the suffixes in MEDIA_TYPES, nothing else."""
+    return path.suffix.lower() in MEDIA_TYPES
+
+
 def resolve_report(root: FsPath, name: str) -> FsPath:
     """The file `name` directly inside `root`; InputError for an unsafe name, NotFoundError otherwise."""
     if not SAFE_NAME.match(name):
@@ -38,7 +46,7 @@ def resolve_report(root: FsPath, name: str) -> FsPath:
     base = root.resolve()
     candidate = (base / name).resolve()
     # Containment after resolving symlinks: a link inside the folder must not lead out of it.
-    if candidate.parent != base or not candidate.is_file():
+    if candidate.parent != base or not candidate.is_file() or not is_report_file(candidate):
         raise NotFoundError(f"no report named {name!r}", hint="GET /api/v1/reports lists them")
     return candidate
 
@@ -55,7 +63,12 @@ def list_reports(request: Request) -> list[dict[str, Any]]:
         return []
     out = []
     for path in sorted(root.iterdir()):
-        if SAFE_NAME.match(path.name) and path.is_file() and path.resolve().parent == root.resolve():
+        if (
+            SAFE_NAME.match(path.name)
+            and is_report_file(path)
+            and path.is_file()
+            and path.resolve().parent == root.resolve()
+        ):
             stat = path.stat()
             out.append(
                 {
