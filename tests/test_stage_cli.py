@@ -304,6 +304,10 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[tuple[str, ...], str]]:
             "--cost-matrix",
         ),
         "bad import": (("import-ge", "credit", "1", str(unreadable)), str(unreadable)),
+        "missing drift reference": (
+            ("drift", "credit", "1", "--reference", str(tmp_path / "gone.csv"), "--current", str(CUR)),
+            "--reference: no such file",
+        ),
     }
 
 
@@ -322,6 +326,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[tuple[str, ...], str]]:
         "bad plan",
         "bad cost matrix",
         "bad import",
+        "missing drift reference",
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_stored(store: Engine, tmp_path: Path, case: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import typer
 
@@ -393,6 +394,9 @@ def drift(
     start, end = _window(window)
     if time_column is not None and window is None:
         raise InputError("--time-column needs --window START/END", where="--time-column")
+    for flag, given in (("--reference", reference), ("--current", current)):
+        if "://" not in given and not Path(given).is_file():  # name the flag, not the reader's generic --data
+            raise InputError(f"no such file: {given}", where=flag)
 
     def compute() -> object:
         with spelled({"bins": "--bins"}):
