@@ -262,10 +262,7 @@ def _stage_evidence(engine: Any, say: Callable[[str], None]) -> None:
     between the training reference and recent data, an A/B test, and a load test (k6 for credit-risk, a
     per-request latency CSV for fraud-detector). Each current piece is also a run in the lineage graph
     whose input is the data it read."""
-    from functools import partial
 
-    from governance.evidence.abtest import abtest_from_file
-    from governance.evidence.drift import drift_from_files
     from governance.evidence.performance import performance_from_file
     from governance.evidence.stage_store import store_stage_result
     from governance.identity import cli_submitter
@@ -290,88 +287,83 @@ def _stage_evidence(engine: Any, say: Callable[[str], None]) -> None:
             )
             say(f"[4] performance: credit-risk {version} (validated {age.days - 3} days ago): {_metrics(result)}")
 
-    def data(name: str) -> str:
-        return str(STAGE_DATA / name)
-
-    plan = {"control": 0.5, "treatment": 0.5}
-    runs: list[tuple[str, str, str, Callable[[], Any], list[str]]] = [
-        (
+    runs = [
+        *_current_runs(
             "credit-risk",
             "3",
-            "performance against the champion credit-risk 2",
-            partial(
-                performance_from_file,
-                perf,
-                label="label",
-                score="score_v3",
-                prediction=None,
-                champion_score="score_v2",
-                resamples=1000,
-                seed=0,
-            ),
-            [perf],
+            "credit_risk",
+            score="score_v3",
+            champion_score="score_v2",
+            against="credit-risk 2",
+            traffic="recent applications",
+            load_test=("k6_summary.txt", "k6 summary export"),
         ),
-        (
-            "credit-risk",
-            "3",
-            "drift, training reference vs recent applications",
-            partial(drift_from_files, data("credit_risk_reference.csv"), data("credit_risk_current.csv")),
-            [data("credit_risk_reference.csv"), data("credit_risk_current.csv")],
-        ),
-        (
-            "credit-risk",
-            "3",
-            "A/B test against credit-risk 2",
-            partial(abtest_from_file, data("credit_risk_abtest.csv"), planned_split=plan),
-            [data("credit_risk_abtest.csv")],
-        ),
-        (
-            "credit-risk",
-            "3",
-            "load test (k6 summary export)",
-            partial(_operational, data("credit_risk_k6_summary.txt")),
-            [data("credit_risk_k6_summary.txt")],
-        ),
-        (
+        *_current_runs(
             "fraud-detector",
             "7",
-            "performance",
-            partial(
-                performance_from_file,
-                data("fraud_detector_performance.csv"),
-                label="label",
-                score="score_v7",
-                prediction=None,
-                resamples=1000,
-                seed=0,
-            ),
-            [data("fraud_detector_performance.csv")],
-        ),
-        (
-            "fraud-detector",
-            "7",
-            "drift, training reference vs recent transactions",
-            partial(drift_from_files, data("fraud_detector_reference.csv"), data("fraud_detector_current.csv")),
-            [data("fraud_detector_reference.csv"), data("fraud_detector_current.csv")],
-        ),
-        (
-            "fraud-detector",
-            "7",
-            "A/B test against the rules engine",
-            partial(abtest_from_file, data("fraud_detector_abtest.csv"), planned_split=plan),
-            [data("fraud_detector_abtest.csv")],
-        ),
-        (
-            "fraud-detector",
-            "7",
-            "load test (per-request latencies)",
-            partial(_operational, data("fraud_detector_latency.csv")),
-            [data("fraud_detector_latency.csv")],
+            "fraud_detector",
+            score="score_v7",
+            champion_score=None,
+            against="the rules engine",
+            traffic="recent transactions",
+            load_test=("latency.csv", "per-request latencies"),
         ),
     ]
     for model, version, what, compute, inputs in runs:
         stored = record_stage_traced(engine, model, version, compute, inputs, submitted_by=who)
         say(f"[4] {stored.result.kind}: {model} {version}, {what}: {_metrics(stored.result)}")
+
+
+def _current_runs(
+    model: str,
+    version: str,
+    stem: str,
+    *,
+    score: str,
+    champion_score: str | None,
+    against: str,
+    traffic: str,
+    load_test: tuple[str, str],
+) -> list[tuple[str, str, str, Callable[[], Any], list[str]]]:
+    """The current stage evidence of `model` `version` from the bundled files `<stem>_*`, as (model,
+    version, what, compute, files read): performance (against the champion's score column when given),
+    drift between the training reference and `traffic`, an A/B test `against` the incumbent, and a load
+    test (file, what it is)."""
+    from functools import partial
+
+    from governance.evidence.abtest import abtest_from_file
+    from governance.evidence.drift import drift_from_files
+    from governance.evidence.performance import performance_from_file
+
+    def data(name: str) -> str:
+        return str(STAGE_DATA / f"{stem}_{name}")
+
+    perf, ref, cur, ab, load = (
+        data(n) for n in ("performance.csv", "reference.csv", "current.csv", "abtest.csv", load_test[0])
+    )
+    performance = partial(
+        performance_from_file,
+        perf,
+        label="label",
+        score=score,
+        prediction=None,
+        champion_score=champion_score,
+        resamples=1000,
+        seed=0,
+    )
+    plan = {"control": 0.5, "treatment": 0.5}
+    return [
+        (
+            model,
+            version,
+            f"performance against the champion {against}" if champion_score else "performance",
+            performance,
+            [perf],
+        ),
+        (model, version, f"drift, training reference vs {traffic}", partial(drift_from_files, ref, cur), [ref, cur]),
+        (model, version, f"A/B test against {against}", partial(abtest_from_file, ab, planned_split=plan), [ab]),
+        (model, version, f"load test ({load_test[1]})", partial(_operational, load), [load]),
+    ]
 
 
 def _operational(path: str) -> Any:
@@ -435,21 +427,11 @@ def _keys(folder: Path, say: Callable[[str], None]) -> tuple[Any, Path]:
 
 
 def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: Any) -> None:
-    from governance.gate.service import run_check
     from governance.ledger.chain import write_checkpoint
     from governance.store.db import session_scope
 
     for model, version, expected in EXPECTED:
-        with session_scope(engine) as session:
-            report = run_check(
-                session,
-                model,
-                version,
-                TARGET,
-                policy_dir=POLICIES,
-                requested_by="demo-pipeline",
-                ci_env={"GOV_PIPELINE_ID": "gov-demo"},
-            )
+        report = _check(engine, model, version)
         state = "deployable" if report.deployable else "blocked"
         result.outcomes[f"{model} {version}"] = state
         why = "" if report.deployable else " by " + ", ".join(o.policy_id for o in report.blocking)
@@ -473,6 +455,23 @@ def _gate(engine: Any, say: Callable[[str], None], result: DemoResult, signer: A
         say(f"    ledger checkpoint signed at seq {cp.seq} (head {cp.head_digest[:23]}…)")
 
 
+def _check(engine: Any, model: str, version: str) -> Any:
+    """`gov check` of `model` `version` for the demo's target, as the demo pipeline requests it."""
+    from governance.gate.service import run_check
+    from governance.store.db import session_scope
+
+    with session_scope(engine) as session:
+        return run_check(
+            session,
+            model,
+            version,
+            TARGET,
+            policy_dir=POLICIES,
+            requested_by="demo-pipeline",
+            ci_env={"GOV_PIPELINE_ID": "gov-demo"},
+        )
+
+
 def _monitoring(engine: Any, say: Callable[[str], None], result: DemoResult) -> None:
     """credit-risk 3 entered production with its deployable decision: drift over a window of production
     traffic that starts then is monitoring evidence, and the re-check shows stage.drift-monitoring met."""
@@ -480,7 +479,6 @@ def _monitoring(engine: Any, say: Callable[[str], None], result: DemoResult) -> 
 
     from governance.evidence.drift import drift_from_files
     from governance.gate.queries import entered_target
-    from governance.gate.service import run_check
     from governance.identity import cli_submitter
     from governance.lineage.evidence_runs import record_stage_traced
     from governance.registry.service import get_version
@@ -505,16 +503,7 @@ def _monitoring(engine: Any, say: Callable[[str], None], result: DemoResult) -> 
         f"[8] monitoring: {model} {version} entered {TARGET} at {iso(entered)}; drift over production traffic "
         f"since then: {_metrics(stored.result)}"
     )
-    with session_scope(engine) as session:
-        report = run_check(
-            session,
-            model,
-            version,
-            TARGET,
-            policy_dir=POLICIES,
-            requested_by="demo-pipeline",
-            ci_env={"GOV_PIPELINE_ID": "gov-demo"},
-        )
+    report = _check(engine, model, version)
     monitored = next((o for o in report.outcomes if o.policy_id == "stage.drift-monitoring"), None)
     verdict = monitored.verdict.value if monitored is not None else "not in the bundle"
     state = "DEPLOYABLE" if report.deployable else "BLOCKED"

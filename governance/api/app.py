@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +89,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         service,
     )
     from governance.api.fast_path import SingleEventFastPath
+    from governance.api.headers import SecurityHeaders
     from governance.api.security import Gate, check_routes
     from governance.lineage.group_commit import GroupCommit
     from governance.store.db import no_wait_engine, side_engine
@@ -155,7 +156,15 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.mount(PREFIX, explorer, name="explorer")  # the browser explorer: static files, public API only
     check_routes(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    _outermost(app, SecurityHeaders)
     return app
+
+
+def _outermost(app: FastAPI, middleware: Callable[[Any], Any]) -> None:
+    """Wrap the whole stack in `middleware`, outside Starlette's ServerErrorMiddleware (which
+    `add_middleware` cannot reach), so that even a 500 answer passes through it."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: middleware(build())  # type: ignore[method-assign]
 
 
 @asynccontextmanager

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from governance.errors import InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped]
@@ -726,7 +726,7 @@ def abtest_from_file(
         row_count=rows,
         data_digest=digest,
         digest_scope="file",
-        data_source=data_source or p.name,
+        data_source=data_source or logical_name(p),
         source="computed",
         tool_version=f"gov {__version__}; scipy {scipy.__version__}",
         confidence=1 - alpha,

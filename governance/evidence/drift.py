@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from governance.errors import ConfigError, InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 if TYPE_CHECKING:
     import numpy as np
@@ -650,7 +650,7 @@ def drift_from_files(
         row_count=len(cur),
         data_digest=files_digest(ref_path, cur_path),
         digest_scope="file",
-        data_source=f"reference={ref_path.name} current={cur_path.name}",
+        data_source=f"reference={logical_name(ref_path)} current={logical_name(cur_path)}",
         source="computed",
         tool_version=f"governance drift 1 (scipy {scipy.__version__})",
         window_start=window_start,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.errors import InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 # Evidently 0.7's display name of a drift method -> (our name, drifted when the score is le | lt | gt | ge
 # the threshold, the score is a p-value), from evidently/legacy/calculations/stattests/*.py.
@@ -178,7 +178,7 @@ def import_evidently_snapshot(path: str) -> StageResult:
         row_count=0,  # Evidently's report does not say how many rows it saw
         data_digest="sha256:" + hashlib.sha256(data).hexdigest(),
         digest_scope="reported",
-        data_source=p.name,
+        data_source=logical_name(p),
         source="evidently",
         tool_version=f"evidently {version}" if isinstance(version, str) else "evidently 0.7",
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.errors import InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 _RESULT_KEYS = (
     "observed_value",
@@ -182,7 +182,7 @@ def import_ge_result(path: str, *, data_source: str | None = None) -> StageResul
         row_count=rows,
         data_digest=bytes_sha256(data),
         digest_scope="reported",
-        data_source=data_source or p.name,
+        data_source=data_source or logical_name(p),
         source="great_expectations",
         tool_version=f"great_expectations {version}".strip(),
     )

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from governance.errors import InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 PERCENTILES = (("latency_p50_ms", 50.0), ("latency_p95_ms", 95.0), ("latency_p99_ms", 99.0))
 RESOURCES = ("peak_memory_mb", "peak_cpu_pct")
@@ -485,7 +485,7 @@ def operational_from_file(
         row_count=rows,
         data_digest=bytes_sha256(data),
         digest_scope="file" if fmt == "latency_csv" else "reported",
-        data_source=data_source or p.name,
+        data_source=data_source or logical_name(p),
         source=source,
         tool_version=tool,
         confidence=confidence,

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from governance.errors import InputError
-from governance.evidence.stage import Measurement, StageResult
+from governance.evidence.stage import Measurement, StageResult, logical_name
 
 BINS = 2000  # score groups per model, single model
 PAIRED_BINS = 150  # per model when paired: the joint cells stay few (~25,000 at 1M rows of two correlated models)
@@ -839,7 +839,7 @@ def performance_from_file(
         row_count=rows,
         data_digest=file_sha256(p),
         digest_scope="file",
-        data_source=str(p),
+        data_source=logical_name(p),
         source="computed",
         tool_version=__version__,
         confidence=float(confidence),

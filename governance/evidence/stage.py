@@ -15,9 +15,13 @@ Policies read them through `governance.policy.stage_context.StageEvidence` (rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from governance.measurement import Measurement as Measurement  # one shape, shared with the policy layer
 
 # kind -> the validation stage it is evidence for
 KINDS: dict[str, str] = {
@@ -30,51 +34,21 @@ KINDS: dict[str, str] = {
 STAGES = ("data", "performance", "operational", "ethical")
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """One measured value.
-
-    `name` is the metric id ("auc", "psi", "latency_p95_ms", "lift"); `subject` what it is about when a
-    result has several (a feature for drift, an expectation for data validation, an endpoint for a
-    load test; None for the model as a whole). `low`/`high` are the interval at the result's
-    `confidence` (None when the kind has no interval). `higher_is_better` orients thresholds in
-    reports and trends (None: neither). `detail` holds what explains the value: the test used, its
-    p-value, the champion's value and the paired difference, the bins.
-    """
-
-    name: str
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    subject: str | None = None
-    n: int | None = None
-    higher_is_better: bool | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "low": self.low,
-            "high": self.high,
-            "subject": self.subject,
-            "n": self.n,
-            "higher_is_better": self.higher_is_better,
-            "detail": dict(self.detail),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Measurement:
-        return cls(
-            name=str(d["name"]),
-            value=None if d.get("value") is None else float(d["value"]),
-            low=None if d.get("low") is None else float(d["low"]),
-            high=None if d.get("high") is None else float(d["high"]),
-            subject=d.get("subject"),
-            n=None if d.get("n") is None else int(d["n"]),
-            higher_is_better=d.get("higher_is_better"),
-            detail=dict(d.get("detail") or {}),
-        )
+def logical_name(path: str | os.PathLike[str]) -> str:
+    """The `data_source` of a file read: its path relative to the working directory when the file lies
+    under it ("data/holdout.csv"), else its file name. Never an absolute path: that would show the
+    validator's filesystem in the explorer and in reports and mean nothing to an auditor (the file's
+    digest identifies the bytes)."""
+    given = Path(path)
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working directory was removed
+        return given.name
+    # Lexically first (keeps a symlinked folder's own name), then with links resolved on both sides.
+    for file, base in ((Path(os.path.abspath(given)), Path(os.path.abspath(cwd))), (given.resolve(), cwd.resolve())):
+        if file.is_relative_to(base) and file != base:
+            return file.relative_to(base).as_posix()
+    return given.name
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from governance.policy.context import (
     VersionInfo,
     WaiverRecord,
 )
-from governance.policy.stage_context import StageEvidence, StageMeasurement
+from governance.policy.stage_context import StageEvidence
 from governance.store.tables import Dataset, DatasetFacetVersion, Job, Run, RunIO
 from governance.timeutil import iso, parse_optional_timestamp, to_utc
 
@@ -422,7 +422,7 @@ def _stages(session: Session, model_version_id: int, target: str, evaluated_at: 
                 id=int(row.id or 0),
                 kind=result.kind,
                 stage=result.stage,
-                measurements=tuple(StageMeasurement.from_dict(m.to_dict()) for m in result.measurements),
+                measurements=result.measurements,  # the one Measurement type (governance.measurement)
                 summary=dict(result.summary),
                 row_count=result.row_count,
                 data_digest=result.data_digest,

@@ -2,7 +2,8 @@
 
 `StageEvidence` is one stored stage result (`governance.evidence.stage.StageResult` bound to a version by
 `governance.evidence.stage_store`), with who submitted it and, for monitoring, when the version entered
-the target. Plain JSON types only: the policy layer does not import the evidence package.
+the target. Plain JSON types and the shared `governance.measurement.Measurement` only: the policy layer
+does not import the evidence package.
 
 Uncertainty-aware bounds (`judge`): a bound on the interval fails when the whole interval is on the
 wrong side of the threshold, passes when it is wholly on the right side, and is INCONCLUSIVE when the
@@ -15,53 +16,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from governance.digest import json_sha256
+from governance.measurement import Measurement
 from governance.policy.model import EvidenceRef, RuleResult, Verdict
 from governance.timeutil import iso, parse_optional_timestamp
 
-
-@dataclass(frozen=True)
-class StageMeasurement:
-    name: str
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    subject: str | None = None
-    n: int | None = None
-    higher_is_better: bool | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "low": self.low,
-            "high": self.high,
-            "subject": self.subject,
-            "n": self.n,
-            "higher_is_better": self.higher_is_better,
-            "detail": dict(self.detail),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> StageMeasurement:
-        def num(v: Any) -> float | None:
-            return None if v is None else float(v)
-
-        return cls(
-            str(d["name"]),
-            num(d.get("value")),
-            num(d.get("low")),
-            num(d.get("high")),
-            None if d.get("subject") is None else str(d["subject"]),
-            None if d.get("n") is None else int(d["n"]),
-            d.get("higher_is_better"),
-            dict(d.get("detail") or {}),
-        )
+# The measurements of stage evidence, as the evidence package stores them: one type, from a base module
+# (governance.measurement), since this layer may not import governance.evidence.
+StageMeasurement = Measurement
 
 
 @dataclass(frozen=True)
@@ -203,12 +169,13 @@ def judge(
     value: float | None = None,
     interval: tuple[float | None, float | None] | None = None,
 ) -> tuple[Verdict, str]:
-    """The verdict of one bound (`>= low`, `<= high`) on a measurement's point value or interval.
+    """The verdict of one bound (`>= low`, `<= high`, inclusive) on a measurement's point value or interval;
+    a missing or NaN value or interval end is NOT_EVALUATED, never a pass.
 
     `value`/`interval` override the measurement's (e.g. the delta to the champion). The message names the
     evidence (`where`), the metric, the value, the interval, the threshold and the bound that decided."""
-    v = m.value if value is None else value
-    lo, hi = (m.low, m.high) if interval is None else interval
+    v = _number(m.value if value is None else value)
+    lo, hi = (_number(end) for end in ((m.low, m.high) if interval is None else interval))
     shown = "?" if v is None else f"{v:.4g}"
     if lo is not None and hi is not None:
         shown += f" [{lo:.4g}, {hi:.4g}]"
@@ -248,6 +215,11 @@ def judge(
                 f"(lower end {lo:.4g} < {low:g}); {decide}",
             )
     return Verdict.PASS, f"{head}: the whole interval is {target}"
+
+
+def _number(value: float | None) -> float | None:
+    """NaN is no value: it compares false both ways, so a bound would otherwise let it pass."""
+    return None if value is None or math.isnan(value) else value
 
 
 def _bound_text(low: float | None, high: float | None) -> str:

@@ -5,40 +5,25 @@ on the point value or on its interval; or the difference to the champion does (`
 The delta is read from a measurement named `<metric>.delta` (value = candidate - champion, with the
 paired interval), else from the metric's `detail` (`delta`, `delta_low`, `delta_high`). Champion
 bounds with no champion in the evidence pass unless `require_champion: true` (then not evaluated).
-An interval straddling the threshold is INCONCLUSIVE (governance.policy.stage_context.judge).
+An interval straddling the threshold is INCONCLUSIVE; bounds are inclusive (policy/kinds/_bounds.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from governance.policy.context import EvaluationContext
-from governance.policy.kinds import Report, parse_age
+from governance.policy.kinds import Report
+from governance.policy.kinds._bounds import Bound, parse_bound
 from governance.policy.model import Policy, RuleResult, Verdict
-from governance.policy.stage_context import (
-    StageEvidence,
-    StageMeasurement,
-    judge,
-    parse_common,
-    ref_stage,
-    select,
-    with_dropped,
-)
+from governance.policy.stage_context import StageEvidence, StageMeasurement, ref_stage, select, with_dropped
 
 KIND = "performance"
 
 
 @dataclass(frozen=True)
-class Spec:
-    metric: str
-    subject: str | None
-    low: float | None
-    high: float | None
-    applies_to: str  # point | interval
-    max_age: timedelta | None
-    window: str  # any | after_deployment
+class Spec(Bound):
     require_champion: bool = False
 
     @property
@@ -51,20 +36,8 @@ class Spec:
 
 
 def parse(rule: dict[str, Any], report: Report) -> Spec | None:
-    low, high, ok = parse_common(rule, report)
-    max_age = parse_age(rule.get("max_age"), ("max_age",), report)
-    if not ok or (rule.get("max_age") is not None and max_age is None):
-        return None
-    subject = rule.get("subject")
-    return Spec(
-        str(rule["metric"]),
-        None if subject is None else str(subject),
-        low,
-        high,
-        str(rule.get("applies_to", "interval")),
-        max_age,
-        str(rule.get("window", "any")),
-        bool(rule.get("require_champion", False)),
+    return parse_bound(
+        rule, report, Spec, applies_to="interval", require_champion=bool(rule.get("require_champion", False))
     )
 
 
@@ -124,5 +97,5 @@ def evaluate(policy: Policy, ctx: EvaluationContext) -> RuleResult:
                 RuleResult(Verdict.NOT_EVALUATED, f"{where} did not measure {spec.metric}{about}", ref), dropped
             )
         m = found
-    verdict, message = judge(f"{spec.metric}{about}", m, spec.low, spec.high, spec.applies_to, where)
+    verdict, message = spec.check(m, where)
     return RuleResult(verdict, message, ref, tuple(dropped))
