@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -86,21 +85,43 @@ def _strict(request: Request) -> bool:
 
 @router.post("/lineage/batch", dependencies=WRITE)
 async def post_batch(request: Request) -> JSONResponse:
-    """A JSON array of events; answered per the OpenLineage HTTP spec with `failed_events`."""
-    from governance.lineage.ingest import ingest_items
+    """A JSON array of events; answered per the OpenLineage HTTP spec with `failed_events`.
+
+    Each event is validated and stored on its own (atomic with its projection); the valid ones go
+    through the group commit with concurrent requests' events. Answered once every valid event is
+    committed; an event the store could not take is a retriable failure, the others still count."""
+    from governance.lineage.ingest import record_rejections
+    from governance.lineage.validate import Rejection, validate_item
 
     body = await read_body(request, BATCH_LIMIT)
     items = await _candidates(request, body, "http-batch", batch=True)
     oversized = [i for i, item in enumerate(items) if len(item.text) > MAX_EVENT_BYTES]
     if oversized:
         raise PayloadTooLarge(f"event [{oversized[0]}] larger than {MAX_EVENT_BYTES} bytes")
-    ingest = functools.partial(ingest_items, strict=_strict(request), submitted_by=_submitter(request))
-    report = await retry_transient(ingest, request.app.state.engine, items)
-    failed = [
-        {"index": i, "reason": r["reason"], "retriable": False}
-        for i, r in enumerate(report.results)
-        if r["status"] == "rejected"
-    ]
+    strict, submitter = _strict(request), _submitter(request)
+    items = [item._replace(submitted_by=submitter) for item in items]
+    outcomes = await run_in_threadpool(lambda: [validate_item(item, strict=strict) for item in items])
+    rejected = [(item, o) for item, o in zip(items, outcomes, strict=True) if isinstance(o, Rejection)]
+    if rejected:
+        await retry_transient(record_rejections, request.app.state.engine, rejected)
+    valid = [(i, o) for i, o in enumerate(outcomes) if not isinstance(o, Rejection)]
+    stored = await request.app.state.group_commit.submit_many([o for _, o in valid])
+    errors = [s for s in stored if isinstance(s, BaseException)]
+    if errors and len(errors) == len(outcomes):
+        raise errors[0]  # nothing stored at all: the store's own error answers (as a single POST's would)
+    failed: dict[int, dict[str, Any]] = {
+        i: {"index": i, "reason": o.line(), "retriable": False}
+        for i, o in enumerate(outcomes)
+        if isinstance(o, Rejection)
+    }
+    for (i, _), status in zip(valid, stored, strict=True):
+        if isinstance(status, BaseException):
+            _log_store_error(status)
+            failed[i] = {"index": i, "reason": "not stored: the store refused it; send it again", "retriable": True}
+    new = sum(1 for s in stored if s == "accepted")
+    duplicates = sum(1 for s in stored if s == "duplicate")
+    warnings = sum(len(o.warnings) for _, o in valid)
+    retriable = sum(1 for f in failed.values() if f["retriable"])
     return JSONResponse(
         {
             "status": "partial_success" if failed else "success",
@@ -108,15 +129,21 @@ async def post_batch(request: Request) -> JSONResponse:
                 "received": len(items),
                 "successful": len(items) - len(failed),
                 "failed": len(failed),
-                "retriable": 0,
-                "non_retriable": len(failed),
-                "new": report.accepted,
-                "duplicates": report.duplicates,
-                "warnings": report.warnings,
+                "retriable": retriable,
+                "non_retriable": len(failed) - retriable,
+                "new": new,
+                "duplicates": duplicates,
+                "warnings": warnings,
             },
-            "failed_events": failed,
+            "failed_events": [failed[i] for i in sorted(failed)],
         }
     )
+
+
+def _log_store_error(exc: BaseException) -> None:
+    import logging
+
+    logging.getLogger("uvicorn.error").error("an event of a batch was not stored", exc_info=exc)
 
 
 async def _candidates(request: Request, body: bytes, source: str, *, batch: bool) -> list[Any]:

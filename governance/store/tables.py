@@ -176,9 +176,10 @@ class RunIO(SQLModel, table=True):
     """A dataset a run read or wrote, with the dataset version it saw."""
 
     __tablename__ = "run_io"
+    # The unique index leads with run_id, so it serves lookups by run: no separate index (0013).
     __table_args__ = (UniqueConstraint("run_id", "dataset_id", "direction"),)
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(foreign_key="run.run_id", max_length=64, index=True)
+    run_id: str = Field(foreign_key="run.run_id", max_length=64)
     dataset_id: int = Field(foreign_key="dataset.id", index=True)
     direction: str = Field(max_length=3)  # in | out
     version: str | None = Field(default=None, max_length=512)
