@@ -212,3 +212,47 @@ def test_on_sqlite_batches_are_written_on_the_loop_when_the_lock_is_free(sqlite_
     assert asyncio.run(_submit_all(group, [_accepted(_event(f"j{i}")) for i in range(5)])) == ["accepted"] * 5
     assert used and all(eng is on_loop for eng in used)
     group.close()
+
+
+def test_a_batch_request_shares_the_writer_and_a_refused_event_is_a_retriable_failure_of_its_own(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from governance.api.app import Settings, create_app
+
+    seen: list[int] = []
+
+    def picky(eng: Engine, events: list[Accepted]) -> list[str]:
+        seen.append(len(events))
+        if any(e.facts.job_name == "poison" for e in events):
+            raise RuntimeError("disk on fire")
+        return write_statuses(eng, events)
+
+    app = create_app(engine=sqlite_engine, settings=Settings(auth=False))
+    app.state.group_commit.writer = picky
+    body = [_event("ok_0"), _event("poison"), {"eventType": "COMPLETE"}, _event("ok_1")]
+    # raise_server_exceptions=False: answered as `gov serve` answers, not re-raised into the test
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as client:
+        answer = client.post("/api/v1/lineage/batch", json=body).json()
+        everything_refused = client.post("/api/v1/lineage/batch", json=[_event("poison")])
+    assert answer["status"] == "partial_success"
+    assert answer["summary"] == {
+        "received": 4,
+        "successful": 2,
+        "failed": 2,
+        "retriable": 1,
+        "non_retriable": 1,
+        "new": 2,
+        "duplicates": 0,
+        "warnings": 0,
+    }
+    by_index = {f["index"]: f for f in answer["failed_events"]}
+    assert by_index[1]["retriable"] is True and "disk on fire" not in by_index[1]["reason"]
+    assert by_index[2]["retriable"] is False  # invalid: sending it again will not help
+    assert seen[0] == 3  # the three valid events went to the writer together
+    with sqlite_engine.connect() as conn:
+        assert {r[0] for r in conn.execute(text("SELECT name FROM job"))} == {"ok_0", "ok_1"}
+        assert conn.execute(text("SELECT count(*) FROM rejected_event")).scalar() == 1
+    assert_error_shape(everything_refused, 500)  # nothing stored at all: the store's error, as for one event
+    assert any("disk on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
