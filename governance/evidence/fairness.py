@@ -18,6 +18,7 @@ from governance.evidence.confusion import ConfusionTable, binarise
 from governance.evidence.counts import ColumnRoles, RawCells
 from governance.evidence.evaluation import Settings, evaluate, parse_privileged
 from governance.evidence.readers import Progress
+from governance.evidence.stage import logical_name
 from governance.evidence.tables import FairnessEvaluation
 from governance.store.tables import ModelVersion, RegisteredModel
 from governance.timeutil import iso, utcnow
@@ -98,7 +99,8 @@ def count_source(
 
     path = Path(location)
     file_counts = count_file(path, roles, progress=progress)
-    return file_counts.cells, DataInfo(file_counts.digest, "file", str(path), file_counts.format)
+    # A logical name, never the local path (as stage evidence); the lineage run names the file itself.
+    return file_counts.cells, DataInfo(file_counts.digest, "file", logical_name(path), file_counts.format)
 
 
 def resolve_version(session: Session, model: str, version: str) -> tuple[RegisteredModel, ModelVersion]:

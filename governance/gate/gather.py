@@ -18,7 +18,13 @@ from governance.errors import InputError
 from governance.evidence.custom_facets import VALIDATION
 from governance.identity import trusted_producers_from_env
 from governance.lineage.authors import authors_of, facet_names
-from governance.lineage.submissions import UNRECORDED, facet_versions
+from governance.lineage.submissions import (
+    UNRECORDED,
+    FacetVersion,
+    dataset_facet_versions,
+    facet_versions,
+    input_facet_versions,
+)
 from governance.policy.context import (
     STAGES,
     ApprovalRecord,
@@ -40,7 +46,9 @@ from governance.timeutil import iso, parse_optional_timestamp, to_utc
 CHUNK = 500
 # Tag keys (schema field tags, dataset `tags` facet) whose value is a data classification.
 CLASSIFICATION_KEYS = frozenset({"classification", "data_classification", "sensitivity"})
+CLASSIFYING = ("schema", "tags")  # the facets classifications are read from (besides `ownership`)
 DELETIONS = frozenset({"DROP", "TRUNCATE"})
+LIFECYCLE = "lifecycleStateChange"
 ASSERTIONS = "dataQualityAssertions"
 # `gov_validationResults` (lineage/facets/2-0-0/ValidationResultsRunFacet.json), or its 1-0-0 key `validationResults`
 VALIDATION_FACET = VALIDATION.key
@@ -122,11 +130,13 @@ def _field_classes(fields: Any) -> list[str]:
     return out
 
 
-def classifications(facets: dict[str, Any]) -> tuple[str, ...]:
-    """Classification tags of a dataset and of its schema fields, plus `owner:<name>` per owner."""
+def classifications(facets: dict[str, Any], earlier: list[str] | None = None) -> tuple[str, ...]:
+    """Classification tags of a dataset and of its schema fields, plus `owner:<name>` per owner, and the
+    `earlier` ones (those of the facets' earlier values: a classification once recorded stays)."""
     found = _field_classes((facets.get("schema") or {}).get("fields"))
     found += _classified((facets.get("tags") or {}).get("tags"))
     found += [f"owner:{name}" for name in facet_names(facets.get("ownership"))]
+    found += earlier or []
     unique: dict[str, str] = {}
     for value in found:
         unique.setdefault(value.casefold(), value)
@@ -200,40 +210,61 @@ def _closure(session: Session, run_id: str) -> tuple[DatasetInfo, ...]:
     rows = _select_in(
         session, d.c.node_id, [d.c.id, d.c.node_id, d.c.namespace, d.c.name, d.c.facets, d.c.first_seen], sorted(depth)
     )
-    deletions = _deletions(session, [r.id for r in rows])
+    deletions = _deletions(session, {r.id: r.node_id for r in rows})
+    earlier = _earlier_classes(session, [r.id for r in rows])
     out = []
     for r in rows:
         facets = dict(r.facets or {})
-        deleted = deletions.get(r.id)
+        claims = deletions.get(r.id, ())
         out.append(
             DatasetInfo(
                 id=r.node_id,
                 namespace=r.namespace,
                 name=r.name,
                 depth=depth[r.node_id],
-                classifications=classifications(facets),
+                classifications=classifications(facets, earlier.get(r.id)),
                 owners=tuple(sorted(set(facet_names(facets.get("ownership"))))),
                 first_seen=to_utc(r.first_seen),
-                deletion=deleted[0] if deleted else None,
-                deleted_at=deleted[1] if deleted else None,
+                deletion=claims[0]["state"] if claims else None,
+                deleted_at=parse_optional_timestamp(claims[0]["at"]) if claims else None,
                 facets=facets,
+                deletions=claims,
             )
         )
     return tuple(sorted(out, key=lambda x: (x.depth, x.id)))
 
 
-def _deletions(session: Session, dataset_ids: list[int]) -> dict[int, tuple[str, datetime]]:
-    """The earliest DROP/TRUNCATE lifecycle change each dataset ever received."""
+def _earlier_classes(session: Session, dataset_ids: list[int]) -> dict[int, list[str]]:
+    """The classifications every earlier value of each dataset's `schema` and `tags` facets held. The
+    projection keeps a facet's newest value, so without these a later facet (anyone's: an `ingest`
+    token's too) leaving a tag out would take the dataset out of the rules for its class (retention,
+    restricted data). Classifications therefore only accumulate: a later facet can add one, never
+    remove one."""
     v = DatasetFacetVersion.__table__  # type: ignore[attr-defined]
-    out: dict[int, tuple[str, datetime]] = {}
+    out: dict[int, list[str]] = {}
     for start in range(0, len(dataset_ids), CHUNK):
-        stmt = select(v.c.dataset_id, v.c.value, v.c.event_time).where(
-            and_(v.c.dataset_id.in_(dataset_ids[start : start + CHUNK]), v.c.facet == "lifecycleStateChange")
+        stmt = select(v.c.dataset_id, v.c.facet, v.c.value).where(
+            and_(v.c.dataset_id.in_(dataset_ids[start : start + CHUNK]), v.c.facet.in_(CLASSIFYING))
         )
-        for dataset_id, value, at in session.execute(stmt).all():
-            state = str((value or {}).get("lifecycleStateChange", "")).upper()
-            if state in DELETIONS and (dataset_id not in out or to_utc(at) < out[dataset_id][1]):
-                out[dataset_id] = (state, to_utc(at))
+        for dataset_id, facet, value in session.execute(stmt).all():
+            found = classifications({facet: value}) if isinstance(value, dict) else ()
+            if found:
+                out.setdefault(dataset_id, []).extend(found)
+    return out
+
+
+def _deletions(session: Session, datasets: dict[int, str]) -> dict[int, tuple[dict[str, Any], ...]]:
+    """Every DROP/TRUNCATE lifecycle change each dataset received, earliest first, with everyone who
+    submitted it (a policy counts only trusted ones: governance.policy.trust)."""
+    out: dict[int, tuple[dict[str, Any], ...]] = {}
+    for ident, versions in dataset_facet_versions(session, datasets, LIFECYCLE).items():
+        claims = []
+        for v in versions:
+            state = str((v.value or {}).get(LIFECYCLE, "")).upper() if isinstance(v.value, dict) else ""
+            if state in DELETIONS:  # one claim per submitter, at the first event it sent
+                claims += [{"state": state, "at": iso(at), "submitted_by": [who]} for who, at in v.first_by]
+        if claims:
+            out[ident] = tuple(sorted(claims, key=lambda c: (c["at"], c["state"])))
     return out
 
 
@@ -248,21 +279,28 @@ def _select_in(session: Session, column: Any, columns: list[Any], keys: list[Any
 def _validation(
     session: Session, training: Run, datasets: tuple[DatasetInfo, ...]
 ) -> tuple[list[ValidationItem], list[ValidationItem]]:
-    """Assertions on the training inputs, and results reported by the training run and by every run
-    that read the training run's outputs (the model artifact): the validation runs. Run-facet results
-    carry their submitters; earlier values of the facet by other submitters come second (the history)."""
+    """Assertions on the training inputs (`dataQualityAssertions`, as a dataset facet or as an input
+    facet of those runs), and results reported by the training run and by every run that read the
+    training run's outputs (the model artifact): the validation runs. Every item carries the submitters
+    of the value it came from; earlier values of the facet by other submitters come second (the history)."""
     io = RunIO.__table__  # type: ignore[attr-defined]
     d = Dataset.__table__  # type: ignore[attr-defined]
     items: list[ValidationItem] = []
-    times = dict(
-        session.execute(
-            select(d.c.node_id, d.c.facet_times).where(d.c.node_id.in_([x.id for x in datasets if x.depth == 1]))
+    history: list[ValidationItem] = []
+    asserted = [ds for ds in datasets if ds.depth == 1 and ASSERTIONS in ds.facets]
+    if asserted:  # who submitted each value (dataset_facet_version's events): counted only if trusted
+        rows = session.execute(
+            select(d.c.node_id, d.c.id, d.c.facet_times).where(d.c.node_id.in_([x.id for x in asserted]))
         ).all()
-    )
-    for ds in datasets:
-        if ds.depth == 1 and ASSERTIONS in ds.facets:
-            at = (times.get(ds.id) or {}).get(ASSERTIONS)
-            items += _assertions(ds.facets[ASSERTIONS], f"{ds.id}#{ASSERTIONS}", parse_optional_timestamp(at))
+        ids = {r.node_id: r.id for r in rows}
+        times = {r.node_id: r.facet_times or {} for r in rows}
+        held = dataset_facet_versions(session, {i: n for n, i in ids.items()}, ASSERTIONS)
+        for ds in asserted:
+            at = parse_optional_timestamp(times.get(ds.id, {}).get(ASSERTIONS))
+            seen = held.get(ids.get(ds.id, -1), [])
+            found, earlier = _attributed(_assertions, ds.facets[ASSERTIONS], seen, f"{ds.id}#{ASSERTIONS}", at)
+            items += found
+            history += earlier
     outputs = [
         r[0]
         for r in session.execute(
@@ -278,30 +316,47 @@ def _validation(
             ).all()
         }
     runs = session.execute(select(Run).where(col(Run.run_id).in_(sorted(run_ids)))).scalars().all()
-    history: list[ValidationItem] = []
     versions = facet_versions(session, sorted(r.run_id for r in runs if VALIDATION.read(r.facets)), VALIDATION.keys)
     for run in runs:
         at = run.ended_at or run.state_time or run.started_at
         key = VALIDATION.present_key(run.facets)  # the prefixed key when a run holds both
-        source, when = f"run:{run.run_id}#{key}", to_utc(at) if at else None
         current = run.facets.get(key)
         if current is None:
             continue
         seen = versions.get(run.run_id, {}).get(key, [])
-        # Who submitted the value the run holds (every event carrying it); nobody recorded: untrusted.
-        who = next((v.submitters for v in seen if v.value == current), (UNRECORDED,))
-        items += [replace(i, submitted_by=who) for i in _results(current, source, when)]
-        earlier = [v for v in seen if v.value != current and set(v.submitters) - set(who)]
-        for n, v in enumerate(earlier, start=1):
-            history += [replace(i, submitted_by=v.submitters, revision=n) for i in _results(v.value, source, v.at)]
+        found, earlier = _attributed(_results, current, seen, f"run:{run.run_id}#{key}", to_utc(at) if at else None)
+        items += found
+        history += earlier
     stmt = (
         select(io.c.run_id, d.c.node_id, io.c.facets, io.c.event_time)
         .join(d, d.c.id == io.c.dataset_id)
         .where(and_(io.c.run_id.in_(sorted(run_ids)), io.c.direction == "in"))
     )
-    for run_id, node, facets, at in session.execute(stmt).all():
-        if ASSERTIONS in (facets or {}):
-            items += _assertions(facets[ASSERTIONS], f"run:{run_id}/{node}#{ASSERTIONS}", to_utc(at))
+    inputs = [r for r in session.execute(stmt).all() if ASSERTIONS in (r.facets or {})]
+    held_in = input_facet_versions(session, sorted({r.run_id for r in inputs}), ASSERTIONS) if inputs else {}
+    for run_id, node, facets, at in inputs:
+        source = f"run:{run_id}/{node}#{ASSERTIONS}"
+        found, earlier = _attributed(
+            _assertions, facets[ASSERTIONS], held_in.get((run_id, node), []), source, to_utc(at)
+        )
+        items += found
+        history += earlier
+    return items, history
+
+
+def _attributed(
+    read: Any, current: Any, seen: list[FacetVersion], source: str, at: datetime | None
+) -> tuple[list[ValidationItem], list[ValidationItem]]:
+    """The items `read` finds in a facet's current value, each with who submitted that value (every
+    event carrying it; nobody recorded: `unrecorded`, trusted by nobody), and the items of its earlier
+    values sent by other submitters, newest first (revision 1, 2, ...: governance.policy.trust counts
+    the newest trusted one when the current value is untrusted)."""
+    who = next((v.submitters for v in seen if v.value == current), (UNRECORDED,))
+    items = [replace(i, submitted_by=who) for i in read(current, source, at)]
+    history: list[ValidationItem] = []
+    earlier = [v for v in seen if v.value != current and set(v.submitters) - set(who)]
+    for n, v in enumerate(earlier, start=1):
+        history += [replace(i, submitted_by=v.submitters, revision=n) for i in read(v.value, source, v.at)]
     return items, history
 
 

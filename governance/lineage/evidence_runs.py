@@ -134,12 +134,15 @@ def evaluate_fairness_traced(
             session, model, version, location, request, query=query, progress=progress, submitted_by=who, run_id=run_id
         )
     data = stored.results["data"]
+    # The stored source of a file is its logical name (governance.evidence.stage.logical_name): the run
+    # names the file read by its absolute path, from `location`, as the OpenLineage naming spec has it.
+    sql = str(data["format"]) == "sql"
     event = evaluation_event(
         kind="fairness",
         model=stored.model,
         version=stored.version,
         run_id=run_id,
-        data_source=str(data["source"]),
+        data_source=str(data["source"]) if sql else location,
         data_format=str(data["format"]),
         data_digest=str(data["digest"]),
         evaluated_at=datetime.fromisoformat(str(stored.results["evaluated_at"])),

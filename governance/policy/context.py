@@ -137,6 +137,9 @@ class DatasetInfo:
     deletion: str | None = None  # DROP | TRUNCATE, from a lifecycleStateChange facet
     deleted_at: datetime | None = None
     facets: dict[str, Any] = field(default_factory=dict)
+    # Every deletion claim, earliest first: {state, at, submitted_by: [...]}. A policy counts the earliest
+    # one a trusted submitter sent (governance.policy.trust); `deletion` above is the earliest of all.
+    deletions: tuple[dict[str, Any], ...] = field(default=(), metadata=OMIT_EMPTY)  # absent: stored contexts
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)  # type: ignore[no-any-return]
@@ -156,6 +159,7 @@ class DatasetInfo:
             d.get("deletion"),
             _ts(d.get("deleted_at")),
             dict(d.get("facets") or {}),
+            tuple(dict(c) for c in d.get("deletions") or ()),
         )
 
 

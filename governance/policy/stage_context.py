@@ -100,20 +100,20 @@ def ref_stage(ev: StageEvidence, note: str | None = None) -> EvidenceRef:
 
 # ---- shared by the stage rule kinds ------------------------------------------------------------------
 def trusted_stages(
-    stages: tuple[StageEvidence, ...], kind: str, trusted: tuple[str, ...]
+    stages: tuple[StageEvidence, ...], kind: str | None, trusted: tuple[str, ...]
 ) -> tuple[list[StageEvidence], list[str]]:
-    """The evidence of `kind` the policy counts, and one line per piece it does not (untrusted or unrecorded
-    submitter: evidence nobody vouches for is never counted)."""
+    """The evidence of `kind` (None: every kind) the reader counts, and one line per piece it does not
+    (untrusted or unrecorded submitter: evidence nobody vouches for is never counted)."""
     from governance.identity import is_trusted
 
     counted, dropped = [], []
     for ev in stages:
-        if ev.kind != kind:
+        if kind is not None and ev.kind != kind:
             continue
         if ev.submitted_by is None or not is_trusted(ev.submitted_by, trusted):
             who = ev.submitted_by or "an unrecorded submitter"
             dropped.append(
-                f"not counted: {kind} evidence {ev.id} submitted by {who}, an untrusted submitter "
+                f"not counted: {ev.kind} evidence {ev.id} submitted by {who}, an untrusted submitter "
                 f"(trusted: {', '.join(trusted)})"
             )
             continue

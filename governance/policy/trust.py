@@ -13,26 +13,42 @@ import dataclasses
 from typing import Any
 
 from governance.identity import DEFAULT_TRUSTED_PRODUCERS, is_trusted
-from governance.policy.context import EvaluationContext, ValidationItem
+from governance.policy.context import DatasetInfo, EvaluationContext, ValidationItem
 from governance.policy.model import Policy, RuleResult, Verdict
+from governance.timeutil import parse_optional_timestamp
+
+
+def default_trusted(ctx: EvaluationContext) -> tuple[str, ...]:
+    """Whom a reader without a policy of its own trusts (the scorecard): the context's configured list
+    (GOV_TRUSTED_PRODUCERS), else the default."""
+    return ctx.trusted_producers if ctx.trusted_producers is not None else DEFAULT_TRUSTED_PRODUCERS
 
 
 def trusted_for(policy: Policy, ctx: EvaluationContext) -> tuple[str, ...]:
     if policy.trusted_producers is not None:
         return policy.trusted_producers
-    return ctx.trusted_producers if ctx.trusted_producers is not None else DEFAULT_TRUSTED_PRODUCERS
+    return default_trusted(ctx)
 
 
 def trusted_view(policy: Policy, ctx: EvaluationContext) -> tuple[EvaluationContext, tuple[str, ...]]:
-    """The context without the evidence this policy does not trust, and one line per piece left out:
-    fairness evaluations, and run-facet validation results (`gov_validationResults`) none of whose
-    submitters is trusted; for those, the latest earlier value of the same facet that a trusted
-    submitter sent is counted instead (EvaluationContext.validation_history). Evidence whose submitter
-    the context does not record (None) is kept."""
-    trusted = trusted_for(policy, ctx)
+    """The context without the evidence this policy does not trust (counted_view)."""
+    return counted_view(ctx, trusted_for(policy, ctx))
+
+
+def counted_view(ctx: EvaluationContext, trusted: tuple[str, ...]) -> tuple[EvaluationContext, tuple[str, ...]]:
+    """The context without the evidence `trusted` does not cover, and one line per piece left out:
+    fairness evaluations, and facet validation results (`gov_validationResults` of a run,
+    `dataQualityAssertions` of a training input) none of whose submitters is trusted; for those, the
+    latest earlier value of the same facet that a trusted submitter sent is counted instead
+    (EvaluationContext.validation_history). A dataset's deletion evidence is its earliest trusted
+    `lifecycleStateChange` DROP or TRUNCATE. Evidence whose submitter the context does not record (None:
+    a context stored before submitters were) is kept. The gate (per policy) and the scorecard read
+    evidence through this one function. Validation-stage evidence is filtered by the stage kinds
+    (governance.policy.stage_context.trusted_stages)."""
     dropped = [f for f in ctx.fairness if f.submitted_by is not None and not is_trusted(f.submitted_by, trusted)]
     untrusted = [v for v in ctx.validation if v.submitted_by is not None and not _counted(v.submitted_by, trusted)]
-    if not dropped and not untrusted:
+    datasets, deletion_lines = _trusted_deletions(ctx.datasets, trusted)
+    if not dropped and not untrusted and not deletion_lines:
         return ctx, ()
     ids = {f.id for f in dropped}
     sources = {f"fairness_evaluation:{i}" for i in ids}
@@ -62,10 +78,37 @@ def trusted_view(policy: Policy, ctx: EvaluationContext) -> tuple[EvaluationCont
         lines.append(line)
     view = dataclasses.replace(
         ctx,
+        datasets=datasets,
         fairness=tuple(f for f in ctx.fairness if f.id not in ids),
         validation=tuple(v for v in ctx.validation if v.source not in sources) + tuple(instead),
     )
-    return view, tuple(lines)
+    return view, tuple(lines + deletion_lines)
+
+
+def _trusted_deletions(
+    datasets: tuple[DatasetInfo, ...], trusted: tuple[str, ...]
+) -> tuple[tuple[DatasetInfo, ...], list[str]]:
+    """The datasets with, as their deletion evidence (`lifecycleStateChange` DROP or TRUNCATE), the
+    earliest claim a trusted submitter sent; one line per dataset whose deletion that changes. A
+    dataset without recorded claims (`deletions`: a context stored before they were) is kept as is."""
+    out, lines = [], []
+    for ds in datasets:
+        if not ds.deletions:
+            out.append(ds)
+            continue
+        ok = [c for c in ds.deletions if _counted(tuple(c.get("submitted_by") or ()), trusted)]
+        state = ok[0]["state"] if ok else None
+        at = parse_optional_timestamp(ok[0]["at"]) if ok else None
+        if (state, at) == (ds.deletion, ds.deleted_at):
+            out.append(ds)
+            continue
+        first = ds.deletions[0]
+        lines.append(
+            f"not counted: deletion evidence of {ds.id} ({first.get('state')} at {first.get('at')}) submitted "
+            f"by {', '.join(first.get('submitted_by') or ())}, an untrusted submitter (trusted: {', '.join(trusted)})"
+        )
+        out.append(dataclasses.replace(ds, deletion=state, deleted_at=at))
+    return tuple(out), lines
 
 
 def _counted(submitters: tuple[str, ...], trusted: tuple[str, ...]) -> bool:

@@ -62,9 +62,12 @@ def gather_models(session: Session, model_glob: str, *, now: datetime) -> list[M
 def version_facts(session: Session, model: str, version: str, *, now: datetime) -> VersionFacts:
     """One version's facts, through the policy engine's evaluation context (the gate's own reading)."""
     from governance.gate.gather import build_context
+    from governance.policy.trust import counted_view, default_trusted
     from governance.store.tables import Run
 
     ctx = build_context(session, model, version, "production", evaluated_at=now)
+    # Only evidence the gate would count by default (the one trust function): not an ingest token's.
+    ctx, _ = counted_view(ctx, default_trusted(ctx))
     v = ctx.version
     assert v.id is not None and v.created_at is not None
     run = session.get(Run, v.training_run_id) if v.training_run_id else None
@@ -99,13 +102,14 @@ def stage_facts(ctx: Any) -> tuple[ValidationFact, ...]:
     """The version's trusted validation-stage evidence as validation facts: drift (stage data_validation,
     named "drift", so it is monitoring evidence when its window starts after the deployment), performance
     (model_performance), data validation, A/B tests and load tests. Evidence from a submitter the gate
-    would not count (untrusted or unrecorded) is left out here too."""
-    from governance.identity import DEFAULT_TRUSTED_PRODUCERS, is_trusted
+    would not count by default (untrusted or unrecorded) is left out here too (the gate's own filter)."""
+    from governance.policy.stage_context import trusted_stages
+    from governance.policy.trust import default_trusted
 
-    trusted = ctx.trusted_producers if ctx.trusted_producers is not None else DEFAULT_TRUSTED_PRODUCERS
+    counted, _ = trusted_stages(ctx.stages, None, default_trusted(ctx))
     out = []
-    for ev in ctx.stages:
-        if ev.submitted_by is None or not is_trusted(ev.submitted_by, trusted) or ev.stage not in STAGE_NAMES:
+    for ev in counted:
+        if ev.stage not in STAGE_NAMES:
             continue
         success = None
         if ev.kind == "drift" and isinstance(ev.summary.get("dataset_drift"), bool):
