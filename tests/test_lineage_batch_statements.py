@@ -177,7 +177,7 @@ def test_a_large_batch_writes_what_small_batches_write(engine: Engine) -> None:
     large = _tables(engine)
     for table in TABLES:
         assert large[table] == small[table], table
-    assert len(large["raw_event"]) == 800 and len(large["run_fact"]) == 800
+    assert len(large["raw_event"]) == 800 and len(large["run_fact"]) == 1200  # authors, inputs, state per run
 
 
 @pytest.mark.parametrize("runs", [5, 300])  # PostgreSQL: pipeline mode, and staging tables + COPY

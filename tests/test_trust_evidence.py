@@ -178,3 +178,53 @@ def test_heavy_fairness_facets_are_refused_quickly(store: Engine) -> None:
     report = ingest_objects(store, [_event(str(uuid.uuid4()), {FAIRNESS.key: _fairness_facet(1001, 10)})], source="t")
     assert report.accepted == 0 and "groups" in report.rejected[0].line()
     assert time.perf_counter() - started < 5
+
+
+COMPLETED = """\
+id: lineage.completed
+version: 1.0.0
+title: completed
+owner: team:ml-platform
+rationale: r
+remediation: r
+controls: ["eu-ai-act:Art. 12"]
+mode: enforce
+severity: high
+kind: lineage_requirement
+rule:
+  training_run_completed: true
+"""
+
+
+@pytest.mark.parametrize("later_kind", ["COMPLETE", "START"])
+def test_a_later_event_does_not_turn_a_failed_training_run_into_a_completed_one(
+    store: Engine, tmp_path: Path, later_kind: str
+) -> None:
+    start = _event(RUN, {}, kind="START", at="2026-11-27T11:00:00Z", inputs=["a"])
+    failed = _event(RUN, {}, kind="FAIL", at="2026-11-27T12:00:00Z", inputs=["a"])
+    assert ingest_objects(store, [start, failed], source="t", submitted_by=EVIDENCE_BOT).accepted == 2
+    folder = _policy(tmp_path, COMPLETED)
+    assert _check(store, folder).outcomes[0].verdict.value == "fail"
+    # An ingest token (or a confused producer) reports the run again, later: it must not pass the gate.
+    later = _event(RUN, {}, kind=later_kind, at="2026-11-27T13:00:00Z", inputs=["a"])
+    assert ingest_objects(store, [later], source="t", submitted_by=INGEST_BOT).accepted == 1
+    report = _check(store, folder)
+    assert report.outcomes[0].verdict.value == "fail"
+    assert "FAIL" in report.outcomes[0].message
+    conflicts = [f for f in report.findings if f["kind"] == "run_fact_conflict"]
+    if later_kind == "COMPLETE":  # a differing terminal state is a conflict, kept and shown
+        assert len(conflicts) == 1 and "state is COMPLETE, not FAIL" in conflicts[0]["message"]
+        assert INGEST_BOT in conflicts[0]["message"]
+    else:  # a non-terminal event after completion changes nothing and claims no terminal state
+        assert conflicts == []
+
+
+def test_the_first_terminal_state_is_frozen_even_when_it_is_a_pass(store: Engine, tmp_path: Path) -> None:
+    done = _event(RUN, {}, kind="COMPLETE", at="2026-11-27T12:00:00Z", inputs=["a"])
+    assert ingest_objects(store, [done], source="t", submitted_by=EVIDENCE_BOT).accepted == 1
+    aborted = _event(RUN, {}, kind="ABORT", at="2026-11-27T13:00:00Z", inputs=["a"])
+    assert ingest_objects(store, [aborted], source="t", submitted_by=INGEST_BOT).accepted == 1
+    report = _check(store, _policy(tmp_path, COMPLETED))
+    assert report.outcomes[0].verdict.value == "pass"  # the first terminal state stands...
+    conflicts = [f for f in report.findings if f["kind"] == "run_fact_conflict"]
+    assert len(conflicts) == 1 and "state is ABORT, not COMPLETE" in conflicts[0]["message"]  # ...and the claim shows

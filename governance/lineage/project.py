@@ -278,6 +278,8 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
         for run_id, run in c.runs.items()
         if run_id not in existing
     ]
+    for row in inserts:
+        c.runs[row[0]]["state"] = row[2]  # what run_facts.freeze records
     if inserts:
         statement = f"INSERT INTO run (run_id, job_id, {_RUN_COLUMNS})"
         if db.pg:
@@ -294,6 +296,7 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
     updates = []
     for run_id, row in existing.items():
         values = _run_row(db, c.runs[run_id], row)
+        c.runs[run_id]["state"] = values[0]
         if values != row:
             updates.append((*values, run_id))
     db.update("run", _RUN_COLUMNS.split(", "), "run_id", updates)
@@ -302,7 +305,8 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
 def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> tuple[Any, ...]:
     """The run's columns (_RUN_COLUMNS order) after merging the batch's events into the stored `row`.
 
-    State = latest non-OTHER transition by eventTime (a terminal one wins a tie).
+    State = latest non-OTHER transition by eventTime (a terminal one wins a tie), until the run's first
+    terminal state is frozen (run_facts.py): then that state stands.
     """
     events = list(run["events"])
     old_state = old_state_time = old_start = old_end = None
@@ -316,6 +320,9 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
             events.append((old_state, old_state_time))
     transitions = [(t, e in TERMINAL, e) for e, t in events if e != "OTHER"]
     state, state_time = old_state, old_state_time
+    frozen = run.get("frozen_state")  # the first terminal state, once recorded (run_facts.py)
+    if frozen is not None:
+        transitions = [tr for tr in transitions if tr[2] == frozen] if old_state != frozen else []
     if transitions:
         state_time, _, state = max(transitions)
     starts = [t for e, t in events if e == "START"]

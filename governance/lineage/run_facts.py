@@ -1,10 +1,12 @@
-"""Facts about a completed run are first-write-wins: its authors and its inputs.
+"""Facts about a completed run are first-write-wins: its authors, its inputs and its terminal state.
 
 When a run first reaches a terminal state (COMPLETE, FAIL, ABORT) its authors (the `runAuthors`
-facet, either key) and its input datasets are frozen in `run_fact`. A later event naming different
-authors, or inputs the run did not have, does not change the projection: its claim is kept in
+facet, either key), its input datasets and that state are frozen in `run_fact`. A later event naming
+different authors, inputs the run did not have, or another terminal state (a COMPLETE after a FAIL,
+which would pass `training_run_completed`) does not change the projection: its claim is kept in
 `run_fact_conflict` (with who submitted it) and every check of a model trained by that run lists it
-as a finding (governance.gate.gather). Before completion, claims merge as usual (latest wins).
+as a finding (governance.gate.gather). Later events change the run's state no more at all. Before
+completion, claims merge as usual (latest wins).
 
 Limits: claims arriving in the same batch as the completing event, after it in eventTime order, are
 merged before the facts are frozen. The job's `ownership` facet (also authors of its runs) is a job
@@ -24,7 +26,7 @@ from governance.timeutil import utcnow
 if TYPE_CHECKING:
     from governance.lineage.collect import Accepted
 
-AUTHORS_FACT, INPUTS_FACT = "authors", "inputs"
+AUTHORS_FACT, INPUTS_FACT, STATE_FACT = "authors", "inputs", "state"
 
 
 def author_names(facet: Any) -> list[str]:
@@ -49,8 +51,11 @@ def hold(db: BatchSQL, c: Collected) -> None:
     for run_id, facts in frozen.items():
         run = c.runs[run_id]
         first_authors, first_inputs = facts.get(AUTHORS_FACT), facts.get(INPUTS_FACT)
+        first_state = facts.get(STATE_FACT)
         strip_authors, extra_inputs = False, set()
-        for _, run_facets, inputs, event in run.get("claims", ()):
+        for event_type, run_facets, inputs, event in run.get("claims", ()):
+            if first_state is not None and event_type in TERMINAL and event_type != first_state:
+                conflicts.append(_row(db, run_id, STATE_FACT, first_state, event_type, event, now))
             facet = AUTHORS.read(run_facets) if run_facets else None
             if facet is not None and first_authors is not None and author_names(facet) != first_authors:
                 strip_authors = True
@@ -65,6 +70,8 @@ def hold(db: BatchSQL, c: Collected) -> None:
                 run["facets"].pop(key, None)
         for nid in extra_inputs:
             c.run_io.pop((run_id, nid, "in"), None)
+        if first_state is not None:  # the first terminal state stands (project._run_row)
+            run["frozen_state"] = first_state
     db.insert(
         "INSERT INTO run_fact_conflict (run_id, fact, first_value, claimed_value, submitted_by, event_digest, "
         "event_time, received_at)",
@@ -86,7 +93,7 @@ def _row(db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: 
 
 
 def freeze(db: BatchSQL, c: Collected) -> None:
-    """After the projection: freeze the authors and inputs of every run this batch completed."""
+    """After the projection: freeze the authors, inputs and state of every run this batch completed."""
     done: dict[str, str | None] = {}
     for run_id, run in c.runs.items():
         for event_type, _, _, event in run.get("claims", ()):
@@ -110,6 +117,9 @@ def freeze(db: BatchSQL, c: Collected) -> None:
         decoded = json.loads(run_facets) if isinstance(run_facets, str) else (run_facets or {})
         rows.append((run_id, AUTHORS_FACT, dumps(author_names(AUTHORS.read(decoded))), done[run_id], now))
         rows.append((run_id, INPUTS_FACT, dumps(sorted(set(inputs.get(run_id, [])))), done[run_id], now))
+        state = c.runs[run_id].get("state")  # as projected (project._upsert_runs): the latest transition
+        if state in TERMINAL:
+            rows.append((run_id, STATE_FACT, dumps(state), done[run_id], now))
     db.insert(
         "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)",
         rows,

@@ -149,7 +149,8 @@ def fact_conflict_findings(ctx: EvaluationContext) -> tuple[dict[str, Any], ...]
                 "source": f"run:{run.run_id}",
                 "reason": "a completed run's facts are first-write-wins",
                 "message": f"conflict: an event submitted by {c.get('submitted_by') or 'an unrecorded submitter'} "
-                f"at {c.get('event_time')} claims the training run's {fact} are {c.get('claimed')}, not "
+                f"at {c.get('event_time')} claims the training run's {fact} {'is' if fact == 'state' else 'are'} "
+                f"{c.get('claimed')}, not "
                 f"{c.get('first')} as first recorded; the first are used",
             }
         )
