@@ -265,3 +265,31 @@ def test_an_ingest_token_cannot_record_the_deletion_that_passes_retention(
     outcome = _verdict(store, folder)
     assert outcome.verdict.value == "pass", (outcome.message, outcome.details)
     assert "DROP at 2025-02-01" in " ".join(outcome.details)
+
+
+def _dataset_event(success: bool, at: str) -> dict[str, Any]:
+    """A standalone DatasetEvent (no run) carrying the assertions, as a data-quality tool would send it."""
+    return {
+        "eventTime": at,
+        "producer": PRODUCER,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent",
+        "dataset": {**DATA, "facets": {"dataQualityAssertions": _assertions(success)}},
+    }
+
+
+def test_a_trusted_copy_of_a_value_an_untrusted_token_sent_first_is_counted(
+    api: Any,
+    tokens: dict[Role, str],
+    store: Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The facet history skips a value equal to the one before it, except for the facets counted per
+    submitter: otherwise the trusted producer's identical report would never be on record (the gate
+    would fail closed forever: a denial of service by whoever sends first)."""
+    folder = _policy(tmp_path, DATA_POLICY)
+    _post(api, tokens[Role.INGEST], _event(RUN, inputs=[DATA], at="2026-11-27T11:00:00Z"))
+    _post(api, tokens[Role.INGEST], _dataset_event(True, "2026-11-27T12:00:00Z"))
+    assert _verdict(store, folder).verdict.value == "not_evaluated"
+    _post(api, tokens[Role.EVIDENCE], _dataset_event(True, "2026-11-27T13:00:00Z"))
+    outcome = _verdict(store, folder)
+    assert outcome.verdict.value == "pass", (outcome.message, outcome.details)

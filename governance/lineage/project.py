@@ -251,12 +251,14 @@ def _upsert_nodes(
 def _write_facet_versions(
     db: BatchSQL, c: Collected, dataset_ids: dict[str, int], stored_facets: dict[str, dict[str, Any]]
 ) -> None:
-    """Keep a facet's history as its changes: a value equal to the one before it adds no row."""
+    """Keep a facet's history as its changes: a value equal to the one before it adds no row, except for
+    the facets the gate counts per submitter (EVERY_COPY): a trusted producer's copy of a value an
+    untrusted one sent first must be on record, or the gate would never see trusted evidence of it."""
     rows = []
     last: dict[tuple[str, str], Any] = {}
     for nid, key, value, t, raw_id in c.facet_versions:
         previous = last.get((nid, key), stored_facets.get(nid, {}).get(key))
-        if previous == value or (key == OWNERSHIP and previous is not None):
+        if (previous == value and key not in EVERY_COPY) or (key == OWNERSHIP and previous is not None):
             continue  # (a stored owner stands: a differing claim is a conflict, not a new version)
         last[(nid, key)] = value
         rows.append((dataset_ids[nid], key, dumps(value), db.ts(t), raw_id))
@@ -265,6 +267,8 @@ def _write_facet_versions(
 
 # ---- runs -----------------------------------------------------------------------------------------
 
+# Dataset facets the gate reads as evidence, counted only from trusted submitters (governance.gate.gather).
+EVERY_COPY = frozenset({"dataQualityAssertions", "lifecycleStateChange"})
 _RUN_COLUMNS = "state, state_time, started_at, ended_at, facets, parent_run_id, error_message, first_seen"
 
 
