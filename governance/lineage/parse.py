@@ -186,9 +186,9 @@ def _check_storable_text(obj: dict[str, Any], text: str | None = None) -> None:
     """JSON allows NUL and lone UTF-16 surrogates in strings; the spec does not forbid them, but no
     database stores them and no UTF-8 file can hold a lone surrogate. Refuse them here, with a path,
     rather than fail a whole batch at the database."""
-    import json
-
     if text is None:
+        import json
+
         text = json.dumps(obj, ensure_ascii=False)  # NUL comes out as the escape \u0000
     try:
         text.encode("utf-8")

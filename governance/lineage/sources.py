@@ -12,6 +12,10 @@ from governance import jsonsafe
 from governance.errors import InputError
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024  # a single event larger than this is refused, not parsed
+# json.dumps(element, ensure_ascii=False), the text kept for each element of an array, with its encoder
+# made once: json.dumps makes a new JSONEncoder on every call with a non-default option, which cost
+# more than the encoding itself (~9 µs against ~4 µs an event of a batch body).
+_element_text = json.JSONEncoder(ensure_ascii=False).encode
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
 
@@ -98,11 +102,11 @@ def read_file(path: Path) -> Iterator[SourceItem]:
             if isinstance(element, jsonsafe.UnsafeJSON):
                 yield SourceItem(source, f"[{index}]", text[:1000], error=f"{element.json_path}: {element.reason}")
             else:
-                yield SourceItem(source, f"[{index}]", json.dumps(element, ensure_ascii=False), obj=element)
+                yield SourceItem(source, f"[{index}]", _element_text(element), obj=element)
         return
     if isinstance(obj, list):
         for index, element in enumerate(obj):
-            yield SourceItem(source, f"[{index}]", json.dumps(element, ensure_ascii=False), obj=element)
+            yield SourceItem(source, f"[{index}]", _element_text(element), obj=element)
     else:
         yield SourceItem(source, "line 1", text, obj=obj)
 
@@ -146,4 +150,4 @@ def items_from_body(body: bytes, *, source: str, batch: bool) -> list[SourceItem
         return [SourceItem(source, "body", text, obj=obj)]
     if not isinstance(obj, list):
         raise InputError("batch body must be a JSON array of events", where="$")
-    return [SourceItem(source, f"[{i}]", json.dumps(e, ensure_ascii=False), obj=e) for i, e in enumerate(obj)]
+    return [SourceItem(source, f"[{i}]", _element_text(e), obj=e) for i, e in enumerate(obj)]

@@ -47,12 +47,25 @@ _OFFSETS: dict[str, timezone] = {}
 
 def parse_date_time(text: str) -> datetime | None:
     """The timezone-aware datetime `text` denotes, or None when it is not an RFC 3339 date-time."""
+    # Each event's eventTime is parsed twice (checked by the structurer, then read by parse_event), so a
+    # small cache saves ~1.2 µs an event. Only short texts are kept (a date-time is ~20-35 characters),
+    # so that senders cannot fill memory with long ones. Datetimes are immutable: sharing them is safe.
+    return _cached_date_time(text) if len(text) <= 64 else _date_time(text)
+
+
+@lru_cache(maxsize=256)
+def _cached_date_time(text: str) -> datetime | None:
+    return _date_time(text)
+
+
+def _date_time(text: str) -> datetime | None:
     match = _RFC3339.match(text.upper())
     if match is None:
         return None
     year_s, month_s, day_s, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     year, month, day = int(year_s), int(month_s), int(day_s)
-    if year == 0 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+    # monthrange (it works out the weekday too) only when the day could be past the month's end
+    if year == 0 or day == 0 or (day > 28 and day > calendar.monthrange(year, month)[1]):
         return None
     # datetime holds microseconds; finer fractions are truncated, not rejected (the spec allows them).
     micros = int((fraction + "00000")[:6]) if fraction else 0
@@ -91,7 +104,14 @@ def is_date_time(text: str) -> bool:
 
 # Producers and schema URLs repeat across events, so a bounded cache turns a ~1.5 µs regex into a
 # dict hit; a unique value only costs its one check.
-@lru_cache(maxsize=8192)
 def is_uri(text: str) -> bool:
     """True when `text` is an absolute URI per RFC 3986, as rfc3986-validator (jsonschema's) checks."""
+    # Producers repeat a few URIs (producer, schemaURL) in every event: cached. Only texts of up to 2 KiB
+    # are kept, so 8,192 entries hold at most ~16 MiB whatever senders send (a cache of unbounded
+    # strings let one client pin gigabytes of 1 MB "URIs").
+    return _cached_is_uri(text) if len(text) <= 2048 else validate_rfc3986(text, rule="URI") is not None
+
+
+@lru_cache(maxsize=8192)
+def _cached_is_uri(text: str) -> bool:
     return validate_rfc3986(text, rule="URI") is not None
