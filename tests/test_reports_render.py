@@ -294,8 +294,13 @@ def test_waived_and_not_evaluated_items_are_listed_with_rationale_and_remediatio
         fairness=(), approvals=(), waivers=(), lineage=lineage,
     )  # fmt: skip
     html = template.render(v=v, paged=False, first_version=True, section_no="3.1")
-    table = html.split("Item that did not pass", 1)[1]
-    assert "Not evaluated, evidence missing or unusable: no evidence named &#39;schema*&#39;" in table
+    verdicts, table = html.split("Item that did not pass", 1)
+    # an item whose text the verdict's message already holds is not repeated; the others are listed
+    assert "not_evaluated: no evidence named &#39;schema*&#39;" in verdicts and "schema" not in table
+    assert "auc = 0.74, not &gt;= 0.8" in table
     assert "waiver 7 granted by erin (RISK-1), expires 2027-01-31T00:00:00Z" in table
-    assert "Why stages." in table and "Log the schema check." in table and "Retrain." in table
     assert "ok.policy" not in table
+    # why each policy exists and what to do: once per policy, in the policies table the version sections link to
+    policies = environment().get_template("audit/_policies.html.j2").render(versions=[v])
+    assert "Why stages." in policies and "Log the schema check." in policies and "Retrain." in policies
+    assert 'id="policy-evidence.stages"' in policies and 'href="#policies"' in html

@@ -17,6 +17,7 @@ paragraph) counts for the control as partial. A control's status for one version
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from governance.reports.model import (
@@ -160,3 +161,31 @@ def _coverage(fw: Framework, by_control: dict[tuple[str, str], list[tuple[str, s
         uncovered,
         text,
     )
+
+
+@dataclass(frozen=True)
+class CrosswalkGroup:
+    """Model versions whose controls all have the same statuses (for the same reasons): the audit report
+    shows the statuses once for them, so 50 versions of one bundle do not repeat the same table 50 times."""
+
+    versions: tuple[VersionCrosswalk, ...]
+    frameworks: tuple[FrameworkResult, ...]
+    by_status: tuple[tuple[str, tuple[CrosswalkRow, ...]], ...]  # fail, partial, not evaluated, pass; no empty ones
+
+
+def group_crosswalk(crosswalk: Sequence[VersionCrosswalk]) -> tuple[CrosswalkGroup, ...]:
+    """The versions of `crosswalk` grouped by identical control statuses, in order of first appearance."""
+    groups: dict[tuple[object, ...], list[VersionCrosswalk]] = {}
+    for vc in crosswalk:
+        key = tuple((r.framework, r.control, r.status, r.reason, tuple(m.status for m in r.mappings)) for r in vc.rows)
+        groups.setdefault(key, []).append(vc)
+    out = []
+    for members in groups.values():
+        rows = members[0].rows
+        by_status = tuple(
+            (status, tuple(r for r in rows if r.status == status))
+            for status in ("fail", "partial", "not_evaluated", "pass")
+            if any(r.status == status for r in rows)
+        )
+        out.append(CrosswalkGroup(tuple(members), members[0].frameworks, by_status))
+    return tuple(out)

@@ -1,10 +1,11 @@
 """One long HTML document rendered on two cores: its sections in two child processes, merged after.
 
-WeasyPrint renders on one core, and a 50-version audit report is ~11 s of layout and drawing. The
+WeasyPrint renders on one core, and a 50-version audit report is ~14 s of layout and drawing. The
 report marks where it may be cut: `<!--gov:content-->` after the running header/footer elements,
-`<!--gov:split-->` before each independent section (a model version, the back matter). The parent
-keeps the front (cover, table of contents, summary, inventory) and two forked children render the
-sections, split by size. What one document would know, the parts are told:
+`<!--gov:split-->` before each independent section (the summary with the versions chapter's start, a
+model version, the back matter). The parent keeps the front (cover and table of contents: it renders
+it twice) and two forked children render the sections, split by size. What one document would know,
+the parts are told:
 
 * page numbers: each child lays its part out, reports its page count and where its anchors fell,
   and waits; the parent answers with the part's first page and the total, and the child's footers
@@ -37,7 +38,7 @@ CONTENT = "<!--gov:content-->"
 SPLIT = "<!--gov:split-->"
 MIN_SECTIONS = 12  # fewer: one process renders it in a few seconds anyway
 PART_TIMEOUT = 600  # seconds a child may take per step before the parent gives up on the parts
-TOC_NUMBERS = "<style>nav.toc a[data-page]::after { content: leader('.') \" \" attr(data-page); }</style>"
+TOC_NUMBERS = "<style>nav.toc a[data-page]::after { content: attr(data-page); }</style>"
 # A part's first page is not the document's first: it keeps the running header, and a section that
 # breaks before itself does not leave the part's first page blank.
 PART_STYLE = (
