@@ -56,7 +56,9 @@ class ServeProcess:
         self.log = home / f"serve-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> ServeProcess:
+    def start(self, timeout: float = 180) -> ServeProcess:
+        """Start it and wait until /health answers. `timeout` is a hang guard, not a speed claim: startup
+        takes a few seconds idle and several times that on a loaded machine."""
         env = {**os.environ, "GOV_DATABASE_URL": self.db_url, "GOV_HOME": str(self.home), **self.extra_env}
         self.home.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:

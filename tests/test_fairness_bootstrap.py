@@ -121,11 +121,14 @@ def test_undefined_resamples_are_counted_not_hidden() -> None:
 
 
 def test_a_thousand_resamples_are_cheap() -> None:
+    """Resampling draws counts per cell (one multinomial per replicate), not rows: ~0.015 s of CPU here,
+    where drawing ~600,000 rows a thousand times would take minutes. CPU time of this process, not wall
+    time, so other processes loading the machine cannot fail it."""
     counts = np.random.default_rng(0).integers(1000, 100_000, size=(12, 4))
     design = m.Design(np.ones(12, bool), np.arange(12) == 0)
-    start = time.perf_counter()
+    start = time.process_time()
     sample = resample(counts, 1000, 0)
     for spec in METRICS:
         if spec.needs != "score":
             percentile_interval(spec.compute(sample, design), 0.95)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0

@@ -114,13 +114,35 @@ def test_a_pending_interval_that_cannot_be_computed_never_passes(
         assert session.exec(select(FairnessEvaluation)).one().intervals_pending  # still pending, not faked
 
 
-def _poll_health(base: str, stop: threading.Event, worst: list[float]) -> None:
-    with httpx.Client(base_url=base, timeout=30) as client:
+# /health while heavy requests run: not a latency target, only "the heavy work is off the event loop". Work
+# on the loop would hold every /health for about as long as the request that runs it; off the loop, no
+# /health waits as long as half of it. Relative to the request, so a loaded machine, which slows both
+# alike, cannot fail it. HANG_GUARD_S only ends a stalled run.
+STALL_SHARE = 0.5
+HANG_GUARD_S = 30.0
+
+
+def _poll_health(base: str, stop: threading.Event, out: list[tuple[float, float]], failures: list[str]) -> None:
+    """(sent, answered) of each /health, by time.monotonic(), until `stop`; what went wrong in `failures`."""
+    with httpx.Client(base_url=base, timeout=HANG_GUARD_S) as client:
         while not stop.is_set():
-            started = time.perf_counter()
-            assert client.get("/health").status_code == 200
-            worst[0] = max(worst[0], time.perf_counter() - started)
+            sent = time.monotonic()
+            try:
+                status = client.get("/health").status_code
+            except httpx.HTTPError as exc:
+                failures.append(type(exc).__name__)
+                continue
+            if status != 200:
+                failures.append(str(status))
+            out.append((sent, time.monotonic()))
             time.sleep(0.02)
+
+
+def _health_during(health: list[tuple[float, float]], began: float, ended: float) -> tuple[int, float]:
+    """How many /health were sent and answered within [began, ended], and the longest wait of any that overlaps it."""
+    overlapping = [(sent, answered) for sent, answered in health if answered > began and sent < ended]
+    inside = sum(1 for sent, answered in overlapping if sent >= began and answered <= ended)
+    return inside, max((answered - sent for sent, answered in overlapping), default=ended - began)
 
 
 def test_facets_at_the_bounds_over_http_keep_health_answering(
@@ -131,6 +153,7 @@ def test_facets_at_the_bounds_over_http_keep_health_answering(
     admin = make_token(engine, Role.ADMIN, "release-admin")
     ingest, evidence = make_token(engine, Role.INGEST, "airflow"), make_token(engine, Role.EVIDENCE, "fairness-ci")
     checker = make_token(engine, Role.CHECKER, "pipeline")
+    heavy: dict[str, tuple[float, float]] = {}  # (began, ended) of the heavy request, and of them all
     with httpx.Client(base_url=server.base, timeout=120) as client:
         register_over_http(client, admin, version="1")
         second = {"version": "2", "artifact_uri": "s3://m/2", "artifact_digest": "sha256:" + "cd" * 32}
@@ -141,20 +164,25 @@ def test_facets_at_the_bounds_over_http_keep_health_answering(
             event = _event(str(uuid.uuid4()), {FAIRNESS.key: facet})
             return client.post("/api/v1/lineage", json=event, headers=bearer(token))
 
-        def check(version: str) -> Any:
+        def check(version: str, label: str = "") -> Any:
             body = {"model": "credit", "version": version, "target": "production"}
+            began = time.monotonic()
             r = client.post("/api/v1/checks", json=body, headers=bearer(checker))
+            if label:
+                heavy[label] = (began, time.monotonic())
             assert r.status_code == 201, r.text
             return next(o for o in r.json()["outcomes"] if o["policy_id"] == "fairness.parity")
 
-        stop, worst = threading.Event(), [0.0]
-        poller = threading.Thread(target=_poll_health, args=(server.base, stop, worst))
+        stop, health, failures = threading.Event(), [], []
+        poller = threading.Thread(target=_poll_health, args=(server.base, stop, health, failures))
         poller.start()
         try:
-            # at the bounds: 1,000 groups, 10,000 resamples; ingest stores it without the bootstrap
-            started = time.perf_counter()
+            began = time.monotonic()
+            # at the bounds: 1,000 groups, 10,000 resamples; ingest stores it without the bootstrap (its
+            # validation, ~0.05 s, is the heaviest work left in the request)
             assert post(evidence, _skewed_facet("2", groups=1000, resamples=10_000)).status_code == 201
-            assert time.perf_counter() - started < 15, server.log_tail()
+            with session_scope(engine) as session:
+                assert session.exec(select(FairnessEvaluation)).one().intervals_pending, "ingest ran the bootstrap"
             # an ingest token's facet is kept, not counted: the policy stays not_evaluated
             assert check("1")["verdict"] == "not_evaluated"
             assert post(ingest, _skewed_facet("1", groups=200, resamples=10_000)).status_code == 201
@@ -162,10 +190,17 @@ def test_facets_at_the_bounds_over_http_keep_health_answering(
             assert outcome["verdict"] == "not_evaluated", outcome
             # the same facet from an evidence token: the gate computes its intervals (off the loop) and passes
             assert post(evidence, _skewed_facet("1", groups=200, resamples=10_000)).status_code == 201
-            outcome = check("1")
+            outcome = check("1", "computing intervals")
             assert outcome["verdict"] == "pass" and "CI [" in outcome["message"], outcome
+            heavy["all requests"] = (began, time.monotonic())
         finally:
             stop.set()
             poller.join()
-    print(f"worst /health latency: {worst[0] * 1000:.0f} ms")
-    assert worst[0] < 1.0, f"/health took {worst[0]:.2f} s"
+    assert not failures, failures[:3]
+    for label, (began, ended) in heavy.items():
+        inside, worst = _health_during(health, began, ended)
+        print(f"{label}: {ended - began:.2f} s; /health answered {inside} times meanwhile, worst {worst * 1000:.0f} ms")
+        assert inside >= 1, f"{label}: no /health was answered in its {ended - began:.2f} s"
+        assert worst < min(STALL_SHARE * (ended - began), HANG_GUARD_S), (
+            f"{label}: /health took {worst:.2f} s of the request's {ended - began:.2f} s"
+        )

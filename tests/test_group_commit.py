@@ -171,20 +171,43 @@ def test_a_failed_write_is_a_500_in_the_one_error_shape_and_logged(
 
 
 def test_on_sqlite_a_held_write_lock_sends_the_batch_to_the_thread_and_the_loop_runs_on(sqlite_engine: Engine) -> None:
-    import time
-
+    """Asserted by order, not by time: the loop's try cannot wait (busy timeout 0), the loop keeps running
+    while the batch waits for the lock (which only this test releases), and the write that lands ran in
+    another thread. A lock wait on the loop would block it until the watchdog frees the lock (a hang
+    guard, 20 s): the batch would then be written before the loop ran on."""
     from governance.store.db import no_wait_engine
 
     holder = sqlite_engine.raw_connection()  # another writer (a CLI ingest, a second worker) holds the lock
     holder.cursor().execute("BEGIN IMMEDIATE")
+    watchdog_fired = threading.Event()
+
+    def free_the_lock() -> None:
+        watchdog_fired.set()
+        holder.rollback()
+
+    watchdog = threading.Timer(20, free_the_lock)
+    watchdog.start()
+    writes: list[tuple[int, str]] = []  # (thread, outcome) of each write attempt
+
+    def recording(eng: Engine, events: list[Accepted]) -> list[str]:
+        try:
+            statuses = write_statuses(eng, events)
+        except Exception as exc:
+            writes.append((threading.get_ident(), f"refused: {exc}"[:80]))
+            raise
+        writes.append((threading.get_ident(), "written"))
+        return statuses
 
     async def scenario() -> str:
-        group = GroupCommit(sqlite_engine, on_loop=no_wait_engine(sqlite_engine))
+        on_loop = no_wait_engine(sqlite_engine)
+        with on_loop.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0  # the loop's try never waits
+        group = GroupCommit(sqlite_engine, writer=recording, on_loop=on_loop)
         pending = asyncio.ensure_future(group.submit(_accepted(_event("waited"))))
-        start = time.perf_counter()
         for _ in range(10):
             await asyncio.sleep(0.01)  # the event loop is not blocked by the lock wait
-        assert time.perf_counter() - start < 1.0 and not pending.done()
+        assert not pending.done() and not watchdog_fired.is_set(), "the loop waited for the write lock"
+        watchdog.cancel()
         holder.rollback()
         status = await pending
         group.close()
@@ -193,7 +216,11 @@ def test_on_sqlite_a_held_write_lock_sends_the_batch_to_the_thread_and_the_loop_
     try:
         assert asyncio.run(scenario()) == "accepted"
     finally:
+        watchdog.cancel()
         holder.close()
+    loop_thread = threading.get_ident()  # asyncio.run ran the loop in this thread
+    assert writes[0] == (loop_thread, "refused: database is locked"), writes  # tried on the loop, refused at once
+    assert writes[-1][1] == "written" and writes[-1][0] != loop_thread, writes  # written by the writer thread
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM job")).scalars().all() == ["waited"]
 

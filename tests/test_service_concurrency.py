@@ -22,24 +22,30 @@ pytest_plugins = ["tests.conftest_service"]
 # More clients than the SQLite pool used to hold (5 + 10): the old server stalled on exactly this.
 CLIENTS = 16
 CHECKS = 5
-# Generous: not a latency target (the bench has that), only "never stalls" (it used to for 30-60 s).
-HEALTH_BOUND_S = 5.0
+# Not a latency target (bench/check_load.py has that), only "never stalls" (it used to for 30-60 s, about the
+# whole run): /health keeps being answered while the checks run, and none waits as long as half the time the
+# checks took (or HICCUP_S, when they took under two seconds), so a loaded machine, which slows both alike,
+# cannot fail it. HANG_GUARD_S only ends a stalled run.
+STALL_SHARE = 0.5
+HICCUP_S = 1.0
+HANG_GUARD_S = 30.0
 CHECK = {"model": "credit", "version": "1", "target": "production"}
 
 
-def _poll_health(base: str, stop: threading.Event, out: list[float], failures: list[str]) -> None:
+def _poll_health(base: str, stop: threading.Event, out: list[tuple[float, float]], failures: list[str]) -> None:
+    """(sent, answered) of each /health, by time.monotonic(), until `stop`."""
     with httpx.Client(base_url=base, timeout=120) as client:
         for _ in range(100_000):  # bounded; ends at `stop`
             if stop.is_set():
                 return
-            start = time.perf_counter()
+            start = time.monotonic()
             try:
                 status = client.get("/health").status_code
                 if status != 200:
                     failures.append(str(status))
             except httpx.HTTPError as exc:
                 failures.append(type(exc).__name__)
-            out.append(time.perf_counter() - start)
+            out.append((start, time.monotonic()))
             stop.wait(0.02)
 
 
@@ -52,7 +58,8 @@ def test_concurrent_blocked_checks_all_stored_and_health_answers(
     tokens = [make_token(engine, Role.CHECKER, f"pipeline-{i}") for i in range(CLIENTS)]
     errors: list[str] = []
     answered: list[str] = []
-    health: list[float] = []
+    health: list[tuple[float, float]] = []
+    storm: list[float] = []  # when the checks were released, when the last one was answered
     health_failures: list[str] = []
     stop = threading.Event()
     poller = threading.Thread(target=_poll_health, args=(server.base, stop, health, health_failures))
@@ -61,7 +68,8 @@ def test_concurrent_blocked_checks_all_stored_and_health_answers(
 
     def client(token: str) -> None:
         with httpx.Client(base_url=server.base, headers=bearer(token), timeout=120) as http:
-            barrier.wait()
+            if barrier.wait() == 0:
+                storm.append(time.monotonic())
             for _ in range(CHECKS):
                 try:
                     response = http.post("/api/v1/checks", json=CHECK)
@@ -79,6 +87,7 @@ def test_concurrent_blocked_checks_all_stored_and_health_answers(
             t.start()
         for t in threads:
             t.join()
+        storm.append(time.monotonic())
     finally:
         stop.set()
         poller.join()
@@ -99,15 +108,25 @@ def test_concurrent_blocked_checks_all_stored_and_health_answers(
     assert verified["ok"] is True and verified["entries_checked"] == CLIENTS * CHECKS, verified
 
     assert not health_failures, health_failures[:3]
-    assert health, "the /health poller took no sample"
-    assert max(health) < HEALTH_BOUND_S, f"/health took {max(health):.1f} s under load"
+    began, ended = storm
+    during = [(sent, answered) for sent, answered in health if answered > began and sent < ended]
+    inside = [1 for sent, answered in during if sent >= began and answered <= ended]
+    worst = max((answered - sent for sent, answered in during), default=ended - began)
+    print(f"checks {ended - began:.2f} s; /health answered {len(inside)} times meanwhile, worst {worst:.3f} s")
+    assert len(inside) >= 3, f"/health answered {len(inside)} time(s) while the checks ran ({ended - began:.1f} s)"
+    assert worst < min(max(STALL_SHARE * (ended - began), HICCUP_S), HANG_GUARD_S), (
+        f"/health took {worst:.1f} s while the checks took {ended - began:.1f} s"
+    )
 
 
 def test_health_and_token_reads_answer_while_the_write_lock_is_held(
     sqlite_engine: Engine, tmp_path: Path, serve: Any, policy_dir: Path
 ) -> None:
-    """SQLite: another process holds the write lock. /health and authenticated reads answer at once;
-    a check waits for the lock, then succeeds (nothing half-written meanwhile)."""
+    """SQLite: another process holds the write lock. /health and authenticated reads answer while it is
+    held (this test frees it only after they answered), so none of them waited for it; a check waits
+    for the lock, then succeeds (nothing half-written meanwhile). Asserted by order, not by time: a
+    read that waited for the lock would get no answer before the server's busy timeout (30 s), then an
+    error; its request times out at HANG_GUARD_S, a hang guard."""
     db_url = str(sqlite_engine.url)
     server: ServeProcess = serve(db_url, "--policies", str(policy_dir))
     with httpx.Client(base_url=server.base) as client:
@@ -124,11 +143,13 @@ def test_health_and_token_reads_answer_while_the_write_lock_is_held(
             )
         )
         waiting.start()
-        time.sleep(0.3)
+        time.sleep(1.0)  # the check reaches the lock and waits
         for path, headers in (("/health", {}), ("/api/v1/decisions", checker)):
-            start = time.perf_counter()
-            assert httpx.get(f"{server.base}{path}", headers=headers, timeout=10).status_code == 200
-            assert time.perf_counter() - start < HEALTH_BOUND_S
+            try:
+                response = httpx.get(f"{server.base}{path}", headers=headers, timeout=HANG_GUARD_S)
+            except httpx.TimeoutException:
+                pytest.fail(f"{path} waited for the write lock: no answer in {HANG_GUARD_S:.0f} s")
+            assert response.status_code == 200, (path, response.text)
         assert not outcome, "the check did not wait for the write lock"
     finally:
         raw.driver_connection.rollback()  # type: ignore[union-attr]

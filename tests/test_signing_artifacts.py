@@ -96,8 +96,11 @@ def test_pdfdetach_lists_results(report: Published, tmp_path: Path) -> None:
 
 
 def test_signing_is_fast(unsigned_pdf: bytes, ec_keys: tuple[Signer, Path]) -> None:
+    """Warm signing is cheap (bench/report.py: ~0.03 s), so a per-call cost an order of magnitude worse
+    fails. Measured in this process's CPU time, not wall time: signing is pure Python in this process, and
+    other processes loading the machine cannot fail the test (the speed itself is the benchmark's)."""
     signer = ec_keys[0]
     sign_pdf(unsigned_pdf, signer, reason="warm-up", location="t", signer_name="t")
-    start = time.perf_counter()
+    start = time.process_time()
     sign_pdf(unsigned_pdf, signer, reason="timed", location="t", signer_name="t")
-    assert time.perf_counter() - start <= 0.5
+    assert time.process_time() - start <= 0.5
