@@ -3,7 +3,8 @@
 Reads the outputs of real load-testing tools, the format detected from the content (not the name).
 The readers, one module each: `k6_summary`, `locust_stats` and `latency_csv` (their docstrings say what
 each reads and why its latencies have an interval or not); `intervals` (Wilson, Poisson, order
-statistics, bootstrap); `from_file` (format detection and the StageResult).
+statistics, bootstrap); `counted` (throughput and error-rate measurements of the k6 and Locust
+counts); `from_file` (format detection and the StageResult).
 
 Throughput is requests per second over the timestamps' span (or `window_seconds`) with an exact
 Poisson (Garwood) interval for the count; the error rate has a Wilson interval whenever the request and

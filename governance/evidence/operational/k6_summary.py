@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from governance.errors import InputError
-from governance.evidence.operational.intervals import poisson_rate_interval, wilson_interval
+from governance.evidence.operational.counted import error_rate_measurement, throughput_measurement
 from governance.evidence.operational.measurement_names import RESOURCES
 from governance.evidence.stage import Measurement
 
@@ -64,43 +64,18 @@ def _read_k6(data: bytes, where: str, confidence: float) -> tuple[list[Measureme
             reported[f"latency_{label}_ms"] = _num(dur[key], f"metrics.http_req_duration.{key}", where)
 
     count: float | None = None
-    seconds: float | None = None
     reqs = values("http_reqs")
     if reqs is not None and "count" in reqs:
         count = _num(reqs["count"], "metrics.http_reqs.count", where)
         if "rate" in reqs:
             rate = _num(reqs["rate"], "metrics.http_reqs.rate", where)
-            seconds = count / rate if rate > 0 else None
-            low, high = poisson_rate_interval(count, seconds, confidence) if seconds else (None, None)
-            ms.append(
-                Measurement(
-                    "throughput_rps",
-                    rate,
-                    low,
-                    high,
-                    n=int(count),
-                    higher_is_better=True,
-                    detail={"k6": "http_reqs.rate", "interval": "poisson (exact)", "seconds": seconds},
-                )
-            )
+            ms.append(throughput_measurement(count, rate, confidence, {"k6": "http_reqs.rate"}))
     failed = values("http_req_failed")
     if failed is not None:
         if "passes" in failed and "fails" in failed:
             bad = _num(failed["passes"], "metrics.http_req_failed.passes", where)
             good = _num(failed["fails"], "metrics.http_req_failed.fails", where)
-            total = bad + good
-            low, high = wilson_interval(bad, total, confidence) if total > 0 else (None, None)
-            ms.append(
-                Measurement(
-                    "error_rate",
-                    bad / total if total else None,
-                    low,
-                    high,
-                    n=int(total),
-                    higher_is_better=False,
-                    detail={"failed": int(bad), "interval": "wilson"},
-                )
-            )
+            ms.append(error_rate_measurement(bad, bad + good, confidence))
         elif "rate" in failed or "value" in failed:
             key = "rate" if "rate" in failed else "value"
             ms.append(

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from governance.errors import InputError
-from governance.evidence.operational.intervals import poisson_rate_interval, wilson_interval
+from governance.evidence.operational.counted import error_rate_measurement, throughput_measurement
 from governance.evidence.operational.measurement_names import PERCENTILES
 from governance.evidence.stage import Measurement
 
@@ -59,32 +59,9 @@ def _read_locust(data: bytes, where: str, confidence: float) -> tuple[list[Measu
     assert fails is not None
     rate = col("Requests/s", required=False)
     if rate is not None:
-        seconds = count / rate if rate > 0 else None
-        low, high = poisson_rate_interval(count, seconds, confidence) if seconds else (None, None)
-        ms.append(
-            Measurement(
-                "throughput_rps",
-                rate,
-                low,
-                high,
-                n=int(count),
-                higher_is_better=True,
-                detail={"interval": "poisson (exact)", "seconds": seconds},
-            )
-        )
+        ms.append(throughput_measurement(count, rate, confidence))
     if count > 0:
-        low, high = wilson_interval(fails, count, confidence)
-        ms.append(
-            Measurement(
-                "error_rate",
-                fails / count,
-                low,
-                high,
-                n=int(count),
-                higher_is_better=False,
-                detail={"failed": int(fails), "interval": "wilson"},
-            )
-        )
+        ms.append(error_rate_measurement(fails, count, confidence))
     for key in ("Average Response Time", "Max Response Time", "Median Response Time"):
         v = col(key, required=False)
         if v is not None:
