@@ -149,7 +149,12 @@ class BatchSQL:
             # bench/ingest.py); an unnamed statement is planned for this array on the table as it is.
             tail = f" ORDER BY {key} FOR UPDATE" if lock else ""
             self.statements += 1
-            self.cur.execute(f"{head} WHERE {key} = ANY(%s){tail}", [list(keys)], prepare=False)
+            if all(type(k) is str for k in keys):
+                # One array literal: psycopg dumps a list element by element in Python (~1 µs a key,
+                # 0.2 µs here; per 5,000 keys 5.2 -> 0.9 ms of client CPU and 7.7 -> 2.9 ms wall).
+                self.cur.execute(f"{head} WHERE {key} = ANY(%s::text[]){tail}", [_text_array(keys)], prepare=False)
+            else:
+                self.cur.execute(f"{head} WHERE {key} = ANY(%s){tail}", [list(keys)], prepare=False)
             return list(self.cur.fetchall())
         rows: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), SELECT_CHUNK):
@@ -188,12 +193,22 @@ class BatchSQL:
         if name in self._staged:  # emptied at commit only: a second use in one batch starts empty
             self.execute(f"TRUNCATE {name}")
         self._staged.add(name)
+        self._copy(name, table, columns, rows)
+        return name
+
+    def _copy(self, target: str, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """COPY `rows` into `columns` of `target` (shaped like `table`), in PostgreSQL's binary format when
+        every column's type has a binary form here: client and server then neither format nor parse text
+        (per raw event: 3.4 -> 0.7 µs of client CPU, 3.4 -> 1.8 µs in the server)."""
         self.statements += 1
-        with self.cur.copy(f"COPY {name} ({listed}) FROM STDIN") as copy:
+        types = _binary_types(self.cur, table, tuple(columns))
+        listed = ", ".join(columns)
+        with self.cur.copy(f"COPY {target} ({listed}) FROM STDIN{' (FORMAT BINARY)' if types else ''}") as copy:
+            if types:
+                copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(row)
-        return name
 
     def _pg_insert(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> None:
         if self.pipelined or len(rows) < COPY_MIN_ROWS:  # few rows: one pipelined round trip beats three
@@ -207,6 +222,31 @@ class BatchSQL:
         table, listed = match.group(1), match.group(2)
         stage = self._stage(table, [c.strip() for c in listed.split(",")], rows)
         self.execute(f"{head} SELECT {listed} FROM {stage} {tail}")
+
+    def copy_new(self, head: str, rows: Sequence[Sequence[Any]]) -> bool:
+        """PostgreSQL, at least COPY_MIN_ROWS rows the caller found absent (a key lookup in this
+        transaction): COPY them straight into the table, inside a savepoint. False, with nothing
+        written, when that does not apply or a concurrent writer inserted one of the keys since the
+        lookup (unique violation): the caller then writes them with its `ON CONFLICT` statement.
+
+        Straight COPY skips the staging table and ON CONFLICT's per-row speculative insertion (run_io
+        and run_fact, ~3 rows an event: ~0.6 s less server time per 100,000 events, bench/ingest.py)."""
+        if not self.pg or self.pipelined or len(rows) < COPY_MIN_ROWS:
+            return False
+        from psycopg.errors import UniqueViolation
+
+        match = _INSERT_HEAD.fullmatch(head.strip())
+        if match is None:
+            raise ValueError(f"not an INSERT head: {head}")
+        self.execute("SAVEPOINT gov_copy_new")
+        table = match.group(1)
+        try:
+            self._copy(table, table, [c.strip() for c in match.group(2).split(",")], rows)
+        except UniqueViolation:
+            self.execute("ROLLBACK TO SAVEPOINT gov_copy_new")
+            return False
+        self.execute("RELEASE SAVEPOINT gov_copy_new")
+        return True
 
     def insert(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
         """`head VALUES (?, ...) tail` for every row (PostgreSQL: one statement for all rows); rows changed.
@@ -262,3 +302,40 @@ class BatchSQL:
         self.execute(self.sql(statement))
         row = self.cur.fetchone()
         return None if row is None else row[0]
+
+
+def _text_array(keys: Sequence[str]) -> str:
+    """A PostgreSQL array literal of `keys` (each quoted; backslash and quote escaped)."""
+    return "{" + ",".join(['"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys]) + "}"
+
+
+# PostgreSQL column types -> the psycopg type whose binary dumper writes them from the values the writers
+# pass. json travels as its text (its binary form is the text itself); varchar and text as str.
+_BINARY = {
+    "text": "text",
+    "character varying": "varchar",
+    "json": "text",
+    "integer": "int4",
+    "bigint": "int8",
+    "smallint": "int2",
+    "boolean": "bool",
+    "double precision": "float8",
+    "timestamp with time zone": "timestamptz",
+}
+_types_cache: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+
+
+def _binary_types(cur: Any, table: str, columns: tuple[str, ...]) -> list[str] | None:
+    """The psycopg types for a binary COPY into `columns` of `table`, or None (some type without a
+    binary form here: text COPY). Read from the catalogue once per process: migrations run first."""
+    key = (table, columns)
+    if key not in _types_cache:
+        cur.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        found = {name: _BINARY.get(kind) for name, kind in cur.fetchall()}
+        types = [found.get(column) for column in columns]
+        _types_cache[key] = None if None in types else types  # type: ignore[assignment]
+    return _types_cache[key]

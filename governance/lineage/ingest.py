@@ -79,54 +79,50 @@ def _submitted(items: Iterable[SourceItem], submitted_by: str) -> Iterator[Sourc
 def _ingest(
     engine: Engine, outcomes: Iterable[tuple[SourceItem, Accepted | Rejection]], progress: Callable[[int], None] | None
 ) -> IngestReport:
-    from governance.lineage.project import write_batch
+    from governance.lineage.overlap import BatchWriter
 
     report = IngestReport()
     results = report.results
     batch: list[Accepted] = []
     pending: list[dict[str, Any]] = []  # this batch's results, settled when it commits
+    waiting: dict[int, list[dict[str, Any]]] = {}  # id(batch) -> its pending results, until written
     rejected_items: list[tuple[SourceItem, Rejection]] = []
-    for item, outcome in outcomes:
-        if isinstance(outcome, Rejection):
-            report.rejected.append(outcome)
-            rejected_items.append((item, outcome))
-            results.append({"location": item.location, "status": "rejected", "reason": outcome.line()})
-            continue
-        batch.append(outcome)
-        result: dict[str, Any] = {"location": item.location, "status": "pending", "digest": outcome.digest}
-        if outcome.warnings:
-            report.warnings += len(outcome.warnings)
-            report.warned_events += 1
-            result["warnings"] = [
-                {"code": w.code, "json_path": w.json_path, "message": w.message} for w in outcome.warnings
-            ]
-        results.append(result)
-        pending.append(result)
-        if len(batch) >= BATCH_SIZE:
-            _flush(engine, batch, pending, report, write_batch, progress)
-            batch, pending = [], []
-    if batch:
-        _flush(engine, batch, pending, report, write_batch, progress)
+
+    def done(written: list[Accepted], new_digests: set[str]) -> None:
+        for result in waiting.pop(id(written)):
+            result["status"] = "accepted" if result["digest"] in new_digests else "duplicate"
+        report.accepted += len(new_digests)
+        report.duplicates += len(written) - len(new_digests)
+        if progress:
+            progress(len(written))
+
+    with BatchWriter(engine, done) as writer:
+        for item, outcome in outcomes:
+            if isinstance(outcome, Rejection):
+                report.rejected.append(outcome)
+                rejected_items.append((item, outcome))
+                results.append({"location": item.location, "status": "rejected", "reason": outcome.line()})
+                continue
+            batch.append(outcome)
+            result: dict[str, Any] = {"location": item.location, "status": "pending", "digest": outcome.digest}
+            if outcome.warnings:
+                report.warnings += len(outcome.warnings)
+                report.warned_events += 1
+                result["warnings"] = [
+                    {"code": w.code, "json_path": w.json_path, "message": w.message} for w in outcome.warnings
+                ]
+            results.append(result)
+            pending.append(result)
+            if len(batch) >= BATCH_SIZE:
+                waiting[id(batch)] = pending
+                writer.write(batch)
+                batch, pending = [], []
+        if batch:
+            waiting[id(batch)] = pending
+            writer.write(batch)
     if rejected_items:
         record_rejections(engine, rejected_items)
     return report
-
-
-def _flush(
-    engine: Engine,
-    batch: list[Accepted],
-    pending: list[dict[str, Any]],
-    report: IngestReport,
-    write_batch: Any,
-    progress: Callable[[int], None] | None,
-) -> None:
-    new_digests = write_batch(engine, batch)
-    for result in pending:
-        result["status"] = "accepted" if result["digest"] in new_digests else "duplicate"
-    report.accepted += len(new_digests)
-    report.duplicates += len(batch) - len(new_digests)
-    if progress:
-        progress(len(batch))
 
 
 def record_rejections(engine: Engine, rejected: list[tuple[SourceItem, Rejection]]) -> None:

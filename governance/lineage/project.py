@@ -15,13 +15,14 @@ concurrent writers never lose each other's updates; a row is rewritten only when
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from governance.lineage import node_facts, run_facts, submissions
-from governance.lineage.batch_sql import PIPELINE_MAX_EVENTS, BatchSQL, dumps
+from governance.lineage.batch_sql import COPY_MIN_ROWS, PIPELINE_MAX_EVENTS, BatchSQL, dumps
 from governance.lineage.collect import OWNERSHIP, TERMINAL, Collected, Node, node_id
 from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
@@ -35,9 +36,19 @@ _EMPTY = "{}"
 _event_time = attrgetter("event_time")
 
 
-def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
+def write_batch(engine: Engine, batch: list[Accepted], *, locked: Callable[[], None] | None = None) -> set[str]:
     """Store new raw events and their projection atomically; return the digests that were new.
-    Every submitter of an event is kept, a copy's too (submissions.py)."""
+    Every submitter of an event is kept, a copy's too (submissions.py). `locked` is called once the
+    transaction holds its locks on every job, dataset and run the batch touches (PostgreSQL; or when
+    it is done: governance.lineage.overlap)."""
+    try:
+        return _write_batch(engine, batch, locked)
+    finally:
+        if locked is not None:
+            locked()
+
+
+def _write_batch(engine: Engine, batch: list[Accepted], locked: Callable[[], None] | None) -> set[str]:
     unique: dict[str, Accepted] = {}
     others: dict[str, set[str]] = {}  # digest -> further submitters of it in this batch
     for accepted in batch:
@@ -61,7 +72,7 @@ def write_batch(engine: Engine, batch: list[Accepted]) -> set[str]:
                 collected = Collected(inserted, set(evidence_facets()))
                 for event in events:
                     collected.add(event)
-                _write(db, collected)
+                _write(db, collected, locked)
                 _write_warnings(db, [a for d, a in unique.items() if d in inserted and a.warnings])
         if inserted:
             _write_evidence(db, collected.evidence)  # through SQLAlchemy sessions: after the pipeline
@@ -145,13 +156,15 @@ def _insert_raw(db: BatchSQL, events: list[Accepted]) -> dict[str, int]:
     return {row[1]: row[0] for row in rows}
 
 
-def _write(db: BatchSQL, c: Collected) -> None:
+def _write(db: BatchSQL, c: Collected, locked: Callable[[], None] | None) -> None:
     job_ids = _upsert_nodes(db, "job", c.jobs, None)
     stored_facets: dict[str, dict[str, Any]] = {}
     dataset_ids = _upsert_nodes(db, "dataset", c.datasets, stored_facets)
     _write_facet_versions(db, c, dataset_ids, stored_facets)
     run_facts.hold(db, c)  # a completed run's authors and inputs are first-write-wins
     _upsert_runs(db, c, job_ids)
+    if locked is not None:
+        locked()  # every job, dataset and run of the batch is ours until commit
     _write_run_io(db, c, dataset_ids)
     run_facts.freeze(db, c)
     _write_edges(db, c)
@@ -356,15 +369,18 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
 
 def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
     items = sorted(c.run_io.items()) if db.pg else c.run_io.items()
+    if db.pg and len(c.run_io) >= COPY_MIN_ROWS:
+        # Leave out the pairs stored before (by an earlier event of the run), then COPY the rest.
+        keys = sorted({run_id for run_id, _, _ in c.run_io})
+        stored = set(db.select_in("SELECT run_id, dataset_id, direction FROM run_io", "run_id", keys))
+        items = [(k, e) for k, e in items if (k[0], dataset_ids[k[1]], k[2]) not in stored]
     rows = [
         (run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY, db.ts(e["time"]))
         for (run_id, nid, d), e in items
     ]
-    db.insert(
-        "INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)",
-        rows,
-        "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING",
-    )
+    head = "INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)"
+    if not db.copy_new(head, rows):
+        db.insert(head, rows, "ON CONFLICT (run_id, dataset_id, direction) DO NOTHING")
 
 
 def _write_edges(db: BatchSQL, c: Collected) -> None:

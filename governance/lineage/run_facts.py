@@ -45,6 +45,8 @@ def hold(db: BatchSQL, c: Collected) -> None:
     head = f"SELECT run_id, fact, {db.json_column('value')} FROM run_fact"
     for run_id, fact, value in db.select_in(head, "run_id", sorted(c.runs)):
         frozen.setdefault(run_id, {})[fact] = json.loads(value) if isinstance(value, str) else value
+    for run_id, facts in frozen.items():
+        c.runs[run_id]["stored_facts"] = set(facts)  # freeze() writes only the others
     if not frozen:
         return
     now, conflicts = db.ts(utcnow()), []
@@ -115,13 +117,14 @@ def freeze(db: BatchSQL, c: Collected) -> None:
     for run_id in ids:
         run_facets = facets.get(run_id)
         decoded = json.loads(run_facets) if isinstance(run_facets, str) else (run_facets or {})
-        rows.append((run_id, AUTHORS_FACT, dumps(author_names(AUTHORS.read(decoded))), done[run_id], now))
-        rows.append((run_id, INPUTS_FACT, dumps(sorted(set(inputs.get(run_id, [])))), done[run_id], now))
+        stored = c.runs[run_id].get("stored_facts", ())  # read by hold(): those stand
+        if AUTHORS_FACT not in stored:
+            rows.append((run_id, AUTHORS_FACT, dumps(author_names(AUTHORS.read(decoded))), done[run_id], now))
+        if INPUTS_FACT not in stored:
+            rows.append((run_id, INPUTS_FACT, dumps(sorted(set(inputs.get(run_id, [])))), done[run_id], now))
         state = c.runs[run_id].get("state")  # as projected (project._upsert_runs): the latest transition
-        if state in TERMINAL:
+        if state in TERMINAL and STATE_FACT not in stored:
             rows.append((run_id, STATE_FACT, dumps(state), done[run_id], now))
-    db.insert(
-        "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)",
-        rows,
-        "ON CONFLICT (run_id, fact) DO NOTHING",
-    )
+    head = "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)"
+    if not db.copy_new(head, rows):  # a writer racing us for a run's facts: the first stands
+        db.insert(head, rows, "ON CONFLICT (run_id, fact) DO NOTHING")
