@@ -56,3 +56,19 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         out["edges"] = sorted(conn.execute(text("SELECT src, dst, first_seen FROM lineage_edge")).all())
         out["runs"] = sorted(conn.execute(text("SELECT run_id, state, started_at, ended_at FROM run")).all())
     return out
+
+
+def demo_first_seen(namespace: str, name: str) -> Any:
+    """When `gov demo`'s store first saw a dataset: its earliest bundled example event, moved by the whole
+    days the demo moves them so they stay recent (governance.demo.data.rebased_examples). Dates the demo
+    shows follow the day it runs; a test comparing them to a fixed date fails once the days move."""
+    from governance.demo.data import rebased_examples
+    from governance.timeutil import parse_timestamp
+
+    events, _ = rebased_examples()
+    return min(
+        parse_timestamp(event["eventTime"])
+        for event in events
+        for ds in [*(event.get("inputs") or []), *(event.get("outputs") or []), *filter(None, [event.get("dataset")])]
+        if (ds["namespace"], ds["name"]) == (namespace, name)
+    )

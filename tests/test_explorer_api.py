@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from governance.auth.roles import Role
+from governance.timeutil import iso
+from tests.helpers import demo_first_seen
 from tests.service_helpers import bearer, make_token
 
 STATIC = Path(__file__).parent.parent / "governance" / "web" / "static"
@@ -81,7 +84,10 @@ def test_dataset_node_has_schema_tags_owners_retention(demo: Any) -> None:
     assert [t["value"] for t in fields["full_name"]["tags"]] == ["PII"]
     assert node["retention"]["state"] == "within"
     assert node["retention"]["policy"] == "data.retention"
-    assert node["retention"]["deadline"] == "2029-11-19T06:00:00Z"
+    # first seen + the PII rule's 1,095 days (the demo's dates move with the day it runs)
+    first = demo_first_seen("postgres://warehouse.bank.internal:5432", "bank.applications")
+    assert node["first_seen"] == iso(first) and node["retention"]["max_age_days"] == 1095
+    assert node["retention"]["deadline"] == iso(first + timedelta(days=1095))
     assert any(r["direction"] == "in" for r in node["runs"])
     assert node["facet_history"] and node["warnings"] == []
     # as of before it existed: no facets known then

@@ -8,6 +8,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,8 @@ import httpx
 import pytest
 
 from governance.auth.roles import Role
+from governance.timeutil import iso
+from tests.helpers import demo_first_seen
 from tests.service_helpers import ServeProcess, bearer, make_token
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
@@ -37,6 +40,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 SHOTS = Path(__file__).parent / "output" / "explorer"
 XSS = "<img src=x onerror=alert(1)>"
 APPLICATIONS = "dataset:postgres://warehouse.bank.internal:5432:bank.applications"
+APPLICATIONS_NS_NAME = ("postgres://warehouse.bank.internal:5432", "bank.applications")
 BUILD = "job:credit-platform:features.build_credit_features"
 FEATURES = "dataset:s3://bank-ml-lake:features/credit_features"
 RAW_SOURCES = {
@@ -228,13 +232,15 @@ def test_as_of_removes_edges_that_did_not_exist_then(site: Site) -> None:
     before = site.hook()["loads"]
     asof = d.find_element(By.ID, "asof")
     asof.clear()
-    asof.send_keys("2026-11-20T06:15:00Z", Keys.TAB)  # before build_credit_features wrote its output
+    # 15 minutes into build_credit_features' first run: before it wrote its output (the demo's dates follow the day)
+    moment = iso(demo_first_seen(*APPLICATIONS_NS_NAME) + timedelta(minutes=15))
+    asof.send_keys(moment, Keys.TAB)
     site.wait(lambda d: site.hook()["loads"] > before and site.hook()["ready"], what="as-of redraw")
     then = site.hook()
     assert [BUILD, FEATURES] not in then["edges"]
     assert then["edges"] == [[APPLICATIONS, BUILD]]
-    assert "asof=2026-11-20T06%3A15%3A00Z" in d.current_url
-    assert "as of 2026-11-20T06:15:00Z" in d.find_element(By.ID, "status").text
+    assert "asof=" + moment.replace(":", "%3A") in d.current_url
+    assert f"as of {moment}" in d.find_element(By.ID, "status").text
     site.shot("06-downstream-as-of")
 
 
@@ -248,7 +254,10 @@ def test_node_panel_shows_owners_tags_and_retention(site: Site) -> None:
     schema = d.find_element(By.ID, "schema").text
     assert "full_name" in schema and "PII" in schema
     retention = d.find_element(By.ID, "retention").text
-    assert "within" in retention and "2029-11-19T06:00:00Z" in retention and "data.retention" in retention
+    deadline = iso(
+        demo_first_seen("postgres://warehouse.bank.internal:5432", "bank.applications") + timedelta(days=1095)
+    )
+    assert "within" in retention and deadline in retention and "data.retention" in retention
     site.shot("07-dataset-panel")
     # a job: its runs with state
     site.driver.execute_script("window.location.hash = arguments[0]", view_hash(FEATURES, depth=2, sel=BUILD))
@@ -259,7 +268,8 @@ def test_node_panel_shows_owners_tags_and_retention(site: Site) -> None:
 
 def test_a_deep_link_reopens_the_same_view(site: Site) -> None:
     site.open_signed_in()
-    first = site.graph(view_hash(FEATURES, depth=2, direction="both", asof="2026-11-21T07:00:00Z", sel=APPLICATIONS))
+    moment = iso(demo_first_seen(*APPLICATIONS_NS_NAME) + timedelta(hours=1))  # after the features were built
+    first = site.graph(view_hash(FEATURES, depth=2, direction="both", asof=moment, sel=APPLICATIONS))
     site.wait(lambda d: d.find_elements(By.ID, "owners"), what="panel")
     link = site.driver.current_url
     nodes, edges = first["nodes"], first["edges"]
@@ -273,7 +283,7 @@ def test_a_deep_link_reopens_the_same_view(site: Site) -> None:
     d = site.driver
     assert d.find_element(By.ID, "direction").get_attribute("value") == "both"
     assert d.find_element(By.ID, "depth").get_attribute("value") == "2"
-    assert d.find_element(By.ID, "asof").get_attribute("value") == "2026-11-21T07:00:00Z"
+    assert d.find_element(By.ID, "asof").get_attribute("value") == moment
     site.wait(lambda d: d.find_element(By.ID, "panel-title").text == APPLICATIONS, what="panel not reopened")
     site.shot("08-deep-link-reopened")
 

@@ -25,9 +25,10 @@ fails, the batch goes to the writer thread, which waits for the lock and retries
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -39,8 +40,12 @@ MAX_BATCH = 2_000
 # SQLite: groups up to this size are first tried on the event loop (~0.3 ms for a few events); a larger
 # group (concurrent batch requests) would hold the loop for tens of milliseconds, so it goes to the thread.
 ON_LOOP_MAX = 64
+# PostgreSQL: after a group of at least this many events holds its locks, the next group starts
+# (governance.lineage.overlap explains the order and why no deadlock). Smaller groups are written in a
+# millisecond or two; overlapping them would only split the crowd into smaller groups.
+OVERLAP_MIN = 64
 Waiter = tuple["Accepted", "asyncio.Future[str]"]
-Writer = Callable[[Engine, "list[Accepted]"], "list[str]"]
+Writer = Callable[..., "list[str]"]  # (engine, events[, locked=callback]) -> statuses
 
 
 class GroupCommit:
@@ -52,16 +57,20 @@ class GroupCommit:
         self.engine, self.max_batch = engine, max_batch
         self.writer: Writer = writer or write_statuses  # one transaction per call; blocking
         self.on_loop = on_loop  # a no-wait SQLite engine: try each batch on the event loop first
+        # PostgreSQL with the default writer: a large group's successor starts once it holds its locks.
+        self.overlap = writer is None and engine.dialect.name == "postgresql"
         self._queue: list[Waiter] = []
         self._writer: asyncio.Task[None] | None = None
-        # One thread: batches are written one after another, in the order they formed.
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gov-group-commit")
+        self._arrived: asyncio.Event | None = None
+        # Batches are written in the order they formed: one thread, or two with the overlap.
+        self._thread = ThreadPoolExecutor(max_workers=2 if self.overlap else 1, thread_name_prefix="gov-group-commit")
 
     async def submit(self, event: Accepted) -> str:
         """Queue one validated event; wait until its transaction committed (or raise its error)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[str] = loop.create_future()
         self._queue.append((event, future))
+        self._notify()
         # The writer only ever waits inside `_write`, and re-reads the queue after it: a live writer
         # will take this event; a finished one (or one left on another event loop) needs a successor.
         if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
@@ -77,24 +86,69 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[str]] = [loop.create_future() for _ in events]
         self._queue.extend(zip(events, futures, strict=True))
+        self._notify()
         if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
             self._writer = loop.create_task(self._drain())
         return list(await asyncio.shield(asyncio.gather(*futures, return_exceptions=True)))
 
+    def _notify(self) -> None:
+        if self._arrived is not None:
+            self._arrived.set()
+
     async def _drain(self) -> None:
+        if self.overlap:
+            await self._drain_overlapped()
+            return
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            outcomes = await self._write([event for event, _ in batch])
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            await self._write_and_settle(batch, None)
 
-    async def _write(self, events: list[Accepted]) -> list[str | BaseException]:
-        """Per event: its status, or the error that kept it out of the store."""
+    async def _drain_overlapped(self) -> None:
+        """PostgreSQL: at most two groups in flight; a group starts once the one before holds its locks."""
+        inflight: set[asyncio.Task[None]] = set()
+        arrived = self._arrived = asyncio.Event()
+        while True:
+            inflight = {task for task in inflight if not task.done()}
+            if len(inflight) >= 2 or (inflight and not self._queue):
+                # Wait for a group to finish or (one in flight, none queued) for new events.
+                waits: set[asyncio.Future[Any]] = set(inflight)
+                waiter = None
+                if len(inflight) < 2:
+                    arrived.clear()
+                    waiter = asyncio.ensure_future(arrived.wait())
+                    waits.add(waiter)
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                if waiter is not None:
+                    waiter.cancel()
+                continue
+            if not self._queue:
+                return
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            if len(batch) < OVERLAP_MIN:
+                await asyncio.gather(*inflight)  # the one before first: small groups go one by one
+                await self._write_and_settle(batch, None)
+                continue
+            locked = asyncio.Event()
+            inflight.add(asyncio.ensure_future(self._write_and_settle(batch, locked)))
+            await locked.wait()  # set also when the write ends, whatever its outcome
+
+    async def _write_and_settle(self, batch: list[Waiter], locked: asyncio.Event | None) -> None:
+        try:
+            outcomes = await self._write([event for event, _ in batch], locked)
+        finally:
+            if locked is not None:
+                locked.set()
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    async def _write(self, events: list[Accepted], locked: asyncio.Event | None = None) -> list[str | BaseException]:
+        """Per event: its status, or the error that kept it out of the store. `locked` is set once the
+        transaction holds its locks (governance.lineage.overlap)."""
         from governance.store.retry import retry_transient
 
         if self.on_loop is not None and len(events) <= ON_LOOP_MAX and not any(_has_fairness(e) for e in events):
@@ -102,8 +156,14 @@ class GroupCommit:
                 return list(self.writer(self.on_loop, events))
             except Exception:  # noqa: BLE001 - rolled back; the thread below waits, retries, isolates
                 pass
+        if locked is not None:
+            loop = asyncio.get_running_loop()
+            signal = functools.partial(loop.call_soon_threadsafe, locked.set)
+            write: Callable[..., list[str]] = functools.partial(self.writer, locked=signal)
+        else:
+            write = self.writer
         try:
-            return list(await retry_transient(self.writer, self.engine, events, executor=self._thread))
+            return list(await retry_transient(write, self.engine, events, executor=self._thread))
         except Exception as exc:  # noqa: BLE001 - handed to the waiters, the writer lives on
             if len(events) == 1:
                 return [exc]
@@ -131,12 +191,12 @@ def _has_fairness(event: Accepted) -> bool:
     return bool(facets) and any(key.endswith("fairnessEvaluation") for key in facets)  # type: ignore[union-attr]
 
 
-def write_statuses(engine: Engine, events: list[Accepted]) -> list[str]:
+def write_statuses(engine: Engine, events: list[Accepted], locked: Callable[[], None] | None = None) -> list[str]:
     """Write events in one transaction; per event "accepted" (new) or "duplicate" (stored before, or
-    an earlier copy in this same batch)."""
+    an earlier copy in this same batch). `locked`: see project.write_batch."""
     from governance.lineage.project import write_batch
 
-    new = write_batch(engine, events)
+    new = write_batch(engine, events, locked=locked)
     statuses = []
     for event in events:
         if event.digest in new:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from governance.lineage import node_facts, run_facts, submissions
-from governance.lineage.batch_sql import COPY_MIN_ROWS, PIPELINE_MAX_EVENTS, BatchSQL, dumps
+from governance.lineage.batch_sql import PIPELINE_MAX_EVENTS, BatchSQL, dumps
 from governance.lineage.collect import OWNERSHIP, TERMINAL, Collected, Node, node_id
 from governance.lineage.evidence_facets import evidence_facets
 from governance.timeutil import utcnow
@@ -161,12 +161,13 @@ def _write(db: BatchSQL, c: Collected, locked: Callable[[], None] | None) -> Non
     stored_facets: dict[str, dict[str, Any]] = {}
     dataset_ids = _upsert_nodes(db, "dataset", c.datasets, stored_facets)
     _write_facet_versions(db, c, dataset_ids, stored_facets)
-    run_facts.hold(db, c)  # a completed run's authors and inputs are first-write-wins
-    _upsert_runs(db, c, job_ids)
+    existed = _upsert_runs(db, c, job_ids)  # (runs_facts.hold: a completed run's facts are first-write-wins)
     if locked is not None:
         locked()  # every job, dataset and run of the batch is ours until commit
-    _write_run_io(db, c, dataset_ids)
-    run_facts.freeze(db, c)
+    # Only runs stored before this batch can have inputs and outputs stored: a run new here has none.
+    stored_io = _stored_run_io(db, existed)
+    _write_run_io(db, c, dataset_ids, stored_io)
+    run_facts.freeze(db, c, stored_io)
     _write_edges(db, c)
     _write_columns(db, c)
 
@@ -285,11 +286,14 @@ EVERY_COPY = frozenset({"dataQualityAssertions", "lifecycleStateChange"})
 _RUN_COLUMNS = "state, state_time, started_at, ended_at, facets, parent_run_id, error_message, first_seen"
 
 
-def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
+def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> list[str]:
+    """Insert the batch's new runs, merge into the stored ones (locked); the ids of those stored before.
+    A stored run's frozen facts are checked first (run_facts.hold); a new run has none."""
     if not c.runs:
-        return
+        return []
     head = f"SELECT run_id, {_RUN_COLUMNS.replace('facets', db.json_column('facets'))} FROM run"
     existing = {r[0]: r[1:] for r in db.select_in(head, "run_id", sorted(c.runs), lock=True)}
+    run_facts.hold(db, c, sorted(existing))
     inserts = [
         (run_id, job_ids[run["job"]], *_run_row(db, run, None))
         for run_id, run in c.runs.items()
@@ -308,6 +312,7 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
             raced = sorted(row[0] for row in inserts if row[0] not in returned)
             if raced:  # inserted by another writer since we looked: merge into its row instead
                 existing.update((r[0], r[1:]) for r in db.select_in(head, "run_id", raced, lock=True))
+                run_facts.hold(db, c, raced)
         else:
             db.insert(statement, inserts)  # the write lock excludes races
     updates = []
@@ -317,6 +322,7 @@ def _upsert_runs(db: BatchSQL, c: Collected, job_ids: dict[str, int]) -> None:
         if values != row:
             updates.append((*values, run_id))
     db.update("run", _RUN_COLUMNS.split(", "), "run_id", updates)
+    return sorted(existing)
 
 
 def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> tuple[Any, ...]:
@@ -350,6 +356,7 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
     if run["facets"]:
         facets.update({k: v for k, (_, v) in sorted(run["facets"].items(), key=lambda kv: kv[1][0])})
         facets_text = dumps(facets)
+    run["merged_facets"] = facets  # as stored: what run_facts.freeze reads the authors from
     parent = (facets.get("parent") or {}).get("run", {}).get("runId")
     error = (facets.get("errorMessage") or {}).get("message")
     return (
@@ -367,16 +374,21 @@ def _run_row(db: BatchSQL, run: dict[str, Any], row: tuple[Any, ...] | None) -> 
 # ---- run inputs/outputs, edges, columns, evidence --------------------------------------------------
 
 
-def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int]) -> None:
+def _stored_run_io(db: BatchSQL, run_ids: list[str]) -> set[tuple[str, str, str]]:
+    """(run_id, dataset node_id, direction) of the inputs and outputs stored for `run_ids`."""
+    head = (
+        "SELECT run_io.run_id, dataset.node_id, run_io.direction FROM run_io "
+        "JOIN dataset ON dataset.id = run_io.dataset_id"
+    )
+    return {(r[0], r[1], r[2]) for r in db.select_in(head, "run_io.run_id", run_ids)}
+
+
+def _write_run_io(db: BatchSQL, c: Collected, dataset_ids: dict[str, int], stored: set[tuple[str, str, str]]) -> None:
     items = sorted(c.run_io.items()) if db.pg else c.run_io.items()
-    if db.pg and len(c.run_io) >= COPY_MIN_ROWS:
-        # Leave out the pairs stored before (by an earlier event of the run), then COPY the rest.
-        keys = sorted({run_id for run_id, _, _ in c.run_io})
-        stored = set(db.select_in("SELECT run_id, dataset_id, direction FROM run_io", "run_id", keys))
-        items = [(k, e) for k, e in items if (k[0], dataset_ids[k[1]], k[2]) not in stored]
     rows = [
         (run_id, dataset_ids[nid], d, e["version"], dumps(e["facets"]) if e["facets"] else _EMPTY, db.ts(e["time"]))
         for (run_id, nid, d), e in items
+        if (run_id, nid, d) not in stored  # a pair is stored once: the first event that showed it
     ]
     head = "INSERT INTO run_io (run_id, dataset_id, direction, version, facets, event_time)"
     if not db.copy_new(head, rows):

@@ -36,14 +36,15 @@ def author_names(facet: Any) -> list[str]:
     return sorted({str(a["name"]) for a in facet.get("authors") or [] if isinstance(a, dict) and a.get("name")})
 
 
-def hold(db: BatchSQL, c: Collected) -> None:
-    """Before the projection: for runs whose facts are frozen, record differing claims as conflicts and
-    take them out of the batch, so the stored authors and inputs stay the first ones."""
-    if not c.runs:
+def hold(db: BatchSQL, c: Collected, run_ids: list[str]) -> None:
+    """Before the runs are written: for those of `run_ids` (stored runs, locked) whose facts are frozen,
+    record differing claims as conflicts and take them out of the batch, so the stored authors and
+    inputs stay the first ones."""
+    if not run_ids:
         return
     frozen: dict[str, dict[str, Any]] = {}
     head = f"SELECT run_id, fact, {db.json_column('value')} FROM run_fact"
-    for run_id, fact, value in db.select_in(head, "run_id", sorted(c.runs)):
+    for run_id, fact, value in db.select_in(head, "run_id", run_ids):
         frozen.setdefault(run_id, {})[fact] = json.loads(value) if isinstance(value, str) else value
     for run_id, facts in frozen.items():
         c.runs[run_id]["stored_facts"] = set(facts)  # freeze() writes only the others
@@ -94,8 +95,10 @@ def _row(db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: 
     )
 
 
-def freeze(db: BatchSQL, c: Collected) -> None:
-    """After the projection: freeze the authors, inputs and state of every run this batch completed."""
+def freeze(db: BatchSQL, c: Collected, stored_io: set[tuple[str, str, str]]) -> None:
+    """After the runs and their inputs are written: freeze the authors, inputs and state of every run this
+    batch completed. Authors come from the run's facets as stored (project._run_row), inputs from those
+    stored before (`stored_io`) and those the batch added."""
     done: dict[str, str | None] = {}
     for run_id, run in c.runs.items():
         for event_type, _, _, event in run.get("claims", ()):
@@ -103,26 +106,20 @@ def freeze(db: BatchSQL, c: Collected) -> None:
                 done[run_id] = event.item.submitted_by
     if not done:
         return
-    ids = sorted(done)
-    facets = {r[0]: r[1] for r in db.select_in(f"SELECT run_id, {db.json_column('facets')} FROM run", "run_id", ids)}
-    inputs: dict[str, list[str]] = {}
-    head = (
-        "SELECT run_io.run_id, dataset.node_id, run_io.direction FROM run_io "
-        "JOIN dataset ON dataset.id = run_io.dataset_id"
-    )
-    for run_id, nid, direction in db.select_in(head, "run_io.run_id", ids):
-        if direction == "in":
-            inputs.setdefault(run_id, []).append(nid)
+    inputs: dict[str, set[str]] = {}
+    for run_id, nid, direction in (*stored_io, *c.run_io):
+        if direction == "in" and run_id in done:
+            inputs.setdefault(run_id, set()).add(nid)
     now, rows = db.ts(utcnow()), []
-    for run_id in ids:
-        run_facets = facets.get(run_id)
-        decoded = json.loads(run_facets) if isinstance(run_facets, str) else (run_facets or {})
-        stored = c.runs[run_id].get("stored_facts", ())  # read by hold(): those stand
+    for run_id in sorted(done):
+        run = c.runs[run_id]
+        stored = run.get("stored_facts", ())  # read by hold(): those stand
         if AUTHORS_FACT not in stored:
-            rows.append((run_id, AUTHORS_FACT, dumps(author_names(AUTHORS.read(decoded))), done[run_id], now))
+            authors = author_names(AUTHORS.read(run["merged_facets"]))
+            rows.append((run_id, AUTHORS_FACT, dumps(authors), done[run_id], now))
         if INPUTS_FACT not in stored:
-            rows.append((run_id, INPUTS_FACT, dumps(sorted(set(inputs.get(run_id, [])))), done[run_id], now))
-        state = c.runs[run_id].get("state")  # as projected (project._upsert_runs): the latest transition
+            rows.append((run_id, INPUTS_FACT, dumps(sorted(inputs.get(run_id, ()))), done[run_id], now))
+        state = run.get("state")  # as projected (project._upsert_runs): the latest transition
         if state in TERMINAL and STATE_FACT not in stored:
             rows.append((run_id, STATE_FACT, dumps(state), done[run_id], now))
     head = "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)"
