@@ -138,6 +138,52 @@ def _within_depth(value: Any, levels: int) -> bool:
     return True
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace (RFC 8259 section 2)
+
+
+def loads_array(text: str) -> list[tuple[str, Any]] | None:
+    """Each element of a JSON array, as its verbatim text and its value, decoded and checked as `loads`
+    does; None when `text` is not a JSON array whose every element passes (the caller then calls
+    `loads`, which says what is wrong and where).
+
+    For batch bodies and array files: each event is kept as the producer wrote it (as single events
+    and JSON Lines are), rather than re-encoded from its value, which cost as much as decoding it."""
+    scan = _DECODER.raw_decode
+    pos = _skip(text, 0)
+    if not text.startswith("[", pos):
+        return None
+    pos = _skip(text, pos + 1)
+    out: list[tuple[str, Any]] = []
+    if text.startswith("]", pos):
+        pos += 1
+    else:
+        while True:
+            try:
+                value, end = scan(text, pos)
+            except (ValueError, _OutOfBounds, RecursionError):  # JSONDecodeError is a ValueError
+                return None
+            out.append((text[pos:end], value))
+            pos = _skip(text, end)
+            if text.startswith(",", pos):
+                pos = _skip(text, pos + 1)
+            elif text.startswith("]", pos):
+                pos += 1
+                break
+            else:
+                return None
+    if _skip(text, pos) != len(text):
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH and not _within_depth([v for _, v in out], MAX_DEPTH - 1):
+        return None
+    return out
+
+
+def _skip(text: str, pos: int) -> int:
+    """The position of the first non-whitespace character at or after `pos`."""
+    match = _WHITESPACE.match(text, pos)
+    return pos if match is None else match.end()
+
+
 def loads_elements(text: str) -> list[Any | UnsafeJSON] | None:
     """A JSON array refused by `loads` for what some elements hold: each element, or the UnsafeJSON of
     that element (its path relative to the element), so that one bad event does not refuse a whole

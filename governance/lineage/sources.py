@@ -90,6 +90,11 @@ def read_file(path: Path) -> Iterator[SourceItem]:
     if len(text.encode("utf-8")) > MAX_EVENT_BYTES and not text.lstrip().startswith("["):
         yield SourceItem(source, "line 1", text[:1000], error=f"event larger than {MAX_EVENT_BYTES} bytes")
         return
+    fast = jsonsafe.loads_array(text)
+    if fast is not None:  # an array of events, each kept verbatim
+        for index, (element_text, element) in enumerate(fast):
+            yield SourceItem(source, f"[{index}]", element_text, obj=element)
+        return
     try:
         obj = jsonsafe.loads(text)
     except jsonsafe.UnsafeJSON as exc:
@@ -142,6 +147,10 @@ def items_from_body(body: bytes, *, source: str, batch: bool) -> list[SourceItem
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"body is not UTF-8 (byte {exc.start})", where="body") from exc
+    if batch:
+        elements = jsonsafe.loads_array(text)
+        if elements is not None:  # each event kept as sent
+            return [SourceItem(source, f"[{i}]", element_text, obj=e) for i, (element_text, e) in enumerate(elements)]
     try:
         obj = jsonsafe.loads(text)
     except jsonsafe.UnsafeJSON as exc:
