@@ -36,10 +36,17 @@ class Settings:
     reports_dir: Path | None = None
     policy_dir: Path | None = None
     host: str = "127.0.0.1"  # where it listens: without auth, only loopback is allowed
+    # The app owns its process (`gov serve`; not a test client or an embedding app): it may tune the
+    # process-wide garbage collector once warmed up (_lifespan).
+    own_process: bool = False
 
     def to_env(self) -> dict[str, str]:
         """The same settings as environment variables, for uvicorn worker processes."""
-        env = {"GOV_SERVE_AUTH": "1" if self.auth else "0", "GOV_SERVE_HOST": self.host}
+        env = {
+            "GOV_SERVE_AUTH": "1" if self.auth else "0",
+            "GOV_SERVE_HOST": self.host,
+            "GOV_SERVE_OWN_PROCESS": "1" if self.own_process else "0",
+        }
         if self.reports_dir is not None:
             env["GOV_REPORTS_DIR"] = str(self.reports_dir)
         if self.policy_dir is not None:
@@ -71,6 +78,7 @@ class Settings:
             reports_dir=Path(reports) if reports else None,
             policy_dir=Path(policies) if policies else None,
             host=os.environ.get("GOV_SERVE_HOST", "127.0.0.1"),
+            own_process=os.environ.get("GOV_SERVE_OWN_PROCESS") == "1",
         )
 
 
@@ -176,12 +184,32 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Before serving, off the event loop: what validating the first event imports and builds (~1 s),
     # which small events would otherwise do on the loop, stalling /health (issue 12).
     await run_in_threadpool(warm_up)
+    if app.state.settings.own_process:
+        _settle_garbage_collector()
     finisher = _interval_finisher(app.state.engine)
     yield
     if finisher is not None:
         finisher.close()
     app.state.group_commit.close()  # uvicorn has answered every request by now
     app.state.health_engine.dispose()
+
+
+# Allocations between young-generation collections in a server process (Python's default: 700).
+SERVER_GC_THRESHOLD = 50_000
+
+
+def _settle_garbage_collector() -> None:
+    """Once warmed up, everything the server has built (modules, the spec models and their plans, the
+    app, the pools) lives as long as the process: freeze it, so the cyclic collector no longer walks it
+    on every older-generation pass; and collect young objects less often (a request allocates thousands,
+    which reference counting frees at once; only cycles wait). Measured on /lineage/batch, PostgreSQL,
+    bench/http_ingest.py: server CPU per event 0.093-0.108 -> 0.065-0.070 ms, 7,000-7,800 -> 9,600-10,300
+    events/s. Process-wide, hence only when the app owns its process (Settings.own_process)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(SERVER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _interval_finisher(engine: Engine) -> Any:

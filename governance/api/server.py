@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 
@@ -33,6 +34,7 @@ class TcpConfig(uvicorn.Config):
 
 def run(settings: Settings, *, host: str, port: int, workers: int = 1, log_level: str = "warning") -> None:
     """Serve until interrupted. Blocks."""
+    settings = dataclasses.replace(settings, own_process=True)
     if workers <= 1:
         from governance.api.app import create_app
 
