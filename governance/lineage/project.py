@@ -161,7 +161,7 @@ def _write(db: BatchSQL, c: Collected, locked: Callable[[], None] | None) -> Non
     stored_facets: dict[str, dict[str, Any]] = {}
     dataset_ids = _upsert_nodes(db, "dataset", c.datasets, stored_facets)
     _write_facet_versions(db, c, dataset_ids, stored_facets)
-    existed = _upsert_runs(db, c, job_ids)  # (runs_facts.hold: a completed run's facts are first-write-wins)
+    existed = _upsert_runs(db, c, job_ids)  # (run_facts.hold: a completed run's facts are first-write-wins)
     if locked is not None:
         locked()  # every job, dataset and run of the batch is ours until commit
     # Only runs stored before this batch can have inputs and outputs stored: a run new here has none.
