@@ -49,7 +49,26 @@ ON_LOOP_MAX = 64
 # (governance.lineage.overlap explains the order and why no deadlock). Smaller groups are written in a
 # millisecond or two; overlapping them would only split the crowd into smaller groups.
 OVERLAP_MIN = 64
-Waiter = tuple["Accepted", "asyncio.Future[str]"]
+
+
+class _Request:
+    """The events of one batch request: one future for all of them, set when the last is settled (a
+    future per event cost the event loop more than validating the event's numbers)."""
+
+    __slots__ = ("future", "outcomes", "pending")
+
+    def __init__(self, future: asyncio.Future[list[str | BaseException]], size: int) -> None:
+        self.future, self.pending = future, size
+        self.outcomes: list[str | BaseException] = [""] * size
+
+    def settle(self, index: int, outcome: str | BaseException) -> None:
+        self.outcomes[index] = outcome
+        self.pending -= 1
+        if self.pending == 0 and not self.future.done():
+            self.future.set_result(self.outcomes)
+
+
+Waiter = tuple["Accepted", "asyncio.Future[str] | tuple[_Request, int]"]
 Writer = Callable[..., "list[str]"]  # (engine, events[, locked=callback]) -> statuses
 
 
@@ -89,12 +108,12 @@ class GroupCommit:
         if not events:
             return []
         loop = asyncio.get_running_loop()
-        futures: list[asyncio.Future[str]] = [loop.create_future() for _ in events]
-        self._queue.extend(zip(events, futures, strict=True))
+        request = _Request(loop.create_future(), len(events))
+        self._queue.extend((event, (request, index)) for index, event in enumerate(events))
         self._notify()
         if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
             self._writer = loop.create_task(self._drain())
-        return list(await asyncio.shield(asyncio.gather(*futures, return_exceptions=True)))
+        return list(await asyncio.shield(request.future))
 
     def _notify(self) -> None:
         if self._arrived is not None:
@@ -144,6 +163,10 @@ class GroupCommit:
             if locked is not None:
                 locked.set()
         for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(future, tuple):
+                request, index = future
+                request.settle(index, outcome)
+                continue
             if future.done():
                 continue
             if isinstance(outcome, BaseException):
