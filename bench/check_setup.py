@@ -216,19 +216,9 @@ def stage_evidence(engine: Any) -> None:
     """The validation-stage evidence the default pack's enforced stage policies need for credit-risk 3
     (performance against its champion, drift, A/B test, load test), computed from the demo's bundled data
     exactly as `gov demo` does, so that version 3 stays deployable and version 4 blocked."""
-    from governance.demo.evidence import _current_runs
+    from governance.demo.evidence import credit_risk_3_runs
     from governance.identity import cli_submitter
     from governance.lineage.evidence_runs import record_stage_traced
 
-    runs = _current_runs(
-        "credit-risk",
-        "3",
-        "credit_risk",
-        score="score_v3",
-        champion_score="score_v2",
-        against="credit-risk 2",
-        traffic="recent applications",
-        load_test=("k6_summary.txt", "k6 summary export"),
-    )
-    for model, version, _what, compute, inputs in runs:
+    for model, version, _what, compute, inputs in credit_risk_3_runs():
         record_stage_traced(engine, model, version, compute, inputs, submitted_by=cli_submitter())

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 import governance.lineage.project as project
+import governance.lineage.project_runs as project_runs
 from governance.lineage.group_commit import OVERLAP_MIN, GroupCommit
 from tests.test_group_commit import _accepted, _event
 from tests.test_lineage_ingest_overlap import pg  # noqa: F401 - fixture
@@ -36,7 +37,7 @@ def test_large_groups_overlap_and_keep_arrival_order(pg: Engine, monkeypatch: py
     second = [_accepted(_owned("team-b", i)) for i in range(OVERLAP_MIN, 2 * OVERLAP_MIN)]
     marks: list[str] = []
     ours = {e.digest for e in first}
-    original_raw, original_io = project._insert_raw, project._write_run_io
+    original_raw, original_io = project._insert_raw, project_runs.write_run_io
 
     def slow_raw(db: Any, events: list[Any]) -> dict[str, int]:
         marks.append("first raw" if events[0].digest in ours else "second raw")
@@ -51,7 +52,7 @@ def test_large_groups_overlap_and_keep_arrival_order(pg: Engine, monkeypatch: py
         marks.append("first io" if ours & set(c.raw_ids) else "second io")
 
     monkeypatch.setattr(project, "_insert_raw", slow_raw)
-    monkeypatch.setattr(project, "_write_run_io", slow_io)
+    monkeypatch.setattr(project_runs, "write_run_io", slow_io)
     group = GroupCommit(pg, max_batch=OVERLAP_MIN)
     assert group.overlap
 

@@ -73,7 +73,7 @@ def hold(db: BatchSQL, c: Collected, run_ids: list[str]) -> None:
                 run["facets"].pop(key, None)
         for nid in extra_inputs:
             c.run_io.pop((run_id, nid, "in"), None)
-        if first_state is not None:  # the first terminal state stands (project._run_row)
+        if first_state is not None:  # the first terminal state stands (project_runs._run_row)
             run["frozen_state"] = first_state
     db.insert(
         "INSERT INTO run_fact_conflict (run_id, fact, first_value, claimed_value, submitted_by, event_digest, "
@@ -97,7 +97,7 @@ def _row(db: BatchSQL, run_id: str, fact: str, first: Any, claimed: Any, event: 
 
 def freeze(db: BatchSQL, c: Collected, stored_io: set[tuple[str, str, str]]) -> None:
     """After the runs and their inputs are written: freeze the authors, inputs and state of every run this
-    batch completed. Authors come from the run's facets as stored (project._run_row), inputs from those
+    batch completed. Authors come from the run's facets as stored (project_runs._run_row), inputs from those
     stored before (`stored_io`) and those the batch added."""
     done: dict[str, str | None] = {}
     for run_id, run in c.runs.items():
@@ -119,7 +119,7 @@ def freeze(db: BatchSQL, c: Collected, stored_io: set[tuple[str, str, str]]) -> 
             rows.append((run_id, AUTHORS_FACT, dumps(authors), done[run_id], now))
         if INPUTS_FACT not in stored:
             rows.append((run_id, INPUTS_FACT, dumps(sorted(inputs.get(run_id, ()))), done[run_id], now))
-        state = run.get("state")  # as projected (project._upsert_runs): the latest transition
+        state = run.get("state")  # as projected (project_runs.upsert_runs): the latest transition
         if state in TERMINAL and STATE_FACT not in stored:
             rows.append((run_id, STATE_FACT, dumps(state), done[run_id], now))
     head = "INSERT INTO run_fact (run_id, fact, value, submitted_by, recorded_at)"
